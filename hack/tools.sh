@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Builds the pinned binaries plumb's tests need (Kubernetes control plane, etcd, kwok, Helm, Kustomize)
+# from Go modules, once per machine, into a cache outside the repository keyed by name and version:
+#   $PLUMB_CACHE_DIR/tools/<name>-<version>/bin/...
+# A tool already built is skipped, so a warm run takes well under a second. Each build happens in a temp
+# folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
+# half-made behind.
+#
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize]...   (default: all)
+#        hack/tools.sh --print-dir        prints the cache folder
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+
+CACHE="${PLUMB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/plumb}"
+TOOLS="$CACHE/tools"
+
+if [[ "${1:-}" == "--print-dir" ]]; then echo "$TOOLS"; exit 0; fi
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH: install Go 1.26 or newer (https://go.dev/doc/install), or put it on PATH, then run hack/tools.sh again"
+command -v git >/dev/null 2>&1 || die "git is not on PATH: install it (apt-get install git)"
+
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+mkdir -p "$TOOLS"
+
+# build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete exists.
+build() {
+  local name="$1" version="$2" fn="$3"
+  local dest="$TOOLS/$name-$version"
+  if [[ -f "$dest/.complete" ]]; then log "$name $version: cached in $dest"; return 0; fi
+  local work; work="$(mktemp -d "$TOOLS/.build-$name-XXXXXX")"
+  trap 'rm -rf "$work"' RETURN
+  log "$name $version: building (this happens once per machine) ..."
+  local start=$SECONDS
+  mkdir -p "$work/out/bin"
+  # A subshell, so a builder's `cd` never outlives it (its folder is removed when it returns).
+  if ! (cd "$work" && "$fn" "$work/out" "$work") >"$work/build.log" 2>&1; then
+    tail -n 40 "$work/build.log" >&2
+    die "$name $version: build failed (log above). Check the Go module proxy is reachable (go env GOPROXY) and run hack/tools.sh $name again"
+  fi
+  touch "$work/out/.complete"
+  rm -rf "$dest"
+  mv "$work/out" "$dest"
+  log "$name $version: built in $((SECONDS - start)) s"
+}
+
+# Kubernetes: k8s.io/kubernetes replaces its staging modules with local paths, so `go install` of it is
+# refused. A wrapper module requires it and points every staging module at its published version instead.
+build_kubernetes() {
+  local out="$1" work="$2" v="$KUBERNETES_VERSION"
+  local minor; minor="$(cut -d. -f2 <<<"$v")"
+  local staging="v0.${v#v1.}"
+  mkdir -p "$work/mod" && cd "$work/mod"
+  local gomod; gomod="$(go mod download -json "k8s.io/kubernetes@$v" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [[ -f "$gomod" ]] || { echo "could not download k8s.io/kubernetes@$v"; return 1; }
+  {
+    echo "module plumb.dev/build/kubernetes"
+    grep -E '^go ' "$gomod"
+    echo "require k8s.io/kubernetes $v"
+    echo "replace ("
+    sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#\t\1 => \1 '"$staging"'#p' "$gomod"
+    echo ")"
+  } >go.mod
+  cat >tools.go <<GO
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  go mod tidy -e
+  local ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  go build -trimpath -ldflags "$ld" -o "$out/bin/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+}
+
+# etcd: the server module replaces its sibling modules with local paths; a wrapper main calls etcdmain.
+build_etcd() {
+  local out="$1" work="$2" v="$ETCD_VERSION"
+  mkdir -p "$work/mod" && cd "$work/mod"
+  cat >go.mod <<MOD
+module plumb.dev/build/etcd
+go 1.26.0
+require go.etcd.io/etcd/server/v3 $v
+replace (
+	go.etcd.io/etcd/api/v3 => go.etcd.io/etcd/api/v3 $v
+	go.etcd.io/etcd/client/pkg/v3 => go.etcd.io/etcd/client/pkg/v3 $v
+	go.etcd.io/etcd/client/v3 => go.etcd.io/etcd/client/v3 $v
+	go.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 $v
+)
+MOD
+  cat >main.go <<GO
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  go mod tidy
+  go build -trimpath -ldflags "-s -w" -o "$out/bin/etcd" .
+}
+
+# kwok: the standalone binary ships no stages; the module's kustomize/stage folder has them.
+build_kwok() {
+  local out="$1" work="$2" v="$KWOK_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$v" "sigs.k8s.io/kwok/cmd/kwok@$v"
+  local dir; dir="$(go mod download -json "sigs.k8s.io/kwok@$v" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  mkdir -p "$out/stages"
+  for s in node-initialize node-heartbeat-with-lease pod-ready pod-complete pod-delete; do
+    local f; f="$(find "$dir/kustomize/stage" -name "$s.yaml" | head -n1)"
+    [[ -n "$f" ]] || { echo "stage $s not found in $dir/kustomize/stage"; return 1; }
+    cp "$f" "$out/stages/$s.yaml"
+  done
+  chmod -R u+w "$out/stages"
+}
+
+build_helm() {
+  local out="$1" v="$HELM_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$v" "helm.sh/helm/v3/cmd/helm@$v"
+}
+
+build_kustomize() {
+  local out="$1" v="$KUSTOMIZE_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$v" "sigs.k8s.io/kustomize/kustomize/v5@$v"
+}
+
+targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(all)
+for t in "${targets[@]}"; do
+  case "$t" in
+    all) build etcd "$ETCD_VERSION" build_etcd; build kwok "$KWOK_VERSION" build_kwok
+         build helm "$HELM_VERSION" build_helm; build kustomize "$KUSTOMIZE_VERSION" build_kustomize
+         build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
+    kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
+    etcd) build etcd "$ETCD_VERSION" build_etcd ;;
+    kwok) build kwok "$KWOK_VERSION" build_kwok ;;
+    helm) build helm "$HELM_VERSION" build_helm ;;
+    kustomize) build kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm or kustomize" ;;
+  esac
+done
+log "all requested tools are in $TOOLS"
