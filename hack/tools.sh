@@ -11,8 +11,9 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# PLUMB_TOOLS_VERSIONS may name another versions file (tests use it to provoke a failed build).
 # shellcheck source=versions.env
-source "$HERE/versions.env"
+source "${PLUMB_TOOLS_VERSIONS:-$HERE/versions.env}"
 
 CACHE="${PLUMB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/plumb}"
 TOOLS="$CACHE/tools"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything plumb needs on a fresh machine of this kind, idempotent and quick when done before:
+# git (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), and the TypeScript build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! command -v git >/dev/null 2>&1; then
+  say "installing git"
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git >/dev/null
+  else
+    echo "git is required: install it (apt-get install git) and run again" >&2; exit 1
+  fi
+fi
+command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is required: install it and run again" >&2; exit 1; }
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+bash hack/tools.sh
+say "building"
+npm run --silent build

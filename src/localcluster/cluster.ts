@@ -1,0 +1,305 @@
+/**
+ * A local Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler and kwok, which plays the kubelet for fake nodes so that Pods are scheduled and become
+ * Running and Ready, Deployments roll out and Jobs complete.
+ *
+ * Start-up, in order, each step waiting for the previous one to be healthy: certificates and kubeconfig →
+ * etcd (/health) → kube-apiserver (/readyz) → controller-manager, scheduler, kwok → fake nodes → nodes
+ * Ready and the `default` ServiceAccount present. Any failure stops what was started, removes the folder
+ * and throws a ClusterError carrying the tail of each component's log.
+ *
+ * Every cluster has its own folder and ports, so several run side by side. Nothing outlives `stop()`, and
+ * a watchdog cleans up if the owning process dies first (see processes.ts).
+ */
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { ClusterError } from "../core/errors.js";
+import { findBinary } from "../tools/binaries.js";
+import { cachedBinDir } from "../tools/versions.js";
+import { generateCertificates } from "./certs.js";
+import { checkPortFree, freePorts } from "./ports.js";
+import { ProcessGroup, sleep, type ManagedProcess } from "./processes.js";
+
+export interface LocalClusterOptions {
+  /** Shown in messages and used as the kubeconfig context name. Default "plumb-local". */
+  name?: string;
+  /** Working folder (certificates, etcd data, logs). Default: a new folder under the OS temp dir. */
+  dir?: string;
+  /** Keep the folder after stop (for debugging). Default false. */
+  keepDir?: boolean;
+  /** kube-apiserver's port on 127.0.0.1. Default: a free port. */
+  apiServerPort?: number;
+  /** Number of fake nodes. Default 2. */
+  nodes?: number;
+  /** How long the whole start-up may take before it is abandoned with the logs shown. Default 120 s. */
+  readyTimeoutMs?: number;
+  /** Progress lines for people. Default: silent. */
+  log?: (line: string) => void;
+}
+
+export interface LocalCluster {
+  name: string;
+  dir: string;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  /** The processes it runs (name and pid) and the loopback ports it holds, for checks and diagnostics. */
+  processes: Array<{ name: string; pid: number }>;
+  ports: number[];
+  /** Stops every process and removes the folder (unless keepDir). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+
+/** Starts a local control plane and resolves once it can run workloads. */
+export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const name = opts.name ?? "plumb-local";
+  const log = opts.log ?? (() => {});
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+  const bins = {
+    etcd: findBinary("etcd"),
+    apiserver: findBinary("kube-apiserver"),
+    kcm: findBinary("kube-controller-manager"),
+    scheduler: findBinary("kube-scheduler"),
+    kwok: findBinary("kwok"),
+  };
+  if (opts.apiServerPort !== undefined) await checkPortFree(opts.apiServerPort, "kube-apiserver");
+
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "plumb-cluster-"));
+  mkdirSync(dir, { recursive: true });
+  const group = new ProcessGroup(dir);
+  group.guard();
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await group.stop();
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const [etcdPort, peerPort, kcmPort, schedPort, kwokPort, freeApi] = await freePorts(6);
+    const apiPort = opts.apiServerPort ?? freeApi!;
+    const server = `https://127.0.0.1:${apiPort}`;
+
+    const certs = await generateCertificates();
+    const pki = join(dir, "pki");
+    mkdirSync(pki);
+    const files = {
+      ca: join(pki, "ca.crt"),
+      apiCert: join(pki, "apiserver.crt"),
+      apiKey: join(pki, "apiserver.key"),
+      adminCert: join(pki, "admin.crt"),
+      adminKey: join(pki, "admin.key"),
+      saKey: join(pki, "sa.key"),
+      saPub: join(pki, "sa.pub"),
+    };
+    writeFileSync(files.ca, certs.ca.cert);
+    writeFileSync(files.apiCert, certs.apiserver.cert);
+    writeFileSync(files.apiKey, certs.apiserver.key, { mode: 0o600 });
+    writeFileSync(files.adminCert, certs.admin.cert);
+    writeFileSync(files.adminKey, certs.admin.key, { mode: 0o600 });
+    writeFileSync(files.saKey, certs.serviceAccount.key, { mode: 0o600 });
+    writeFileSync(files.saPub, certs.serviceAccount.pub);
+
+    const kubeconfigPath = join(dir, "kubeconfig");
+    writeFileSync(kubeconfigPath, kubeconfigYaml(name, server, certs.ca.cert, certs.admin.cert, certs.admin.key), { mode: 0o600 });
+
+    const step = async (what: string, proc: ManagedProcess | undefined, check: () => Promise<boolean>): Promise<void> => {
+      for (;;) {
+        if (proc?.exit) throw failure(group, `${what} exited during start-up (code ${proc.exit.code ?? proc.exit.signal})`);
+        if (await check().catch(() => false)) return;
+        if (Date.now() > deadline) throw failure(group, `${what} did not become ready within ${Math.round((opts.readyTimeoutMs ?? 120_000) / 1000)} s`);
+        await sleep(200);
+      }
+    };
+
+    log(`starting etcd on 127.0.0.1:${etcdPort}`);
+    const etcd = group.start("etcd", bins.etcd, [
+      "--name=default",
+      `--data-dir=${join(dir, "etcd")}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
+      "--listen-metrics-urls=",
+      // A throw-away test cluster: durability buys nothing, fsync costs a lot on shared disks.
+      "--unsafe-no-fsync=true",
+      "--quota-backend-bytes=4294967296",
+      "--log-level=warn",
+    ]);
+    await step("etcd", etcd, async () => (await httpGet(`http://127.0.0.1:${etcdPort}/health`)).includes('"health":"true"'));
+
+    log(`starting kube-apiserver on ${server}`);
+    const apiserver = group.start("kube-apiserver", bins.apiserver, [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${pki}`,
+      `--tls-cert-file=${files.apiCert}`,
+      `--tls-private-key-file=${files.apiKey}`,
+      `--client-ca-file=${files.ca}`,
+      `--service-account-key-file=${files.saPub}`,
+      `--service-account-signing-key-file=${files.saKey}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      "--service-cluster-ip-range=10.96.0.0/16",
+      "--authorization-mode=RBAC",
+      "--allow-privileged=true",
+      // The built-in "kubernetes" Service would point at 127.0.0.1, which the endpoint reconciler refuses.
+      "--endpoint-reconciler-type=none",
+      "--enable-priority-and-fairness=false",
+      "--profiling=false",
+      "--v=0",
+    ]);
+    const tls = { ca: certs.ca.cert, cert: certs.admin.cert, key: certs.admin.key };
+    await step("kube-apiserver", apiserver, async () => (await httpsGet(`${server}/readyz`, tls)) === "ok");
+
+    log("starting kube-controller-manager, kube-scheduler and kwok");
+    const kcm = group.start("kube-controller-manager", bins.kcm, [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      "--bind-address=127.0.0.1",
+      `--secure-port=${kcmPort}`,
+      `--cert-dir=${join(dir, "kcm")}`,
+      `--service-account-private-key-file=${files.saKey}`,
+      `--root-ca-file=${files.ca}`,
+      "--leader-elect=false",
+      "--use-service-account-credentials=false",
+      // kwok's nodes have no kubelet; the node lifecycle controller would evict their Pods under load.
+      "--controllers=*,-node-lifecycle-controller",
+      "--concurrent-deployment-syncs=10",
+      "--concurrent-replicaset-syncs=10",
+      "--kube-api-qps=200",
+      "--kube-api-burst=400",
+      "--v=0",
+    ]);
+    const scheduler = group.start("kube-scheduler", bins.scheduler, [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      "--bind-address=127.0.0.1",
+      `--secure-port=${schedPort}`,
+      `--cert-dir=${join(dir, "scheduler")}`,
+      "--leader-elect=false",
+      "--v=0",
+    ]);
+    const kwokConfig = join(dir, "kwok.yaml");
+    writeFileSync(kwokConfig, kwokStages());
+    const kwok = group.start("kwok", bins.kwok, [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--config=${kwokConfig}`,
+      `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+      "--node-lease-duration-seconds=40",
+      `--server-address=127.0.0.1:${kwokPort}`,
+      "--cidr=10.244.0.0/16",
+      "--node-ip=10.0.0.1",
+    ]);
+
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    const nodeNames = Array.from({ length: opts.nodes ?? 2 }, (_, i) => `kwok-node-${i}`);
+    for (const n of nodeNames) await api.create(fakeNode(n));
+
+    const procs = [kcm, scheduler, kwok];
+    const anyExited = (): ManagedProcess | undefined => procs.find((p) => p.exit);
+    await step("the fake nodes", anyExited(), async () => {
+      const exited = anyExited();
+      if (exited) throw failure(group, `${exited.name} exited during start-up (code ${exited.exit?.code ?? exited.exit?.signal})`);
+      const list = await api.list<KubernetesObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>("v1", "Node");
+      return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === nodeNames.length;
+    }).catch(rethrowFailure);
+    await step("the default ServiceAccount", anyExited(), async () => {
+      const exited = anyExited();
+      if (exited) throw failure(group, `${exited.name} exited during start-up`);
+      await api.read({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "default" } });
+      return true;
+    }).catch(rethrowFailure);
+    await step("kube-scheduler", scheduler, async () => (await httpsGet(`https://127.0.0.1:${schedPort}/healthz`, { ca: undefined })) === "ok");
+
+    log(`cluster "${name}" is ready (${nodeNames.length} nodes)`);
+    const processes = group.list().map((p) => ({ name: p.name, pid: p.pid }));
+    const ports = [etcdPort!, peerPort!, apiPort, kcmPort!, schedPort!, kwokPort!];
+    return { name, dir, server, kubeconfigPath, kubeConfig: kc, processes, ports, stop };
+  } catch (err) {
+    await stop();
+    if (err instanceof ClusterError) throw err;
+    throw new ClusterError(`the local cluster did not start: ${err instanceof Error ? err.message : String(err)}`, "see the message above; run with a fresh folder, or check the tools with `bash hack/tools.sh`");
+  }
+}
+
+/** Failures thrown inside a readiness check must not be swallowed as "not ready yet". */
+function rethrowFailure(err: unknown): never {
+  throw err;
+}
+
+function failure(group: ProcessGroup, what: string): ClusterError {
+  const logs = group
+    .list()
+    .map((p) => `--- ${p.name} (${p.exit ? `exited: ${p.exit.code ?? p.exit.signal}` : "running"}), last lines of ${p.logFile}:\n${group.tail(p)}`)
+    .join("\n");
+  return new ClusterError(`local cluster: ${what}\n${logs}`, "the logs above say why; `bash hack/tools.sh` rebuilds missing binaries");
+}
+
+function kubeconfigYaml(name: string, server: string, ca: string, cert: string, key: string): string {
+  const b64 = (s: string): string => Buffer.from(s).toString("base64");
+  return stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name, cluster: { server, "certificate-authority-data": b64(ca) } }],
+    users: [{ name: `${name}-admin`, user: { "client-certificate-data": b64(cert), "client-key-data": b64(key) } }],
+    contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: "default" } }],
+    "current-context": name,
+  });
+}
+
+function fakeNode(name: string): KubernetesObject {
+  const resources = { cpu: "64", memory: "256Gi", pods: "1000", "ephemeral-storage": "1Ti" };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      annotations: { [KWOK_NODE_ANNOTATION]: "fake", "node.alpha.kubernetes.io/ttl": "0" },
+      labels: { type: "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+    },
+    // @ts-expect-error spec and status are not in KubernetesObject's type but are sent as they are.
+    spec: {},
+    status: { allocatable: resources, capacity: resources, nodeInfo: { kubeletVersion: "fake", operatingSystem: "linux", architecture: "amd64" } },
+  };
+}
+
+/** kwok's standalone binary ships no stages: the ones hack/tools.sh copied from the kwok module. */
+function kwokStages(): string {
+  const dir = join(cachedBinDir("kwok"), "..", "stages");
+  const names = ["node-initialize", "node-heartbeat-with-lease", "pod-ready", "pod-complete", "pod-delete"];
+  return names.map((n) => readFileSync(join(dir, `${n}.yaml`), "utf8").trim()).join("\n---\n") + "\n";
+}
+
+function httpGet(url: string): Promise<string> {
+  return fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text());
+}
+
+/** GET over TLS with an explicit CA and client certificate (`ca: undefined` skips verification: loopback health checks of self-signed components). */
+function httpsGet(url: string, tls: { ca?: string; cert?: string; key?: string }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...tls, rejectUnauthorized: tls.ca !== undefined, timeout: 2000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
