@@ -1,0 +1,183 @@
+/**
+ * The helm source: `helm template`, as Argo CD runs it (reposerver helmTemplate):
+ *
+ *   helm template <releaseName|appName> <chart> --namespace <helm.namespace|destination>
+ *     --values <each valueFile> --values <values> --values <valuesObject>
+ *     --set / --set-string <parameters> --set-file <fileParameters>
+ *     [--include-crds unless skipCrds] [--skip-tests] [--skip-schema-validation]
+ *     [--kube-version v] [--api-versions a]…
+ *
+ * Later sources win, so the precedence is chart defaults < valueFiles < values < valuesObject <
+ * parameters. (Argo CD uses valuesObject *instead of* values when both are set; plumb merges both with
+ * valuesObject on top, which gives the same result whenever only one is set.)
+ *
+ * Offline and hermetic: dependencies must be vendored in charts/ (a missing one is a clear error, never a
+ * download), and helm runs with its cache, config and data homes in a temporary folder, so neither the
+ * user's repositories, registries and plugins nor the network are involved. Value and `--set-file`
+ * files must be inside the repository.
+ */
+import { existsSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { findBinary } from "../tools/binaries.js";
+import { collectProblems, RenderError } from "./errors.js";
+import { cleanToolError, runTool, withTempDir } from "./exec.js";
+import { resolveInRepo, toPosix, type RepoPath } from "./paths.js";
+import type { HelmSource, RenderContext, RenderOutput } from "./schema.js";
+import { parseManifests, parseYaml } from "./yaml.js";
+
+interface ChartInfo {
+  name: string;
+  dependencies: Array<{ name: string; repository?: string }>;
+}
+
+async function readChart(ctx: RenderContext): Promise<ChartInfo> {
+  const file = toPosix(join(ctx.app.rel, "Chart.yaml"));
+  const path = join(ctx.app.real, "Chart.yaml");
+  if (!existsSync(path)) throw RenderError.of("no Chart.yaml in this folder", { file: ctx.app.rel }, "point the source at a chart folder or remove the helm options");
+  let chart: unknown;
+  try {
+    chart = parseYaml(await readFile(path, "utf8"));
+  } catch (err) {
+    throw RenderError.of(`invalid YAML: ${(err as Error).message.split("\n")[0]}`, { file });
+  }
+  const c = (chart ?? {}) as { name?: unknown; dependencies?: unknown };
+  if (typeof c.name !== "string" || !c.name) throw RenderError.of("Chart.yaml has no name", { file });
+  const deps = Array.isArray(c.dependencies) ? (c.dependencies as Array<{ name?: unknown; repository?: unknown }>) : [];
+  return {
+    name: c.name,
+    dependencies: deps
+      .filter((d) => typeof d?.name === "string")
+      .map((d) => ({ name: d.name as string, repository: typeof d.repository === "string" ? d.repository : undefined })),
+  };
+}
+
+/** The chart names vendored in charts/: unpacked folders (by their Chart.yaml name) and `name-version.tgz`. */
+async function vendoredCharts(chartDir: string): Promise<{ names: Set<string>; archives: string[] }> {
+  const names = new Set<string>();
+  const archives: string[] = [];
+  const dir = join(chartDir, "charts");
+  if (!existsSync(dir)) return { names, archives };
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.endsWith(".tgz")) archives.push(e.name);
+    else if (e.isDirectory() && existsSync(join(dir, e.name, "Chart.yaml"))) {
+      try {
+        const sub = parseYaml(await readFile(join(dir, e.name, "Chart.yaml"), "utf8")) as { name?: unknown } | null;
+        names.add(typeof sub?.name === "string" ? sub.name : e.name);
+      } catch {
+        names.add(e.name); // helm will report the broken Chart.yaml itself
+      }
+    }
+  }
+  return { names, archives };
+}
+
+/** Refuses a chart whose dependencies are not all vendored: rendering must not download anything. */
+async function checkDependencies(ctx: RenderContext, chart: ChartInfo): Promise<void> {
+  if (!chart.dependencies.length) return;
+  const { names, archives } = await vendoredCharts(ctx.app.real);
+  const missing = chart.dependencies.filter((d) => !names.has(d.name) && !archives.some((a) => a.startsWith(`${d.name}-`)));
+  if (!missing.length) return;
+  throw new RenderError(
+    missing.map((d) => ({
+      file: toPosix(join(ctx.app.rel, "Chart.yaml")),
+      message: `dependency "${d.name}"${d.repository ? ` (${d.repository})` : ""} is not vendored in charts/; plumb renders offline — run \`helm dependency build\` and commit the charts/ folder`,
+    })),
+  );
+}
+
+/**
+ * Escapes commas in a `--set` value, as Argo CD does, so that "a,b" stays one value; a `{x,y}` list is
+ * left as is.
+ */
+export function escapeSetValue(value: string): string {
+  if (value.startsWith("{") && value.endsWith("}")) return value;
+  return value.replace(/(?<!\\),/g, "\\,");
+}
+
+const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+async function resolveFile(ctx: RenderContext, p: string, what: string, missingOk: boolean): Promise<RepoPath | undefined> {
+  if (REMOTE.test(p)) throw RenderError.of(`${what} "${p}" is a URL; plumb renders offline, so value files must be in the repository`);
+  return resolveInRepo(ctx.repo, ctx.app.real, p, what, missingOk);
+}
+
+/** The helm command line (without the binary) for a source, and the repository files it reads. */
+async function helmArgs(ctx: RenderContext, opts: HelmSource, tmp: string): Promise<{ args: string[]; files: string[]; replacements: Array<[string, string]> }> {
+  const req = ctx.request;
+  const args = ["template", opts.releaseName || req.appName, ctx.app.real, "--namespace", opts.namespace || req.destinationNamespace];
+  const replacements: Array<[string, string]> = [];
+  const valueFiles = await collectProblems(opts.valueFiles ?? [], (f) => resolveFile(ctx, f, "value file", !!opts.ignoreMissingValueFiles));
+  const fileParams = await collectProblems(opts.fileParameters ?? [], async (p) => ({ p, file: await resolveFile(ctx, p.path, "file parameter", false) }));
+  const problems = [...valueFiles.problems, ...fileParams.problems];
+  if (problems.length) throw new RenderError(problems);
+  const files: string[] = [];
+  for (const f of valueFiles.results) {
+    if (!f) continue;
+    args.push("--values", f.real);
+    files.push(f.rel);
+    replacements.push([f.real, f.rel]);
+  }
+  if (opts.values?.trim()) {
+    const file = join(tmp, "values.yaml");
+    await writeFile(file, opts.values);
+    args.push("--values", file);
+    replacements.push([file, "source.helm.values"]);
+  }
+  if (opts.valuesObject && Object.keys(opts.valuesObject).length) {
+    const file = join(tmp, "values-object.json");
+    await writeFile(file, JSON.stringify(opts.valuesObject));
+    args.push("--values", file);
+    replacements.push([file, "source.helm.valuesObject"]);
+  }
+  for (const p of opts.parameters ?? []) args.push(p.forceString ? "--set-string" : "--set", `${p.name}=${escapeSetValue(p.value)}`);
+  for (const { p, file } of fileParams.results) {
+    if (!file) continue;
+    args.push("--set-file", `${p.name}=${file.real}`);
+    files.push(file.rel);
+  }
+  if (!opts.skipCrds) args.push("--include-crds");
+  if (opts.skipTests) args.push("--skip-tests");
+  if (opts.skipSchemaValidation) args.push("--skip-schema-validation");
+  const kubeVersion = opts.kubeVersion || req.kubeVersion;
+  if (kubeVersion) args.push("--kube-version", kubeVersion);
+  for (const v of opts.apiVersions ?? req.apiVersions ?? []) args.push("--api-versions", v);
+  replacements.push([`${ctx.repo.realRoot}/`, ""]);
+  return { args, files, replacements };
+}
+
+/** The environment helm runs in: the caller's, minus every HELM_* setting, with homes in `tmp`. */
+function helmEnv(base: NodeJS.ProcessEnv, tmp: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!k.startsWith("HELM_") && k !== "KUBECONFIG") env[k] = v;
+  return {
+    ...env,
+    HELM_CACHE_HOME: join(tmp, "cache"),
+    HELM_CONFIG_HOME: join(tmp, "config"),
+    HELM_DATA_HOME: join(tmp, "data"),
+    KUBECONFIG: join(tmp, "no-kubeconfig"),
+  };
+}
+
+/** Renders a helm source. */
+export async function renderHelm(ctx: RenderContext, opts: HelmSource = {}): Promise<RenderOutput> {
+  const chart = await readChart(ctx);
+  await checkDependencies(ctx, chart);
+  const helm = findBinary("helm", { env: ctx.env });
+  return withTempDir("helm", async (tmp) => {
+    const { args, files, replacements } = await helmArgs(ctx, opts, tmp);
+    const run = await runTool(helm, args, { env: helmEnv(ctx.env, tmp), cwd: tmp, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
+    if (run.code !== 0) {
+      const why = run.timedOut ? `timed out after ${ctx.timeoutMs} ms` : cleanToolError(run.stderr, replacements);
+      throw RenderError.of(`helm template failed: ${why}`, { file: ctx.app.rel });
+    }
+    const prefix = `${chart.name}/`;
+    const sourceOf = (comment: string): string | undefined => {
+      const m = /^\s*Source:\s*(\S+)/m.exec(comment);
+      if (!m?.[1]) return undefined;
+      return m[1].startsWith(prefix) ? toPosix(join(ctx.app.rel, m[1].slice(prefix.length))) : m[1];
+    };
+    const { objects, problems } = parseManifests(run.stdout, `helm template ${ctx.app.rel}`, sourceOf);
+    return { objects, problems, files };
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * render/ — a source folder (a repository checked out at some revision, plus a path inside it) → the
+ * desired manifests, as Argo CD's repo server produces them for an Application's spec.source:
+ * a directory of plain manifests, a Kustomize folder (`kustomize build`) or a Helm chart (`helm template`).
+ *
+ * Owns: source options (schema.ts), type detection and orchestration (render.ts), one file per source type,
+ * repository-confinement of every path (paths.ts), the checks on the rendered set (validate.ts).
+ * Does I/O on the local file system and runs helm/kustomize; must not import git/, cluster/, sync/ or
+ * controller/ — callers pass the checked-out folder and, if they have it, the cluster's discovery.
+ */
+export { render, detectSourceType } from "./render.js";
+export {
+  DirectorySource,
+  HelmParameter,
+  HelmSource,
+  KustomizePatch,
+  KustomizeSource,
+  SourceOptions,
+  SourceType,
+  parseSourceOptions,
+  type RenderRequest,
+  type RenderResult,
+} from "./schema.js";
+export { RenderError, formatProblem, type RenderProblem } from "./errors.js";
+export { CLUSTER_SCOPED_KINDS, scopeLookup } from "./scope.js";
+export { finalize, type FinalizeOptions } from "./validate.js";
+export { compileGlob } from "./glob.js";
+export { parseManifests, toYamlStream, type SourcedObject } from "./yaml.js";

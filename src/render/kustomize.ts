@@ -1,0 +1,193 @@
+/**
+ * The kustomize source: `kustomize build <app folder>`. Without overrides the folder is built where it is.
+ * With overrides (Argo CD's spec.source.kustomize) the repository is copied to a temporary folder (the
+ * kustomization may reach `../base`, so the whole tree, without .git) and the overrides are written into
+ * the copy's kustomization, with the meaning `kustomize edit set/add` gives them in Argo CD: namePrefix,
+ * nameSuffix and namespace replace; images and replicas replace the entry of the same name or are added;
+ * labels and annotations are added, and one the kustomization already sets is an error unless forced.
+ * The copy is removed afterwards; the checkout is never written.
+ */
+import { existsSync } from "node:fs";
+import { cp, readFile, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { findBinary } from "../tools/binaries.js";
+import { RenderError } from "./errors.js";
+import { cleanToolError, runTool, withTempDir } from "./exec.js";
+import { resolveInRepo, toPosix } from "./paths.js";
+import type { KustomizeSource, RenderContext, RenderOutput } from "./schema.js";
+import { parseManifests, parseYaml, toYaml } from "./yaml.js";
+
+/** The file names kustomize accepts for a kustomization, in its order of preference. */
+export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
+
+/** The kustomization file of a folder, if any. */
+export function kustomizationFile(dir: string): string | undefined {
+  return KUSTOMIZATION_FILES.find((f) => existsSync(join(dir, f)));
+}
+
+/** True if the options change anything (then the build runs on a copy). */
+export function hasOverrides(o: KustomizeSource | undefined): boolean {
+  if (!o) return false;
+  return !!(
+    o.namePrefix ||
+    o.nameSuffix ||
+    o.namespace ||
+    o.images?.length ||
+    Object.keys(o.commonLabels ?? {}).length ||
+    Object.keys(o.commonAnnotations ?? {}).length ||
+    o.replicas?.length ||
+    o.components?.length ||
+    o.patches?.length
+  );
+}
+
+/** An `images` entry of a kustomization. */
+export interface KustomizeImage {
+  name: string;
+  newName?: string;
+  newTag?: string;
+  digest?: string;
+}
+
+/** Splits `repo/name:tag@digest` (the registry may have a port) into its parts. */
+function splitImage(ref: string): { name: string; tag?: string; digest?: string } {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
+  return { name: rest, digest };
+}
+
+/**
+ * Parses an image override as `kustomize edit set image` does: `name:tag`, `name@digest`,
+ * `name=newName`, `name=newName:tag`, `name=newName@digest`.
+ */
+export function parseImageOverride(spec: string): KustomizeImage {
+  const eq = spec.indexOf("=");
+  const image: KustomizeImage = { name: "" };
+  if (eq < 0) {
+    const { name, tag, digest } = splitImage(spec);
+    Object.assign(image, { name, newTag: tag, digest });
+  } else {
+    const { name, tag, digest } = splitImage(spec.slice(eq + 1));
+    Object.assign(image, { name: spec.slice(0, eq), newName: name || undefined, newTag: tag, digest });
+  }
+  if (!image.name) throw RenderError.of(`source.kustomize.images: "${spec}" names no image; write name:tag or name=newName:tag`);
+  for (const k of Object.keys(image) as Array<keyof KustomizeImage>) if (image[k] === undefined) delete image[k];
+  return image;
+}
+
+type Kustomization = Record<string, unknown>;
+
+function upsertByName<T extends { name: string }>(list: unknown, item: T): T[] {
+  const arr = Array.isArray(list) ? (list as T[]) : [];
+  const i = arr.findIndex((e) => e?.name === item.name);
+  if (i >= 0) arr[i] = item;
+  else arr.push(item);
+  return arr;
+}
+
+function addPairs(k: Kustomization, field: string, pairs: Record<string, string>, force: boolean, file: string, existing: Record<string, unknown>): void {
+  for (const key of Object.keys(pairs)) {
+    if (!force && key in existing) {
+      throw RenderError.of(
+        `source.kustomize.${field}: "${key}" is already set by ${file}; set force${field[0]!.toUpperCase()}${field.slice(1)} to override it`,
+      );
+    }
+  }
+  k[field] = { ...((k[field] as Record<string, string> | undefined) ?? {}), ...pairs };
+}
+
+/** Applies the overrides to a parsed kustomization (in place). `file` names it in messages. */
+export async function applyOverrides(ctx: RenderContext, k: Kustomization, o: KustomizeSource, file: string): Promise<void> {
+  if (o.namePrefix) k.namePrefix = o.namePrefix;
+  if (o.nameSuffix) k.nameSuffix = o.nameSuffix;
+  if (o.namespace) k.namespace = o.namespace;
+  for (const spec of o.images ?? []) k.images = upsertByName(k.images, parseImageOverride(spec));
+  for (const r of o.replicas ?? []) {
+    const count = typeof r.count === "number" ? r.count : Number(r.count);
+    if (!Number.isInteger(count) || count < 0) throw RenderError.of(`source.kustomize.replicas: count "${r.count}" of ${r.name} is not a whole number`);
+    k.replicas = upsertByName(k.replicas, { name: r.name, count });
+  }
+  const labelSets = Array.isArray(k.labels) ? (k.labels as Array<{ pairs?: Record<string, unknown> }>) : [];
+  const existingLabels = Object.assign({}, k.commonLabels ?? {}, ...labelSets.map((l) => l?.pairs ?? {})) as Record<string, unknown>;
+  if (o.commonLabels && Object.keys(o.commonLabels).length) {
+    if (o.labelWithoutSelector) {
+      for (const key of Object.keys(o.commonLabels)) {
+        if (!o.forceCommonLabels && key in existingLabels) {
+          throw RenderError.of(`source.kustomize.commonLabels: "${key}" is already set by ${file}; set forceCommonLabels to override it`);
+        }
+      }
+      const entry: Record<string, unknown> = { pairs: o.commonLabels, includeSelectors: false };
+      if (o.labelIncludeTemplates) entry.includeTemplates = true;
+      k.labels = [...labelSets, entry];
+    } else {
+      addPairs(k, "commonLabels", o.commonLabels, !!o.forceCommonLabels, file, existingLabels);
+    }
+  }
+  if (o.commonAnnotations && Object.keys(o.commonAnnotations).length) {
+    const existing = (k.commonAnnotations as Record<string, unknown> | undefined) ?? {};
+    addPairs(k, "commonAnnotations", o.commonAnnotations, !!o.forceCommonAnnotations, file, existing);
+  }
+  for (const c of o.components ?? []) {
+    const found = await resolveInRepo(ctx.repo, ctx.app.real, c, "kustomize component", o.ignoreMissingComponents);
+    if (!found) continue;
+    const list = Array.isArray(k.components) ? (k.components as string[]) : [];
+    if (!list.includes(c)) k.components = [...list, c];
+  }
+  if (o.patches?.length) {
+    const list = Array.isArray(k.patches) ? (k.patches as unknown[]) : [];
+    k.patches = [...list, ...o.patches.map((p) => JSON.parse(JSON.stringify(p)) as unknown)];
+  }
+}
+
+async function build(ctx: RenderContext, dir: string, tmpRoot?: string): Promise<RenderOutput> {
+  const kustomize = findBinary("kustomize", { env: ctx.env });
+  const env = { ...ctx.env, GIT_TERMINAL_PROMPT: "0" };
+  const run = await runTool(kustomize, ["build", dir], { env, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
+  const where = ctx.app.rel;
+  if (run.code !== 0) {
+    // Paths in kustomize's message: repository-relative, whether it ran on the checkout or on a copy.
+    const replacements: Array<[string, string]> = [[`${ctx.repo.realRoot}/`, ""]];
+    if (tmpRoot) replacements.unshift([`${tmpRoot}/`, ""]);
+    const why = run.timedOut ? `timed out after ${ctx.timeoutMs} ms` : cleanToolError(run.stderr, replacements);
+    throw RenderError.of(`kustomize build failed: ${why}`, { file: where });
+  }
+  const { objects, problems } = parseManifests(run.stdout, `kustomize build ${where}`);
+  return { objects, problems };
+}
+
+/** Renders a kustomize source. */
+export async function renderKustomize(ctx: RenderContext, opts?: KustomizeSource): Promise<RenderOutput> {
+  const file = kustomizationFile(ctx.app.real);
+  if (!file) {
+    throw RenderError.of(`no kustomization.yaml, kustomization.yml or Kustomization in this folder`, { file: ctx.app.rel }, "add a kustomization or remove the kustomize options");
+  }
+  if (!opts || !hasOverrides(opts)) return build(ctx, ctx.app.real);
+  return withTempDir("kustomize", async (tmp) => {
+    const copy = join(tmp, "repo");
+    await cp(ctx.repo.realRoot, copy, {
+      recursive: true,
+      verbatimSymlinks: true,
+      filter: (src) => !relative(ctx.repo.realRoot, src).split(sep).includes(".git"),
+    });
+    const appCopy = join(copy, ctx.app.rel);
+    const kfile = join(appCopy, file);
+    const shown = toPosix(join(ctx.app.rel, file));
+    let k: unknown;
+    try {
+      k = parseYaml(await readFile(kfile, "utf8"));
+    } catch (err) {
+      throw RenderError.of(`invalid YAML: ${(err as Error).message.split("\n")[0]}`, { file: shown });
+    }
+    if (typeof k !== "object" || k === null || Array.isArray(k)) throw RenderError.of("is not a kustomization (expected a mapping)", { file: shown });
+    await applyOverrides(ctx, k as Kustomization, opts, shown);
+    await writeFile(kfile, toYaml(k));
+    return build(ctx, appCopy, copy);
+  });
+}

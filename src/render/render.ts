@@ -1,0 +1,64 @@
+/**
+ * render(): one source folder → the desired manifests. The steps:
+ *   1. validate the options (zod; unknown, invalid and unsupported fields are refused);
+ *   2. check the app path: inside the repository, lexically and through symlinks, an existing folder with
+ *      no symlink leading out of the repository;
+ *   3. pick the type as Argo CD does: explicit options win; otherwise a Chart.yaml means helm, a
+ *      kustomization means kustomize, anything else is a directory of manifests;
+ *   4. render with that type (directory.ts, kustomize.ts, helm.ts);
+ *   5. run the common checks (validate.ts) and sort.
+ * Every problem is thrown as one RenderError; a missing helm/kustomize is a ToolMissingError.
+ */
+import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { renderDirectory } from "./directory.js";
+import { RenderError } from "./errors.js";
+import { renderHelm } from "./helm.js";
+import { kustomizationFile, renderKustomize } from "./kustomize.js";
+import { openRepo, outOfBoundsSymlinks, resolveInRepo } from "./paths.js";
+import { parseSourceOptions, type RenderContext, type RenderOutput, type RenderRequest, type RenderResult, type SourceOptions, type SourceType } from "./schema.js";
+import { finalize } from "./validate.js";
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** The type a source renders as: explicit options first, then the folder's files (Argo CD's discovery). */
+export function detectSourceType(appDir: string, source: SourceOptions = {}): SourceType {
+  if (source.helm) return "helm";
+  if (source.kustomize) return "kustomize";
+  if (source.directory) return "directory";
+  if (existsSync(join(appDir, "Chart.yaml"))) return "helm";
+  if (kustomizationFile(appDir)) return "kustomize";
+  return "directory";
+}
+
+/**
+ * Renders the source at `req.path` in the repository `req.repoRoot` into checked Kubernetes objects.
+ * Throws RenderError (every problem found, each naming its file or object) or ToolMissingError.
+ */
+export async function render(req: RenderRequest): Promise<RenderResult> {
+  const source = parseSourceOptions(req.source);
+  const repo = await openRepo(req.repoRoot);
+  const app = await resolveInRepo(repo, repo.root, req.path || ".", "path");
+  if (!app) throw RenderError.of(`path "${req.path}" does not exist in the repository`);
+  if (!(await stat(app.real)).isDirectory()) throw RenderError.of(`path "${req.path}" is a file; an application path names a folder`);
+  const links = await outOfBoundsSymlinks(repo, app.real);
+  if (links.length) throw new RenderError(links);
+
+  const ctx: RenderContext = { request: req, repo, app, env: req.env ?? process.env, timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  const type = detectSourceType(app.real, source);
+  let out: RenderOutput;
+  switch (type) {
+    case "helm":
+      out = await renderHelm(ctx, source.helm);
+      break;
+    case "kustomize":
+      out = await renderKustomize(ctx, source.kustomize);
+      break;
+    case "directory":
+      out = await renderDirectory(ctx, source.directory);
+      break;
+  }
+  const objects = finalize(out.objects, { destinationNamespace: req.destinationNamespace, isNamespaced: req.isNamespaced }, out.problems);
+  return out.files ? { objects, type, files: out.files } : { objects, type };
+}

@@ -1,0 +1,111 @@
+/**
+ * Reading and writing manifests as Kubernetes does. The API machinery decodes YAML 1.1 (go-yaml v2):
+ * `0644` is octal 420 and `yes`/`on` are booleans. The `yaml` package defaults to YAML 1.2, which would
+ * turn `defaultMode: 0644` into 644, so manifests are parsed with the 1.1 schema, minus its two tags that
+ * go-yaml does not resolve (timestamps and base-60 numbers stay strings). Writing uses 1.1 too, so that a
+ * string "yes" comes out quoted and is read back as a string by kubectl.
+ *
+ * A stream splits into documents; empty ones are skipped; a `…List` with `items` is flattened, as Argo CD
+ * does. Every object remembers the file and line it came from, for error messages.
+ *
+ * Pure: imports nothing that does I/O.
+ */
+import { LineCounter, parseAllDocuments, stringify, type Tags } from "yaml";
+import type { KubeObject } from "../core/object.js";
+import type { RenderProblem } from "./errors.js";
+
+const K8S_YAML = {
+  version: "1.1" as const,
+  customTags: (tags: Tags) =>
+    tags.filter((t) =>
+      typeof t === "string"
+        ? !["timestamp", "intTime", "floatTime"].includes(t)
+        : t.tag !== "tag:yaml.org,2002:timestamp" && !("format" in t && t.format === "TIME"),
+    ),
+};
+
+/** An object read from a file, not yet checked: any JSON object, with where it came from. */
+export interface SourcedObject {
+  object: Record<string, unknown>;
+  /** Repository-relative file (or a tool's output name). */
+  file: string;
+  /** 1-based line where the object's document starts. */
+  line?: number;
+}
+
+/** Parses YAML text with the Kubernetes (YAML 1.1) rules; throws on a syntax error. */
+export function parseYaml(text: string): unknown {
+  const docs = parseAllDocuments(text, K8S_YAML);
+  if (!Array.isArray(docs)) return null;
+  if (docs.length > 1) throw new Error("expected a single YAML document");
+  const doc = docs[0];
+  if (!doc) return null;
+  const err = doc.errors[0];
+  if (err) throw err;
+  return doc.toJS();
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Splits a YAML (or JSON) stream into objects. `file` names the stream in results; `sourceOf` may map a
+ * document's leading comment to a better file name (helm's `# Source: chart/templates/x.yaml`).
+ * Syntax errors and documents that are not mappings are returned as problems, with their line.
+ */
+export function parseManifests(
+  text: string,
+  file: string,
+  sourceOf?: (comment: string) => string | undefined,
+): { objects: SourcedObject[]; problems: RenderProblem[] } {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { ...K8S_YAML, lineCounter: lines });
+  const objects: SourcedObject[] = [];
+  const problems: RenderProblem[] = [];
+  if (!Array.isArray(docs)) return { objects, problems }; // only comments or whitespace
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0];
+      const reason = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      problems.push({ file, line: pos?.line, column: pos?.col, message: `invalid YAML: ${reason}` });
+      continue;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) continue; // an empty document
+    const start = doc.contents?.range[0] ?? doc.range[0];
+    const line = lines.linePos(start).line;
+    const comment = doc.contents?.commentBefore ?? doc.commentBefore ?? "";
+    const where = (comment && sourceOf?.(comment)) || file;
+    if (!isPlainObject(value)) {
+      problems.push({ file: where, line, message: `not a Kubernetes object: the document is a ${Array.isArray(value) ? "list" : typeof value}, expected a mapping with apiVersion, kind and metadata` });
+      continue;
+    }
+    objects.push(...flattenList(value, where, line, problems));
+  }
+  return { objects, problems };
+}
+
+/** `v1/List`, `ConfigMapList`, …: a kind ending in "List" with an `items` array stands for its items. */
+function flattenList(value: Record<string, unknown>, file: string, line: number, problems: RenderProblem[]): SourcedObject[] {
+  if (typeof value.kind !== "string" || !value.kind.endsWith("List") || !Array.isArray(value.items)) {
+    return [{ object: value, file, line }];
+  }
+  const out: SourcedObject[] = [];
+  value.items.forEach((item: unknown, i) => {
+    if (isPlainObject(item)) out.push({ object: item, file, line });
+    else problems.push({ file, line, message: `${value.kind} item ${i} is not a Kubernetes object (expected a mapping)` });
+  });
+  return out;
+}
+
+/** Writes objects as a multi-document YAML stream (`---` between documents), readable by kubectl. */
+export function toYamlStream(objects: readonly KubeObject[]): string {
+  return objects.map((o) => stringify(o, { version: "1.1", lineWidth: 0 })).join("---\n");
+}
+
+/** Writes one value as YAML 1.1 (for values files handed to helm). */
+export function toYaml(value: unknown): string {
+  return stringify(value, { version: "1.1", lineWidth: 0 });
+}
