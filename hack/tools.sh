@@ -26,16 +26,26 @@ die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
 command -v go >/dev/null 2>&1 || die "no Go toolchain on PATH: install Go 1.26 or newer (https://go.dev/doc/install), or put it on PATH, then run hack/tools.sh again"
 command -v git >/dev/null 2>&1 || die "git is not on PATH: install it (apt-get install git)"
 
+# Whatever happens (failure, Ctrl-C), the build folder in progress goes away.
+CURRENT_WORK=""
+trap 'if [[ -n "$CURRENT_WORK" ]]; then rm -rf "$CURRENT_WORK"; fi' EXIT
+trap 'exit 130' INT TERM
+
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 mkdir -p "$TOOLS"
 
-# build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete exists.
+# Bump a tool's recipe revision when its build function changes what it produces: the cache is then
+# rebuilt even though the version is the same.
+declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1)
+
+# build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete holds the
+# tool's current recipe revision.
 build() {
   local name="$1" version="$2" fn="$3"
-  local dest="$TOOLS/$name-$version"
-  if [[ -f "$dest/.complete" ]]; then log "$name $version: cached in $dest"; return 0; fi
+  local dest="$TOOLS/$name-$version" rev="recipe ${RECIPE[$1]}"
+  if [[ -f "$dest/.complete" && "$(cat "$dest/.complete")" == "$rev" ]]; then log "$name $version: cached in $dest"; return 0; fi
   local work; work="$(mktemp -d "$TOOLS/.build-$name-XXXXXX")"
-  trap 'rm -rf "$work"' RETURN
+  CURRENT_WORK="$work"
   log "$name $version: building (this happens once per machine) ..."
   local start=$SECONDS
   mkdir -p "$work/out/bin"
@@ -44,9 +54,10 @@ build() {
     tail -n 40 "$work/build.log" >&2
     die "$name $version: build failed (log above). Check the Go module proxy is reachable (go env GOPROXY) and run hack/tools.sh $name again"
   fi
-  touch "$work/out/.complete"
+  echo "$rev" >"$work/out/.complete"
   rm -rf "$dest"
   mv "$work/out" "$dest"
+  rm -rf "$work"; CURRENT_WORK=""
   log "$name $version: built in $((SECONDS - start)) s"
 }
 
@@ -125,10 +136,11 @@ build_kwok() {
   GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$v" "sigs.k8s.io/kwok/cmd/kwok@$v"
   local dir; dir="$(go mod download -json "sigs.k8s.io/kwok@$v" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
   mkdir -p "$out/stages"
-  for s in node-initialize node-heartbeat-with-lease pod-ready pod-complete pod-delete; do
-    local f; f="$(find "$dir/kustomize/stage" -name "$s.yaml" | head -n1)"
-    [[ -n "$f" ]] || { echo "stage $s not found in $dir/kustomize/stage"; return 1; }
-    cp "$f" "$out/stages/$s.yaml"
+  # The "fast" stages: nodes Ready at once, Pods Running and Ready when scheduled, Job Pods Succeeded,
+  # deleted Pods gone; plus lease-based node heartbeats.
+  for s in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    [[ -f "$dir/kustomize/stage/$s.yaml" ]] || { echo "stage $s not found in $dir/kustomize/stage"; return 1; }
+    cp "$dir/kustomize/stage/$s.yaml" "$out/stages/$(basename "$s").yaml"
   done
   chmod -R u+w "$out/stages"
 }

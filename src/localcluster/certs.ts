@@ -4,6 +4,8 @@
  * system:masters, used by plumb, kubectl, the controller-manager, the scheduler and kwok), and the key pair
  * that signs service-account tokens. ECDSA P-256 throughout: fast to generate, accepted by Go's TLS stack.
  */
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill.
+import "reflect-metadata";
 import { generateKeyPairSync, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 

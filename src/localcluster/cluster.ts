@@ -174,8 +174,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       `--root-ca-file=${files.ca}`,
       "--leader-elect=false",
       "--use-service-account-credentials=false",
-      // kwok's nodes have no kubelet; the node lifecycle controller would evict their Pods under load.
-      "--controllers=*,-node-lifecycle-controller",
+      // The node lifecycle controller lifts the not-ready taint once kwok reports a node Ready. Its grace
+      // period is long and taint-based eviction is off: on a loaded 2-core machine a late heartbeat must
+      // not evict every Pod in the middle of a test.
+      "--controllers=*,-taint-eviction-controller",
+      "--node-monitor-grace-period=600s",
       "--concurrent-deployment-syncs=10",
       "--concurrent-replicaset-syncs=10",
       "--kube-api-qps=200",
@@ -215,8 +218,12 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     await step("the fake nodes", anyExited(), async () => {
       const exited = anyExited();
       if (exited) throw failure(group, `${exited.name} exited during start-up (code ${exited.exit?.code ?? exited.exit?.signal})`);
-      const list = await api.list<KubernetesObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>("v1", "Node");
-      return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length === nodeNames.length;
+      type NodeObj = KubernetesObject & { spec?: { taints?: Array<{ key: string }> }; status?: { conditions?: Array<{ type: string; status: string }> } };
+      const list = await api.list<NodeObj>("v1", "Node");
+      // Ready, and the not-ready taint lifted, so the scheduler will use the node.
+      const usable = (n: NodeObj): boolean =>
+        !!n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") && !n.spec?.taints?.some((t) => t.key.startsWith("node.kubernetes.io/"));
+      return list.items.filter(usable).length === nodeNames.length;
     }).catch(rethrowFailure);
     await step("the default ServiceAccount", anyExited(), async () => {
       const exited = anyExited();

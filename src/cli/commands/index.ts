@@ -1,6 +1,9 @@
 /** Every sub-command, in the order `plumb --help` lists them. Add one line here per new command file. */
 import type { Command } from "commander";
+import { register as up } from "./up.js";
+import { register as render } from "./render.js";
+import { register as health } from "./health.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [up, render, health];

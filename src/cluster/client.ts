@@ -1,0 +1,150 @@
+/**
+ * A thin Kubernetes REST client: one keep-alive HTTPS agent per cluster, JSON in and out, typed errors.
+ * Authentication and TLS come from @kubernetes/client-node's KubeConfig (certificates, tokens, exec
+ * plugins), so plumb reads kubeconfigs exactly as kubectl does; the REST calls themselves are ours so that
+ * the engine controls concurrency, dry-run, server-side apply and watches precisely.
+ *
+ * Owns: HTTP to the API server. Must not import: render, diff, health, sync (they sit above it).
+ */
+import { Agent, request, type RequestOptions } from "node:https";
+import { request as httpRequest, Agent as HttpAgent } from "node:http";
+import { KubeConfig } from "@kubernetes/client-node";
+import { PlumbError } from "../core/errors.js";
+
+/** A failed API call: the HTTP status and the API server's Status reason and message. */
+export class ApiError extends PlumbError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface KubeRequest {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** Default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface ClientOptions {
+  /** Upper bound on concurrent connections to the API server. Default 32. */
+  maxSockets?: number;
+}
+
+export class KubeClient {
+  private constructor(
+    readonly server: string,
+    private readonly base: RequestOptions,
+    private readonly secure: boolean,
+  ) {}
+
+  /** Loads a kubeconfig file (or the default chain: $KUBECONFIG, ~/.kube/config) as kubectl does. */
+  static async fromKubeconfigFile(path?: string, context?: string, opts: ClientOptions = {}): Promise<KubeClient> {
+    const kc = new KubeConfig();
+    if (path) kc.loadFromFile(path);
+    else kc.loadFromDefault();
+    if (context) kc.setCurrentContext(context);
+    return KubeClient.fromKubeConfig(kc, opts);
+  }
+
+  static async fromKubeConfig(kc: KubeConfig, opts: ClientOptions = {}): Promise<KubeClient> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new PlumbError("the kubeconfig has no current cluster", "set a current context (kubectl config use-context NAME) or pass --context");
+    const httpsOpts: RequestOptions = {};
+    await kc.applyToHTTPSOptions(httpsOpts);
+    const secure = cluster.server.startsWith("https:");
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
+    const agent = secure
+      ? new Agent({ ...agentOpts, ca: httpsOpts.ca, cert: httpsOpts.cert, key: httpsOpts.key, rejectUnauthorized: httpsOpts.rejectUnauthorized ?? true, servername: httpsOpts.servername })
+      : (new HttpAgent(agentOpts) as unknown as Agent);
+    return new KubeClient(cluster.server.replace(/\/+$/, ""), { agent, headers: { ...(httpsOpts.headers as Record<string, string>) } }, secure);
+  }
+
+  /** Performs one request and decodes the JSON answer; non-2xx answers become ApiError. */
+  async request<T = unknown>(req: KubeRequest): Promise<T> {
+    const res = await this.send(req);
+    return (res.text ? JSON.parse(res.text) : undefined) as T;
+  }
+
+  /** Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or `signal` aborts. */
+  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal): AsyncGenerator<T> {
+    const url = this.url(req);
+    const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.base.headers, accept: "application/json" }, signal }, resolve);
+      r.on("error", reject);
+      r.end();
+    });
+    if ((res.statusCode ?? 0) >= 300) {
+      let text = "";
+      for await (const c of res) text += String(c);
+      throw toApiError(res.statusCode ?? 0, text);
+    }
+    let buf = "";
+    res.setEncoding("utf8");
+    for await (const chunk of res) {
+      buf += chunk as string;
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) yield JSON.parse(line) as T;
+      }
+    }
+  }
+
+  private url(req: KubeRequest): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) q.set(k, String(v));
+    const qs = q.toString();
+    return `${this.server}${req.path}${qs ? `?${qs}` : ""}`;
+  }
+
+  private send(req: KubeRequest): Promise<{ status: number; text: string }> {
+    const url = this.url(req);
+    const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+    const headers: Record<string, string> = { ...(this.base.headers as Record<string, string>), accept: req.accept ?? "application/json" };
+    if (body !== undefined) {
+      headers["content-type"] = req.contentType ?? "application/json";
+      headers["content-length"] = String(Buffer.byteLength(body));
+    }
+    return new Promise((resolve, reject) => {
+      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: req.method ?? "GET", headers, timeout: req.timeoutMs ?? 30_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve({ status, text });
+          else reject(toApiError(status, text));
+        });
+        res.on("error", reject);
+      });
+      r.on("timeout", () => r.destroy(new ApiError(0, "Timeout", `${req.method ?? "GET"} ${req.path}: no answer within ${(req.timeoutMs ?? 30_000) / 1000} s`)));
+      r.on("error", (err) => reject(err instanceof ApiError ? err : new ApiError(0, "ConnectionError", `cannot reach the API server at ${this.server}: ${err.message}`)));
+      if (body !== undefined) r.write(body);
+      r.end();
+    });
+  }
+
+  /** Closes idle connections (call when done, so the process can exit). */
+  close(): void {
+    (this.base.agent as Agent | undefined)?.destroy();
+  }
+}
+
+function toApiError(status: number, text: string): ApiError {
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string; details?: unknown };
+    return new ApiError(status, s.reason ?? String(status), s.message ?? text, s.details);
+  } catch {
+    return new ApiError(status, String(status), text.trim() || `HTTP ${status}`);
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The executor: carries a SyncPlan out against a cluster and returns a ChangeSet.
+ *
+ * Phases run in order (PreSync, Sync, PostSync). Within a phase, waves run one after another; the tasks of a
+ * wave run together (bounded concurrency), and the next wave starts as soon as every object the wave
+ * touched is healthy (Healthy or Suspended; objects whose kind has no health count as ready at once) and
+ * every hook of the wave has completed — no fixed pause between waves. A failed task, a Degraded object or
+ * a failed hook fails the sync: no later wave starts, the SyncFail hooks run, and the ChangeSet says why.
+ *
+ * Hooks (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/): BeforeHookCreation deletes a
+ * previous hook object of the same name first; HookSucceeded / HookFailed delete it once it has
+ * succeeded / failed. A hook is complete when its health is Healthy (a Job Complete, a Pod Succeeded).
+ *
+ * The only I/O goes through the injected ClusterOps, so this file needs no cluster module: the engine
+ * passes the real one, and nothing here knows about HTTP.
+ */
+import { entry, type ChangeEntry, type ChangeSet } from "../core/changeset.js";
+import { mapLimit, sleep } from "../core/concurrency.js";
+import { keyOf, keyString, type KubeObject } from "../core/object.js";
+import { assessHealth } from "../health/index.js";
+import type { CompareStatus, PlanWave, PropagationPolicy, SyncPlan, SyncTask } from "./types.js";
+
+/** What the executor needs from a cluster. */
+export interface ClusterOps {
+  apply(obj: KubeObject, opts: { dryRun: boolean; fieldValidation: "Strict" | "Ignore" }): Promise<KubeObject>;
+  create(obj: KubeObject, opts: { dryRun: boolean; fieldValidation: "Strict" | "Ignore" }): Promise<KubeObject>;
+  replace(obj: KubeObject, live: KubeObject | undefined, opts: { dryRun: boolean; fieldValidation: "Strict" | "Ignore" }): Promise<KubeObject>;
+  delete(obj: KubeObject, opts: { dryRun: boolean; propagationPolicy: "Foreground" | "Background" | "Orphan" }): Promise<boolean>;
+  get(obj: KubeObject): Promise<KubeObject | undefined>;
+}
+
+export interface ExecuteOptions {
+  /** Tasks of one wave in flight at once. Default 16. */
+  concurrency: number;
+  /** How long a wave may take to become healthy (hooks to complete). Default 5 minutes. */
+  waveTimeoutMs: number;
+  /** The comparison status of each desired object by keyString: a Synced object is not sent again. */
+  compareStatus?: ReadonlyMap<string, CompareStatus>;
+  /** Called for every entry as it is decided (progress output, events). */
+  onChange?: (e: ChangeEntry) => void;
+  /** Called when a wave starts. */
+  onWave?: (phase: string, wave: PlanWave) => void;
+  signal?: AbortSignal;
+}
+
+export function defaultExecuteOptions(): ExecuteOptions {
+  return { concurrency: 16, waveTimeoutMs: 300_000 };
+}
+
+class SyncFailure extends Error {}
+
+const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> = {
+  foreground: "Foreground",
+  background: "Background",
+  orphan: "Orphan",
+};
+
+/** Runs a plan. Never throws for a failed object: failures are entries, and the ChangeSet's phase is Failed. */
+export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Partial<ExecuteOptions> = {}): Promise<ChangeSet> {
+  const opts = { ...defaultExecuteOptions(), ...options };
+  const startedAt = new Date().toISOString();
+  const entries: ChangeEntry[] = [];
+  const record = (e: ChangeEntry): void => {
+    entries.push(e);
+    opts.onChange?.(e);
+  };
+  let failure: string | undefined;
+  try {
+    for (const phase of plan.phases) {
+      for (const wave of phase.waves) {
+        opts.onWave?.(phase.phase, wave);
+        await runWave(wave, plan.dryRun, ops, opts, record);
+      }
+    }
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+    for (const wave of plan.syncFail.waves) {
+      opts.onWave?.("SyncFail", wave);
+      await runWave(wave, plan.dryRun, ops, opts, record).catch(() => undefined);
+    }
+  }
+  return {
+    phase: failure ? "Failed" : "Succeeded",
+    message: failure ?? (plan.dryRun ? "dry run: nothing was changed" : "successfully synced"),
+    dryRun: plan.dryRun,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    entries,
+  };
+}
+
+/** Runs one wave's tasks, then waits until what they touched is healthy. Throws SyncFailure on failure. */
+async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void): Promise<void> {
+  const results = await mapLimit(wave.tasks, opts.concurrency, (task) => runTask(task, dryRun, ops, opts));
+  const failed: string[] = [];
+  const toWatch: Array<{ task: SyncTask; obj: KubeObject }> = [];
+  for (const r of results) {
+    record(r.entry);
+    if (r.entry.action === "failed") failed.push(`${r.entry.id}: ${r.entry.message}`);
+    else if (r.watch) toWatch.push({ task: r.task, obj: r.watch });
+  }
+  if (failed.length > 0) throw new SyncFailure(`wave ${wave.wave} failed: ${failed.join("; ")}`);
+  if (dryRun || toWatch.length === 0) return;
+  await waitHealthy(wave, toWatch, ops, opts, record);
+}
+
+interface TaskResult {
+  task: SyncTask;
+  entry: ChangeEntry;
+  /** The object to wait for, if the task applied something whose health matters. */
+  watch?: KubeObject;
+}
+
+async function runTask(task: SyncTask, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions): Promise<TaskResult> {
+  const done = (action: ChangeEntry["action"], message: string, watch?: KubeObject): TaskResult => ({
+    task,
+    entry: entry(watch ? keyOf(watch) : task.key, action, message, task.phase, task.wave, task.hook ? true : undefined),
+    watch,
+  });
+  const validation = task.options.validate ? "Strict" : "Ignore";
+  try {
+    switch (task.action) {
+      case "skip":
+        return done("skipped", task.message ?? "skipped");
+      case "prune": {
+        const existed = await ops.delete(task.object, { dryRun, propagationPolicy: POLICY[task.options.propagationPolicy] });
+        return done("pruned", existed ? (dryRun ? "would be pruned (dry run)" : "pruned") : "already gone");
+      }
+      case "create":
+      case "apply": {
+        if (task.action === "apply" && opts.compareStatus?.get(task.id) === "Synced") return done("unchanged", "in sync", task.live);
+        const result = await ops.apply(task.object, { dryRun, fieldValidation: validation });
+        if (task.action === "create" || !task.live) return done("created", dryRun ? "would be created (dry run)" : "created", result);
+        const same = result.metadata.resourceVersion === task.live.metadata.resourceVersion;
+        return done(same ? "unchanged" : "configured", same ? "unchanged" : dryRun ? "would be configured (dry run)" : "configured", result);
+      }
+      case "replace": {
+        let live = task.live;
+        if (live && task.options.force && !dryRun) {
+          await ops.delete(live, { dryRun, propagationPolicy: "Foreground" });
+          await waitGone(live, ops, opts);
+          live = undefined;
+        }
+        const result = await ops.replace(task.object, live, { dryRun, fieldValidation: validation });
+        return done(live ? "configured" : "created", `${live ? "replaced" : "created"}${dryRun ? " (dry run)" : ""}`, result);
+      }
+      case "hook":
+        return await runHook(task, dryRun, ops, opts, validation, done);
+    }
+  } catch (err) {
+    return done("failed", err instanceof Error ? err.message.split("\n")[0]! : String(err));
+  }
+}
+
+async function runHook(
+  task: SyncTask,
+  dryRun: boolean,
+  ops: ClusterOps,
+  opts: ExecuteOptions,
+  validation: "Strict" | "Ignore",
+  done: (action: ChangeEntry["action"], message: string, watch?: KubeObject) => TaskResult,
+): Promise<TaskResult> {
+  const policies = task.hook?.deletePolicies ?? ["BeforeHookCreation"];
+  const named = Boolean(task.object.metadata.name);
+  if (dryRun) return done("created", `hook would run in ${task.phase} (dry run)`);
+  if (named && policies.includes("BeforeHookCreation")) {
+    const previous = await ops.get(task.object);
+    if (previous) {
+      await ops.delete(previous, { dryRun: false, propagationPolicy: "Foreground" });
+      await waitGone(previous, ops, opts);
+    }
+  }
+  const created = named ? await ops.apply(task.object, { dryRun: false, fieldValidation: validation }) : await ops.create(task.object, { dryRun: false, fieldValidation: validation });
+  return done("created", `hook created in ${task.phase}`, created);
+}
+
+/** Waits until every watched object is healthy (hooks: complete), applying hook delete policies. */
+async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: KubeObject }>, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void): Promise<void> {
+  const deadline = Date.now() + opts.waveTimeoutMs;
+  let pending = items.filter(({ obj }) => assessHealth(obj) !== undefined || obj.kind === "Job" || obj.kind === "Pod");
+  let interval = 50;
+  for (;;) {
+    const states = await mapLimit(pending, opts.concurrency, async (it) => {
+      const live = await ops.get(it.obj);
+      return { it, live, health: live ? assessHealth(live) : { status: "Missing" as const, message: "not found" } };
+    });
+    const still: typeof pending = [];
+    const failures: string[] = [];
+    for (const { it, live, health } of states) {
+      const id = keyString(keyOf(it.obj));
+      if (it.task.action === "hook") {
+        if (health?.status === "Degraded") {
+          failures.push(`hook ${id} failed: ${health.message}`);
+          if (live && it.task.hook?.deletePolicies.includes("HookFailed")) await ops.delete(live, { dryRun: false, propagationPolicy: "Foreground" });
+        } else if (!health || health.status === "Healthy") {
+          if (live && it.task.hook?.deletePolicies.includes("HookSucceeded")) {
+            await ops.delete(live, { dryRun: false, propagationPolicy: "Foreground" });
+            record(entry(keyOf(live), "pruned", "hook succeeded and was deleted (HookSucceeded)", it.task.phase, it.task.wave, true));
+          }
+        } else still.push(it);
+        continue;
+      }
+      if (!health || health.status === "Healthy" || health.status === "Suspended") continue;
+      if (health.status === "Degraded") failures.push(`${id} is Degraded: ${health.message}`);
+      else still.push(it);
+    }
+    if (failures.length > 0) throw new SyncFailure(`wave ${wave.wave}: ${failures.join("; ")}`);
+    if (still.length === 0) return;
+    if (opts.signal?.aborted) throw new SyncFailure("sync interrupted");
+    if (Date.now() > deadline) {
+      const names = still.map(({ obj }) => keyString(keyOf(obj))).join(", ");
+      throw new SyncFailure(`wave ${wave.wave}: timed out after ${Math.round(opts.waveTimeoutMs / 1000)} s waiting for ${names} to become healthy`);
+    }
+    pending = still;
+    await sleep(interval, opts.signal);
+    interval = Math.min(interval * 2, 1000);
+  }
+}
+
+async function waitGone(obj: KubeObject, ops: ClusterOps, opts: ExecuteOptions): Promise<void> {
+  const deadline = Date.now() + opts.waveTimeoutMs;
+  let interval = 50;
+  while (await ops.get(obj)) {
+    if (Date.now() > deadline) throw new SyncFailure(`timed out waiting for ${keyString(keyOf(obj))} to be deleted`);
+    await sleep(interval, opts.signal);
+    interval = Math.min(interval * 2, 1000);
+  }
+}
