@@ -96,6 +96,12 @@ export class Discovery {
     return this.byGk.get(`${group}/${kind}`);
   }
 
+  /** Every group/kind's preferred-version resource (loads discovery if needed). */
+  async preferredResources(): Promise<ResourceInfo[]> {
+    await this.ensure();
+    return [...this.byGk.values()];
+  }
+
   /** Whether group/kind is namespaced, or undefined when unknown. Synchronous over the loaded cache. */
   isNamespaced(group: string, kind: string): boolean | undefined {
     return this.byGk.get(`${group}/${kind}`)?.namespaced;

@@ -9,6 +9,7 @@
 import { groupKind } from "../core/object.js";
 import { apiServiceHealth } from "./kinds/apiservice.js";
 import { cronJobHealth } from "./kinds/cronjob.js";
+import { customResourceDefinitionHealth } from "./kinds/customresourcedefinition.js";
 import { daemonSetHealth } from "./kinds/daemonset.js";
 import { deploymentHealth } from "./kinds/deployment.js";
 import { horizontalPodAutoscalerHealth } from "./kinds/horizontalpodautoscaler.js";
@@ -39,6 +40,7 @@ export const HEALTH_CHECKS: ReadonlyMap<string, HealthCheck> = new Map<string, H
   ["networking.k8s.io/Ingress", ingressHealth],
   ["autoscaling/HorizontalPodAutoscaler", horizontalPodAutoscalerHealth],
   ["apiregistration.k8s.io/APIService", apiServiceHealth],
+  ["apiextensions.k8s.io/CustomResourceDefinition", customResourceDefinitionHealth],
 ]);
 
 /** The built-in health function for a group and kind, or undefined if the kind has none of its own. */

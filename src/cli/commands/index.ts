@@ -3,7 +3,9 @@ import type { Command } from "commander";
 import { register as up } from "./up.js";
 import { register as render } from "./render.js";
 import { register as health } from "./health.js";
+import { register as diff } from "./diff.js";
+import { register as apply } from "./apply.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [up, render, health];
+export const commands: Register[] = [up, render, diff, apply, health];

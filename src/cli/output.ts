@@ -1,0 +1,70 @@
+/**
+ * Output for people and scripts: aligned tables, colour only when stdout is a terminal (and NO_COLOR is
+ * unset), and `-o json|yaml` for machines.
+ */
+import { stringify } from "yaml";
+import { UsageError } from "../core/errors.js";
+
+export type Format = "text" | "json" | "yaml";
+
+export function parseFormat(value: string, allowed: readonly Format[] = ["text", "json", "yaml"]): Format {
+  if ((allowed as readonly string[]).includes(value)) return value as Format;
+  throw new UsageError(`-o ${value}: expected one of ${allowed.join(", ")}`);
+}
+
+const useColour = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+
+const CODES: Record<string, string> = { red: "31", green: "32", yellow: "33", blue: "34", grey: "90", bold: "1" };
+
+export function colour(name: keyof typeof CODES, text: string): string {
+  return useColour() ? `\u001b[${CODES[name]}m${text}\u001b[0m` : text;
+}
+
+/** The colour of a status word (sync, health or change action). */
+export function statusColour(word: string): string {
+  switch (word) {
+    case "Synced":
+    case "Healthy":
+    case "created":
+    case "configured":
+    case "pruned":
+    case "Succeeded":
+      return colour("green", word);
+    case "OutOfSync":
+    case "Missing":
+    case "Extra":
+    case "Progressing":
+    case "skipped":
+      return colour("yellow", word);
+    case "Degraded":
+    case "failed":
+    case "Failed":
+      return colour("red", word);
+    case "unchanged":
+      return colour("grey", word);
+    default:
+      return word;
+  }
+}
+
+/** Aligned columns; the first row is the header. Colour codes do not count towards widths. */
+export function table(rows: string[][]): string {
+  const visible = (s: string): number => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c)))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+/** Prints a value as JSON or YAML. */
+export function printData(value: unknown, format: "json" | "yaml"): void {
+  process.stdout.write(format === "json" ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+}
+
+/** Colours a unified diff: removed lines red, added green, headers bold. */
+export function colourDiff(diff: string): string {
+  if (!useColour()) return diff;
+  return diff
+    .split("\n")
+    .map((l) => (l.startsWith("---") || l.startsWith("+++") ? colour("bold", l) : l.startsWith("-") ? colour("red", l) : l.startsWith("+") ? colour("green", l) : l.startsWith("@@") ? colour("blue", l) : l))
+    .join("\n");
+}

@@ -1,0 +1,142 @@
+/**
+ * Comparing an application with the cluster:
+ *
+ * 1. Render the source (render/), with the cluster's version, API versions and scopes from discovery.
+ * 2. Give every object the app's tracking label and annotation, as it will be applied.
+ * 3. Read the live side: the objects the app owns (inventory.ts), and for desired objects not among them a
+ *    GET, which finds objects to adopt and objects owned by another application (a conflict, reported).
+ * 4. Predict each desired object with a server-side dry-run apply, so the comparison sees the object as the
+ *    API server would store it — defaults from the API server and from CRD schemas included — and never
+ *    reports them as drift. An object whose kind comes from a CRD in the same set, or whose namespace the
+ *    sync creates, cannot be dry-run yet: it is compared against the desired manifest (it is Missing
+ *    anyway).
+ * 5. Compare (diff/) each desired object with its live object, and list owned objects no longer desired
+ *    as Extra (to prune).
+ *
+ * Every problem (an unknown kind, an invalid object, a conflict) is collected and reported together as one
+ * ComparisonError before anything can be applied.
+ */
+import { mapLimit } from "../core/concurrency.js";
+import { PlumbError } from "../core/errors.js";
+import { keyDisplay, keyOf, keyString, parseApiVersion, type KubeObject } from "../core/object.js";
+import { ownerOf, withTracking } from "../core/tracking.js";
+import { ApiError } from "../cluster/client.js";
+import { UnknownKindError } from "../cluster/discovery.js";
+import type { Resources } from "../cluster/resources.js";
+import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type SyncSummary } from "../diff/index.js";
+import { render, type SourceType } from "../render/index.js";
+import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
+import type { AppSpec } from "./app.js";
+import { ownedObjects } from "./inventory.js";
+
+/** The comparison could not be completed; each problem names its object. Nothing was applied. */
+export class ComparisonError extends PlumbError {
+  constructor(readonly problems: string[]) {
+    super(`cannot compare the application with the cluster:\n${problems.map((p) => `  ${p}`).join("\n")}`, "fix the manifests (or install the missing CRDs) and try again; nothing was applied");
+  }
+}
+
+export interface EngineContext {
+  resources: Resources;
+  /** Needed only when an ignoreDifferences rule uses jqPathExpressions. */
+  jq?: JqPathEvaluator;
+  /** Requests in flight at once. Default 16. */
+  concurrency?: number;
+}
+
+export interface AppComparison {
+  app: AppSpec;
+  renderType: SourceType;
+  /** Every rendered object, tracked, hooks included. */
+  desired: KubeObject[];
+  /** The live counterpart of each desired object, by keyString. */
+  live: Map<string, KubeObject>;
+  /** One result per compared object: desired non-hooks, then Extra objects. */
+  resources: ResourceDiff[];
+  /** Owned live objects no longer desired (hooks excluded). */
+  toPrune: KubeObject[];
+  summary: SyncSummary;
+  namespaceExists: boolean;
+}
+
+function isHook(obj: KubeObject): boolean {
+  const c = classifyHook(obj);
+  return c.type === "hook" || c.type === "skip";
+}
+
+/** Renders, reads the live state and compares. Throws RenderError or ComparisonError; changes nothing. */
+export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppComparison> {
+  const { resources } = ctx;
+  const concurrency = ctx.concurrency ?? 16;
+  const info = await resources.discovery.serverInfo();
+  const rendered = await render({
+    repoRoot: app.repoRoot,
+    path: app.path,
+    source: app.source,
+    appName: app.name,
+    destinationNamespace: app.namespace,
+    kubeVersion: info.gitVersion.replace(/^v/, "").split("+")[0],
+    apiVersions: info.apiVersions,
+    isNamespaced: (g, k) => resources.discovery.isNamespaced(g, k),
+  });
+  const desired = rendered.objects.map((o) => withTracking(o, app.name));
+
+  const owned = await ownedObjects(resources, app.name, concurrency);
+  const live = new Map<string, KubeObject>();
+  for (const o of owned) live.set(keyString(keyOf(o)), o);
+
+  // Kinds and namespaces this very sync brings, which a dry run cannot know about yet.
+  const crdKinds = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const o of desired) {
+    if (o.kind === "CustomResourceDefinition") {
+      const spec = o.spec as { group?: string; names?: { kind?: string } } | undefined;
+      if (spec?.group && spec.names?.kind) crdKinds.add(`${spec.group}/${spec.names.kind}`);
+    }
+    if (o.kind === "Namespace" && parseApiVersion(o.apiVersion).group === "") namespaces.add(o.metadata.name);
+  }
+  if (parseAppSyncOptions(app.syncOptions).createNamespace && app.namespace) namespaces.add(app.namespace);
+  const namespaceExists = app.namespace ? (await resources.get({ apiVersion: "v1", kind: "Namespace", name: app.namespace })) !== undefined : true;
+
+  const problems: string[] = [];
+  const compared = await mapLimit(desired, concurrency, async (obj): Promise<ResourceDiff | undefined> => {
+    if (isHook(obj)) return undefined;
+    const key = keyOf(obj);
+    const id = keyString(key);
+    const where = keyDisplay(key);
+    let current = live.get(id);
+    try {
+      if (!current) {
+        current = await resources.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }).catch((err: unknown) => {
+          if (err instanceof UnknownKindError) return undefined;
+          throw err;
+        });
+        if (current) {
+          const owner = ownerOf(current);
+          if (owner && owner !== app.name) {
+            problems.push(`${where}: owned by application "${owner}"; two applications must not manage one object (remove it from one of them)`);
+            return undefined;
+          }
+          live.set(id, current);
+        }
+      }
+      const predicted = await resources.apply(obj, { dryRun: true }).catch((err: unknown) => {
+        const ns = obj.metadata.namespace;
+        if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
+        if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
+        throw err;
+      });
+      return compareObject({ desired: obj, predicted, live: current, ignore: app.ignoreDifferences, jq: ctx.jq });
+    } catch (err) {
+      problems.push(`${where}: ${err instanceof UnknownKindError ? `unknown kind: ${err.message.split("\n")[0]}` : err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+      return undefined;
+    }
+  });
+  if (problems.length > 0) throw new ComparisonError(problems.sort());
+
+  const desiredIds = new Set(desired.map((o) => keyString(keyOf(o))));
+  const toPrune = owned.filter((o) => !desiredIds.has(keyString(keyOf(o))) && !isHook(o));
+  const extras = toPrune.map((o) => compareObject({ live: o }));
+  const results = [...compared.filter((r): r is ResourceDiff => r !== undefined), ...extras];
+  return { app, renderType: rendered.type, desired, live, resources: results, toPrune, summary: summarize(results), namespaceExists };
+}
