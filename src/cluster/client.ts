@@ -40,6 +40,9 @@ export interface ClientOptions {
 }
 
 export class KubeClient {
+  /** Requests sent: all, real writes (non-GET without dryRun) and dry-run writes. For metrics and benchmarks. */
+  readonly counts = { total: 0, writes: 0, dryRuns: 0 };
+
   private constructor(
     readonly server: string,
     private readonly base: RequestOptions,
@@ -109,6 +112,11 @@ export class KubeClient {
 
   private send(req: KubeRequest): Promise<{ status: number; text: string }> {
     const url = this.url(req);
+    this.counts.total++;
+    if ((req.method ?? "GET") !== "GET") {
+      if (req.query?.dryRun || (req.body as { dryRun?: unknown } | undefined)?.dryRun) this.counts.dryRuns++;
+      else this.counts.writes++;
+    }
     const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
     const headers: Record<string, string> = { ...(this.base.headers as Record<string, string>), accept: req.accept ?? "application/json" };
     if (body !== undefined) {

@@ -96,8 +96,12 @@ describe("engine: sync a Helm chart on a real cluster", { timeout: 300_000 }, ()
     assert.equal((widget?.spec as { color?: string }).color, "blue", "the CRD's schema default is set live and not reported as drift");
   });
 
-  it("a second sync of the unchanged app changes nothing", async () => {
+  it("a second sync of the unchanged app changes nothing and makes no write", async () => {
+    const writes = resources.client.counts.writes;
     const { changes } = await syncApp({ resources }, app);
+    // Hooks run on every sync; nothing else is written: delete + re-create the PreSync Job
+    // (BeforeHookCreation), create + delete the PostSync Job (HookSucceeded).
+    assert.equal(resources.client.counts.writes - writes, 4, "only the hooks' four writes");
     assert.equal(changes.phase, "Succeeded");
     const resourceEntries = changes.entries.filter((e) => !e.hook);
     assert.ok(resourceEntries.length > 10);
