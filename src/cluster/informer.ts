@@ -192,7 +192,7 @@ export class Informer implements ReflectorSink {
 }
 
 /** Options of a factory: the defaults of every informer it makes. */
-export interface InformerFactoryOptions extends InformerOptions {}
+export type InformerFactoryOptions = InformerOptions;
 
 /**
  * One shared, started informer per (apiVersion, kind, namespace, label selector). Handlers registered with

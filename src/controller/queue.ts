@@ -200,6 +200,9 @@ export class WorkQueue {
     this.stopping = true;
     for (const { timer } of this.waiting.values()) clearTimeout(timer);
     this.waiting.clear();
+    this.queue.clear();
+    this.dirty.clear();
+    this.queuedAt.clear();
     for (const resolve of this.getters.splice(0)) resolve(undefined);
     if (this.processing.size > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }

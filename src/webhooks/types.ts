@@ -7,8 +7,8 @@ import { PlumbError, UsageError } from "../core/errors.js";
 /** The Git hosting providers whose push webhooks plumb understands. */
 export type ProviderName = "github" | "gitlab" | "bitbucket" | "gitea";
 
-/** Every provider name, in the order the receiver tries them (Gitea first: it also sends GitHub's headers). */
-export const providerNames: readonly ProviderName[] = ["gitea", "github", "gitlab", "bitbucket"];
+/** Every provider name. */
+export const providerNames: readonly ProviderName[] = ["github", "gitlab", "bitbucket", "gitea"];
 
 /** Request headers, looked up case-insensitively. A fetch `Headers` object is one. */
 export interface HeaderBag {

@@ -17,6 +17,7 @@ import { startLocalCluster, type LocalCluster } from "../../src/localcluster/clu
 import { PlanError } from "../../src/sync/index.js";
 import { fakeIngressController, observe, resourcesFor, type Sample } from "../helpers/cluster.js";
 import { fixture } from "../helpers/paths.js";
+import { waitFor } from "../helpers/wait.js";
 
 const NS = "shop";
 const ref = (apiVersion: string, kind: string, name: string, namespace: string | undefined = NS) => ({ apiVersion, kind, name, namespace, label: `${kind}/${name}` });
@@ -82,7 +83,10 @@ describe("engine: sync a Helm chart on a real cluster", { timeout: 300_000 }, ()
     const order = changes.entries.map((e) => `${e.action} ${e.key.kind}/${e.key.name}`);
     assert.deepEqual(order.slice(0, 2), ["created Namespace/shop", "created Job/shop-migrate"], "CreateNamespace, then the PreSync hook");
     assert.deepEqual(order.slice(-2), ["created Job/shop-smoke-test", "pruned Job/shop-smoke-test"]);
-    assert.equal(await resources.get(POSTSYNC), undefined, "HookSucceeded deleted the PostSync Job");
+    // Deleted with foreground propagation: gone once its Pod is.
+    const hook = await resources.get(POSTSYNC);
+    assert.ok(!hook || hook.metadata.deletionTimestamp, "HookSucceeded deleted the PostSync Job");
+    await waitFor("the PostSync Job to be gone", async () => (await resources.get(POSTSYNC)) === undefined || undefined, 30_000);
     assert.ok(await resources.get(PRESYNC), "the PreSync Job is kept (BeforeHookCreation)");
   });
 

@@ -1,0 +1,177 @@
+/**
+ * The Application's observed state — `status` — as zod schemas in Argo CD's field names, so that tools and
+ * habits built on Argo CD's status (`.status.sync.status`, `.status.health.status`, `.status.operationState`,
+ * `.status.history`) carry over. Only the controller writes it, through the status subresource.
+ *
+ * Pure: imports nothing that does I/O.
+ */
+import { z } from "zod";
+import { HEALTH_ORDER, type HealthStatus } from "../health/types.js";
+import { SYNC_PHASES, type SyncPhase } from "../sync/types.js";
+import { ApplicationDestination, ApplicationSource, Operation, OperationInitiator } from "./spec.js";
+import { IgnoreDifference } from "../diff/ignore.js";
+
+/** Whether the live state equals Git: Synced, OutOfSync, or Unknown (not compared, e.g. the render failed). */
+export const SyncStatusCode = z.enum(["Synced", "OutOfSync", "Unknown"]);
+export type SyncStatusCode = z.infer<typeof SyncStatusCode>;
+
+/** Healthy, Suspended, Progressing, Missing, Degraded or Unknown (health/types.ts). */
+export const HealthStatusCode = z.enum(HEALTH_ORDER as [HealthStatus, ...HealthStatus[]]);
+
+/** The phase of an operation or of a hook. */
+export const OperationPhase = z.enum(["Running", "Succeeded", "Failed", "Error", "Terminating"]);
+export type OperationPhase = z.infer<typeof OperationPhase>;
+
+/** The phase of a sync in which an object was handled. */
+export const SyncPhaseName = z.enum(SYNC_PHASES as [SyncPhase, ...SyncPhase[]]);
+
+/** The outcome for one object of a sync (Argo CD's ResultCode). */
+export const ResultCode = z.enum(["Synced", "SyncFailed", "Pruned", "PruneSkipped"]);
+export type ResultCode = z.infer<typeof ResultCode>;
+
+/** What the last comparison compared with. */
+export const ComparedTo = z.strictObject({
+  source: ApplicationSource.optional(),
+  sources: z.array(ApplicationSource).optional(),
+  destination: ApplicationDestination,
+  ignoreDifferences: z.array(IgnoreDifference.strict()).optional(),
+});
+
+/** The sync verdict of the whole application. */
+export const SyncStatus = z.strictObject({
+  status: SyncStatusCode,
+  /** The commit compared with (one source). */
+  revision: z.string().optional(),
+  /** The commits compared with, per source (several sources). */
+  revisions: z.array(z.string()).optional(),
+  comparedTo: ComparedTo.optional(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+/** A health verdict: the application's (the worst of its objects') or one object's. */
+export const AppHealth = z.strictObject({
+  status: HealthStatusCode,
+  message: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+});
+export type AppHealth = z.infer<typeof AppHealth>;
+
+/**
+ * Something wrong or worth knowing, e.g. `InvalidSpecError`, `UnsupportedField`, `ComparisonError`,
+ * `SyncError`, `OrphanedResourceWarning`. Several conditions may share a type (one per unsupported field).
+ */
+export const ApplicationCondition = z.strictObject({
+  type: z.string().min(1),
+  message: z.string(),
+  lastTransitionTime: z.string().optional(),
+});
+export type ApplicationCondition = z.infer<typeof ApplicationCondition>;
+
+/** What happened to one object in a sync. */
+export const ResourceResult = z.strictObject({
+  group: z.string().default(""),
+  version: z.string().default(""),
+  kind: z.string(),
+  namespace: z.string().default(""),
+  name: z.string(),
+  status: ResultCode.optional(),
+  message: z.string().optional(),
+  /** Set for hooks: the hook's phase annotation (PreSync, Sync, PostSync, SyncFail). */
+  hookType: z.string().optional(),
+  /** Set for hooks: how the hook object is doing. */
+  hookPhase: OperationPhase.optional(),
+  syncPhase: SyncPhaseName.optional(),
+  images: z.array(z.string()).optional(),
+});
+export type ResourceResult = z.infer<typeof ResourceResult>;
+
+/** The result of a sync operation so far. */
+export const SyncOperationResult = z.strictObject({
+  revision: z.string(),
+  revisions: z.array(z.string()).optional(),
+  source: ApplicationSource.optional(),
+  sources: z.array(ApplicationSource).optional(),
+  resources: z.array(ResourceResult).optional(),
+});
+export type SyncOperationResult = z.infer<typeof SyncOperationResult>;
+
+/** The state of the current or last operation; kept so a restarted controller can resume or report it. */
+export const OperationState = z.strictObject({
+  operation: Operation,
+  phase: OperationPhase,
+  message: z.string().optional(),
+  syncResult: SyncOperationResult.optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** Failed attempts so far. */
+  retryCount: z.number().int().nonnegative().optional(),
+});
+export type OperationState = z.infer<typeof OperationState>;
+
+/** One deployed revision, newest last. */
+export const RevisionHistory = z.strictObject({
+  /** Increasing; a rollback names an entry by it. */
+  id: z.number().int().nonnegative(),
+  revision: z.string().optional(),
+  revisions: z.array(z.string()).optional(),
+  deployedAt: z.string(),
+  deployStartedAt: z.string().optional(),
+  source: ApplicationSource.optional(),
+  sources: z.array(ApplicationSource).optional(),
+  initiatedBy: OperationInitiator.optional(),
+});
+export type RevisionHistory = z.infer<typeof RevisionHistory>;
+
+/** One object of the application, as last compared. */
+export const ResourceStatus = z.strictObject({
+  group: z.string().default(""),
+  version: z.string().default(""),
+  kind: z.string(),
+  namespace: z.string().default(""),
+  name: z.string(),
+  status: SyncStatusCode.optional(),
+  /** Absent for kinds without health. */
+  health: z.strictObject({ status: HealthStatusCode, message: z.string().optional() }).optional(),
+  /** A hook (not part of the compared state). */
+  hook: z.boolean().optional(),
+  /** Live but no longer in Git. */
+  requiresPruning: z.boolean().optional(),
+  syncWave: z.number().int().optional(),
+});
+export type ResourceStatus = z.infer<typeof ResourceStatus>;
+
+/** Argo CD's source type names. */
+export const ApplicationSourceType = z.enum(["Directory", "Kustomize", "Helm", "Plugin"]);
+export type ApplicationSourceType = z.infer<typeof ApplicationSourceType>;
+
+/** Extras for display: links and images found in the objects. */
+export const ApplicationSummary = z.strictObject({
+  externalURLs: z.array(z.string()).optional(),
+  images: z.array(z.string()).optional(),
+});
+
+/** An Application's status. */
+export const ApplicationStatus = z.strictObject({
+  sync: SyncStatus.optional(),
+  health: AppHealth.optional(),
+  conditions: z.array(ApplicationCondition).optional(),
+  operationState: OperationState.optional(),
+  history: z.array(RevisionHistory).optional(),
+  resources: z.array(ResourceStatus).optional(),
+  /** When the last comparison finished (RFC 3339). */
+  reconciledAt: z.string().optional(),
+  /** When the live state was last observed (Argo CD keeps it for compatibility). */
+  observedAt: z.string().optional(),
+  sourceType: ApplicationSourceType.optional(),
+  /** Per source, with `sources`. */
+  sourceTypes: z.array(ApplicationSourceType).optional(),
+  summary: ApplicationSummary.optional(),
+  /** The namespace of the controller that manages the application. */
+  controllerNamespace: z.string().optional(),
+});
+export type ApplicationStatus = z.infer<typeof ApplicationStatus>;
+
+/** Argo CD's name for a source type from render's ("directory" → "Directory"). */
+export function sourceTypeName(type: "directory" | "kustomize" | "helm"): ApplicationSourceType {
+  return type === "helm" ? "Helm" : type === "kustomize" ? "Kustomize" : "Directory";
+}

@@ -1,0 +1,171 @@
+/**
+ * The checks a valid-looking spec still has to pass: fields plumb declares (because Argo CD has them) but does
+ * not implement yet, combinations that make no sense, sync options that are misspelt or unknown. Each finding
+ * names its field and says what to do, so the controller can show it as a condition — a field plumb cannot
+ * honour is never ignored in silence.
+ *
+ * Pure: imports nothing that does I/O.
+ */
+import { unsupportedFields } from "../render/schema.js";
+import { parseDuration } from "./retry.js";
+import { suggest } from "./parse.js";
+import {
+  LOCAL_NAME,
+  LOCAL_SERVER,
+  type ApplicationSource,
+  type ApplicationSpec,
+  type Operation,
+  type RetryStrategy,
+} from "./spec.js";
+
+/** `InvalidSpecError`: the spec cannot work as written. `UnsupportedField`: plumb cannot honour a field yet. */
+export type ProblemType = "InvalidSpecError" | "UnsupportedField";
+
+/** One problem of an Application, naming its field. */
+export interface SpecProblem {
+  type: ProblemType;
+  /** The field's path, e.g. `spec.source.chart`. */
+  field: string;
+  message: string;
+}
+
+/** What counts as the local cluster (the one plumb talks to). */
+export interface AnalyzeOptions {
+  /** Destination servers that mean the local cluster (default: `https://kubernetes.default.svc`). */
+  localServers?: string[];
+  /** Destination names that mean the local cluster (default: `in-cluster`). */
+  localNames?: string[];
+}
+
+/** The sync options an application may set, and the values each takes. */
+const BOOLEAN_OPTIONS = [
+  "Validate",
+  "CreateNamespace",
+  "PruneLast",
+  "ApplyOutOfSyncOnly",
+  "ServerSideApply",
+  "Replace",
+  "Force",
+  "SkipDryRunOnMissingResource",
+];
+/** Argo CD options plumb does not implement yet. */
+const UNSUPPORTED_OPTIONS: Record<string, string> = {
+  FailOnSharedResource: "plumb does not detect resources shared between applications yet",
+  RespectIgnoreDifferences: "plumb applies the whole desired object; ignoreDifferences only affects the comparison",
+};
+/** Options that belong on an object's annotation, not on the application. */
+const OBJECT_OPTIONS = ["Prune", "Delete"];
+const KNOWN_OPTIONS = [...BOOLEAN_OPTIONS, "PrunePropagationPolicy", ...Object.keys(UNSUPPORTED_OPTIONS), ...OBJECT_OPTIONS];
+
+/** Problems of a list of sync options (`["CreateNamespace=true"]`) at `field`. */
+export function syncOptionProblems(options: readonly string[], field: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  options.forEach((raw, i) => {
+    const at = `${field}[${i}]`;
+    const eq = raw.indexOf("=");
+    const name = (eq < 0 ? raw : raw.slice(0, eq)).trim();
+    const value = eq < 0 ? "" : raw.slice(eq + 1).trim();
+    if (eq < 0 || !name) {
+      out.push({ type: "InvalidSpecError", field: at, message: `${at}: "${raw}" is not of the form Name=value (e.g. CreateNamespace=true)` });
+    } else if (BOOLEAN_OPTIONS.includes(name)) {
+      if (value !== "true" && value !== "false") out.push({ type: "InvalidSpecError", field: at, message: `${at}: ${name} must be true or false, not "${value}"` });
+    } else if (name === "PrunePropagationPolicy") {
+      if (!["foreground", "background", "orphan"].includes(value.toLowerCase())) {
+        out.push({ type: "InvalidSpecError", field: at, message: `${at}: PrunePropagationPolicy must be foreground, background or orphan, not "${value}"` });
+      }
+    } else if (UNSUPPORTED_OPTIONS[name]) {
+      out.push({ type: "UnsupportedField", field: at, message: `${at}: sync option ${name} is not supported yet: ${UNSUPPORTED_OPTIONS[name]}` });
+    } else if (OBJECT_OPTIONS.includes(name)) {
+      out.push({ type: "UnsupportedField", field: at, message: `${at}: ${name} is an object's sync option; set it in the object's plumb.dev/sync-options annotation` });
+    } else {
+      const hint = suggest(name, KNOWN_OPTIONS);
+      out.push({ type: "UnsupportedField", field: at, message: `${at}: unknown sync option ${name}${hint ? ` (did you mean ${hint}?)` : ""}` });
+    }
+  });
+  return out;
+}
+
+/** Problems of one source at `field` (`spec.source`, `spec.sources[1]`). */
+export function sourceProblems(src: ApplicationSource, field: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const unsupported = (sub: string, why: string) =>
+    out.push({ type: "UnsupportedField", field: `${field}.${sub}`, message: `${field}.${sub} is not supported yet: ${why}` });
+  if (src.chart) unsupported("chart", "Helm repository charts cannot be fetched yet; put the chart in a Git repository and set path to its folder");
+  if (src.ref) unsupported("ref", "a source cannot provide value files to another yet; keep the values with the chart");
+  for (const p of unsupportedFields(src)) {
+    const m = /^source\.(\S+) is not supported: (.*)$/s.exec(p.message);
+    const sub = m?.[1] ?? "";
+    out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: m ? `${field}.${sub} is not supported: ${m[2]}` : p.message });
+  }
+  const types = (["directory", "kustomize", "helm"] as const).filter((t) => src[t] !== undefined);
+  if (types.length > 1) {
+    out.push({ type: "InvalidSpecError", field, message: `${field} sets options for ${types.join(" and ")}; a source has one type, keep only one of them` });
+  }
+  return out;
+}
+
+function retryProblems(retry: RetryStrategy, field: string): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const k of ["duration", "maxDuration"] as const) {
+    if (parseDuration(retry.backoff[k]) === undefined) {
+      out.push({ type: "InvalidSpecError", field: `${field}.backoff.${k}`, message: `${field}.backoff.${k}: "${retry.backoff[k]}" is not a duration (e.g. 5s, 1m30s, 3m)` });
+    }
+  }
+  if (retry.refresh) out.push({ type: "UnsupportedField", field: `${field}.refresh`, message: `${field}.refresh is not supported yet: retries use the revision of the failed attempt` });
+  return out;
+}
+
+/** The problems of a parsed spec; `self` is the application's own namespace and name (for dependsOn). */
+export function specProblems(spec: ApplicationSpec, self: { namespace: string; name: string }, opts: AnalyzeOptions = {}): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const hasSources = (spec.sources?.length ?? 0) > 0;
+  if (hasSources && spec.source) {
+    out.push({ type: "UnsupportedField", field: "spec.source", message: "spec.source is ignored because spec.sources is set; remove one of them" });
+  }
+  if (!hasSources && !spec.source) out.push({ type: "InvalidSpecError", field: "spec.source", message: "spec.source (or spec.sources) is required" });
+  if (hasSources) spec.sources!.forEach((s, i) => out.push(...sourceProblems(s, `spec.sources[${i}]`)));
+  else if (spec.source) out.push(...sourceProblems(spec.source, "spec.source"));
+
+  const d = spec.destination;
+  if (d.server && d.name) {
+    out.push({ type: "InvalidSpecError", field: "spec.destination", message: "spec.destination sets both server and name; set only one of them" });
+  } else if (!d.server && !d.name) {
+    out.push({ type: "InvalidSpecError", field: "spec.destination", message: `spec.destination needs server (e.g. ${LOCAL_SERVER}) or name (e.g. ${LOCAL_NAME})` });
+  } else if (d.server && !(opts.localServers ?? [LOCAL_SERVER]).includes(d.server.replace(/\/+$/, ""))) {
+    out.push({ type: "UnsupportedField", field: "spec.destination.server", message: `spec.destination.server "${d.server}": only the local cluster (${LOCAL_SERVER}) is supported yet` });
+  } else if (d.name && !(opts.localNames ?? [LOCAL_NAME]).includes(d.name)) {
+    out.push({ type: "UnsupportedField", field: "spec.destination.name", message: `spec.destination.name "${d.name}": only the local cluster (${LOCAL_NAME}) is supported yet` });
+  }
+
+  const sp = spec.syncPolicy;
+  if (sp?.managedNamespaceMetadata) {
+    out.push({ type: "UnsupportedField", field: "spec.syncPolicy.managedNamespaceMetadata", message: "spec.syncPolicy.managedNamespaceMetadata is not supported yet: label the namespace with a Namespace manifest in Git" });
+  }
+  if (sp?.retry) out.push(...retryProblems(sp.retry, "spec.syncPolicy.retry"));
+  if (sp?.syncOptions) out.push(...syncOptionProblems(sp.syncOptions, "spec.syncPolicy.syncOptions"));
+  if (spec.sourceHydrator !== undefined) {
+    out.push({ type: "UnsupportedField", field: "spec.sourceHydrator", message: "spec.sourceHydrator is not supported: commit rendered manifests yourself and point spec.source at them" });
+  }
+
+  const seen = new Set<string>();
+  (spec.dependsOn ?? []).forEach((dep, i) => {
+    const at = `spec.dependsOn[${i}]`;
+    const key = `${dep.namespace ?? self.namespace}/${dep.name}`;
+    if (key === `${self.namespace}/${self.name}`) out.push({ type: "InvalidSpecError", field: at, message: `${at}: an application cannot depend on itself` });
+    else if (seen.has(key)) out.push({ type: "InvalidSpecError", field: at, message: `${at}: ${key} is listed twice` });
+    seen.add(key);
+  });
+  return out;
+}
+
+/** The problems of a parsed `operation`. */
+export function operationProblems(op: Operation): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const s = op.sync;
+  if (s?.manifests?.length) out.push({ type: "UnsupportedField", field: "operation.sync.manifests", message: "operation.sync.manifests is not supported: sync from Git" });
+  if (s?.source) out.push(...sourceProblems(s.source, "operation.sync.source"));
+  s?.sources?.forEach((src, i) => out.push(...sourceProblems(src, `operation.sync.sources[${i}]`)));
+  if (s?.syncOptions) out.push(...syncOptionProblems(s.syncOptions, "operation.sync.syncOptions"));
+  if (op.retry) out.push(...retryProblems(op.retry, "operation.retry"));
+  return out;
+}
