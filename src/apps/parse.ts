@@ -92,7 +92,7 @@ export function suggest(name: string, candidates: readonly string[]): string | u
 
 function messageOf(issue: z.core.$ZodIssue, field: string): string {
   if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) return `${field} is required`;
-  return `${field}: ${issue.message}`;
+  return `${field}: ${issue.message.replace(/^Invalid input: /, "")}`;
 }
 
 function removeKeys(root: unknown, path: Path, keys: readonly string[]): void {

@@ -6,10 +6,10 @@
  * Pure: imports nothing that does I/O.
  */
 import { z } from "zod";
+import { IgnoreDifference } from "../diff/ignore.js";
 import { HEALTH_ORDER, type HealthStatus } from "../health/types.js";
 import { SYNC_PHASES, type SyncPhase } from "../sync/types.js";
 import { ApplicationDestination, ApplicationSource, Operation, OperationInitiator } from "./spec.js";
-import { IgnoreDifference } from "../diff/ignore.js";
 
 /** Whether the live state equals Git: Synced, OutOfSync, or Unknown (not compared, e.g. the render failed). */
 export const SyncStatusCode = z.enum(["Synced", "OutOfSync", "Unknown"]);

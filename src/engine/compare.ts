@@ -26,6 +26,7 @@ import type { Resources } from "../cluster/resources.js";
 import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type SyncSummary } from "../diff/index.js";
 import { render, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
+import { taskOptionsFor } from "../sync/options.js";
 import type { AppSpec } from "./app.js";
 import { ownedObjects } from "./inventory.js";
 
@@ -95,7 +96,8 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
     }
     if (o.kind === "Namespace" && parseApiVersion(o.apiVersion).group === "") namespaces.add(o.metadata.name);
   }
-  if (parseAppSyncOptions(app.syncOptions).createNamespace && app.namespace) namespaces.add(app.namespace);
+  const syncOptions = parseAppSyncOptions(app.syncOptions);
+  if (syncOptions.createNamespace && app.namespace) namespaces.add(app.namespace);
   const namespaceExists = app.namespace ? (await resources.get({ apiVersion: "v1", kind: "Namespace", name: app.namespace })) !== undefined : true;
 
   const problems: string[] = [];
@@ -120,7 +122,13 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
           live.set(id, current);
         }
       }
-      const predicted = await resources.apply(obj, { dryRun: true }).catch((err: unknown) => {
+      // The dry run is the write the sync will make — a server-side apply, or with Replace=true a PUT or
+      // create — validated the same way: strictly, unless Validate=false (app or object). A server-side
+      // apply always needs a schema-valid object, whatever the validation level.
+      const options = taskOptionsFor(syncOptions, obj);
+      const dryRun = { dryRun: true, fieldValidation: options.validate ? ("Strict" as const) : ("Ignore" as const) };
+      const write = options.replace ? resources.replace(obj, current, dryRun) : resources.apply(obj, dryRun);
+      const predicted = await write.catch((err: unknown) => {
         const ns = obj.metadata.namespace;
         if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
         if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;

@@ -129,7 +129,9 @@ async function runTask(task: SyncTask, dryRun: boolean, ops: ClusterOps, opts: E
       case "create":
       case "apply": {
         if (task.action === "apply" && opts.compareStatus?.get(task.id) === "Synced") return done("unchanged", "in sync", task.live);
-        const result = await ops.apply(task.object, { dryRun, fieldValidation: validation });
+        // Replace=true creates with a plain POST too, so the object is never server-side applied.
+        const writeOpts = { dryRun, fieldValidation: validation } as const;
+        const result = await (task.options.replace && !task.live ? ops.create(task.object, writeOpts) : ops.apply(task.object, writeOpts));
         if (task.action === "create" || !task.live) return done("created", dryRun ? "would be created (dry run)" : "created", result);
         const same = result.metadata.resourceVersion === task.live.metadata.resourceVersion;
         return done(same ? "unchanged" : "configured", same ? "unchanged" : dryRun ? "would be configured (dry run)" : "configured", result);

@@ -18,6 +18,8 @@ import { compact, fullRef, readPayload, requireURLs, urlList } from "./payload.j
 import { verifySignatureHeaders, verifyTokenHeader } from "./signature.js";
 import type { HeaderBag, HookEvent, Provider, PushEvent, Verification } from "./types.js";
 
+const EVENT_HEADER = "X-Event-Key";
+
 const RefState = z.object({
   type: z.string(),
   name: z.string().min(1),
@@ -63,11 +65,11 @@ export const bitbucket: Provider = {
   name: "bitbucket",
 
   detect(headers: HeaderBag): boolean {
-    return headers.get("x-event-key") !== null;
+    return headers.get(EVENT_HEADER) !== null;
   },
 
   eventName(headers: HeaderBag): string {
-    return headers.get("x-event-key") ?? "";
+    return headers.get(EVENT_HEADER) ?? "";
   },
 
   verify(headers: HeaderBag, rawBody: Uint8Array, secret: string): Verification {
@@ -78,7 +80,7 @@ export const bitbucket: Provider = {
   },
 
   parse(headers: HeaderBag, body: unknown): HookEvent {
-    const event = this.eventName(headers);
+    const event = headers.get(EVENT_HEADER) ?? "";
     if (event === "diagnostics:ping") return { kind: "ping" };
     if (event !== "repo:push") return { kind: "ignored", event };
     const p = readPayload(PushPayload, body, "bitbucket", "push");

@@ -16,6 +16,8 @@ import { compact, fullRef, githubLikeRepoURLs, isZeroSha, readPayload, refNames,
 import { verifySignatureHeaders } from "./signature.js";
 import type { HeaderBag, HookEvent, Provider, PushEvent, Verification } from "./types.js";
 
+const EVENT_HEADER = "X-Gitea-Event";
+
 const Repository = z.object({
   html_url: z.string().nullish(),
   clone_url: z.string().nullish(),
@@ -47,11 +49,11 @@ export const gitea: Provider = {
   name: "gitea",
 
   detect(headers: HeaderBag): boolean {
-    return headers.get("x-gitea-event") !== null;
+    return headers.get(EVENT_HEADER) !== null;
   },
 
   eventName(headers: HeaderBag): string {
-    return headers.get("x-gitea-event") ?? "";
+    return headers.get(EVENT_HEADER) ?? "";
   },
 
   verify(headers: HeaderBag, rawBody: Uint8Array, secret: string): Verification {
@@ -62,7 +64,7 @@ export const gitea: Provider = {
   },
 
   parse(headers: HeaderBag, body: unknown): HookEvent {
-    const event = this.eventName(headers);
+    const event = headers.get(EVENT_HEADER) ?? "";
     if (event === "push") {
       const p = readPayload(PushPayload, body, "gitea", "push");
       const deleted = isZeroSha(p.after);

@@ -15,6 +15,8 @@ import { compact, githubLikeRepoURLs, isZeroSha, readPayload, refNames, requireU
 import { verifySignatureHeaders } from "./signature.js";
 import type { HeaderBag, HookEvent, Provider, Verification } from "./types.js";
 
+const EVENT_HEADER = "X-GitHub-Event";
+
 const Repository = z.object({
   html_url: z.string().nullish(),
   clone_url: z.string().nullish(),
@@ -35,11 +37,13 @@ export const github: Provider = {
   name: "github",
 
   detect(headers: HeaderBag): boolean {
-    return headers.get("x-github-event") !== null && headers.get("x-gitea-event") === null && headers.get("x-gogs-event") === null;
+    // Gitea and Gogs send X-GitHub-Event too, next to their own header.
+    const foreign = headers.get("X-Gitea-Event") !== null || headers.get("X-Gogs-Event") !== null;
+    return headers.get(EVENT_HEADER) !== null && !foreign;
   },
 
   eventName(headers: HeaderBag): string {
-    return headers.get("x-github-event") ?? "";
+    return headers.get(EVENT_HEADER) ?? "";
   },
 
   verify(headers: HeaderBag, rawBody: Uint8Array, secret: string): Verification {
@@ -47,7 +51,7 @@ export const github: Provider = {
   },
 
   parse(headers: HeaderBag, body: unknown): HookEvent {
-    const event = this.eventName(headers);
+    const event = headers.get(EVENT_HEADER) ?? "";
     if (event === "ping") return { kind: "ping" };
     if (event !== "push") return { kind: "ignored", event };
     const p = readPayload(PushPayload, body, "github", "push");

@@ -17,6 +17,8 @@ import { compact, isZeroSha, readPayload, refNames, requireURLs, urlList } from 
 import { verifyTokenHeader } from "./signature.js";
 import type { HeaderBag, HookEvent, Provider, PushEvent, Verification } from "./types.js";
 
+const EVENT_HEADER = "X-Gitlab-Event";
+
 const url = z.string().nullish();
 
 const PushPayload = z.object({
@@ -50,11 +52,11 @@ export const gitlab: Provider = {
   name: "gitlab",
 
   detect(headers: HeaderBag): boolean {
-    return headers.get("x-gitlab-event") !== null;
+    return headers.get(EVENT_HEADER) !== null;
   },
 
   eventName(headers: HeaderBag): string {
-    return headers.get("x-gitlab-event") ?? "";
+    return headers.get(EVENT_HEADER) ?? "";
   },
 
   verify(headers: HeaderBag, _rawBody: Uint8Array, secret: string): Verification {
@@ -62,7 +64,7 @@ export const gitlab: Provider = {
   },
 
   parse(headers: HeaderBag, body: unknown): HookEvent {
-    const event = this.eventName(headers);
+    const event = headers.get(EVENT_HEADER) ?? "";
     if (!pushHeaders.has(event) && !(event === "System Hook" && isSystemPush(body))) return { kind: "ignored", event };
     const p = readPayload(PushPayload, body, "gitlab", "push");
     const project = p.project ?? {};

@@ -52,7 +52,9 @@ export interface WebhookOptions {
 /** A logger writing one JSON object per line to stderr. */
 export function stderrLogger(): WebhookLogger {
   const line = (level: string) => (fields: Record<string, unknown>, msg: string) =>
-    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), component: "webhooks", msg, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level, time: new Date().toISOString(), component: "webhooks", msg, ...fields })}\n`,
+    );
   return { info: line("info"), warn: line("warn"), error: line("error") };
 }
 
@@ -114,7 +116,9 @@ export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOption
     const headers = c.req.raw.headers;
     const provider = detectProvider(headers);
     if (!provider) {
-      throw new WebhookPayloadError("unknown webhook provider: no X-GitHub-Event, X-Gitlab-Event, X-Event-Key or X-Gitea-Event header");
+      throw new WebhookPayloadError(
+        "unknown webhook provider: no X-GitHub-Event, X-Gitlab-Event, X-Event-Key or X-Gitea-Event header",
+      );
     }
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const secret = secrets[provider.name];
@@ -123,7 +127,8 @@ export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOption
       if (!verdict.ok) throw new WebhookAuthError(`${provider.name} webhook: ${verdict.reason}`);
     } else if (!warnedUnsigned.has(provider.name)) {
       warnedUnsigned.add(provider.name);
-      logger.warn({ provider: provider.name }, `no ${provider.name} webhook secret configured: accepting unsigned ${provider.name} events`);
+      const msg = `no ${provider.name} webhook secret configured: accepting unsigned ${provider.name} events`;
+      logger.warn({ provider: provider.name }, msg);
     }
 
     const hook = provider.parse(headers, decodeBody(raw, headers.get("content-type")));
@@ -134,7 +139,8 @@ export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOption
     for (const event of hook.events) {
       const n = await onPush(event);
       refreshed += n;
-      logger.info({ provider: event.provider, repo: event.repoURLs[0], ref: event.ref, after: event.after, deleted: event.deleted, refreshed: n }, "webhook push");
+      const { provider, ref, after, deleted } = event;
+      logger.info({ provider, repo: event.repoURLs[0], ref, after, deleted, refreshed: n }, "webhook push");
     }
     return c.json({ refreshed }, 200);
   });

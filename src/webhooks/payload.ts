@@ -9,7 +9,12 @@ const branchPrefix = "refs/heads/";
 const tagPrefix = "refs/tags/";
 
 /** Validates `body` against a provider's payload schema, or throws `WebhookPayloadError` naming the field. */
-export function readPayload<S extends z.ZodType>(schema: S, body: unknown, provider: ProviderName, what: string): z.infer<S> {
+export function readPayload<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  provider: ProviderName,
+  what: string,
+): z.infer<S> {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

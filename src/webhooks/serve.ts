@@ -31,14 +31,15 @@ export function serveWebhooks(app: Hono, options: ServeWebhooksOptions = {}): Pr
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     // Keep Node's own Request/Response globals: the receiver may share its process with other fetch users.
-    const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host, overrideGlobalObjects: false }) as Server;
+    const port = options.port ?? 0;
+    const server = serve({ fetch: app.fetch, port, hostname: host, overrideGlobalObjects: false }) as Server;
     server.once("error", reject);
     server.once("listening", () => {
       server.off("error", reject);
-      const { port } = server.address() as AddressInfo;
+      const bound = (server.address() as AddressInfo).port;
       const shownHost = host.includes(":") ? `[${host}]` : host;
       resolve({
-        url: `http://${shownHost}:${port}`,
+        url: `http://${shownHost}:${bound}`,
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((err) => (err ? fail(err) : done()));

@@ -108,6 +108,58 @@ describe("engine: bad input is refused before anything is applied", { timeout: 3
     });
   }
 
+  it("refuses an object owned by another application, and leaves it alone", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "plumb-owner-"));
+    temp.push(repo);
+    const shared = GOOD.replace("good", "shared");
+    mkdirSync(join(repo, "one"));
+    mkdirSync(join(repo, "two"));
+    writeFileSync(join(repo, "one", "cm.yaml"), shared);
+    writeFileSync(join(repo, "two", "cm.yaml"), shared.replace("'1'", "'2'"));
+    const one = appSpec({ name: "owner-one", namespace: "default", repoRoot: repo, path: "one" });
+    const two = appSpec({ name: "owner-two", namespace: "default", repoRoot: repo, path: "two" });
+    assert.equal((await syncApp({ resources }, one)).changes.phase, "Succeeded");
+    await assert.rejects(syncApp({ resources }, two), /ConfigMap default\/shared: owned by application "owner-one"/);
+    const live = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "shared" });
+    assert.equal((live?.data as Record<string, string>).a, "1", "no tug of war: the owner's value stays");
+    // And an app never prunes what it does not own: owner-two with prune and nothing desired but allowEmpty.
+    const empty = join(repo, "empty");
+    mkdirSync(empty);
+    writeFileSync(join(empty, "README.md"), "empty\n");
+    await syncApp({ resources }, { ...two, path: "empty", prune: true, allowEmpty: true });
+    assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "shared" }));
+  });
+
+  it("validates strictly unless Validate=false (with Replace=true: server-side apply always needs a valid schema)", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "plumb-validate-"));
+    temp.push(repo);
+    mkdirSync(join(repo, "app"));
+    writeFileSync(join(repo, "app", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: loose\nunknownField: 1\ndata: {a: b}\n");
+    const app = appSpec({ name: "validate", namespace: "default", repoRoot: repo, path: "app" });
+    await assert.rejects(syncApp({ resources }, app), /unknownField/);
+    await assert.rejects(syncApp({ resources }, { ...app, syncOptions: ["Replace=true"] }), /unknownField/);
+    const { changes } = await syncApp({ resources }, { ...app, syncOptions: ["Replace=true", "Validate=false"] });
+    assert.equal(changes.phase, "Succeeded", changes.message);
+    assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "loose" }));
+  });
+
+  it("replaces instead of applying with Replace=true", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "plumb-replace-"));
+    temp.push(repo);
+    mkdirSync(join(repo, "app"));
+    const write = (v: string) => writeFileSync(join(repo, "app", "cm.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: replaced\ndata: {v: "${v}"}\n`);
+    write("1");
+    const app = appSpec({ name: "replace", namespace: "default", repoRoot: repo, path: "app", syncOptions: ["Replace=true"] });
+    assert.equal((await syncApp({ resources }, app)).changes.phase, "Succeeded");
+    write("2");
+    const { changes } = await syncApp({ resources }, app);
+    assert.equal(changes.entries[0]?.message, "replaced");
+    const live = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "replaced" });
+    assert.equal((live?.data as Record<string, string>).v, "2");
+    const managers = (live?.metadata.managedFields as Array<{ manager: string; operation: string }>).map((m) => `${m.manager}:${m.operation}`);
+    assert.ok(managers.includes("plumb:Update"), `a PUT by plumb, not an apply: ${managers.join(", ")}`);
+  });
+
   it("CLI: apply of bad input exits 2 with the problem; diff exits 1 out of sync and 0 in sync", async () => {
     const repo = mkdtempSync(join(tmpdir(), "plumb-cli-"));
     temp.push(repo);
