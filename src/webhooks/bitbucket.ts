@@ -73,8 +73,9 @@ export const bitbucket: Provider = {
   },
 
   verify(headers: HeaderBag, rawBody: Uint8Array, secret: string): Verification {
-    if (headers.get("x-hub-signature") === null && headers.get("x-hook-uuid") !== null) {
-      return verifyTokenHeader(headers, "X-Hook-UUID", secret);
+    if (headers.get("X-Hub-Signature") === null && headers.get("X-Hook-UUID") !== null) {
+      const byUUID = verifyTokenHeader(headers, "X-Hook-UUID", secret);
+      return byUUID.ok ? byUUID : { ok: false, reason: "missing X-Hub-Signature header, and X-Hook-UUID is not the secret" };
     }
     return verifySignatureHeaders(headers, rawBody, secret, [{ header: "X-Hub-Signature", prefix: "sha256=" }]);
   },

@@ -94,17 +94,21 @@ function decodeBody(raw: Uint8Array, contentType: string | null): unknown {
  * with `serveWebhooks`.
  */
 export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOptions, "onPush">): Hono {
-  const opts: WebhookOptions = { ...defaultWebhookOptions(), ...options };
+  const d = defaultWebhookOptions();
+  const opts: WebhookOptions = {
+    secrets: options.secrets ?? d.secrets,
+    onPush: options.onPush,
+    maxBodyBytes: options.maxBodyBytes ?? d.maxBodyBytes,
+    logger: options.logger ?? d.logger,
+    path: options.path ?? d.path,
+  };
   const { logger, onPush, secrets } = opts;
   const warnedUnsigned = new Set<ProviderName>();
   const app = new Hono();
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
-    if (err instanceof WebhookAuthError) {
-      logger.warn({ reason: err.message }, "webhook refused: bad signature");
-      return c.json(errorBody(err), 401);
-    }
+    if (err instanceof WebhookAuthError) return c.json(errorBody(err), 401);
     if (err instanceof WebhookPayloadError) return c.json(errorBody(err), 400);
     logger.error({ err: err.message }, "webhook failed");
     return c.json({ error: "internal error while handling the webhook" }, 500);
@@ -124,7 +128,11 @@ export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOption
     const secret = secrets[provider.name];
     if (secret) {
       const verdict = provider.verify(headers, raw, secret);
-      if (!verdict.ok) throw new WebhookAuthError(`${provider.name} webhook: ${verdict.reason}`);
+      if (!verdict.ok) {
+        const fields = { provider: provider.name, event: provider.eventName(headers), reason: verdict.reason };
+        logger.warn(fields, "webhook refused");
+        throw new WebhookAuthError(`${provider.name} webhook: ${verdict.reason}`);
+      }
     } else if (!warnedUnsigned.has(provider.name)) {
       warnedUnsigned.add(provider.name);
       const msg = `no ${provider.name} webhook secret configured: accepting unsigned ${provider.name} events`;
@@ -139,8 +147,8 @@ export function webhookApp(options: Partial<WebhookOptions> & Pick<WebhookOption
     for (const event of hook.events) {
       const n = await onPush(event);
       refreshed += n;
-      const { provider, ref, after, deleted } = event;
-      logger.info({ provider, repo: event.repoURLs[0], ref, after, deleted, refreshed: n }, "webhook push");
+      const { ref, after, deleted } = event;
+      logger.info({ provider: event.provider, repo: event.repoURLs[0], ref, after, deleted, refreshed: n }, "webhook push");
     }
     return c.json({ refreshed }, 200);
   });

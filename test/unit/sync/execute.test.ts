@@ -1,0 +1,179 @@
+/**
+ * The executor's decisions, over an in-memory object store standing in for the cluster's verbs: wave
+ * order, waiting for health, failures stopping later waves and running SyncFail hooks, hook delete
+ * policies, unchanged detection. (Cluster behaviour itself is covered by test/e2e/engine-*.)
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { keyOf, keyString, type KubeObject } from "../../../src/core/object.js";
+import { executePlan, type ClusterOps } from "../../../src/sync/execute.js";
+import { planSync, type CompareStatus, type DesiredResource } from "../../../src/sync/index.js";
+
+/** An object store with a clock: `settle` decides what an object looks like after `ticks` reads. */
+class Store implements ClusterOps {
+  objects = new Map<string, { obj: KubeObject; reads: number }>();
+  log: string[] = [];
+  rv = 1;
+  constructor(private readonly settle: (obj: KubeObject, reads: number) => KubeObject = (o) => o) {}
+  private id(o: KubeObject): string {
+    return keyString(keyOf(o));
+  }
+  async apply(obj: KubeObject, o: { dryRun: boolean }): Promise<KubeObject> {
+    this.log.push(`apply ${obj.kind}/${obj.metadata.name}`);
+    const prev = this.objects.get(this.id(obj));
+    const same = prev && JSON.stringify(prev.obj.spec ?? prev.obj.data) === JSON.stringify(obj.spec ?? obj.data);
+    const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: same ? prev.obj.metadata.resourceVersion : String(this.rv++) } };
+    if (!o.dryRun) this.objects.set(this.id(obj), { obj: stored, reads: 0 });
+    return stored;
+  }
+  async create(obj: KubeObject, o: { dryRun: boolean }): Promise<KubeObject> {
+    return this.apply(obj, o);
+  }
+  async replace(obj: KubeObject, _live: KubeObject | undefined, o: { dryRun: boolean }): Promise<KubeObject> {
+    return this.apply(obj, o);
+  }
+  async delete(obj: KubeObject): Promise<boolean> {
+    this.log.push(`delete ${obj.kind}/${obj.metadata.name}`);
+    return this.objects.delete(this.id(obj));
+  }
+  async get(obj: KubeObject): Promise<KubeObject | undefined> {
+    const e = this.objects.get(this.id(obj));
+    if (!e) return undefined;
+    e.reads++;
+    return this.settle(e.obj, e.reads);
+  }
+}
+
+const cm = (name: string, wave = 0, extra: Record<string, string> = {}): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "ns", annotations: { "argocd.argoproj.io/sync-wave": String(wave), ...extra } },
+  data: { v: name },
+});
+const deploy = (name: string, wave: number): KubeObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: "ns", generation: 1, annotations: { "argocd.argoproj.io/sync-wave": String(wave) } },
+  spec: { replicas: 1 },
+});
+const job = (name: string, hook: string, policy?: string): KubeObject => ({
+  apiVersion: "batch/v1",
+  kind: "Job",
+  metadata: { name, namespace: "ns", annotations: { "argocd.argoproj.io/hook": hook, ...(policy ? { "argocd.argoproj.io/hook-delete-policy": policy } : {}) } },
+  spec: {},
+});
+
+/** Deployments become available after 3 reads; Jobs complete (or fail, by name) after 2. */
+function settle(obj: KubeObject, reads: number): KubeObject {
+  if (obj.kind === "Deployment") {
+    const ready = reads >= 3;
+    return { ...obj, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: ready ? 1 : 0, availableReplicas: ready ? 1 : 0 } };
+  }
+  if (obj.kind === "Job" && reads >= 2) {
+    const failed = obj.metadata.name.includes("fail");
+    return { ...obj, status: { conditions: [{ type: failed ? "Failed" : "Complete", status: "True", reason: failed ? "BackoffLimitExceeded" : "" }] } };
+  }
+  return obj;
+}
+
+function plan(desired: KubeObject[], status: CompareStatus = "Missing", live?: Map<string, KubeObject>) {
+  const resources: DesiredResource[] = desired.map((object) => {
+    const l = live?.get(keyString(keyOf(object)));
+    return { object, ...(l ? { live: l } : {}), status };
+  });
+  return planSync({ desired: resources, toPrune: [], namespace: "ns", namespaceExists: true, options: { prune: true, dryRun: false, allowEmpty: false, syncOptions: [] } });
+}
+
+describe("executePlan", () => {
+  it("runs waves in order and waits for each to be healthy before the next", async () => {
+    const store = new Store(settle);
+    const readsAtApply = new Map<string, number | undefined>();
+    const apply = store.apply.bind(store);
+    store.apply = async (obj, o) => {
+      readsAtApply.set(obj.metadata.name, store.objects.get(obj.metadata.name === "api" ? "apps/Deployment/ns/db" : "apps/Deployment/ns/api")?.reads);
+      return apply(obj, o);
+    };
+    const cs = await executePlan(plan([deploy("db", 0), deploy("api", 1), cm("web", 2)]), store, { concurrency: 4 });
+    assert.equal(cs.phase, "Succeeded", cs.message);
+    assert.ok((readsAtApply.get("api") ?? 0) >= 3, "db had been read Available before api was applied");
+    assert.ok((readsAtApply.get("web") ?? 0) >= 3, "api had been read Available before web was applied");
+    // api is applied only after db was read healthy (3 reads), web only after api.
+    const applyApi = store.log.indexOf("apply Deployment/api");
+    const applyWeb = store.log.indexOf("apply ConfigMap/web");
+    assert.ok(applyApi > store.log.indexOf("apply Deployment/db") && applyWeb > applyApi);
+    assert.deepEqual(cs.entries.map((e) => `${e.action} ${e.key.name}`), ["created db", "created api", "created web"]);
+  });
+
+  it("runs PreSync hooks first, PostSync last, and deletes per HookSucceeded", async () => {
+    const store = new Store(settle);
+    const cs = await executePlan(plan([cm("app"), job("migrate", "PreSync"), job("smoke", "PostSync", "HookSucceeded")]), store);
+    assert.equal(cs.phase, "Succeeded", cs.message);
+    assert.deepEqual(store.log, ["apply Job/migrate", "apply ConfigMap/app", "apply Job/smoke", "delete Job/smoke"]);
+    assert.ok(store.objects.has("batch/Job/ns/migrate"), "BeforeHookCreation keeps the hook until the next sync");
+  });
+
+  it("deletes a previous hook before creating it again (BeforeHookCreation)", async () => {
+    const store = new Store(settle);
+    const p = plan([cm("app"), job("migrate", "PreSync")]);
+    await executePlan(p, store);
+    store.log = [];
+    await executePlan(p, store);
+    assert.deepEqual(store.log.slice(0, 2), ["delete Job/migrate", "apply Job/migrate"]);
+  });
+
+  it("stops at a failed hook: no later wave starts, SyncFail hooks run, HookFailed deletes", async () => {
+    const store = new Store(settle);
+    const cs = await executePlan(plan([job("migrate-fail", "PreSync", "HookFailed"), cm("app"), job("notify", "SyncFail")]), store);
+    assert.equal(cs.phase, "Failed");
+    assert.match(cs.message, /migrate-fail failed/);
+    assert.equal(store.objects.has("/ConfigMap/ns/app"), false, "the Sync phase never started");
+    assert.ok(store.log.includes("delete Job/migrate-fail"), "HookFailed deleted the failed hook");
+    assert.ok(store.log.includes("apply Job/notify"), "the SyncFail hook ran");
+  });
+
+  it("reports a failed write and does not start the next wave", async () => {
+    const store = new Store(settle);
+    store.apply = async (obj, o) => {
+      if (obj.metadata.name === "bad") throw new Error('admission webhook "x" denied the request');
+      return Store.prototype.apply.call(store, obj, o);
+    };
+    const cs = await executePlan(plan([cm("bad", 0), cm("good", 0), cm("later", 1)]), store);
+    assert.equal(cs.phase, "Failed");
+    const byName = new Map(cs.entries.map((e) => [e.key.name, e]));
+    assert.equal(byName.get("bad")?.action, "failed");
+    assert.match(byName.get("bad")?.message ?? "", /denied the request/);
+    assert.equal(byName.get("good")?.action, "created", "the rest of the wave is still applied");
+    assert.equal(byName.has("later"), false);
+  });
+
+  it("reports unchanged when the apply changes nothing, and skips objects known to be in sync", async () => {
+    const store = new Store(settle);
+    const objs = [cm("a"), cm("b")];
+    await executePlan(plan(objs), store);
+    const live = new Map([...store.objects.entries()].map(([k, v]) => [k, v.obj]));
+    store.log = [];
+    const cs = await executePlan(plan(objs, "OutOfSync", live), store);
+    assert.deepEqual(cs.entries.map((e) => e.action), ["unchanged", "unchanged"]);
+    store.log = [];
+    const synced = new Map(objs.map((o) => [keyString(keyOf(o)), "Synced" as const]));
+    const cs2 = await executePlan(plan(objs, "Synced", live), store, { compareStatus: synced });
+    assert.deepEqual(cs2.entries.map((e) => e.action), ["unchanged", "unchanged"]);
+    assert.deepEqual(store.log, [], "no request for objects the comparison found in sync");
+  });
+
+  it("times out a wave that never becomes healthy, naming what it waited for", async () => {
+    const store = new Store((o) => (o.kind === "Deployment" ? { ...o, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 0 } } : o));
+    const cs = await executePlan(plan([deploy("stuck", 0), cm("after", 1)]), store, { waveTimeoutMs: 300 });
+    assert.equal(cs.phase, "Failed");
+    assert.match(cs.message, /timed out .* waiting for apps\/Deployment\/ns\/stuck/);
+    assert.equal(store.objects.has("/ConfigMap/ns/after"), false);
+  });
+
+  it("changes nothing in a dry run and waits for nothing", async () => {
+    const store = new Store(settle);
+    const cs = await executePlan({ ...plan([deploy("db", 0), job("migrate", "PreSync")]), dryRun: true }, store);
+    assert.equal(cs.phase, "Succeeded");
+    assert.equal(cs.dryRun, true);
+    assert.equal(store.objects.size, 0);
+  });
+});
