@@ -14,6 +14,9 @@ export function parseFormat(value: string, allowed: readonly Format[] = ["text",
 
 const useColour = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 
+/** An ANSI colour sequence (ESC [ ... m). */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 const CODES: Record<string, string> = { red: "31", green: "32", yellow: "33", blue: "34", grey: "90", bold: "1" };
 
 export function colour(name: keyof typeof CODES, text: string): string {
@@ -49,7 +52,7 @@ export function statusColour(word: string): string {
 
 /** Aligned columns; the first row is the header. Colour codes do not count towards widths. */
 export function table(rows: string[][]): string {
-  const visible = (s: string): number => s.replace(/\u001b\[[0-9;]*m/g, "").length;
+  const visible = (s: string): number => s.replace(ANSI, "").length;
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c))));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visible(c)))).join("  ").trimEnd()).join("\n") + "\n";
