@@ -25,7 +25,7 @@ export {
   type WebhookOptions,
   type WebhookSecrets,
 } from "./handler.js";
-export { normalizeRepoURL, pushMatchesSource, sameRepository, tracksRevision } from "./match.js";
+export { repoMatchKey, pushMatchesSource, sameRepository, tracksRevision } from "./match.js";
 export { detectProvider, providerByName, providers } from "./providers.js";
 export { serveWebhooks, type ServedWebhooks, type ServeWebhooksOptions } from "./serve.js";
 export { hmacSha256Hex, safeEqual, verifyHmacSha256 } from "./signature.js";

@@ -13,6 +13,10 @@
  *   names case-insensitively, and Argo CD's `NormalizeGitURL` lower-cases too. The trade-off is deliberate:
  *   a false match costs one needless refresh (reconciles are level-based), a missed match costs a deploy.
  *
+ * This is a matching key, looser than git/url.ts's `normalizeRepoURL` (which names one mirror and keeps
+ * scheme, user and path case): two spellings of one repository must compare equal here even when they
+ * need different mirrors or credentials.
+ *
  * Pure: no I/O.
  */
 import type { PushEvent } from "./types.js";
@@ -24,7 +28,7 @@ const scpLike = /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.*)$/;
  * Reduces a Git repository URL to `host/path` (lower case, no scheme, userinfo, port, `.git` or trailing
  * slash). A local path (`/srv/git/repo.git`, `file:///srv/git/repo.git`) becomes `/srv/git/repo`.
  */
-export function normalizeRepoURL(url: string): string {
+export function repoMatchKey(url: string): string {
   const raw = url.trim();
   let host = "";
   let path = raw;
@@ -51,8 +55,8 @@ export function normalizeRepoURL(url: string): string {
 
 /** Whether two URLs name the same Git repository (see the module comment for what counts as the same). */
 export function sameRepository(a: string, b: string): boolean {
-  const na = normalizeRepoURL(a);
-  return na !== "" && na === normalizeRepoURL(b);
+  const na = repoMatchKey(a);
+  return na !== "" && na === repoMatchKey(b);
 }
 
 /** Whether a targetRevision is a version constraint (`1.2.*`, `>=1.0.0`, `~1.2`) rather than a plain ref. */

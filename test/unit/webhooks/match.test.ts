@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  normalizeRepoURL,
+  repoMatchKey,
   pushMatchesSource,
   sameRepository,
   tracksRevision,
@@ -46,8 +46,8 @@ describe("sameRepository", () => {
   }
 
   it("normalizes to host/path", () => {
-    assert.equal(normalizeRepoURL("git@GitHub.com:Org/Repo.git/"), "github.com/org/repo");
-    assert.equal(normalizeRepoURL("https://[::1]:3000/org/repo.git"), "::1/org/repo");
+    assert.equal(repoMatchKey("git@GitHub.com:Org/Repo.git/"), "github.com/org/repo");
+    assert.equal(repoMatchKey("https://[::1]:3000/org/repo.git"), "::1/org/repo");
   });
 });
 

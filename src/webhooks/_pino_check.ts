@@ -1,3 +1,0 @@
-import { pino } from "pino";
-import type { WebhookLogger } from "./handler.js";
-export const l: WebhookLogger = pino();
