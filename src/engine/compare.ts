@@ -19,7 +19,7 @@
 import { mapLimit } from "../core/concurrency.js";
 import { PlumbError } from "../core/errors.js";
 import { keyDisplay, keyOf, keyString, parseApiVersion, type KubeObject } from "../core/object.js";
-import { ownerOf, withTracking } from "../core/tracking.js";
+import { isOwnedBy, ownerOf, withTracking } from "../core/tracking.js";
 import { ApiError } from "../cluster/client.js";
 import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
@@ -43,6 +43,10 @@ export interface EngineContext {
   jq?: JqPathEvaluator;
   /** Requests in flight at once. Default 16. */
   concurrency?: number;
+  /** Renders a source; the controller passes a cached one. Default: render/ itself. */
+  render?: typeof render;
+  /** The live objects an app owns; the controller answers from its watch caches. Default: list by label. */
+  liveObjects?: (app: string) => Promise<KubeObject[]>;
 }
 
 export interface AppComparison {
@@ -70,7 +74,7 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
   const { resources } = ctx;
   const concurrency = ctx.concurrency ?? 16;
   const info = await resources.discovery.serverInfo();
-  const rendered = await render({
+  const rendered = await (ctx.render ?? render)({
     repoRoot: app.repoRoot,
     path: app.path,
     source: app.source,
@@ -82,7 +86,7 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
   });
   const desired = rendered.objects.map((o) => withTracking(o, app.name));
 
-  const owned = await ownedObjects(resources, app.name, concurrency);
+  const owned = ctx.liveObjects ? (await ctx.liveObjects(app.name)).filter((o) => isOwnedBy(o, app.name)) : await ownedObjects(resources, app.name, concurrency);
   const live = new Map<string, KubeObject>();
   for (const o of owned) live.set(keyString(keyOf(o)), o);
 
