@@ -110,7 +110,7 @@ function removeKeys(root: unknown, path: Path, keys: readonly string[]): void {
  */
 export function parseLenient<S extends z.ZodType>(schema: S, input: unknown, prefix: string): { data?: z.output<S>; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
-  let value: unknown = input === undefined ? undefined : structuredClone(input);
+  const value: unknown = input === undefined ? undefined : structuredClone(input);
   for (let round = 0; round < 10; round++) {
     const r = schema.safeParse(value);
     if (r.success) return { data: r.data, issues };
