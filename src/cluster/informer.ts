@@ -70,7 +70,7 @@ export interface InformerOptions extends Partial<ReflectorOptions> {
 
 /** A list+watch cache of one resource type with add/update/delete notifications (see the module comment). */
 export class Informer implements ReflectorSink {
-  /** Resolves once the first LIST is in the cache. */
+  /** Resolves once the first LIST is in the cache (never, if stopped before; retries until then). */
   readonly synced: Promise<void>;
   private readonly cache = new Map<string, KubeObject>();
   private readonly handlers: { [E in InformerEvent]: Set<InformerHandlers[E]> } = { add: new Set(), update: new Set(), delete: new Set() };

@@ -56,11 +56,8 @@ export interface ReflectorOptions {
   backoff: { initialMs: number; maxMs: number; jitter: number };
   /** Told about every failure (the loop retries by itself). */
   onError?: (err: unknown) => void;
-  /**
-   * Test hook, awaited before every WATCH with the resourceVersion it will start from; may hold the
-   * reconnect (to change the cluster meanwhile) or return another resourceVersion (an old one forces 410).
-   */
-  beforeWatch?: (resourceVersion: string) => Promise<string | void> | string | void;
+  /** Test hook, awaited before every WATCH with the resourceVersion it will start from (to hold a reconnect). */
+  beforeWatch?: (resourceVersion: string) => Promise<void> | void;
 }
 
 export function defaultReflectorOptions(): ReflectorOptions {
@@ -173,8 +170,8 @@ export class Reflector {
     this.delay = this.opts.backoff.initialMs;
   }
 
-  /** One WATCH: "events" when it brought something, "empty" when it ended at once with nothing, else how it was cut. */
-  private async watch(): Promise<"events" | "empty" | "stalled" | "disconnected" | "stopped"> {
+  /** One WATCH: "ended" when the server closed it, "empty" when that was at once with nothing, else how it was cut. */
+  private async watch(): Promise<"ended" | "empty" | "stalled" | "disconnected" | "stopped"> {
     const ac = new AbortController();
     this.stream = ac;
     const { min, max } = this.opts.watchTimeoutSeconds;
@@ -193,11 +190,11 @@ export class Reflector {
       return "stalled";
     };
     try {
-      const from = (await this.opts.beforeWatch?.(this.stats.resourceVersion)) || this.stats.resourceVersion;
+      await this.opts.beforeWatch?.(this.stats.resourceVersion);
       if (this.stopped) return "stopped";
       this.stats.watches++;
       arm();
-      for await (const ev of this.lw.watch(from, timeout, ac.signal)) {
+      for await (const ev of this.lw.watch(this.stats.resourceVersion, timeout, ac.signal)) {
         arm();
         this.handle(ev);
         received++;
@@ -212,7 +209,7 @@ export class Reflector {
       this.stream = undefined;
     }
     if (ac.signal.aborted || this.stopped) return cut();
-    return received === 0 && Date.now() - opened < 1000 ? "empty" : "events";
+    return received === 0 && Date.now() - opened < 1000 ? "empty" : "ended";
   }
 
   private handle(ev: WatchEvent): void {

@@ -50,7 +50,10 @@ class FakeApi implements ListerWatcher {
   }
   /** Ends every open stream: normally (server timeout) or with an error (connection reset). */
   cut(err?: Error): void {
-    for (const s of this.streams) (err ? s.fail(err) : s.end());
+    for (const s of this.streams) {
+      if (err) s.fail(err);
+      else s.end();
+    }
   }
   private record(ev: WatchEvent): void {
     this.log.push({ rv: this.rv, ev });
@@ -219,6 +222,8 @@ describe("Informer over list+watch", () => {
       await informer.synced;
       await waitFor("the watch", async () => api.watchesFrom.length === 1 || undefined, 1000, 5);
       g.close();
+      api.bookmark();
+      await waitFor("the bookmark", async () => informer.stats.bookmarks === 1 || undefined, 1000, 5);
       api.cut();
       await waitFor("the reconnect to be held", async () => g.waiting() || undefined, 1000, 5);
       api.del("delete");

@@ -1,0 +1,87 @@
+/**
+ * The git commands on one bare mirror: create it, fetch into it, read its refs, find a commit in it.
+ * mirror.ts decides when; this file knows how.
+ *
+ * The fetch: `git fetch --prune --atomic --no-write-fetch-head -- <url> +refs/heads/*:refs/heads/*
+ * +refs/tags/*:refs/tags/* +HEAD:refs/plumb/HEAD` — every branch and tag, deleted ones pruned (a wildcard
+ * destination is pruned, the HEAD record is not), the remote's default branch recorded as refs/plumb/HEAD,
+ * and all ref updates applied or none, so a failed fetch leaves the last good state.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { GitAuth } from "./auth.js";
+import { GitCommandFailure, runGit } from "./exec.js";
+import { isCommitSHA, parseForEachRef } from "./resolve.js";
+
+const REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+const HEAD_REFSPEC = "+HEAD:refs/plumb/HEAD";
+const FOR_EACH_REF = "--format=%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)";
+
+/** True if `dir` holds a bare repository. */
+export function isBareRepo(dir: string): boolean {
+  return existsSync(join(dir, "HEAD"));
+}
+
+/** Creates the bare repository if missing (made aside, then renamed, so the folder is always valid). */
+export async function initBare(dir: string, url: string): Promise<void> {
+  if (isBareRepo(dir)) return;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(dirname(dir), { recursive: true });
+  await runGit(["init", "--bare", "--quiet", tmp]);
+  await runGit(["--git-dir", tmp, "config", "plumb.url", url]);
+  await rename(tmp, dir);
+}
+
+/** Options of fetchInto. */
+export interface FetchIntoOptions {
+  auth: GitAuth;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Fetches all branches, tags and the remote HEAD of `url` into the bare repository `dir`. */
+export async function fetchInto(dir: string, url: string, opts: FetchIntoOptions): Promise<void> {
+  const run = (specs: string[]): Promise<string> =>
+    runGit(["--git-dir", dir, "fetch", "--quiet", "--prune", "--atomic", "--no-write-fetch-head", "--", url, ...specs], {
+      env: opts.auth.env,
+      secrets: opts.auth.secrets,
+      timeoutMs: opts.timeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  try {
+    await run([...REFSPECS, HEAD_REFSPEC]);
+  } catch (err) {
+    // An empty repository, or a HEAD naming an unborn branch: fetch without it and forget the old HEAD.
+    if (!(err instanceof GitCommandFailure && /couldn't find remote ref HEAD/i.test(err.stderr))) throw err;
+    await run(REFSPECS);
+    await runGit(["--git-dir", dir, "update-ref", "-d", "refs/plumb/HEAD"]).catch(() => undefined);
+  }
+}
+
+/** Branches, tags and the remote HEAD (as "HEAD") of a mirror, peeled to commits. */
+export async function readRefs(dir: string): Promise<Map<string, string>> {
+  const out = await runGit(["--git-dir", dir, "for-each-ref", FOR_EACH_REF, "refs/heads", "refs/tags", "refs/plumb/HEAD"]);
+  const { refs, unpeeled } = parseForEachRef(out);
+  for (const ref of unpeeled) {
+    const sha = await runGit(["--git-dir", dir, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]).catch(() => "");
+    if (sha.trim()) refs.set(ref, sha.trim());
+  }
+  const head = refs.get("refs/plumb/HEAD");
+  refs.delete("refs/plumb/HEAD");
+  if (head) refs.set("HEAD", head);
+  return refs;
+}
+
+/** The full SHA of the commit `sha` (full or abbreviated) names in the mirror, or why there is none. */
+export async function findCommit(dir: string, sha: string): Promise<string | { detail: string }> {
+  try {
+    const full = (await runGit(["--git-dir", dir, "rev-parse", "--verify", "--end-of-options", `${sha}^{commit}`])).trim();
+    if (isCommitSHA(full)) return full;
+  } catch (err) {
+    const text = err instanceof GitCommandFailure ? err.stderr : String(err);
+    if (/ambiguous/i.test(text)) return { detail: `the short SHA ${sha} is ambiguous: give more digits` };
+  }
+  return { detail: "no such commit in the fetched branches and tags" };
+}

@@ -1,0 +1,125 @@
+/**
+ * Running the git CLI for the mirrors: one child process per command, never a prompt, a time limit,
+ * cancellation, a clean environment (inherited variables that would redirect git — GIT_DIR, traces that
+ * print headers, askpass programs — removed; messages in English so they can be classified), and every
+ * byte git prints redacted of the credentials' secrets before it leaves this module.
+ *
+ * `classifyFailure` turns git's stderr into the typed errors of errors.ts.
+ */
+import { spawn } from "node:child_process";
+import { GitAuthError, GitError, GitHostKeyError, GitUnreachableError, RepositoryNotFoundError } from "./errors.js";
+
+/** Options of runGit. */
+export interface RunGitOptions {
+  cwd?: string;
+  /** Added to the cleaned environment (credentials, config pairs). */
+  env?: Record<string, string>;
+  /** Killed after this long. Default 120 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Strings replaced by `***` in anything reported. */
+  secrets?: readonly string[];
+}
+
+/** A git command that exited non-zero, timed out or could not start. Its text is already redacted. */
+export class GitCommandFailure extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly stderr: string,
+    readonly exitCode: number | null,
+    readonly timedOut: boolean,
+  ) {
+    super(`git ${args[0] ?? ""} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim() || `exit code ${exitCode}`}`);
+    this.name = "GitCommandFailure";
+  }
+}
+
+/** Inherited variables that must not reach our git processes. */
+const DROPPED_ENV = /^(GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CONFIG_.*|CONFIG|ASKPASS|SSH|SSH_COMMAND|SSH_VARIANT|TRACE.*|CURL_VERBOSE|REDACT_COOKIES|EXTERNAL_DIFF)|SSH_ASKPASS|PLUMB_GIT_.*)$/;
+
+/** The environment for a git child: ours cleaned, then `extra`. */
+export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!DROPPED_ENV.test(k)) env[k] = v;
+  return { ...env, GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never", LC_ALL: "C", LANGUAGE: "", ...extra };
+}
+
+/** Replaces each secret (longest first) by `***`. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of [...secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
+  // Credentials a user wrote into a URL, whatever they are.
+  return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, "$1:***@");
+}
+
+/** Runs `git args…` and resolves with its stdout; rejects with a GitCommandFailure. */
+export function runGit(args: readonly string[], opts: RunGitOptions = {}): Promise<string> {
+  const secrets = opts.secrets ?? [];
+  return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new GitCommandFailure(args, "aborted", null, false));
+      return;
+    }
+    const child = spawn("git", args, { cwd: opts.cwd, env: gitEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const kill = (): void => {
+      child.kill("SIGKILL");
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs ?? 120_000);
+    opts.signal?.addEventListener("abort", kill, { once: true });
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const done = (): void => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", kill);
+    };
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      done();
+      const text = e.code === "ENOENT" ? "git not found: install git and put it on PATH" : e.message;
+      reject(new GitCommandFailure(args, redact(text, secrets), null, false));
+    });
+    child.on("close", (code) => {
+      done();
+      if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+      else {
+        const stderr = opts.signal?.aborted ? "aborted" : Buffer.concat(err).toString("utf8");
+        reject(new GitCommandFailure(args, redact(stderr, secrets), code, timedOut));
+      }
+    });
+  });
+}
+
+/** The most telling line of git's error output: the last `fatal:`/`error:` line, else the last line. */
+export function errorDetail(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const fatal = [...lines].reverse().find((l) => /^(fatal|error):/.test(l));
+  const line = fatal ?? lines[lines.length - 1] ?? "no output";
+  return line.replace(/^(fatal|error|remote):\s*/, "").slice(0, 500);
+}
+
+const HOST_KEY = /host key verification failed|no \S+ host key is known|remote host identification has changed/i;
+const AUTH = /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(publickey|access denied|returned error: 40[13]|invalid (username|credentials)|http basic: access denied|authentication required/i;
+const NOT_FOUND = /repository .*not found|not found.*repository|returned error: 404|does not appear to be a git repository|no such repository/i;
+const UNREACHABLE = /could not resolve (host|proxy)|connection refused|failed to connect|couldn't connect|timed out|network is unreachable|no route to host|empty reply|connection reset|ssl|certificate|recv failure|could not read from remote repository|unable to access|remote end hung up|rpc failed|connection closed/i;
+
+/** Turns a failed git network command into a typed error naming `repoURL`. */
+export function classifyFailure(failure: unknown, repoURL: string, hasCredentials: boolean): GitError {
+  if (failure instanceof GitError) return failure;
+  if (!(failure instanceof GitCommandFailure)) {
+    const text = failure instanceof Error ? failure.message : String(failure);
+    return new GitError("failed", repoURL, `git failed for ${repoURL}: ${text}`);
+  }
+  if (failure.timedOut) return new GitUnreachableError(repoURL, `git ${failure.args[0]} timed out`);
+  const detail = errorDetail(failure.stderr);
+  const all = failure.stderr;
+  if (HOST_KEY.test(all)) return new GitHostKeyError(repoURL, detail);
+  if (AUTH.test(all)) return new GitAuthError(repoURL, detail, hasCredentials);
+  if (NOT_FOUND.test(all)) return new RepositoryNotFoundError(repoURL, detail);
+  if (UNREACHABLE.test(all)) return new GitUnreachableError(repoURL, detail);
+  return new GitError("failed", repoURL, `git ${failure.args[0]} failed for ${repoURL}: ${detail}`, "see the message from git above");
+}

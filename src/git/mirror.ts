@@ -1,0 +1,320 @@
+/**
+ * Repository mirrors: one bare repository per repository URL under `<cacheDir>/repos`, kept with the git
+ * CLI, from which revisions are resolved and trees checked out (`<cacheDir>/trees`, see checkout.ts).
+ *
+ * Identity. URLs are normalized (url.ts): `https://Host/org/app.git/` and `https://host/org/app` are one
+ * mirror, and events name the repository by that normal form. git is given the URL as first seen, minus
+ * any credentials written in it.
+ *
+ * Fetch (bare.ts). Every branch and tag plus the remote's HEAD, deleted refs pruned, all updates applied
+ * or none: a failed fetch leaves the last good state, and resolve keeps answering from it. After each
+ * fetch the refs are read back once (annotated tags peeled) and kept in memory, so resolving is a map
+ * look-up, not a process; the difference with the previous refs is emitted as a "changed" event — only
+ * when a ref actually moved.
+ *
+ * Coalescing. Per repository there is at most one fetch running and at most one waiting:
+ *   - a caller joins the waiting fetch if there is one (it has not begun, so it will see everything that
+ *     was pushed before the caller asked);
+ *   - otherwise it creates the waiting fetch, which begins when the running one (if any) has ended and a
+ *     slot is free.
+ * A caller never joins a fetch that already began: that one may have read the refs before the push the
+ * caller was told about (a webhook), so it gets the next one instead. Hence N concurrent requests cost one
+ * fetch, or two if one was already under way. Fetches of different repositories run in parallel, at most
+ * `maxConcurrentFetches` at once.
+ *
+ * Credentials come from the CredentialSource at every fetch (so a changed Secret applies at once) and reach
+ * git through auth.ts; everything git prints is redacted.
+ */
+import { EventEmitter } from "node:events";
+import { join } from "node:path";
+import { UsageError } from "../core/errors.js";
+import { prepareAuth, type GitAuth } from "./auth.js";
+import { TreeCache, type TreeLease } from "./checkout.js";
+import type { CredentialSource, RepoCredentials } from "./credentials.js";
+import { GitError, UnknownRevisionError } from "./errors.js";
+import { fetchInto, findCommit, initBare, isBareRepo, readRefs } from "./bare.js";
+import { classifyFailure } from "./exec.js";
+import { diffRefs, isCommitSHA, nearbyRevisions, resolveFromRefs, type RefChange, type RefMap } from "./resolve.js";
+import { displayURL, mirrorDirName, normalizeRepoURL, splitCredentials } from "./url.js";
+
+/** Options of Mirrors. */
+export interface MirrorOptions {
+  /** Cache folder: mirrors in `repos/`, trees in `trees/`. */
+  cacheDir: string;
+  /** Credentials per repository URL. Default: none (anonymous). */
+  credentials?: CredentialSource;
+  /** Fetches of different repositories running at once. Default 4. */
+  maxConcurrentFetches: number;
+  /** A fetch is killed after this long. Default 120 s. */
+  fetchTimeoutMs: number;
+  /** Checked-out trees kept when unused (LRU). Default 50. */
+  maxTrees: number;
+  /** An unknown revision triggers one fetch if the last one is older than this (a branch just pushed). Default 15 s. */
+  refetchUnknownAfterMs: number;
+  /** known_hosts lines for SSH servers (Argo CD's argocd-ssh-known-hosts-cm). */
+  knownHosts?: string;
+  /** Where temporary SSH key files go. Default: the OS temp folder. */
+  tempDir?: string;
+}
+
+/** The defaults, with `cacheDir` given. */
+export function defaultMirrorOptions(cacheDir: string): MirrorOptions {
+  return { cacheDir, maxConcurrentFetches: 4, fetchTimeoutMs: 120_000, maxTrees: 50, refetchUnknownAfterMs: 15_000 };
+}
+
+/** The outcome of one fetch, shared by every caller that joined it. */
+export interface FetchResult {
+  /** Normalized repository URL. */
+  repoURL: string;
+  /** All refs after the fetch. */
+  refs: RefMap;
+  /** Refs that moved. */
+  changes: RefChange[];
+  fetchedAt: Date;
+}
+
+/** Event "changed": refs of a repository moved (new commits, new or deleted branches and tags). */
+export interface RepoChange {
+  /** Normalized repository URL: compare with normalizeRepoURL(app.spec.source.repoURL). */
+  repoURL: string;
+  changes: RefChange[];
+}
+
+/** Event "fetched": a fetch ended, well (`error` undefined) or not. */
+export interface FetchOutcome {
+  repoURL: string;
+  error?: GitError;
+}
+
+/** What is known about one repository's mirror. */
+export interface MirrorStatus {
+  repoURL: string;
+  lastFetchAt?: Date;
+  lastSuccessAt?: Date;
+  /** The error of the last fetch, cleared by a good one. */
+  lastError?: GitError;
+  fetching: boolean;
+  /** Fetches run for this repository by this process. */
+  fetches: number;
+}
+
+/** A revision resolved to a commit. */
+export interface ResolvedRevision {
+  repoURL: string;
+  revision: string;
+  sha: string;
+  /** The ref it was found as ("refs/heads/main", "HEAD"); absent for a SHA. */
+  ref?: string;
+}
+
+interface RepoState {
+  key: string;
+  url: string;
+  embedded?: RepoCredentials;
+  dir: string;
+  refs?: Map<string, string>;
+  commits: Set<string>;
+  pending?: Promise<FetchResult>;
+  running?: Promise<FetchResult>;
+  lastFetchAt?: Date;
+  lastSuccessAt?: Date;
+  lastError?: GitError;
+  fetches: number;
+}
+
+/** A counting semaphore. */
+class Slots {
+  private free: number;
+  private readonly waiters: Array<() => void> = [];
+  constructor(n: number) {
+    this.free = Math.max(1, n);
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/**
+ * The mirrors of all repositories. Emits "changed" (refs moved) and "fetched" (a fetch ended). One
+ * instance per cache folder: two processes must not share one.
+ */
+export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [FetchOutcome] }> {
+  readonly options: MirrorOptions;
+  private readonly repos = new Map<string, RepoState>();
+  private readonly slots: Slots;
+  private readonly trees: TreeCache;
+  private readonly abort = new AbortController();
+  /** Fetch processes started, all repositories together. */
+  fetchCount = 0;
+
+  constructor(options: Partial<MirrorOptions> & { cacheDir: string }) {
+    super();
+    this.options = { ...defaultMirrorOptions(options.cacheDir), ...options };
+    this.slots = new Slots(this.options.maxConcurrentFetches);
+    this.trees = new TreeCache({ dir: join(this.options.cacheDir, "trees"), maxTrees: this.options.maxTrees });
+  }
+
+  /** Fetches all branches and tags of the repository, coalesced with concurrent requests (see above). */
+  fetch(repoURL: string): Promise<FetchResult> {
+    const st = this.state(repoURL);
+    if (st.pending) return st.pending;
+    const p: Promise<FetchResult> = Promise.resolve(st.running?.catch(() => undefined))
+      .then(() => this.slots.acquire())
+      .then(() => {
+        st.pending = undefined;
+        st.running = p;
+        return this.runFetch(st).finally(() => {
+          this.slots.release();
+          if (st.running === p) st.running = undefined;
+        });
+      });
+    st.pending = p;
+    return p;
+  }
+
+  /** The refs of the mirror; fetches first only if there is no mirror yet. */
+  async refs(repoURL: string): Promise<RefMap> {
+    const st = this.state(repoURL);
+    if (!(await this.load(st))) await this.fetch(repoURL);
+    return st.refs ?? new Map();
+  }
+
+  /**
+   * Resolves a targetRevision (branch, tag, full or short SHA, HEAD or empty) to a commit SHA, from the
+   * mirror as last fetched — or after a fetch if `refresh`, if there is no mirror yet, or once when the
+   * revision is unknown and the last fetch is older than `refetchUnknownAfterMs`. Throws
+   * UnknownRevisionError listing nearby branches and tags, or the fetch's error.
+   */
+  async resolve(repoURL: string, revision: string, opts: { refresh?: boolean } = {}): Promise<ResolvedRevision> {
+    const st = this.state(repoURL);
+    let fetched = false;
+    if (opts.refresh || !(await this.load(st))) {
+      await this.fetch(repoURL);
+      fetched = true;
+    }
+    for (;;) {
+      const refs = st.refs ?? new Map<string, string>();
+      const r = resolveFromRefs(refs, revision);
+      let detail: string | undefined;
+      if (r.kind === "ref") return { repoURL: st.key, revision, sha: r.sha, ref: r.ref };
+      if (r.kind === "sha") {
+        const found = await this.findCommit(st, r.sha);
+        if (typeof found === "string") return { repoURL: st.key, revision, sha: found };
+        detail = found.detail;
+      }
+      const age = Date.now() - (st.lastFetchAt?.getTime() ?? 0);
+      if (fetched || age < this.options.refetchUnknownAfterMs) {
+        throw new UnknownRevisionError(displayURL(st.url), revision, nearbyRevisions(refs, revision), detail);
+      }
+      await this.fetch(repoURL);
+      fetched = true;
+    }
+  }
+
+  /** A lease on a read-only folder holding the tree of commit `sha` (full SHA). Release it when done. */
+  async checkout(repoURL: string, sha: string): Promise<TreeLease> {
+    if (!isCommitSHA(sha)) throw new UsageError(`checkout needs a full commit SHA, got "${sha}"`, "resolve the revision first");
+    const st = this.state(repoURL);
+    if (!(await this.load(st))) await this.fetch(repoURL);
+    const found = await this.findCommit(st, sha.toLowerCase());
+    if (typeof found !== "string") throw new UnknownRevisionError(displayURL(st.url), sha, nearbyRevisions(st.refs ?? new Map(), sha), found.detail);
+    return this.trees.acquire(st.dir, found);
+  }
+
+  /** What is known about a repository's mirror. */
+  status(repoURL: string): MirrorStatus {
+    const st = this.state(repoURL);
+    return {
+      repoURL: st.key,
+      fetching: !!st.running,
+      fetches: st.fetches,
+      ...(st.lastFetchAt ? { lastFetchAt: st.lastFetchAt } : {}),
+      ...(st.lastSuccessAt ? { lastSuccessAt: st.lastSuccessAt } : {}),
+      ...(st.lastError ? { lastError: st.lastError } : {}),
+    };
+  }
+
+  /** The trees cached, least recently used first (for tests and diagnostics). */
+  cachedTrees(): Array<{ sha: string; leases: number }> {
+    return this.trees.list();
+  }
+
+  /** Kills running git processes and waits for tree removals. The instance is unusable afterwards. */
+  async close(): Promise<void> {
+    this.abort.abort();
+    await Promise.all([...this.repos.values()].map((st) => st.running?.catch(() => undefined)));
+    await this.trees.close();
+  }
+
+  private state(repoURL: string): RepoState {
+    if (this.abort.signal.aborted) throw new UsageError("the mirrors are closed");
+    const split = splitCredentials(repoURL);
+    const key = normalizeRepoURL(split.url);
+    let st = this.repos.get(key);
+    if (!st) {
+      st = { key, url: split.url.replace(/\/+$/, ""), dir: join(this.options.cacheDir, "repos", mirrorDirName(key)), commits: new Set(), fetches: 0 };
+      this.repos.set(key, st);
+    }
+    if (split.username !== undefined || split.password !== undefined) {
+      st.embedded = { url: split.url, ...(split.username ? { username: split.username } : {}), ...(split.password ? { password: split.password } : {}) };
+    }
+    return st;
+  }
+
+  /** Loads the refs of a mirror left on disk (by this or an earlier process). False if there is none. */
+  private async load(st: RepoState): Promise<boolean> {
+    if (st.refs) return true;
+    if (!isBareRepo(st.dir)) return false;
+    const refs = await readRefs(st.dir);
+    st.refs ??= refs; // a fetch that ended meanwhile has newer refs
+    return true;
+  }
+
+  private async runFetch(st: RepoState): Promise<FetchResult> {
+    st.fetches++;
+    this.fetchCount++;
+    let auth: GitAuth | undefined;
+    let result: FetchResult;
+    try {
+      const creds = (await this.options.credentials?.(st.url)) ?? st.embedded;
+      auth = await prepareAuth(st.url, creds, { ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}), ...(this.options.knownHosts ? { knownHosts: this.options.knownHosts } : {}) });
+      await initBare(st.dir, st.key);
+      const before = (await this.load(st)) ? st.refs! : new Map<string, string>();
+      await fetchInto(st.dir, st.url, { auth, timeoutMs: this.options.fetchTimeoutMs, signal: this.abort.signal });
+      const after = await readRefs(st.dir);
+      st.refs = after;
+      st.lastFetchAt = st.lastSuccessAt = new Date();
+      st.lastError = undefined;
+      result = { repoURL: st.key, refs: after, changes: diffRefs(before, after), fetchedAt: st.lastFetchAt };
+    } catch (err) {
+      const error = classifyFailure(err, displayURL(st.url), auth?.hasCredentials ?? false);
+      st.lastFetchAt = new Date();
+      st.lastError = error;
+      this.emit("fetched", { repoURL: st.key, error });
+      throw error;
+    } finally {
+      await auth?.cleanup();
+    }
+    // Outside the try: a listener's exception is not a fetch failure.
+    this.emit("fetched", { repoURL: st.key });
+    if (result.changes.length > 0) this.emit("changed", { repoURL: st.key, changes: result.changes });
+    return result;
+  }
+
+  /** The full SHA of a commit the mirror holds (known commits answered without a process), or why not. */
+  private async findCommit(st: RepoState, sha: string): Promise<string | { detail: string }> {
+    if (isCommitSHA(sha) && (st.commits.has(sha) || [...(st.refs?.values() ?? [])].includes(sha))) return sha;
+    const found = await findCommit(st.dir, sha);
+    if (typeof found === "string") {
+      if (st.commits.size > 10_000) st.commits.clear();
+      st.commits.add(found);
+    }
+    return found;
+  }
+}

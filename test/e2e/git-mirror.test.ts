@@ -1,0 +1,379 @@
+/**
+ * Repository mirrors against a real Git server (smart HTTP, `git http-backend`) and the real git CLI:
+ * a developer pushes branches and tags; plumb's mirror resolves them as Argo CD does, notices pushes, fetches
+ * once however many ask, checks trees out, authenticates without leaking the password, survives the server
+ * going away — and polls one repository once per interval for a hundred subscribers.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { git } from "../../src/gitserver/git.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { GitAuthError, GitUnreachableError, Mirrors, Poller, UnknownRevisionError, type RepoChange, type RepoCredentials } from "../../src/git/index.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
+
+/** Total requests the server has served for one repository. */
+const served = (server: GitServer, repo: string): number =>
+  [...server.requests].filter(([k]) => k.startsWith(`${repo}.git `)).reduce((n, [, v]) => n + v, 0);
+
+/** Files under a folder (relative paths, sorted), as `git ls-tree -r` lists them. */
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))]))
+    .sort();
+}
+
+describe("git mirrors", { timeout: 120_000 }, () => {
+  let server: GitServer;
+  let url: string;
+  let wd: WorkDir;
+  let mirrors: Mirrors;
+  const dirs: string[] = [];
+  const sha: Record<string, string> = {};
+
+  before(async () => {
+    server = await startGitServer();
+    url = await server.createRepo("app");
+    wd = await WorkDir.clone(url);
+    wd.write({ "deploy/config.yaml": "kind: ConfigMap\n", "deploy/run.sh": "#!/bin/sh\necho hi\n" });
+    chmodSync(join(wd.dir, "deploy/run.sh"), 0o755);
+    symlinkSync("config.yaml", join(wd.dir, "deploy/link.yaml"));
+    sha.c1 = await wd.commit("first");
+    await wd.tag("v1.0.0");
+    await git(["tag", "light"], { cwd: wd.dir });
+    await wd.push("main");
+    await wd.pushTags();
+    await wd.branch("develop");
+    wd.write({ "deploy/config.yaml": "kind: ConfigMap\nmetadata: {name: dev}\n" });
+    sha.c2 = await wd.commit("develop");
+    await wd.push("develop");
+    await wd.checkout("main");
+    const cache = tempDir("mirrors");
+    dirs.push(cache);
+    mirrors = new Mirrors({ cacheDir: cache });
+  });
+  after(async () => {
+    await mirrors?.close();
+    wd?.dispose();
+    await server?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("resolves a branch, a tag, an annotated tag (peeled), a full SHA, a short SHA, HEAD and empty", async () => {
+    const cases: Array<[string, string]> = [
+      ["main", sha.c1!],
+      ["develop", sha.c2!],
+      ["v1.0.0", sha.c1!],
+      ["light", sha.c1!],
+      ["refs/heads/develop", sha.c2!],
+      [sha.c2!, sha.c2!],
+      [sha.c2!.slice(0, 8), sha.c2!],
+      ["HEAD", sha.c1!],
+      ["", sha.c1!],
+    ];
+    for (const [revision, want] of cases) {
+      const r = await mirrors.resolve(`${url}/`, revision);
+      assert.equal(r.sha, want, `revision "${revision}"`);
+    }
+    assert.equal((await mirrors.resolve(url, "main")).ref, "refs/heads/main");
+    assert.equal(mirrors.status(url).fetches, 1, "resolving reads the mirror; only the first call fetched");
+  });
+
+  it("an unknown revision is a typed error naming branches and tags nearby", async () => {
+    await assert.rejects(mirrors.resolve(url, "mian"), (err: unknown) => {
+      assert.ok(err instanceof UnknownRevisionError);
+      assert.match(err.message, /unknown revision "mian" in http:\/\/127\.0\.0\.1:\d+\/app\.git; revisions nearby: main \(branch\)/);
+      assert.match(err.message, /targetRevision/);
+      return true;
+    });
+    await assert.rejects(mirrors.resolve(url, "v1.0"), /nearby: v1\.0\.0 \(tag\)/);
+    await assert.rejects(mirrors.resolve(url, "0123456789abcdef0123456789abcdef01234567"), /no such commit/);
+  });
+
+  it("a push then a fetch shows the new SHA; 'changed' fires only when a ref moves", async () => {
+    const events: RepoChange[] = [];
+    mirrors.on("changed", (c) => events.push(c));
+    const quiet = await mirrors.fetch(url);
+    assert.deepEqual(quiet.changes, []);
+    assert.equal(events.length, 0, "nothing moved, nothing said");
+
+    wd.write({ "deploy/config.yaml": "kind: ConfigMap\nmetadata: {name: v2}\n" });
+    sha.c3 = await wd.commit("second");
+    await wd.push("main");
+    assert.equal((await mirrors.resolve(url, "main")).sha, sha.c1, "until fetched, the mirror answers as it was");
+    const moved = await mirrors.fetch(url);
+    assert.deepEqual(moved.changes, [
+      { ref: "HEAD", oldSha: sha.c1, newSha: sha.c3 },
+      { ref: "refs/heads/main", oldSha: sha.c1, newSha: sha.c3 },
+    ]);
+    assert.deepEqual(events, [{ repoURL: url.replace(/\.git$/, ""), changes: moved.changes }]);
+    assert.equal((await mirrors.resolve(url, "main")).sha, sha.c3);
+
+    await git(["push", "--quiet", "origin", ":develop"], { cwd: wd.dir });
+    const pruned = await mirrors.fetch(url);
+    assert.deepEqual(pruned.changes, [{ ref: "refs/heads/develop", oldSha: sha.c2 }]);
+    await assert.rejects(mirrors.resolve(url, "develop"), UnknownRevisionError);
+    assert.equal((await mirrors.resolve(url, sha.c2!)).sha, sha.c2, "a commit stays resolvable by SHA");
+  });
+
+  it("N concurrent refreshes cost one fetch (by the server's counter); one asked during a fetch gets the next", async () => {
+    // Calibrate: what one fetch bringing one new commit costs in requests.
+    wd.write({ "n.txt": "1" });
+    await wd.commit("n1");
+    await wd.push("main");
+    let before = served(server, "app");
+    await mirrors.fetch(url);
+    const perFetch = served(server, "app") - before;
+    assert.ok(perFetch > 0);
+
+    wd.write({ "n.txt": "2" });
+    const head = (sha.n2 = await wd.commit("n2"));
+    await wd.push("main");
+    before = served(server, "app");
+    const fetchesBefore = mirrors.fetchCount;
+    const results = await Promise.all(Array.from({ length: 20 }, () => mirrors.fetch(`${url}/`)));
+    assert.equal(served(server, "app") - before, perFetch, "twenty refreshes, one fetch's requests");
+    assert.equal(mirrors.fetchCount - fetchesBefore, 1);
+    assert.ok(results.every((r) => r === results[0]));
+    assert.equal(results[0]!.refs.get("refs/heads/main"), head);
+
+    // A refresh asked while a fetch runs may follow a push that fetch missed: it waits for the next one.
+    const first = mirrors.fetch(url);
+    while (!mirrors.status(url).fetching) await new Promise((r) => setImmediate(r));
+    const second = mirrors.fetch(url);
+    const third = mirrors.fetch(url);
+    assert.notEqual(second, first);
+    assert.equal(third, second, "later askers share the next fetch");
+    await Promise.all([first, second]);
+    assert.equal(mirrors.fetchCount - fetchesBefore, 3);
+  });
+
+  it("a branch pushed since the last fetch is found by one more fetch; an empty repository has no revisions", async () => {
+    const cache = tempDir("late");
+    dirs.push(cache);
+    const m = new Mirrors({ cacheDir: cache, refetchUnknownAfterMs: 0 });
+    try {
+      await m.resolve(url, "main");
+      await wd.branch("feature");
+      const feature = await wd.commit("feature");
+      await wd.push("feature");
+      await wd.checkout("main");
+      assert.equal((await m.resolve(url, "feature")).sha, feature);
+      assert.equal(m.status(url).fetches, 2);
+      await assert.rejects(m.resolve(url, "nope"), UnknownRevisionError);
+      assert.equal(m.status(url).fetches, 3, "an unknown revision costs one fetch, not a retry loop");
+
+      const empty = await server.createRepo("empty");
+      await assert.rejects(m.resolve(empty, "HEAD"), /unknown revision "HEAD" .*the repository has no branches or tags/);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("checks out a commit's tree read-only, shared and cached by SHA", async () => {
+    const lease = await mirrors.checkout(url, sha.c1!);
+    const listed = (await git(["ls-tree", "-r", "--name-only", sha.c1!], { cwd: wd.dir })).trim().split("\n").sort();
+    assert.deepEqual(walk(lease.dir), listed);
+    assert.equal(readFileSync(join(lease.dir, "deploy/config.yaml"), "utf8"), "kind: ConfigMap\n");
+    assert.equal(readlinkSync(join(lease.dir, "deploy/link.yaml")), "config.yaml");
+    assert.equal(statSync(join(lease.dir, "deploy/run.sh")).mode & 0o111, 0o111, "executable bits kept");
+    assert.equal(statSync(join(lease.dir, "deploy/config.yaml")).mode & 0o222, 0, "files are read-only");
+    assert.equal(statSync(join(lease.dir, "deploy")).mode & 0o777, 0o555, "folders are read-only");
+    assert.ok(lstatSync(join(lease.dir, "deploy/link.yaml")).isSymbolicLink());
+
+    const again = await mirrors.checkout(url, sha.c1!);
+    assert.equal(again.dir, lease.dir, "one folder per SHA, shared");
+    assert.deepEqual(mirrors.cachedTrees(), [{ sha: sha.c1, leases: 2 }]);
+    const other = await mirrors.checkout(url, sha.c3!);
+    assert.equal(readFileSync(join(other.dir, "deploy/config.yaml"), "utf8"), "kind: ConfigMap\nmetadata: {name: v2}\n");
+    for (const l of [lease, again, other, other]) l.release();
+    assert.deepEqual(mirrors.cachedTrees(), [{ sha: sha.c1, leases: 0 }, { sha: sha.c3, leases: 0 }]);
+    await assert.rejects(mirrors.checkout(url, "main"), /full commit SHA/);
+  });
+
+  it("keeps at most maxTrees unused trees (LRU), never removing one in use", async () => {
+    const cache = tempDir("lru");
+    dirs.push(cache);
+    const small = new Mirrors({ cacheDir: cache, maxTrees: 1 });
+    try {
+      // (develop was deleted above: its commit is not in a fresh mirror; use commits of main.)
+      const held = await small.checkout(url, sha.c1!);
+      const b = await small.checkout(url, sha.n2!);
+      b.release();
+      assert.deepEqual(small.cachedTrees(), [{ sha: sha.c1, leases: 1 }], "the unused tree went, the leased one stayed");
+      assert.ok(existsSync(join(held.dir, "deploy/config.yaml")));
+      held.release();
+      const c = await small.checkout(url, sha.c3!);
+      c.release();
+      assert.deepEqual(small.cachedTrees(), [{ sha: sha.c3, leases: 0 }]);
+      await assert.rejects(small.checkout(url, sha.c2!), UnknownRevisionError, "a commit no branch or tag reaches was never fetched");
+    } finally {
+      await small.close();
+    }
+    assert.deepEqual(readdirSync(join(cache, "trees")), [sha.c3], "evicted folders are removed from disk");
+  });
+});
+
+describe("git mirrors: credentials", { timeout: 120_000 }, () => {
+  const cases: Array<{ name: string; auth: { username: string; password: string }; creds: (url: string) => RepoCredentials | undefined; inURL?: boolean }> = [
+    { name: "username and password", auth: { username: "dev", password: "s3cret-Pa55" }, creds: (url) => ({ url, username: "dev", password: "s3cret-Pa55" }) },
+    { name: "token (as x-access-token)", auth: { username: "x-access-token", password: "tok-9f8e7d" }, creds: (url) => ({ url: url.replace(/\/[^/]*$/, ""), match: "prefix", token: "tok-9f8e7d" }) },
+    { name: "credentials written in the URL", auth: { username: "dev", password: "url-pa55" }, creds: () => undefined, inURL: true },
+  ];
+  for (const c of cases) {
+    it(`fetches with ${c.name}; wrong ones give a clear error that never shows the password`, async () => {
+      const server = await startGitServer({ auth: c.auth });
+      const cache = tempDir("creds");
+      try {
+        const url = await server.createRepo("private");
+        const authed = new URL(url);
+        authed.username = c.auth.username;
+        authed.password = c.auth.password;
+        const wd = await WorkDir.clone(authed.toString());
+        const head = await wd.commit("first");
+        await wd.push("main");
+        wd.dispose();
+
+        const target = c.inURL ? authed.toString() : url;
+        const good = new Mirrors({ cacheDir: join(cache, "good"), credentials: (u) => c.creds(u) });
+        assert.equal((await good.resolve(target, "main")).sha, head);
+        await good.close();
+        const stored = readdirSync(join(cache, "good/repos")).map((d) => readFileSync(join(cache, "good/repos", d, "config"), "utf8")).join("");
+        assert.ok(!stored.includes(c.auth.password), "no credential in the mirror's config");
+
+        const wrong = "WRONG-" + c.auth.password;
+        const bad = new Mirrors({ cacheDir: join(cache, "bad"), credentials: () => ({ url, username: c.auth.username, password: wrong }) });
+        const badTarget = c.inURL ? target.replace(c.auth.password, wrong) : url;
+        const err = await bad.resolve(badTarget, "main").then(() => undefined, (e: unknown) => e);
+        await bad.close();
+        assert.ok(err instanceof GitAuthError, String(err));
+        assert.match(err.message, new RegExp(`^authentication failed for ${url.replace(/[.]/g, "\\.")}: check the repository credentials`));
+        const everything = `${String(err)}\n${err.stack}\n${JSON.stringify(err)}\n${err.hint}`;
+        assert.ok(!everything.includes(wrong) && !everything.includes(c.auth.password), everything);
+
+        const none = new Mirrors({ cacheDir: join(cache, "none") });
+        await assert.rejects(none.resolve(url, "main"), /authentication failed[\s\S]*no credentials are configured/);
+        await none.close();
+      } finally {
+        await server.close();
+        rmSync(cache, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe("git mirrors: the server goes away", { timeout: 120_000 }, () => {
+  it("a fetch fails clearly; the last good SHA stays resolvable, also after a restart", async () => {
+    const server = await startGitServer();
+    const cache = tempDir("down");
+    try {
+      const url = await server.createRepo("app");
+      const wd = await WorkDir.clone(url);
+      const head = await wd.commit("first");
+      await wd.push("main");
+      wd.dispose();
+      const mirrors = new Mirrors({ cacheDir: cache });
+      assert.equal((await mirrors.resolve(url, "main")).sha, head);
+      await server.close();
+
+      await assert.rejects(mirrors.fetch(url), (err: unknown) => {
+        assert.ok(err instanceof GitUnreachableError, String(err));
+        assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/app\.git: .*(refused|connect)/i);
+        assert.match(err.message, /keeps using the last fetched commit/);
+        return true;
+      });
+      assert.ok(mirrors.status(url).lastError instanceof GitUnreachableError);
+      assert.equal((await mirrors.resolve(url, "main")).sha, head, "the mirror still answers");
+      await assert.rejects(mirrors.resolve(url, "main", { refresh: true }), GitUnreachableError);
+      await mirrors.close();
+
+      const restarted = new Mirrors({ cacheDir: cache });
+      assert.equal((await restarted.resolve(url, "HEAD")).sha, head, "a restarted process answers from the mirror on disk");
+      await restarted.close();
+    } finally {
+      await server.close();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("git mirrors: polling", { timeout: 120_000 }, () => {
+  let server: GitServer;
+  let url: string;
+  let wd: WorkDir;
+  let mirrors: Mirrors;
+  let cache: string;
+  before(async () => {
+    server = await startGitServer();
+    url = await server.createRepo("polled");
+    wd = await WorkDir.clone(url);
+    await wd.commit("first");
+    await wd.push("main");
+    cache = tempDir("poll");
+    mirrors = new Mirrors({ cacheDir: cache });
+  });
+  after(async () => {
+    await mirrors?.close();
+    wd?.dispose();
+    await server?.close();
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it("100 subscribers on one repository make one fetch per interval", async () => {
+    await mirrors.fetch(url);
+    let before = served(server, "polled");
+    await mirrors.fetch(url);
+    const perFetch = served(server, "polled") - before; // a fetch that brings nothing new
+
+    const poller = new Poller(mirrors, { intervalMs: 200, jitter: 0.1 });
+    before = served(server, "polled");
+    const fetchesBefore = mirrors.status(url).fetches;
+    const unsubscribe = Array.from({ length: 100 }, () => poller.subscribe(url));
+    assert.equal(poller.subscribers(`${url}/`), 100);
+    const windowMs = 1_500;
+    await sleep(windowMs);
+    poller.stop();
+    await sleep(50);
+    const fetches = mirrors.status(url).fetches - fetchesBefore;
+    assert.equal(served(server, "polled") - before, fetches * perFetch, "the server saw exactly those fetches");
+    assert.ok(fetches >= 3 && fetches <= Math.ceil(windowMs / 180) + 1, `${fetches} fetches in ${windowMs} ms at a 200 ms interval`);
+    for (const u of unsubscribe) u();
+  });
+
+  it("a push is noticed within an interval and said once; refresh fetches now; unsubscribing stops polling", async () => {
+    const poller = new Poller(mirrors, { intervalMs: 300 });
+    const events: RepoChange[] = [];
+    poller.on("changed", (c) => events.push(c));
+    const unsubscribe = poller.subscribe(url);
+    try {
+      wd.write({ "a.txt": "1" });
+      const next = await wd.commit("second");
+      await wd.push("main");
+      const deadline = Date.now() + 5_000;
+      while (events.length === 0 && Date.now() < deadline) await sleep(20);
+      await sleep(700); // two more polls: nothing moved, nothing said
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.changes.find((c) => c.ref === "refs/heads/main")?.newSha, next);
+
+      wd.write({ "a.txt": "2" });
+      const third = await wd.commit("third");
+      await wd.push("main");
+      const r = await poller.refresh(url);
+      assert.equal(r.refs.get("refs/heads/main"), third);
+      assert.equal(events.length, 2);
+    } finally {
+      unsubscribe();
+    }
+    await sleep(150); // a poll that began before unsubscribing ends normally
+    const fetches = mirrors.status(url).fetches;
+    await sleep(700);
+    assert.equal(mirrors.status(url).fetches, fetches, "no subscriber, no polling");
+    assert.deepEqual(poller.repositories(), []);
+    poller.stop();
+  });
+});
