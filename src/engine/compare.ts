@@ -45,8 +45,11 @@ export interface EngineContext {
   concurrency?: number;
   /** Renders a source; the controller passes a cached one. Default: render/ itself. */
   render?: typeof render;
-  /** The live objects an app owns; the controller answers from its watch caches. Default: list by label. */
-  liveObjects?: (app: string) => Promise<KubeObject[]>;
+  /**
+   * The live objects an app owns; the controller answers from its watch caches (and starts watching the
+   * kinds of `desired` first). Default: list every resource type by label.
+   */
+  liveObjects?: (app: string, desired: readonly KubeObject[]) => Promise<KubeObject[]>;
 }
 
 export interface AppComparison {
@@ -86,7 +89,7 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
   });
   const desired = rendered.objects.map((o) => withTracking(o, app.name));
 
-  const owned = ctx.liveObjects ? (await ctx.liveObjects(app.name)).filter((o) => isOwnedBy(o, app.name)) : await ownedObjects(resources, app.name, concurrency);
+  const owned = ctx.liveObjects ? (await ctx.liveObjects(app.name, desired)).filter((o) => isOwnedBy(o, app.name)) : await ownedObjects(resources, app.name, concurrency);
   const live = new Map<string, KubeObject>();
   for (const o of owned) live.set(keyString(keyOf(o)), o);
 

@@ -190,6 +190,11 @@ async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: K
     const failures: string[] = [];
     for (const { it, live, health } of states) {
       const id = keyString(keyOf(it.obj));
+      if (!live) {
+        // Applied moments ago and now gone: someone deleted it mid-sync. Waiting would never end.
+        failures.push(`${id} was deleted during the sync`);
+        continue;
+      }
       if (it.task.action === "hook") {
         if (health?.status === "Degraded") {
           failures.push(`hook ${id} failed: ${health.message}`);

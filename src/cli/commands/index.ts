@@ -5,7 +5,8 @@ import { register as render } from "./render.js";
 import { register as health } from "./health.js";
 import { register as diff } from "./diff.js";
 import { register as apply } from "./apply.js";
+import { register as controller } from "./controller.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [up, render, diff, apply, health];
+export const commands: Register[] = [up, controller, render, diff, apply, health];

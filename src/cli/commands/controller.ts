@@ -1,0 +1,88 @@
+/**
+ * `plumb controller`: runs the controller outside the cluster with a kubeconfig (how tests and the demo run
+ * it). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
+ * cleanly on SIGINT/SIGTERM.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { pino } from "pino";
+import { UsageError } from "../../core/errors.js";
+import { Controller } from "../../controller/controller.js";
+import { GitSources } from "../../controller/git-sources.js";
+import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
+
+interface ControllerFlags extends KubeFlags {
+  namespace?: string;
+  workers: string;
+  resync: string;
+  pollInterval: string;
+  argoCompat?: boolean;
+  installCrds: boolean;
+  webhookPort?: string;
+  cacheDir: string;
+  reposNamespace?: string;
+  logLevel: string;
+}
+
+function seconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
+  return n * 1000;
+}
+
+export function register(program: Command): void {
+  const cmd = program.command("controller").description("run the controller: keep every Application equal to Git (auto-sync, prune, self-heal)");
+  addKubeFlags(cmd)
+    .option("--namespace <ns>", "only Applications in this namespace (default: all)")
+    .option("--workers <n>", "reconciles at once", "4")
+    .option("--resync <seconds>", "compare every app this often even without a trigger", "180")
+    .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
+    .option("--argo-compat", "also reconcile argoproj.io/v1alpha1 Applications (Argo CD manifests, unchanged)")
+    .option("--no-install-crds", "do not install or update the CRDs at start")
+    .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
+    .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
+    .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
+    .option("--log-level <level>", "debug, info, warn or error", "info")
+    .action(async (f: ControllerFlags) => {
+      const log = pino({ level: f.logLevel, base: { component: "controller" } });
+      const resources = await connect(f);
+      const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
+      const webhookPort = f.webhookPort === undefined ? undefined : Number(f.webhookPort);
+      if (webhookPort !== undefined && !(Number.isInteger(webhookPort) && webhookPort >= 0 && webhookPort < 65536)) throw new UsageError(`--webhook-port must be a port number, got "${f.webhookPort}"`);
+      const env = process.env;
+      const controller = new Controller({
+        resources,
+        repos: sources,
+        log,
+        workers: Number(f.workers) || 4,
+        resyncMs: seconds(f.resync, "--resync"),
+        argoCompat: Boolean(f.argoCompat),
+        installCRDs: f.installCrds,
+        ...(f.namespace ? { namespace: f.namespace } : {}),
+        ...(webhookPort !== undefined
+          ? {
+              webhook: {
+                port: webhookPort,
+                secrets: {
+                  ...(env.PLUMB_WEBHOOK_GITHUB_SECRET ? { github: env.PLUMB_WEBHOOK_GITHUB_SECRET } : {}),
+                  ...(env.PLUMB_WEBHOOK_GITLAB_SECRET ? { gitlab: env.PLUMB_WEBHOOK_GITLAB_SECRET } : {}),
+                  ...(env.PLUMB_WEBHOOK_BITBUCKET_SECRET ? { bitbucket: env.PLUMB_WEBHOOK_BITBUCKET_SECRET } : {}),
+                  ...(env.PLUMB_WEBHOOK_GITEA_SECRET ? { gitea: env.PLUMB_WEBHOOK_GITEA_SECRET } : {}),
+                },
+              },
+            }
+          : {}),
+      });
+      await controller.start();
+      if (controller.webhookURL) log.info({ url: `${controller.webhookURL}/api/webhook` }, "webhook receiver listening");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      log.info({}, "stopping");
+      await controller.stop();
+      await sources.close();
+      resources.client.close();
+    });
+}

@@ -1,0 +1,215 @@
+/**
+ * The controller: keeps every Application equal to Git. Triggers only enqueue application keys — an
+ * Application's spec, operation or refresh annotation changing, a managed object changing (watches of only
+ * the kinds apps manage, filtered by the tracking label and shared by all apps), a tracked repository
+ * moving (polling or a webhook), the resync timer — and a bounded pool of workers runs reconcile(key), never
+ * two at once for one key (controller/queue.ts). See reconcile.ts for what one reconcile does.
+ */
+import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
+import { TRACKING_LABEL } from "../core/annotations.js";
+import type { KubeObject } from "../core/object.js";
+import { InformerFactory, type Informer } from "../cluster/informer.js";
+import type { Resources } from "../cluster/resources.js";
+import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
+import { WorkQueue } from "./queue.js";
+import { reconcile, type Logger, type ReconcileDeps } from "./reconcile.js";
+import { RenderCache } from "./render-cache.js";
+import type { SourceRepos } from "./sources.js";
+
+export const REFRESH_ANNOTATIONS = ["plumb.dev/refresh", "argocd.argoproj.io/refresh"];
+
+export interface ControllerOptions {
+  resources: Resources;
+  repos: SourceRepos;
+  log: Logger;
+  /** Reconciles at once. Default 4. */
+  workers?: number;
+  /** Every app is compared again this often even without a trigger. Default 3 minutes. */
+  resyncMs?: number;
+  /** Also reconcile argoproj.io/v1alpha1 Applications (Argo CD's manifests, unchanged). */
+  argoCompat?: boolean;
+  /** Only Applications in this namespace. Default: all namespaces. */
+  namespace?: string;
+  /** Install (or update) the CRDs at start. Default true. */
+  installCRDs?: boolean;
+  /** Serve the webhook receiver on this port (0 = any free port); none when undefined. */
+  webhook?: { port: number; host?: string; secrets: WebhookSecrets };
+}
+
+export class Controller {
+  readonly queue = new WorkQueue();
+  private readonly apps: InformerFactory;
+  private readonly managed: InformerFactory;
+  private appInformers: Informer[] = [];
+  private readonly renderCache = new RenderCache();
+  private readonly running = new Set<string>();
+  private workers?: Promise<void>;
+  private webhookServer?: { url: string; close(): Promise<void> };
+  /** Counters for the metrics endpoint. */
+  readonly counters = { reconciles: 0, reconcileErrors: 0, webhookPushes: 0 };
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.apps = new InformerFactory(opts.resources);
+    this.managed = new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
+  }
+
+  /** The webhook receiver's base URL, once started. */
+  get webhookURL(): string | undefined {
+    return this.webhookServer?.url;
+  }
+
+  /** Starts watching and reconciling; resolves once the caches are ready. */
+  async start(): Promise<void> {
+    const { resources, log } = this.opts;
+    if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat) });
+    const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
+    this.appInformers = await Promise.all(groups.map((g) => this.apps.ensure(`${g}/${API_VERSION}`, "Application", this.opts.namespace ? { namespace: this.opts.namespace } : {})));
+    this.apps.on("add", (o) => this.queue.add(appKeyOf(o)));
+    this.apps.on("update", (old, o) => {
+      if (needsReconcile(old, o)) this.queue.add(appKeyOf(o));
+    });
+    this.apps.on("delete", (o) => this.queue.add(appKeyOf(o)));
+    this.managed.on("add", (o) => this.enqueueOwner(o));
+    this.managed.on("update", (old, o) => {
+      // Status-only churn of a managed object still changes its health, so any change counts.
+      if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.enqueueOwner(o);
+    });
+    this.managed.on("delete", (o) => this.enqueueOwner(o));
+    await this.apps.waitForSync();
+    this.opts.repos.onChange((url) => this.repositoryChanged(url));
+
+    if (this.opts.webhook) {
+      const app = webhookApp({ secrets: this.opts.webhook.secrets, onPush: (e) => this.onPush(e), logger: log as never });
+      this.webhookServer = await serveWebhooks(app, { port: this.opts.webhook.port, host: this.opts.webhook.host ?? "127.0.0.1" });
+    }
+    const deps: ReconcileDeps = {
+      resources,
+      repos: this.opts.repos,
+      renderCache: this.renderCache,
+      liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
+      getApp: (key) => this.getApp(key),
+      event: (app, type, reason, message) => void this.event(app, type, reason, message),
+      log,
+      resyncMs: this.opts.resyncMs ?? 180_000,
+      running: this.running,
+    };
+    this.workers = this.queue.run(this.opts.workers ?? 4, async (key) => {
+      this.counters.reconciles++;
+      try {
+        const r = await reconcile(deps, key);
+        if (r.requeueAfterMs !== undefined) this.queue.addAfter(key, jitter(r.requeueAfterMs));
+      } catch (err) {
+        this.counters.reconcileErrors++;
+        log.error({ app: key, error: err instanceof Error ? err.message : String(err) }, "reconcile failed");
+        throw err;
+      }
+    });
+    log.info({ apps: this.appInformers.reduce((n, i) => n + i.list().length, 0), groups }, "caches ready");
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.shutDown();
+    await this.workers;
+    await this.webhookServer?.close();
+    await Promise.all([this.apps.stop(), this.managed.stop()]);
+  }
+
+  private getApp(key: string): KubeObject | undefined {
+    for (const inf of this.appInformers) {
+      const hit = inf.list().find((o) => appKeyOf(o) === key);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  private allApps(): KubeObject[] {
+    return this.appInformers.flatMap((i) => i.list());
+  }
+
+  /** A managed object changed: reconcile the app(s) named by its tracking label. */
+  private enqueueOwner(obj: KubeObject): void {
+    const name = obj.metadata.labels?.[TRACKING_LABEL];
+    if (!name) return;
+    for (const app of this.allApps()) if (app.metadata.name === name) this.queue.add(appKeyOf(app));
+  }
+
+  /** The live objects `app` owns, from shared watches of the kinds it has (desired now, or known before). */
+  private async liveObjects(app: string, desired: readonly KubeObject[], known: ReadonlyArray<{ group: string; version: string; kind: string }>): Promise<KubeObject[]> {
+    const kinds = new Map<string, { apiVersion: string; kind: string }>();
+    for (const o of desired) kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
+    for (const k of known) {
+      const info = await this.opts.resources.discovery.resourceForGroupKind(k.group, k.kind);
+      if (info) kinds.set(`${k.group ? `${k.group}/` : ""}${info.version}/${k.kind}`, { apiVersion: k.group ? `${k.group}/${info.version}` : info.version, kind: k.kind });
+    }
+    const informers = await Promise.all(
+      [...kinds.values()].map((k) => this.managed.ensure(k.apiVersion, k.kind).catch(() => undefined)),
+    );
+    const out: KubeObject[] = [];
+    for (const inf of informers) {
+      if (!inf) continue;
+      await inf.synced;
+      for (const o of inf.list()) if (o.metadata.labels?.[TRACKING_LABEL] === app) out.push(o);
+    }
+    return out;
+  }
+
+  /** A verified push: refresh the repositories of the apps that track the pushed ref, and enqueue those apps. */
+  private async onPush(event: PushEvent): Promise<number> {
+    this.counters.webhookPushes++;
+    const matched = this.allApps().filter((o) => {
+      const spec = readApplication(o).spec;
+      return spec ? sourcesOf(spec).some((s) => pushMatchesSource(event, { repoURL: s.repoURL, targetRevision: s.targetRevision || "HEAD" })) : false;
+    });
+    const repos = new Set<string>();
+    for (const o of matched) for (const s of sourcesOf(readApplication(o).spec!)) if (event.repoURLs.some((u) => sameRepository(u, s.repoURL))) repos.add(s.repoURL);
+    await Promise.all([...repos].map((r) => this.opts.repos.refresh(r)));
+    for (const o of matched) this.queue.add(appKeyOf(o));
+    return matched.length;
+  }
+
+  /** A repository's ref moved (polling): enqueue every app on that repository. */
+  repositoryChanged(repoURL: string): void {
+    for (const o of this.allApps()) {
+      const spec = readApplication(o).spec;
+      if (spec && sourcesOf(spec).some((s) => sameRepository(s.repoURL, repoURL))) this.queue.add(appKeyOf(o));
+    }
+  }
+
+  private async event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    try {
+      await this.opts.resources.create({
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name: `${app.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`, namespace: app.metadata.namespace ?? "default" },
+        involvedObject: { apiVersion: app.apiVersion, kind: app.kind, name: app.metadata.name, namespace: app.metadata.namespace, uid: app.metadata.uid },
+        type,
+        reason,
+        message: message.slice(0, 1000),
+        source: { component: "plumb-controller" },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      } as KubeObject);
+    } catch (err) {
+      this.opts.log.warn({ error: err instanceof Error ? err.message : String(err) }, "could not record an event");
+    }
+  }
+}
+
+function appKeyOf(o: KubeObject): string {
+  return appKey(o);
+}
+
+/** Whether an Application update is worth a reconcile: not our own status writes. */
+function needsReconcile(old: KubeObject, o: KubeObject): boolean {
+  if (old.metadata.generation !== o.metadata.generation) return true;
+  if (JSON.stringify(old.operation) !== JSON.stringify(o.operation)) return true;
+  if (Boolean(old.metadata.deletionTimestamp) !== Boolean(o.metadata.deletionTimestamp)) return true;
+  return REFRESH_ANNOTATIONS.some((a) => old.metadata.annotations?.[a] !== o.metadata.annotations?.[a]);
+}
+
+/** ±10 % so apps created together do not resync in lockstep. */
+function jitter(ms: number): number {
+  return ms <= 0 ? 0 : Math.round(ms * (0.9 + Math.random() * 0.2));
+}

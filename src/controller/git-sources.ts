@@ -1,0 +1,91 @@
+/**
+ * SourceRepos over git/'s mirrors and poller, with repository credentials read from Kubernetes Secrets
+ * declared like Argo CD's (label argocd.argoproj.io/secret-type or plumb.dev/secret-type: repository or
+ * repo-creds) in one namespace, re-read at most every 10 seconds.
+ */
+import { credentialsFromSecrets, Mirrors, normalizeRepoURL, Poller, type CredentialSource } from "../git/index.js";
+import type { Resources } from "../cluster/resources.js";
+import type { Logger } from "./reconcile.js";
+import type { SourceRepos, TreeLease } from "./sources.js";
+
+export interface GitSourcesOptions {
+  cacheDir: string;
+  /** Poll interval per repository. Default 3 minutes (with ±10 % jitter). */
+  pollIntervalMs?: number;
+  /** Read repository Secrets from this namespace; none when undefined. */
+  secretsNamespace?: string;
+  resources: Resources;
+  log: Logger;
+}
+
+export class GitSources implements SourceRepos {
+  readonly mirrors: Mirrors;
+  readonly poller: Poller;
+  private readonly watched = new Map<string, () => void>();
+
+  constructor(opts: GitSourcesOptions) {
+    this.mirrors = new Mirrors({ cacheDir: opts.cacheDir, credentials: secretCredentials(opts) });
+    this.poller = new Poller(this.mirrors, opts.pollIntervalMs ? { intervalMs: opts.pollIntervalMs } : {});
+    this.poller.on("fetchFailed", (f) => opts.log.warn({ repo: f.repoURL, error: f.error.message }, "git fetch failed"));
+  }
+
+  async resolve(repoURL: string, revision: string): Promise<string> {
+    return (await this.mirrors.resolve(repoURL, revision)).sha;
+  }
+
+  checkout(repoURL: string, sha: string): Promise<TreeLease> {
+    return this.mirrors.checkout(repoURL, sha);
+  }
+
+  watch(repoURL: string): void {
+    const key = normalizeRepoURL(repoURL);
+    if (!this.watched.has(key)) this.watched.set(key, this.poller.subscribe(repoURL));
+  }
+
+  async refresh(repoURL: string): Promise<void> {
+    await this.poller.refresh(repoURL);
+  }
+
+  lastError(repoURL: string): Error | undefined {
+    return this.mirrors.status(repoURL).lastError;
+  }
+
+  onChange(listener: (repoURL: string) => void): void {
+    this.poller.on("changed", (c) => listener(c.repoURL));
+    // A fetch that starts failing, and the first good one after, change what the apps should report.
+    const failing = new Set<string>();
+    this.poller.on("fetchFailed", (f) => {
+      if (!failing.has(f.repoURL)) {
+        failing.add(f.repoURL);
+        listener(f.repoURL);
+      }
+    });
+    this.mirrors.on("fetched", (o) => {
+      if (!o.error && failing.delete(o.repoURL)) listener(o.repoURL);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const unsubscribe of this.watched.values()) unsubscribe();
+    this.poller.stop();
+    await this.mirrors.close();
+  }
+}
+
+function secretCredentials(opts: GitSourcesOptions): CredentialSource | undefined {
+  const ns = opts.secretsNamespace;
+  if (!ns) return undefined;
+  let cached: { at: number; source: CredentialSource } | undefined;
+  return async (repoURL) => {
+    if (!cached || Date.now() - cached.at > 10_000) {
+      const lists = await Promise.all(
+        ["argocd.argoproj.io/secret-type", "plumb.dev/secret-type"].map((label) =>
+          opts.resources.list("v1", "Secret", { namespace: ns, labelSelector: label }).then((l) => l.items, () => []),
+        ),
+      );
+      const source = credentialsFromSecrets(lists.flat(), { onProblem: (secret, problem) => opts.log.warn({ secret, problem }, "repository secret ignored") });
+      cached = { at: Date.now(), source };
+    }
+    return cached.source(repoURL);
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * The GitOps loop, as a user lives it: an Application with automated sync, prune and self-heal tracks a
+ * branch of a real Git server; pushes deploy, manual changes are reverted, removed manifests are pruned,
+ * an unreachable Git server leaves everything as it was with a ComparisonError, and webhooks with a wrong
+ * signature are refused.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { parse as parseYaml, stringify } from "yaml";
+import type { Resources } from "../../src/cluster/resources.js";
+import type { KubeObject } from "../../src/core/object.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { resourcesFor } from "../helpers/cluster.js";
+import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { repoRoot } from "../helpers/paths.js";
+import { waitFor } from "../helpers/wait.js";
+
+const NS = "guestbook";
+const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "guestbook-web" };
+type Deploy = KubeObject & { spec: { replicas: number; template: { spec: { containers: Array<{ image: string; env?: Array<{ name: string; value: string }> }> } } } };
+
+function application(repoURL: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: "plumb.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name: "guestbook", namespace: "plumb" },
+    spec: {
+      project: "default",
+      source: { repoURL, targetRevision: "main", path: "guestbook", helm: { valueFiles: ["values.yaml"] } },
+      destination: { server: "https://kubernetes.default.svc", namespace: NS },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+      ...extra,
+    },
+  };
+}
+
+describe("controller: the GitOps loop", { timeout: 400_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let git: GitServer;
+  let wd: WorkDir;
+  let ctrl: RunningController;
+  let repoURL: string;
+  const gitRoot = mkdtempSync(join(tmpdir(), "plumb-git-root-"));
+
+  const setValues = (edit: (v: Record<string, Record<string, unknown>>) => void): void => {
+    const path = join(wd.dir, "guestbook", "values.yaml");
+    const parsed = parseYaml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
+    edit(parsed);
+    writeFileSync(path, stringify(parsed));
+  };
+  const synced = (sha: string) => async () => {
+    const s = await appStatus(resources, "guestbook");
+    return s?.sync?.status === "Synced" && s.sync.revision === sha && s.health?.status === "Healthy" ? s : undefined;
+  };
+
+  before(async () => {
+    cluster = await startLocalCluster({ name: "e2e-controller" });
+    resources = await resourcesFor(cluster);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    git = await startGitServer({ root: gitRoot });
+    repoURL = await git.createRepo("apps");
+    wd = await WorkDir.clone(repoURL);
+    wd.write({ "README.md": "apps\n" });
+    cpSync(join(repoRoot, "examples", "guestbook"), join(wd.dir, "guestbook"), { recursive: true });
+    await wd.commit("guestbook");
+    await wd.push("main");
+    ctrl = await runController(resources, { webhook: { port: 0, secrets: { github: "hook-secret" } } });
+  });
+  after(async () => {
+    await ctrl?.stop();
+    wd?.dispose();
+    await git?.close();
+    resources?.client.close();
+    await cluster?.stop();
+    rmSync(gitRoot, { recursive: true, force: true });
+  });
+
+  it("deploys a new Application: Synced and Healthy at the branch's commit, with history", async () => {
+    await resources.apply(application(repoURL));
+    const sha = await wd.head();
+    const s = await waitFor("guestbook Synced and Healthy", synced(sha), 90_000);
+    assert.equal(s.history?.at(-1)?.revision, sha);
+    const d = (await resources.get(web)) as Deploy;
+    assert.equal(d.spec.replicas, 2);
+  });
+
+  it("(a) a pushed image tag is deployed", async () => {
+    setValues((v) => (v.web!.tag = "1.28"));
+    const sha = await wd.commit("web 1.28");
+    await wd.push();
+    await waitFor("the new commit Synced and Healthy", synced(sha), 60_000);
+    const d = (await resources.get(web)) as Deploy;
+    assert.equal(d.spec.template.spec.containers[0]?.image, "nginx:1.28");
+  });
+
+  it("(b) replicaCount 3 gives three Ready Pods", async () => {
+    setValues((v) => (v.web!.replicaCount = 3));
+    const sha = await wd.commit("three replicas");
+    await wd.push();
+    await waitFor("Synced and Healthy", synced(sha), 60_000);
+    const d = (await resources.get(web)) as Deploy & { status: { readyReplicas?: number } };
+    assert.equal(d.status.readyReplicas, 3);
+  });
+
+  it("(d) a manual scale to 5 is reverted to 3 by selfHeal", async () => {
+    await resources.client.request({
+      method: "PATCH",
+      path: `/apis/apps/v1/namespaces/${NS}/deployments/guestbook-web/scale`,
+      contentType: "application/merge-patch+json",
+      body: { spec: { replicas: 5 } },
+    });
+    await waitFor("replicas back to 3", async () => ((await resources.get(web)) as Deploy).spec.replicas === 3 || undefined, 30_000, 100);
+  });
+
+  it("(e) a deleted Deployment is recreated", async () => {
+    await resources.delete(web, { propagationPolicy: "Background" });
+    await waitFor("the Deployment recreated", async () => {
+      const d = await resources.get(web);
+      return d && !d.metadata.deletionTimestamp ? d : undefined;
+    }, 30_000, 100);
+  });
+
+  it("(g) a removed manifest is pruned", async () => {
+    wd.write({ "guestbook/templates/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata: {a: b}\n" });
+    let sha = await wd.commit("extra config");
+    await wd.push();
+    await waitFor("extra deployed", synced(sha), 60_000);
+    assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "extra" }));
+    wd.remove("guestbook/templates/extra.yaml");
+    sha = await wd.commit("drop extra");
+    await wd.push();
+    await waitFor("extra pruned", synced(sha), 60_000);
+    await waitFor("the ConfigMap gone", async () => (await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "extra" })) === undefined || undefined, 30_000);
+  });
+
+  it("(l) a webhook with a wrong signature is refused with 401; a right one is accepted", async () => {
+    const body = JSON.stringify({ ref: "refs/heads/main", after: "0".repeat(40), repository: { clone_url: repoURL, html_url: repoURL, full_name: "local/apps" } });
+    const post = (signature: string) =>
+      fetch(`${ctrl.controller.webhookURL}/api/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
+    const pushes = ctrl.controller.counters.webhookPushes;
+    const bad = await post(`sha256=${createHmac("sha256", "wrong").update(body).digest("hex")}`);
+    assert.equal(bad.status, 401);
+    assert.equal(ctrl.controller.counters.webhookPushes, pushes, "nothing was triggered");
+    const good = await post(`sha256=${createHmac("sha256", "hook-secret").update(body).digest("hex")}`);
+    assert.equal(good.status, 200);
+    assert.deepEqual(await good.json(), { refreshed: 1 });
+  });
+
+  it("(k) with the Git server down the app keeps its state with a ComparisonError, nothing pruned; it recovers", async () => {
+    const before = await appStatus(resources, "guestbook");
+    const port = git.port;
+    await git.close();
+    await waitFor("a ComparisonError condition", async () => {
+      const s = await appStatus(resources, "guestbook");
+      return s?.conditions?.some((c) => c.type === "ComparisonError") ? s : undefined;
+    }, 60_000);
+    assert.ok(await resources.get(web), "nothing was pruned");
+    assert.equal((await appStatus(resources, "guestbook"))?.sync?.revision, before?.sync?.revision);
+    git = await startGitServer({ root: gitRoot, port });
+    setValues((v) => (v.web!.tag = "1.29"));
+    const sha = await wd.commit("web 1.29");
+    await wd.push();
+    const s = await waitFor("recovered and synced", synced(sha), 90_000);
+    assert.equal(s.conditions?.some((c) => c.type === "ComparisonError") ?? false, false);
+  });
+});
+
