@@ -8,6 +8,7 @@
  */
 import { groupKind } from "../core/object.js";
 import { apiServiceHealth } from "./kinds/apiservice.js";
+import { applicationHealth } from "./kinds/application.js";
 import { cronJobHealth } from "./kinds/cronjob.js";
 import { customResourceDefinitionHealth } from "./kinds/customresourcedefinition.js";
 import { daemonSetHealth } from "./kinds/daemonset.js";
@@ -41,6 +42,8 @@ export const HEALTH_CHECKS: ReadonlyMap<string, HealthCheck> = new Map<string, H
   ["autoscaling/HorizontalPodAutoscaler", horizontalPodAutoscalerHealth],
   ["apiregistration.k8s.io/APIService", apiServiceHealth],
   ["apiextensions.k8s.io/CustomResourceDefinition", customResourceDefinitionHealth],
+  ["plumb.dev/Application", applicationHealth],
+  ["argoproj.io/Application", applicationHealth],
 ]);
 
 /** The built-in health function for a group and kind, or undefined if the kind has none of its own. */
