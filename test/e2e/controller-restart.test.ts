@@ -1,0 +1,110 @@
+/**
+ * (j) The controller is killed with SIGKILL in the middle of a three-wave sync and started again: the
+ * operation it had recorded as Running is resumed and completes — never left silently half-done.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Resources } from "../../src/cluster/resources.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { fakeIngressController, resourcesFor } from "../helpers/cluster.js";
+import { appStatus } from "../helpers/controller.js";
+import { fixture, repoRoot } from "../helpers/paths.js";
+import { waitFor } from "../helpers/wait.js";
+
+function startController(kubeconfig: string, cacheDir: string): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli", "main.js"), "controller", "--kubeconfig", kubeconfig, "--poll-interval", "2", "--cache-dir", cacheDir], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const ready = new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (out.includes('"msg":"caches ready"')) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(t);
+      reject(new Error(`controller exited early (${code}): ${out}`));
+    });
+  });
+  return { child, output: () => out, ready };
+}
+
+describe("controller: killed mid-sync and restarted", { timeout: 300_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let git: GitServer;
+  let stopIngress: () => Promise<void>;
+  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-ctrl-cache-"));
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    cluster = await startLocalCluster({ name: "e2e-restart" });
+    resources = await resourcesFor(cluster);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    git = await startGitServer();
+    const url = await git.createRepo("shop");
+    const wd = await WorkDir.clone(url);
+    cpSync(fixture("e2e", "shop-chart"), join(wd.dir, "shop"), { recursive: true });
+    await wd.commit("shop");
+    await wd.push("main");
+    wd.dispose();
+    stopIngress = fakeIngressController(resources, "shop");
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    await stopIngress?.();
+    await git?.close();
+    resources?.client.close();
+    await cluster?.stop();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it("(j) resumes the interrupted three-wave sync and completes it", async () => {
+    const first = startController(cluster.kubeconfigPath, cacheDir);
+    children.push(first.child);
+    await first.ready;
+    await resources.apply({
+      apiVersion: "plumb.dev/v1alpha1",
+      kind: "Application",
+      metadata: { name: "shop", namespace: "plumb" },
+      spec: {
+        source: { repoURL: git.repoUrl("shop"), targetRevision: "main", path: "shop" },
+        destination: { server: "https://kubernetes.default.svc", namespace: "shop" },
+        syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+      },
+    });
+    const db = { apiVersion: "apps/v1", kind: "StatefulSet", namespace: "shop", name: "db" };
+    const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "web" };
+    await waitFor("the sync to be under way (wave 0 applied, wave 2 not yet)", async () => {
+      const s = await appStatus(resources, "shop");
+      return s?.operationState?.phase === "Running" && (await resources.get(db)) && !(await resources.get(web)) ? true : undefined;
+    }, 60_000, 20);
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+    const interrupted = await appStatus(resources, "shop");
+    assert.equal(interrupted?.operationState?.phase, "Running", "the interrupted operation is on record");
+    assert.equal(await resources.get(web), undefined, "the last wave had not been applied");
+
+    const second = startController(cluster.kubeconfigPath, cacheDir);
+    children.push(second.child);
+    await second.ready;
+    const done = await waitFor("the resumed sync to complete", async () => {
+      const s = await appStatus(resources, "shop");
+      return s?.operationState?.phase === "Succeeded" && s.sync?.status === "Synced" && s.health?.status === "Healthy" ? s : undefined;
+    }, 120_000);
+    assert.ok(await resources.get(web), "the last wave is deployed");
+    assert.equal(done.history?.length, 1);
+    assert.match(second.output(), /"msg":"sync started"/);
+    second.child.kill("SIGTERM");
+    const code = await new Promise((r) => second.child.once("exit", r));
+    assert.equal(code, 0, "a clean stop on SIGTERM");
+  });
+});
