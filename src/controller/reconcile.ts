@@ -51,6 +51,11 @@ export interface ReconcileDeps {
   resyncMs: number;
   /** Apps whose sync runs now, by key (a restarted controller finds none and resumes Running operations). */
   running: Set<string>;
+  /**
+   * The resourceVersion of the Application object whose `operation` was last run, by key: the watch cache
+   * may still show that very object (with the operation not yet cleared) and it must not run twice.
+   */
+  handledOperations: Map<string, string>;
 }
 
 export interface ReconcileResult {
@@ -73,7 +78,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     return {};
   }
 
-  const manual = view.operation?.sync;
+  const manual = deps.handledOperations.get(key) !== obj.metadata.resourceVersion ? view.operation?.sync : undefined;
   const interrupted = !manual && view.status.operationState?.phase === "Running" && !deps.running.has(key) ? view.status.operationState.operation.sync : undefined;
   const revisionWanted = manual?.revision || interrupted?.revision || source.targetRevision || "HEAD";
   deps.repos.watch(source.repoURL);
@@ -137,7 +142,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
 
 /** The operation to run now, if any: manual, interrupted (resume) or automated. */
 function pickOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, sha: string, outOfSync: boolean, onlyExtras: boolean): Operation | undefined {
-  if (view.operation?.sync) return view.operation;
+  if (view.operation?.sync && deps.handledOperations.get(view.key) !== view.object.metadata.resourceVersion) return view.operation;
   const state = view.status.operationState;
   if (state?.phase === "Running" && !deps.running.has(view.key)) return state.operation;
   const spec = view.spec!;
@@ -182,7 +187,10 @@ async function runOperation(
   deps.running.add(view.key);
   try {
     await patchStatus(deps, view, status);
-    if (view.operation) await clearOperation(deps, view);
+    if (view.operation) {
+      deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
+      await clearOperation(deps, view);
+    }
     const startedAt = timestamp();
     deps.log.info({ app: view.key, revision: sha, automated, prune: sync.prune ?? app.prune }, "sync started");
     let changes: ChangeSet | undefined;

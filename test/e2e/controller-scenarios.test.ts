@@ -6,17 +6,13 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { appStatus, runController, type AppStatusView, type RunningController } from "../helpers/controller.js";
+import type { WorkDir } from "../../src/gitserver/workdir.js";
+import { appStatus, startGitOpsWorld, type AppStatusView, type GitOpsWorld } from "../helpers/controller.js";
 import { repoRoot } from "../helpers/paths.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -41,44 +37,23 @@ function app(name: string, repoURL: string, opts: { path?: string; revision?: st
 }
 
 describe("controller: more seed scenarios", { timeout: 400_000 }, () => {
-  let cluster: LocalCluster;
+  let world: GitOpsWorld;
   let resources: Resources;
-  let git: GitServer;
   let wd: WorkDir;
-  let ctrl: RunningController;
   let repoURL: string;
-  const gitRoot = mkdtempSync(join(tmpdir(), "plumb-git-root-"));
-
-  const editValues = (edit: (v: Record<string, Record<string, unknown>>) => void, file = "guestbook/values.yaml"): void => {
-    const path = join(wd.dir, file);
-    const v = parseYaml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
-    edit(v);
-    writeFileSync(path, stringify(v));
-  };
+  const editValues = (edit: (v: Record<string, Record<string, unknown>>) => void): void => world.editValues(edit);
   const syncedAt = (name: string, sha: string, group?: string, ns?: string) => async (): Promise<AppStatusView | undefined> => {
     const s = await appStatus(resources, name, ns, group);
     return s?.sync?.status === "Synced" && s.sync.revision === sha && s.health?.status === "Healthy" ? s : undefined;
   };
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-scenarios" });
-    resources = await resourcesFor(cluster);
-    for (const ns of ["plumb", "argocd"]) await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-    git = await startGitServer({ root: gitRoot });
-    repoURL = await git.createRepo("apps");
-    wd = await WorkDir.clone(repoURL);
-    cpSync(join(repoRoot, "examples", "guestbook"), join(wd.dir, "guestbook"), { recursive: true });
-    await wd.commit("guestbook");
-    await wd.push("main");
-    ctrl = await runController(resources, { argoCompat: true });
+    world = await startGitOpsWorld("e2e-scenarios", { argoCompat: true });
+    ({ resources, wd, repoURL } = world);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "argocd" } });
   });
   after(async () => {
-    await ctrl?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-    rmSync(gitRoot, { recursive: true, force: true });
+    await world?.close();
   });
 
   it("(c) a new environment variable rolls the Pods; (f) git revert brings the previous version back", async () => {

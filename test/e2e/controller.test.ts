@@ -7,19 +7,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { parse as parseYaml, stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { appStatus, runController, type RunningController } from "../helpers/controller.js";
-import { repoRoot } from "../helpers/paths.js";
+import type { WorkDir } from "../../src/gitserver/workdir.js";
+import { appStatus, startGitOpsWorld, type GitOpsWorld, type RunningController } from "../helpers/controller.js";
 import { waitFor } from "../helpers/wait.js";
 
 const NS = "guestbook";
@@ -42,45 +34,26 @@ function application(repoURL: string, extra: Record<string, unknown> = {}): Kube
 }
 
 describe("controller: the GitOps loop", { timeout: 400_000 }, () => {
-  let cluster: LocalCluster;
+  let world: GitOpsWorld;
   let resources: Resources;
-  let git: GitServer;
   let wd: WorkDir;
   let ctrl: RunningController;
   let repoURL: string;
-  const gitRoot = mkdtempSync(join(tmpdir(), "plumb-git-root-"));
+  let git: GitServer;
 
-  const setValues = (edit: (v: Record<string, Record<string, unknown>>) => void): void => {
-    const path = join(wd.dir, "guestbook", "values.yaml");
-    const parsed = parseYaml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
-    edit(parsed);
-    writeFileSync(path, stringify(parsed));
-  };
+  const setValues = (edit: (v: Record<string, Record<string, unknown>>) => void): void => world.editValues(edit);
   const synced = (sha: string) => async () => {
     const s = await appStatus(resources, "guestbook");
     return s?.sync?.status === "Synced" && s.sync.revision === sha && s.health?.status === "Healthy" ? s : undefined;
   };
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-controller" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    git = await startGitServer({ root: gitRoot });
-    repoURL = await git.createRepo("apps");
-    wd = await WorkDir.clone(repoURL);
-    wd.write({ "README.md": "apps\n" });
-    cpSync(join(repoRoot, "examples", "guestbook"), join(wd.dir, "guestbook"), { recursive: true });
-    await wd.commit("guestbook");
-    await wd.push("main");
-    ctrl = await runController(resources, { webhook: { port: 0, secrets: { github: "hook-secret" } } });
+    world = await startGitOpsWorld("e2e-controller", { webhook: { port: 0, secrets: { github: "hook-secret" } } });
+    ({ resources, wd, ctrl, repoURL, git } = world);
   });
   after(async () => {
-    await ctrl?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-    rmSync(gitRoot, { recursive: true, force: true });
+    world.git = git;
+    await world?.close();
   });
 
   it("deploys a new Application: Synced and Healthy at the branch's commit, with history", async () => {
@@ -164,7 +137,7 @@ describe("controller: the GitOps loop", { timeout: 400_000 }, () => {
     }, 60_000);
     assert.ok(await resources.get(web), "nothing was pruned");
     assert.equal((await appStatus(resources, "guestbook"))?.sync?.revision, before?.sync?.revision);
-    git = await startGitServer({ root: gitRoot, port });
+    git = await startGitServer({ root: world.gitRoot, port });
     setValues((v) => (v.web!.tag = "1.29"));
     const sha = await wd.commit("web 1.29");
     await wd.push();
