@@ -8,7 +8,8 @@
  */
 import { Agent, request, type RequestOptions } from "node:https";
 import { request as httpRequest, Agent as HttpAgent } from "node:http";
-import { KubeConfig } from "@kubernetes/client-node";
+// Loaded on first use: the library takes about a second to import, which every CLI start would pay.
+import type { KubeConfig } from "@kubernetes/client-node";
 import { PlumbError } from "../core/errors.js";
 
 /** A failed API call: the HTTP status and the API server's Status reason and message. */
@@ -51,6 +52,7 @@ export class KubeClient {
 
   /** Loads a kubeconfig file (or the default chain: $KUBECONFIG, ~/.kube/config) as kubectl does. */
   static async fromKubeconfigFile(path?: string, context?: string, opts: ClientOptions = {}): Promise<KubeClient> {
+    const { KubeConfig } = await import("@kubernetes/client-node");
     const kc = new KubeConfig();
     if (path) kc.loadFromFile(path);
     else kc.loadFromDefault();

@@ -15,12 +15,11 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { ClusterError } from "../core/errors.js";
 import { findBinary } from "../tools/binaries.js";
 import { cachedBinDir } from "../tools/versions.js";
-import { generateCertificates } from "./certs.js";
 import { checkPortFree, freePorts } from "./ports.js";
 import { ProcessGroup, sleep, type ManagedProcess } from "./processes.js";
 
@@ -88,6 +87,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const apiPort = opts.apiServerPort ?? freeApi!;
     const server = `https://127.0.0.1:${apiPort}`;
 
+    // Loaded here, not at the top: both libraries are slow to import and most CLI commands never need them.
+    const { generateCertificates } = await import("./certs.js");
     const certs = await generateCertificates();
     const pki = join(dir, "pki");
     mkdirSync(pki);
@@ -207,6 +208,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       "--node-ip=10.0.0.1",
     ]);
 
+    const { KubeConfig, KubernetesObjectApi } = await import("@kubernetes/client-node");
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
     const api = KubernetesObjectApi.makeApiClient(kc);
