@@ -4,6 +4,12 @@
  * the kinds apps manage, filtered by the tracking label and shared by all apps), a tracked repository
  * moving (polling or a webhook), the resync timer — and a bounded pool of workers runs reconcile(key), never
  * two at once for one key (controller/queue.ts). See reconcile.ts for what one reconcile does.
+ *
+ * Every lookup on a hot path is an index, never a scan of all apps or all cached objects (with 1,000 apps
+ * and 4,000 managed objects the scans were most of the controller's CPU, docs/benchmarks.md): an app by
+ * key is one cache get; the apps named by a managed object's tracking label come from an index of the
+ * Application informers by name; the live objects of an app from an index of the managed informers by
+ * tracking label.
  */
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
@@ -34,15 +40,27 @@ export interface ControllerOptions {
   installCRDs?: boolean;
   /** Serve the webhook receiver on this port (0 = any free port); none when undefined. */
   webhook?: { port: number; host?: string; secrets: WebhookSecrets };
+  /**
+   * Renders kept (one per app and commit, least recently used dropped first). Default 5,000: below the
+   * number of apps, a resync pass over them in order would evict each render before its next use.
+   */
+  renderCacheSize?: number;
 }
+
+/** Index of the Application informers: by name (what a tracking label holds). */
+const BY_NAME = "name";
+/** Index of the managed-object informers: by tracking label (the owning app's name). */
+const BY_APP = "app";
 
 export class Controller {
   readonly queue = new WorkQueue();
   private readonly apps: InformerFactory;
   private readonly managed: InformerFactory;
   private appInformers: Informer[] = [];
-  private readonly renderCache = new RenderCache();
+  private appGroups: string[] = [];
+  private readonly renderCache: RenderCache;
   private readonly running = new Set<string>();
+  private readonly stopping = new AbortController();
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   /** Counters for the metrics endpoint. */
@@ -50,7 +68,13 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.apps = new InformerFactory(opts.resources);
+    this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
     this.managed = new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
+    this.managed.addIndex(BY_APP, (o) => {
+      const app = o.metadata.labels?.[TRACKING_LABEL];
+      return app ? [app] : [];
+    });
+    this.renderCache = new RenderCache(opts.renderCacheSize ?? 5000);
   }
 
   /** The webhook receiver's base URL, once started. */
@@ -63,6 +87,7 @@ export class Controller {
     const { resources, log } = this.opts;
     if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
+    this.appGroups = groups;
     this.appInformers = await Promise.all(groups.map((g) => this.apps.ensure(`${g}/${API_VERSION}`, "Application", this.opts.namespace ? { namespace: this.opts.namespace } : {})));
     this.apps.on("add", (o) => this.queue.add(appKeyOf(o)));
     this.apps.on("update", (old, o) => {
@@ -92,6 +117,8 @@ export class Controller {
       log,
       resyncMs: this.opts.resyncMs ?? 180_000,
       running: this.running,
+      handledOperations: new Map(),
+      signal: this.stopping.signal,
     };
     this.workers = this.queue.run(this.opts.workers ?? 4, async (key) => {
       this.counters.reconciles++;
@@ -108,15 +135,17 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.queue.shutDown();
     await this.workers;
     await this.webhookServer?.close();
     await Promise.all([this.apps.stop(), this.managed.stop()]);
   }
 
+  /** The Application of `key` ("namespace/name"): one cache get per group, in the informers' order. */
   private getApp(key: string): KubeObject | undefined {
-    for (const inf of this.appInformers) {
-      const hit = inf.list().find((o) => appKeyOf(o) === key);
+    for (let i = 0; i < this.appInformers.length; i++) {
+      const hit = this.appInformers[i]!.get(`${this.appGroups[i]}/Application/${key}`);
       if (hit) return hit;
     }
     return undefined;
@@ -130,7 +159,7 @@ export class Controller {
   private enqueueOwner(obj: KubeObject): void {
     const name = obj.metadata.labels?.[TRACKING_LABEL];
     if (!name) return;
-    for (const app of this.allApps()) if (app.metadata.name === name) this.queue.add(appKeyOf(app));
+    for (const inf of this.appInformers) for (const app of inf.byIndex(BY_NAME, name)) this.queue.add(appKeyOf(app));
   }
 
   /** The live objects `app` owns, from shared watches of the kinds it has (desired now, or known before). */
@@ -148,7 +177,7 @@ export class Controller {
     for (const inf of informers) {
       if (!inf) continue;
       await inf.synced;
-      for (const o of inf.list()) if (o.metadata.labels?.[TRACKING_LABEL] === app) out.push(o);
+      out.push(...inf.byIndex(BY_APP, app));
     }
     return out;
   }

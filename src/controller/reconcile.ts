@@ -56,6 +56,8 @@ export interface ReconcileDeps {
    * may still show that very object (with the operation not yet cleared) and it must not run twice.
    */
   handledOperations: Map<string, string>;
+  /** Aborted when the controller stops: a sync in progress stops waiting and stays Running, to be resumed. */
+  signal?: AbortSignal;
 }
 
 export interface ReconcileResult {
@@ -196,12 +198,17 @@ async function runOperation(
     let changes: ChangeSet | undefined;
     let failure: string | undefined;
     try {
-      const outcome = await syncApp(ctx, { ...app, prune: sync.prune ?? app.prune, syncOptions: [...app.syncOptions, ...(sync.syncOptions ?? [])] }, { dryRun: Boolean(sync.dryRun) });
+      const outcome = await syncApp(ctx, { ...app, prune: sync.prune ?? app.prune, syncOptions: [...app.syncOptions, ...(sync.syncOptions ?? [])] }, { dryRun: Boolean(sync.dryRun), ...(deps.signal ? { signal: deps.signal } : {}) });
       changes = outcome.changes;
       if (changes.phase === "Failed") failure = changes.message;
       status = withComparison(status, comparisonStatus(outcome.comparison, sha, source!, view.spec!.destination));
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
+    }
+    if (deps.signal?.aborted) {
+      // Shutting down: the operation stays Running in the status, and the next controller resumes it.
+      deps.log.info({ app: view.key, revision: sha }, "sync interrupted by shutdown; it will be resumed");
+      return {};
     }
     const resources: ResourceResult[] = (changes?.entries ?? []).map((e) => ({
       group: e.key.group,

@@ -48,6 +48,7 @@ export function defaultExecuteOptions(): ExecuteOptions {
 }
 
 class SyncFailure extends Error {}
+class Interrupted extends SyncFailure {}
 
 const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> = {
   foreground: "Foreground",
@@ -68,13 +69,15 @@ export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Part
   try {
     for (const phase of plan.phases) {
       for (const wave of phase.waves) {
+        if (opts.signal?.aborted) throw new Interrupted("sync interrupted");
         opts.onWave?.(phase.phase, wave);
         await runWave(wave, plan.dryRun, ops, opts, record);
       }
     }
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
-    for (const wave of plan.syncFail.waves) {
+    // An interrupted sync did not fail: its SyncFail hooks do not run (it is resumed later).
+    for (const wave of opts.signal?.aborted ? [] : plan.syncFail.waves) {
       opts.onWave?.("SyncFail", wave);
       await runWave(wave, plan.dryRun, ops, opts, record).catch(() => undefined);
     }
@@ -213,7 +216,7 @@ async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: K
     }
     if (failures.length > 0) throw new SyncFailure(`wave ${wave.wave}: ${failures.join("; ")}`);
     if (still.length === 0) return;
-    if (opts.signal?.aborted) throw new SyncFailure("sync interrupted");
+    if (opts.signal?.aborted) throw new Interrupted("sync interrupted");
     if (Date.now() > deadline) {
       const names = still.map(({ obj }) => keyString(keyOf(obj))).join(", ");
       throw new SyncFailure(`wave ${wave.wave}: timed out after ${Math.round(opts.waveTimeoutMs / 1000)} s waiting for ${names} to become healthy`);

@@ -1,12 +1,14 @@
 /** Every sub-command, in the order `plumb --help` lists them. Add one line here per new command file. */
 import type { Command } from "commander";
 import { register as up } from "./up.js";
+import { register as demo } from "./demo.js";
 import { register as render } from "./render.js";
 import { register as health } from "./health.js";
 import { register as diff } from "./diff.js";
 import { register as apply } from "./apply.js";
 import { register as controller } from "./controller.js";
+import { register as app } from "./app.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [up, controller, render, diff, apply, health];
+export const commands: Register[] = [demo, up, controller, app, render, diff, apply, health];

@@ -1,0 +1,458 @@
+/**
+ * `plumb demo`: plumb's main job on this machine, end to end. It starts the local control plane, a local Git
+ * server holding a repository `demo` with the example Helm chart under `guestbook/`, and the controller
+ * in-process (auto-sync, prune, self-heal; Git polled every 10 s; a webhook receiver with a generated
+ * secret); creates the Application `guestbook` and waits until it is Synced and Healthy; prints what to try;
+ * then streams one line per sync, self-heal or problem to stderr until Ctrl-C or SIGTERM, which stops
+ * everything it started and removes its folders.
+ *
+ * Every start-up step registers how to undo itself before the next one begins, so a failure or a signal at
+ * any point stops exactly what is running, in reverse order. A second Ctrl-C exits at once; the local
+ * cluster's watchdog still kills its processes and removes its folder.
+ */
+import { randomBytes } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { KubeClient } from "../../cluster/client.js";
+import { Resources } from "../../cluster/resources.js";
+import { PlumbError, UsageError } from "../../core/errors.js";
+import type { KubeObject } from "../../core/object.js";
+import { Controller } from "../../controller/controller.js";
+import { GitSources } from "../../controller/git-sources.js";
+import type { Logger } from "../../controller/reconcile.js";
+import { git } from "../../gitserver/git.js";
+import { startGitServer } from "../../gitserver/server.js";
+import { WorkDir } from "../../gitserver/workdir.js";
+import { startLocalCluster } from "../../localcluster/cluster.js";
+import { checkPortFree } from "../../localcluster/ports.js";
+import { findBinary } from "../../tools/binaries.js";
+import { packageRoot } from "../../tools/versions.js";
+
+interface DemoFlags {
+  port?: string;
+  gitPort?: string;
+  webhookPort?: string;
+  dir?: string;
+  timeout: string;
+}
+
+const APP = { name: "guestbook", namespace: "plumb", destination: "guestbook" };
+const POLL_INTERVAL_MS = 10_000;
+
+export function register(program: Command): void {
+  program
+    .command("demo")
+    .description("plumb's main job on this machine: a local cluster, a Git server with an example chart, and the controller keeping them equal, until Ctrl-C")
+    .option("--port <port>", "kube-apiserver port on 127.0.0.1 (default: a free port)")
+    .option("--git-port <port>", "Git server port on 127.0.0.1 (default: a free port)")
+    .option("--webhook-port <port>", "webhook receiver port on 127.0.0.1 (default: a free port)")
+    .option("--dir <dir>", "folder for the cluster, the repository and the controller's cache, new or empty (default: a temp folder); what plumb creates there is removed on exit")
+    .option("--timeout <seconds>", "how long the cluster start-up and the first sync may take, each", "180")
+    .action(async (flags: DemoFlags) => {
+      const hasAppCommand = program.commands.some((c) => c.name() === "app");
+      await runDemo(flags, hasAppCommand);
+    });
+}
+
+/** Undo steps, run in reverse order of registration; each failure is reported and the rest still run. */
+class Teardown {
+  private readonly steps: Array<{ what: string; run: () => Promise<void> | void; limitMs: number }> = [];
+
+  /** `limitMs`: how long the step may take before the rest go on without it. */
+  defer(what: string, run: () => Promise<void> | void, limitMs = 20_000): void {
+    this.steps.push({ what, run, limitMs });
+  }
+
+  /** Runs every step; resolves false when one failed or did not finish in time. */
+  async run(): Promise<boolean> {
+    let clean = true;
+    for (const step of this.steps.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`did not finish within ${step.limitMs / 1000} s; going on without it`)), step.limitMs)));
+        await Promise.race([Promise.resolve().then(step.run), late]);
+      } catch (err) {
+        clean = false;
+        process.stderr.write(`plumb: stopping ${step.what}: ${err instanceof Error ? err.message : String(err)}\n`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    this.steps.length = 0;
+    return clean;
+  }
+}
+
+class Interrupted extends Error {}
+
+async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> {
+  const ports = {
+    api: optionalPort(flags.port, "--port"),
+    git: optionalPort(flags.gitPort, "--git-port"),
+    webhook: optionalPort(flags.webhookPort, "--webhook-port"),
+  };
+  const timeoutMs = positive(flags.timeout, "--timeout") * 1000;
+  const chosen = Object.values(ports).filter((p): p is number => p !== undefined);
+  if (new Set(chosen).size !== chosen.length) throw new UsageError("--port, --git-port and --webhook-port must differ");
+  // Ports first: a busy one is reported before anything starts.
+  const named: Array<[number | undefined, string]> = [[ports.api, "--port (kube-apiserver)"], [ports.git, "--git-port (Git server)"], [ports.webhook, "--webhook-port (webhook receiver)"]];
+  for (const [port, what] of named) {
+    if (port === undefined) continue;
+    try {
+      await checkPortFree(port, what);
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  const teardown = new Teardown();
+  const { state, remove: removeState } = prepareStateDir(flags.dir);
+  teardown.defer("the state folder", removeState);
+  const say = (line: string): boolean => process.stderr.write(`plumb: ${line}\n`);
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      say(`${signal} again: exiting now`);
+      removeState(); // the cluster's processes are killed on exit (and by its watchdog)
+      process.exit(130);
+    }
+    say(`${signal}: stopping everything the demo started`);
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const checkpoint = (): void => {
+    if (abort.signal.aborted) throw new Interrupted();
+  };
+
+  const lines = new LineLogger();
+  try {
+    say("starting the Git server");
+    mkdirSync(join(state, "git"));
+    const gitServer = await startGitServer({ root: join(state, "git"), ...(ports.git !== undefined ? { port: ports.git } : {}) }).catch((err: unknown) => {
+      throw new UsageError(`the Git server could not listen on 127.0.0.1:${ports.git ?? 0}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    teardown.defer("the Git server", () => gitServer.close());
+    const repoURL = await gitServer.createRepo("demo");
+    const sha = await pushExample(repoURL);
+    say(`repository ${repoURL}: examples/guestbook pushed to main under guestbook/`);
+    checkpoint();
+
+    say("starting the local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)");
+    const cluster = await startLocalCluster({
+      name: "plumb-demo",
+      dir: join(state, "cluster"),
+      ...(ports.api !== undefined ? { apiServerPort: ports.api } : {}),
+      readyTimeoutMs: timeoutMs,
+      log: (l) => say(l),
+    });
+    teardown.defer("the local control plane", () => cluster.stop());
+    say(`control plane processes: ${cluster.processes.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`);
+    checkpoint();
+
+    const resources = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
+    teardown.defer("the cluster client", () => resources.client.close());
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: APP.namespace } });
+
+    const secret = randomBytes(16).toString("hex");
+    const sources = new GitSources({ cacheDir: join(state, "cache"), pollIntervalMs: POLL_INTERVAL_MS, resources, log: lines });
+    teardown.defer("the Git mirrors", () => sources.close());
+    const controller = new Controller({
+      resources,
+      repos: sources,
+      log: lines,
+      webhook: { port: ports.webhook ?? 0, secrets: { github: secret, gitlab: secret, gitea: secret, bitbucket: secret } },
+    });
+    say("starting the controller (CRDs, watches, webhook receiver)");
+    // Registered before start: a start that fails half-way still stops its watches.
+    // Bounded: a sync in flight when the API server is already gone (Ctrl-C reaches the whole process group)
+    // can keep the controller's stop waiting; stopping the cluster next ends it.
+    teardown.defer(
+      "the controller",
+      async () => {
+        lines.quiet = true;
+        await controller.stop();
+      },
+      10_000,
+    );
+    await controller.start().catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      throw /EADDRINUSE/.test(message) ? new UsageError(`--webhook-port: port ${ports.webhook} on 127.0.0.1 is already in use`) : err;
+    });
+    checkpoint();
+
+    await resources.apply(application(repoURL));
+    say(`Application ${APP.namespace}/${APP.name} created; waiting until it is Synced and Healthy`);
+    await waitSyncedHealthy(resources, sha, timeoutMs, abort.signal, say);
+    checkpoint();
+
+    process.stdout.write(
+      whatToTry({
+        server: cluster.server,
+        state,
+        kubeconfig: cluster.kubeconfigPath,
+        repoURL,
+        webhookURL: `${controller.webhookURL ?? ""}/api/webhook`,
+        secret,
+        kubectlPathExport: kubectlPathHint(),
+        needsIdentity: !(await hasGitIdentity()),
+        appGet: hasAppCommand ? `${plumbCommand()} app get ${APP.name} -n ${APP.namespace}` : undefined,
+      }),
+    );
+    await new Promise<void>((done) => (abort.signal.aborted ? done() : abort.signal.addEventListener("abort", () => done(), { once: true })));
+  } catch (err) {
+    // A signal during start-up makes the cluster's processes (same process group on Ctrl-C) fail too: that
+    // is the stop the user asked for, not an error.
+    if (!(err instanceof Interrupted) && !abort.signal.aborted) throw err;
+  } finally {
+    lines.quiet = true;
+    const clean = await teardown.run();
+    say(clean ? "stopped; everything the demo started is gone" : "stopped; what is named above did not stop in time and goes with this process");
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    // A part that did not stop in time may hold the event loop open (a watch retrying): exit anyway, with
+    // the code the CLI sets for how the command ended.
+    if (!clean) setTimeout(() => process.exit(), 1000).unref();
+  }
+}
+
+/** The state folder: `dir` (new or empty) or a new temp folder, and how to remove what the demo created there. */
+function prepareStateDir(dir: string | undefined): { state: string; remove: () => void } {
+  if (dir === undefined) {
+    const state = mkdtempSync(join(tmpdir(), "plumb-demo-"));
+    return { state, remove: () => rmSync(state, { recursive: true, force: true }) };
+  }
+  const state = resolve(dir);
+  const existed = existsSync(state);
+  if (existed && readdirSync(state).length > 0) throw new UsageError(`--dir ${state} is not empty`, "give a new or empty folder, or leave --dir out for a temp folder");
+  mkdirSync(state, { recursive: true });
+  const remove = (): void => {
+    if (!existed) rmSync(state, { recursive: true, force: true });
+    else for (const entry of readdirSync(state)) rmSync(join(state, entry), { recursive: true, force: true });
+  };
+  return { state, remove };
+}
+
+/** Pushes examples/guestbook to `repoURL`'s main branch under guestbook/, with a short README; returns the commit. */
+async function pushExample(repoURL: string): Promise<string> {
+  const wd = await WorkDir.clone(repoURL);
+  try {
+    cpSync(join(packageRoot, "examples", "guestbook"), join(wd.dir, "guestbook"), { recursive: true });
+    wd.write({
+      "README.md": [
+        "# plumb demo",
+        "",
+        "`guestbook/` is a Helm chart (a web Deployment and Service in wave 1, Redis in wave 0). The Application",
+        "`guestbook` in namespace `plumb` deploys it with `values.yaml` to namespace `guestbook`: edit",
+        "`guestbook/values.yaml`, commit and push, and plumb deploys the change.",
+        "",
+      ].join("\n"),
+    });
+    const sha = await wd.commit("guestbook: the example Helm chart");
+    await wd.push("main");
+    return sha;
+  } finally {
+    wd.dispose();
+  }
+}
+
+function application(repoURL: string): KubeObject {
+  return {
+    apiVersion: "plumb.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name: APP.name, namespace: APP.namespace },
+    spec: {
+      project: "default",
+      source: { repoURL, targetRevision: "main", path: "guestbook", helm: { valueFiles: ["values.yaml"] } },
+      destination: { server: "https://kubernetes.default.svc", namespace: APP.destination },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+    },
+  };
+}
+
+interface AppStatus {
+  sync?: { status?: string; revision?: string };
+  health?: { status?: string };
+  conditions?: Array<{ type: string; message: string }>;
+  operationState?: { phase?: string; message?: string };
+}
+
+/** Polls the Application until it is Synced and Healthy at `sha`, printing each change of its state. */
+async function waitSyncedHealthy(resources: Resources, sha: string, timeoutMs: number, signal: AbortSignal, say: (l: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = "";
+  let status: AppStatus | undefined;
+  while (!signal.aborted) {
+    const app = await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: APP.namespace, name: APP.name }).catch(() => undefined);
+    status = app?.status as AppStatus | undefined;
+    const op = status?.operationState;
+    const line = `${APP.name}: ${status?.sync?.status ?? "Unknown"}, ${status?.health?.status ?? "Unknown"}${op?.phase ? `; last sync ${op.phase}` : ""}${status?.conditions?.length ? `; ${status.conditions.map((c) => `${c.type}: ${c.message.split("\n")[0]}`).join("; ")}` : ""}`;
+    if (line !== shown) say((shown = line));
+    if (status?.sync?.status === "Synced" && status.sync.revision === sha && status.health?.status === "Healthy" && op?.phase !== "Running") return;
+    if (Date.now() > deadline) {
+      throw new PlumbError(`the Application ${APP.namespace}/${APP.name} was not Synced and Healthy within ${Math.round(timeoutMs / 1000)} s (last: ${line})`, "the lines above say why; try a larger --timeout on a busy machine");
+    }
+    await pause(500, signal);
+  }
+}
+
+/** Sleeps `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", finish);
+      done();
+    };
+    const timer = setTimeout(finish, ms);
+    signal.addEventListener("abort", finish, { once: true });
+  });
+}
+
+/** `export PATH=…` when no kubectl is on PATH but plumb's pinned build is (hack/tools.sh). */
+function kubectlPathHint(): string | undefined {
+  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "kubectl")));
+  if (onPath) return undefined;
+  try {
+    return `export PATH=${dirname(findBinary("kubectl"))}:$PATH`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `plumb` when it is on PATH (npm link), else `node <this CLI>`: either works as printed. */
+function plumbCommand(): string {
+  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "plumb")));
+  return onPath ? "plumb" : `node ${resolve(process.argv[1] ?? "dist/src/cli/main.js")}`;
+}
+
+async function hasGitIdentity(): Promise<boolean> {
+  try {
+    return (await git(["config", "--get", "user.email"])).trim() !== "";
+  } catch {
+    return false;
+  }
+}
+
+interface TryFacts {
+  server: string;
+  state: string;
+  kubeconfig: string;
+  repoURL: string;
+  webhookURL: string;
+  secret: string;
+  kubectlPathExport?: string;
+  needsIdentity: boolean;
+  appGet?: string;
+}
+
+/** The "what to try" text: every command works as printed, in another terminal. */
+function whatToTry(f: TryFacts): string {
+  const hook = JSON.stringify({ object_kind: "push", ref: "refs/heads/main", project: { git_http_url: f.repoURL } });
+  return [
+    "",
+    "plumb demo is running:",
+    `  cluster      ${f.server}   (state in ${f.state})`,
+    `  Git          ${f.repoURL}   (branch main, the Helm chart in guestbook/)`,
+    `  Application  ${APP.namespace}/${APP.name} → namespace ${APP.destination}; auto-sync, prune, self-heal; Synced and Healthy`,
+    `  webhook      ${f.webhookURL}   (secret ${f.secret}, for GitHub, GitLab, Gitea or Bitbucket)`,
+    "",
+    "What to try, in another terminal:",
+    "",
+    `  export KUBECONFIG=${f.kubeconfig}`,
+    ...(f.kubectlPathExport ? [`  ${f.kubectlPathExport}`] : []),
+    `  kubectl get applications -n ${APP.namespace}`,
+    `  kubectl get deployments,services,pods -n ${APP.destination}`,
+    "",
+    `  # Push a change (replicaCount, or web.tag): plumb polls Git every ${POLL_INTERVAL_MS / 1000} s and deploys it.`,
+    `  git clone ${f.repoURL} plumb-demo && cd plumb-demo`,
+    ...(f.needsIdentity ? ['  git config user.name "plumb demo" && git config user.email demo@example.com'] : []),
+    "  sed -i 's/replicaCount: 2/replicaCount: 3/' guestbook/values.yaml",
+    '  git commit -am "three web replicas" && git push',
+    `  kubectl get deployment guestbook-web -n ${APP.destination} -w`,
+    "",
+    "  # No need to wait for the poll: tell plumb about the push through its webhook (GitLab's format).",
+    `  curl -s -X POST ${f.webhookURL} -H 'Content-Type: application/json' -H 'X-Gitlab-Event: Push Hook' -H 'X-Gitlab-Token: ${f.secret}' -d '${hook}'`,
+    "",
+    "  # Change the cluster by hand: self-heal puts it back as Git says.",
+    `  kubectl scale deployment guestbook-web -n ${APP.destination} --replicas=5`,
+    `  kubectl get deployment guestbook-web -n ${APP.destination} -w`,
+    "",
+    "  # The Application, with its sync and health status, resources and history.",
+    f.appGet ? `  ${f.appGet}` : `  kubectl get application ${APP.name} -n ${APP.namespace} -o yaml`,
+    "",
+    "Each sync and self-heal is reported below. Press Ctrl-C to stop: everything the demo started is stopped and removed.",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The controller's logger for people: one short line per sync, self-heal, webhook push or problem on
+ * stderr; routine info is dropped. A sync of a commit already synced is a self-heal (or a retry).
+ */
+class LineLogger implements Logger {
+  /** Set while stopping: the cluster going away makes noise nobody needs. */
+  quiet = false;
+  private readonly synced = new Map<string, string>();
+
+  info(obj: object, msg: string): void {
+    const f = obj as Record<string, unknown>;
+    const app = typeof f.app === "string" ? f.app.split("/").pop() : "";
+    if (msg === "sync succeeded") {
+      const revision = String(f.revision ?? "");
+      const changes = String(f.changes ?? "");
+      const again = f.automated === true && this.synced.get(String(f.app)) === revision;
+      this.synced.set(String(f.app), revision);
+      // A re-sync of the same commit that changed nothing (a watch cache lagging behind) is no news.
+      if (again && !changes) return;
+      if (again) this.line(`${app}: self-heal at ${revision.slice(0, 7)}: ${changes}`);
+      else this.line(`${app}: synced to ${revision.slice(0, 7)}${f.automated === true ? "" : " (manual)"}: ${changes || "nothing to change"}`);
+    } else if (msg === "webhook push") {
+      this.line(`webhook: push to ${String(f.ref ?? "")} of ${String(f.repo ?? "")}, ${String(f.refreshed ?? 0)} app(s) refreshed`);
+    } else if (msg.startsWith("cascade delete")) {
+      this.line(`${app}: ${msg}`);
+    }
+  }
+
+  warn(obj: object, msg: string): void {
+    const f = obj as Record<string, unknown>;
+    const app = typeof f.app === "string" ? f.app.split("/").pop() : "";
+    const first = (v: unknown): string => String(v ?? "").split("\n")[0] ?? "";
+    if (msg === "sync failed") this.line(`${app}: sync to ${String(f.revision ?? "").slice(0, 7)} failed: ${first(f.message)}`);
+    else if (msg === "comparison failed") this.line(`${app}: cannot compare with Git: ${first(f.error)}`);
+    else this.line(`warning: ${msg}${details(obj)}`);
+  }
+
+  error(obj: object, msg: string): void {
+    this.line(`error: ${msg}${details(obj)}`);
+  }
+
+  private line(text: string): void {
+    if (this.quiet) return;
+    process.stderr.write(`[${new Date().toTimeString().slice(0, 8)}] ${text}\n`);
+  }
+}
+
+function details(obj: object): string {
+  const parts = Object.entries(obj as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${(typeof v === "string" ? v : JSON.stringify(v)).split("\n")[0]}`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
+function optionalPort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new UsageError(`${flag} must be a port number (1-65535), got "${value}"`);
+  return n;
+}
+
+function positive(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${value}"`);
+  return n;
+}
