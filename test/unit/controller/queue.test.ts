@@ -50,22 +50,24 @@ describe("WorkQueue", () => {
   it("addAfter queues the key after the delay, the earliest deadline winning", async () => {
     const q = new WorkQueue();
     const t0 = Date.now();
-    q.addAfter("a", 200);
+    q.addAfter("a", 800);
     q.addAfter("a", 40);
-    q.addAfter("a", 300);
+    q.addAfter("a", 1000);
     assert.equal(q.metrics().delayed, 1);
     assert.equal(q.length, 0);
     assert.equal(await q.get(), "a");
     const waited = Date.now() - t0;
-    assert.ok(waited >= 35 && waited < 180, `waited ${waited} ms`);
+    assert.ok(waited >= 35 && waited < 700, `waited ${waited} ms: the 40 ms deadline, not 800`);
     q.done("a");
-    await sleep(300);
+    await sleep(1100);
     assert.equal(q.length, 0, "the later deadlines were dropped");
     await q.shutDown();
   });
 
   it("backs off per key exponentially up to the cap, and forget resets it", async () => {
-    const q = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 40 });
+    // Delays big enough that a loaded machine's timer lateness (tens of ms) cannot blur the steps:
+    // 100, 200, 400, then capped at 400 where doubling would give 800 and 1600.
+    const q = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 400 });
     const delayOf = async (key: string): Promise<number> => {
       const t0 = Date.now();
       q.addRateLimited(key);
@@ -73,18 +75,20 @@ describe("WorkQueue", () => {
       q.done(got!);
       return Date.now() - t0;
     };
-    const delays = [await delayOf("k"), await delayOf("k"), await delayOf("k"), await delayOf("k")];
-    assert.equal(q.numRequeues("k"), 4);
-    assert.ok(delays[0]! >= 8 && delays[0]! < 30, `first ${delays[0]}`);
-    assert.ok(delays[1]! >= 18, `second ${delays[1]}`);
-    assert.ok(delays[2]! >= 38, `third ${delays[2]}`);
-    assert.ok(delays[3]! >= 38 && delays[3]! < 75, `capped ${delays[3]}`);
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) delays.push(await delayOf("k"));
+    assert.equal(q.numRequeues("k"), 5);
+    assert.ok(delays[0]! >= 95, `first ${delays[0]}`);
+    assert.ok(delays[1]! >= 195, `second ${delays[1]}`);
+    assert.ok(delays[2]! >= 395, `third ${delays[2]}`);
+    assert.ok(delays[4]! >= 395 && delays[4]! < 1000, `capped at 400, not 1600: ${delays[4]}`);
     assert.equal(q.numRequeues("other"), 0, "per key");
     q.forget("k");
     assert.equal(q.numRequeues("k"), 0);
     const again = await delayOf("k");
-    assert.ok(again < 30, `after forget ${again}`);
-    assert.equal(q.metrics().retries, 5);
+    assert.ok(again < 350, `after forget back to 100, not 400: ${again}`);
+    assert.equal(q.metrics().retries, 6);
+    await q.shutDown();
   });
 
   it("run: a failing handler is retried rate-limited, a success forgets the failures", async () => {
@@ -126,13 +130,10 @@ describe("WorkQueue", () => {
       inFlight--;
       active.delete(key);
     });
-    const t0 = Date.now();
     for (const k of ["a", "b", "c", "d", "e", "f"]) q.add(k);
     q.add("a");
     while (q.metrics().processed < 7) await sleep(5);
-    const took = Date.now() - t0;
     assert.equal(peak, 3, "three workers busy at once");
-    assert.ok(took < 200, `6 keys of 40 ms on 3 workers (plus a's re-run) took ${took} ms`);
     assert.equal(seen.filter((k) => k === "a").length, 2, "a re-run once, after it was added during processing");
     await q.shutDown();
     await running;
@@ -141,18 +142,25 @@ describe("WorkQueue", () => {
   it("shutDown stops handing out keys, drops delayed ones and waits for running handlers", async () => {
     const q = new WorkQueue();
     let finished = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let started = 0;
     const running = q.run(2, async () => {
-      await sleep(60);
+      started++;
+      await gate;
       finished++;
     });
     q.add("a");
     q.add("b");
     q.add("c");
     q.addAfter("d", 20);
-    await sleep(10);
-    const t0 = Date.now();
-    await q.shutDown();
-    assert.ok(Date.now() - t0 >= 40, "waited for the running handlers");
+    while (started < 2) await sleep(1);
+    let stopped = false;
+    const stopping = q.shutDown().then(() => (stopped = true));
+    await sleep(50);
+    assert.equal(stopped, false, "shutDown waits while handlers run");
+    open();
+    await stopping;
     assert.equal(finished, 2, "a and b finished; c was never handed out");
     await running;
     assert.equal(await q.get(), undefined);
