@@ -90,6 +90,22 @@ export class Discovery {
     return info;
   }
 
+  /**
+   * Waits until the API server serves apiVersion/kind (a CRD just established can take a moment to show in
+   * discovery), refreshing as it goes; throws UnknownKindError after `timeoutMs`.
+   */
+  async waitForKind(apiVersion: string, kind: string, timeoutMs = 30_000): Promise<ResourceInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+      await this.refresh();
+      const { group, version } = parseApiVersion(apiVersion);
+      const info = this.byGvk.get(`${group}/${version}/${kind}`);
+      if (info) return info;
+      if (Date.now() > deadline) throw new UnknownKindError(apiVersion, kind);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
   /** The preferred version's resource for a group/kind (no version known, e.g. from a ResourceKey). */
   async resourceForGroupKind(group: string, kind: string): Promise<ResourceInfo | undefined> {
     await this.ensure();

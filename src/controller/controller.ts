@@ -6,10 +6,10 @@
  * two at once for one key (controller/queue.ts). See reconcile.ts for what one reconcile does.
  *
  * Every lookup on a hot path is an index, never a scan of all apps or all cached objects (with 1,000 apps
- * and 4,000 managed objects the scans were most of the controller's CPU, docs/benchmarks.md): an app by
- * key is one cache get; the apps named by a managed object's tracking label come from an index of the
- * Application informers by name; the live objects of an app from an index of the managed informers by
- * tracking label.
+ * and 4,000 managed objects the scans were about a sixth of the controller's busy CPU, docs/benchmarks.md):
+ * an app by key is one cache get; the apps named by a managed object's tracking label come from an index
+ * of the Application informers by name; the live objects of an app from an index of the managed
+ * informers by tracking label.
  */
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
@@ -88,6 +88,7 @@ export class Controller {
     if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
     this.appGroups = groups;
+    for (const g of groups) await resources.discovery.waitForKind(`${g}/${API_VERSION}`, "Application");
     this.appInformers = await Promise.all(groups.map((g) => this.apps.ensure(`${g}/${API_VERSION}`, "Application", this.opts.namespace ? { namespace: this.opts.namespace } : {})));
     this.apps.on("add", (o) => this.queue.add(appKeyOf(o)));
     this.apps.on("update", (old, o) => {
