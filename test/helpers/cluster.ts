@@ -4,6 +4,7 @@
  * and an observer that samples objects' existence and health while a sync runs.
  */
 import { KubeClient } from "../../src/cluster/client.js";
+import { UnknownKindError } from "../../src/cluster/discovery.js";
 import { Resources, type ObjectRef } from "../../src/cluster/resources.js";
 import { sleep } from "../../src/core/concurrency.js";
 import type { KubeObject } from "../../src/core/object.js";
@@ -58,7 +59,13 @@ export function observe(resources: Resources, refs: Array<ObjectRef & { label: s
       const state = new Map<string, HealthStatus | "none" | undefined>();
       await Promise.all(
         refs.map(async (r) => {
-          const live: KubeObject | undefined = await resources.get(r).catch(() => undefined);
+          // A kind the observer's discovery does not know yet (a CRD created mid-sync) is looked up again
+          // after a refresh, so "absent" always means absent, never "not in a stale discovery cache".
+          const live: KubeObject | undefined = await resources.get(r).catch(async (err: unknown) => {
+            if (!(err instanceof UnknownKindError)) return undefined;
+            await resources.discovery.refresh();
+            return resources.get(r).catch(() => undefined);
+          });
           state.set(r.label, live ? (assessHealth(live)?.status ?? "none") : undefined);
         }),
       );
