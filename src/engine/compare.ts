@@ -24,7 +24,7 @@ import { ApiError } from "../cluster/client.js";
 import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
 import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type SyncSummary } from "../diff/index.js";
-import { render, type SourceType } from "../render/index.js";
+import { render, type RenderResult, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
 import { taskOptionsFor } from "../sync/options.js";
 import type { AppSpec } from "./app.js";
@@ -72,11 +72,13 @@ function isHook(obj: KubeObject): boolean {
   return c.type === "hook" || c.type === "skip";
 }
 
-/** Renders, reads the live state and compares. Throws RenderError or ComparisonError; changes nothing. */
-export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppComparison> {
-  const { resources } = ctx;
-  const concurrency = ctx.concurrency ?? 16;
-  const info = await resources.discovery.serverInfo();
+/**
+ * Renders an app for the cluster it goes to (its version, API versions and scopes from discovery) and
+ * tracks every object as it will be applied.
+ */
+export async function renderDesired(ctx: Pick<EngineContext, "resources" | "render">, app: AppSpec): Promise<{ rendered: RenderResult; desired: KubeObject[] }> {
+  const { discovery } = ctx.resources;
+  const info = await discovery.serverInfo();
   const rendered = await (ctx.render ?? render)({
     repoRoot: app.repoRoot,
     path: app.path,
@@ -85,9 +87,16 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
     destinationNamespace: app.namespace,
     kubeVersion: info.gitVersion.replace(/^v/, "").split("+")[0],
     apiVersions: info.apiVersions,
-    isNamespaced: (g, k) => resources.discovery.isNamespaced(g, k),
+    isNamespaced: (g, k) => discovery.isNamespaced(g, k),
   });
-  const desired = rendered.objects.map((o) => withTracking(o, app.name));
+  return { rendered, desired: rendered.objects.map((o) => withTracking(o, app.name)) };
+}
+
+/** Renders, reads the live state and compares. Throws RenderError or ComparisonError; changes nothing. */
+export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppComparison> {
+  const { resources } = ctx;
+  const concurrency = ctx.concurrency ?? 16;
+  const { rendered, desired } = await renderDesired(ctx, app);
 
   const owned = ctx.liveObjects ? (await ctx.liveObjects(app.name, desired)).filter((o) => isOwnedBy(o, app.name)) : await ownedObjects(resources, app.name, concurrency);
   const live = new Map<string, KubeObject>();

@@ -22,13 +22,13 @@ import { TRACKING_LABEL } from "../../core/annotations.js";
 import { mapLimit } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import { keyDisplay, type KubeObject } from "../../core/object.js";
-import { isOwnedBy, withTracking } from "../../core/tracking.js";
+import { isOwnedBy } from "../../core/tracking.js";
 import { loadJqPathEvaluator } from "../../diff/index.js";
 import { appSpec, type AppSpec } from "../../engine/app.js";
-import { compareApp, type EngineContext } from "../../engine/compare.js";
+import { compareApp, renderDesired, type EngineContext } from "../../engine/compare.js";
 import { ownedObjects } from "../../engine/inventory.js";
 import { Mirrors } from "../../git/index.js";
-import { render, toYamlStream } from "../../render/index.js";
+import { toYamlStream } from "../../render/index.js";
 import { colourDiff, printData, table } from "../output.js";
 import { resolveSource } from "../source-flags.js";
 import { addAppFlags, forPrinting, outputOf, shortSha, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
@@ -151,18 +151,7 @@ async function liveManifests(apps: AppClient, view: ApplicationView): Promise<Ku
 /** The desired objects rendered from the origin, tracked as they would be applied. */
 async function desiredManifests(apps: AppClient, view: ApplicationView, origin: Origin): Promise<KubeObject[]> {
   return withSource(view, origin, async (app) => {
-    const info = await apps.resources.discovery.serverInfo();
-    const rendered = await render({
-      repoRoot: app.repoRoot,
-      path: app.path,
-      source: app.source,
-      appName: app.name,
-      destinationNamespace: app.namespace,
-      kubeVersion: info.gitVersion.replace(/^v/, "").split("+")[0],
-      apiVersions: info.apiVersions,
-      isNamespaced: (g, k) => apps.resources.discovery.isNamespaced(g, k),
-    });
-    return rendered.objects.map((o) => withTracking(o, app.name));
+    return (await renderDesired({ resources: apps.resources }, app)).desired;
   });
 }
 
