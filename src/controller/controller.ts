@@ -6,7 +6,7 @@
  * two at once for one key (controller/queue.ts). See reconcile.ts for what one reconcile does.
  *
  * Every lookup on a hot path is an index, never a scan of all apps or all cached objects (with 1,000 apps
- * and 4,000 managed objects the scans were about a sixth of the controller's busy CPU, docs/benchmarks.md):
+ * and 4,000 managed objects the scans were about a tenth of the controller's busy CPU, docs/benchmarks.md):
  * an app by key is one cache get; the apps named by a managed object's tracking label come from an index
  * of the Application informers by name; the live objects of an app from an index of the managed
  * informers by tracking label.
