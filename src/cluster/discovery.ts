@@ -38,6 +38,8 @@ export class Discovery {
   private byGk = new Map<string, ResourceInfo>();
   private loaded?: Promise<void>;
   private loadedAt = 0;
+  /** serverInfo of the current discovery load: every comparison asks, the answer changes only on reload. */
+  private info?: Promise<{ gitVersion: string; apiVersions: string[] }>;
 
   constructor(private readonly client: KubeClient) {}
 
@@ -70,6 +72,7 @@ export class Discovery {
     this.byGvk = byGvk;
     this.byGk = byGk;
     this.loadedAt = Date.now();
+    this.info = undefined;
   }
 
   private async ensure(): Promise<void> {
@@ -124,7 +127,13 @@ export class Discovery {
   }
 
   /** "major.minor" and the list of group/versions, for Helm's --kube-version and --api-versions. */
-  async serverInfo(): Promise<{ gitVersion: string; apiVersions: string[] }> {
+  serverInfo(): Promise<{ gitVersion: string; apiVersions: string[] }> {
+    this.info ??= this.readServerInfo();
+    this.info.catch(() => (this.info = undefined));
+    return this.info;
+  }
+
+  private async readServerInfo(): Promise<{ gitVersion: string; apiVersions: string[] }> {
     await this.ensure();
     const v = await this.client.request<{ gitVersion: string }>({ path: "/version" });
     const gvs = new Set<string>();
