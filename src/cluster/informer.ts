@@ -256,6 +256,17 @@ function indexRemove(index: { fn: IndexFunc; byValue: Map<string, Set<string>> }
   }
 }
 
+/**
+ * Whether a cached copy is at least as new as a version just written. Resource versions are opaque by the
+ * API's contract, but an etcd-backed API server hands out increasing integers, and a watch delivers them in
+ * order; anything else counts only when equal (the caller then asks the server instead).
+ */
+export function atLeastVersion(cached: string | undefined, written: string | undefined): boolean {
+  if (!written || cached === written) return true;
+  if (!cached || !/^\d+$/.test(cached) || !/^\d+$/.test(written)) return false;
+  return BigInt(cached) >= BigInt(written);
+}
+
 /** Options of a factory: the defaults of every informer it makes. */
 export type InformerFactoryOptions = InformerOptions;
 
@@ -265,6 +276,7 @@ export type InformerFactoryOptions = InformerOptions;
  */
 export class InformerFactory {
   private readonly informers = new Map<string, Promise<Informer>>();
+  private readonly byKey = new Map<string, Informer>();
   private readonly started: Informer[] = [];
   private readonly handlers: Array<{ event: InformerEvent; handler: InformerHandlers[InformerEvent] }> = [];
   private readonly indexers = new Map<string, IndexFunc>();
@@ -280,15 +292,26 @@ export class InformerFactory {
     if (this.stopped) return Promise.reject(new Error("the informer factory is stopped"));
     const namespace = over.namespace ?? this.opts.namespace;
     const labelSelector = over.labelSelector ?? this.opts.labelSelector;
-    const key = [apiVersion, kind, namespace ?? "", labelSelector ?? ""].join("|");
+    const key = this.key(apiVersion, kind, over);
     let informer = this.informers.get(key);
     if (!informer) {
       informer = this.create(apiVersion, kind, { ...this.opts, namespace, labelSelector });
       this.informers.set(key, informer);
+      void informer.then((i) => this.byKey.set(key, i), () => undefined);
       // A failed discovery is not cached: the next ensure tries again (the CRD may come later).
       informer.catch(() => this.informers.delete(key));
     }
     return informer;
+  }
+
+  /** The informer of apiVersion/kind if it has been made and has synced (ensure's options), without starting one. */
+  peek(apiVersion: string, kind: string, over: Pick<InformerOptions, "namespace" | "labelSelector"> = {}): Informer | undefined {
+    const informer = this.byKey.get(this.key(apiVersion, kind, over));
+    return informer?.hasSynced ? informer : undefined;
+  }
+
+  private key(apiVersion: string, kind: string, over: Pick<InformerOptions, "namespace" | "labelSelector">): string {
+    return [apiVersion, kind, over.namespace ?? this.opts.namespace ?? "", over.labelSelector ?? this.opts.labelSelector ?? ""].join("|");
   }
 
   private async create(apiVersion: string, kind: string, opts: InformerOptions): Promise<Informer> {

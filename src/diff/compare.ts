@@ -70,7 +70,7 @@ export interface ResourceDiff {
   predicted?: KubeObject;
   /** The live side as compared: normalized, ignored fields removed, Secret values masked. */
   live?: KubeObject;
-  /** Unified diff of the YAML of both sides, `live` → `desired`; empty when Synced. */
+  /** Unified diff of the YAML of both sides, `live` → `desired`; empty when Synced. Made when first read. */
   diff: string;
   /** Things the user may want to know (a jq expression failing on this object, malformed managedFields). */
   warnings: string[];
@@ -174,8 +174,15 @@ function result(
   live: KubeObject | undefined,
   context: number,
 ): ResourceDiff {
-  const diff = status === "Synced" ? "" : unifiedDiff(key, live, predicted, context);
-  const r: ResourceDiff = { key, status, ignoreExtraneous: false, basis, diff, warnings: [] };
+  // The diff text is made when first read: the controller compares thousands of objects and seldom shows one.
+  let diff: string | undefined = status === "Synced" ? "" : undefined;
+  const r = { key, status, ignoreExtraneous: false, basis, warnings: [] } as unknown as ResourceDiff;
+  Object.defineProperty(r, "diff", {
+    enumerable: true,
+    configurable: true,
+    get: () => (diff ??= unifiedDiff(key, live, predicted, context)),
+    set: (text: string) => (diff = text),
+  });
   if (predicted) r.predicted = predicted;
   if (live) r.live = live;
   return r;

@@ -3,11 +3,13 @@
  *
  * 1. Render the source (render/), with the cluster's version, API versions and scopes from discovery.
  * 2. Give every object the app's tracking label and annotation, as it will be applied.
- * 3. Read the live side: the objects the app owns (inventory.ts), and for desired objects not among them a
- *    GET, which finds objects to adopt and objects owned by another application (a conflict, reported).
+ * 3. Read the live side: the objects the app owns (inventory.ts), and for desired objects not among them
+ *    that the dry run (4) finds existing, a GET, which finds objects to adopt and objects owned by another
+ *    application (a conflict, reported).
  * 4. Predict each desired object with a server-side dry-run apply, so the comparison sees the object as the
  *    API server would store it — defaults from the API server and from CRD schemas included — and never
- *    reports them as drift. An object whose kind comes from a CRD in the same set, or whose namespace the
+ *    reports them as drift. An answer for the same desired and live object is remembered
+ *    (predictions.ts), so an unchanged object costs no request. An object whose kind comes from a CRD in the same set, or whose namespace the
  *    sync creates, cannot be dry-run yet: it is compared against the desired manifest (it is Missing
  *    anyway).
  * 5. Compare (diff/) each desired object with its live object, and list owned objects no longer desired
@@ -27,8 +29,10 @@ import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type
 import { render, type RenderResult, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
 import { taskOptionsFor } from "../sync/options.js";
+import type { ClusterOps } from "../sync/execute.js";
 import type { AppSpec } from "./app.js";
 import { ownedObjects } from "./inventory.js";
+import type { Predictions, WriteMode } from "./predictions.js";
 
 /** The comparison could not be completed; each problem names its object. Nothing was applied. */
 export class ComparisonError extends PlumbError {
@@ -50,6 +54,16 @@ export interface EngineContext {
    * kinds of `desired` first). Default: list every resource type by label.
    */
   liveObjects?: (app: string, desired: readonly KubeObject[]) => Promise<KubeObject[]>;
+  /** Whether a namespace exists; the controller answers from a watch. Default: a GET. */
+  namespaceExists?: (name: string) => Promise<boolean>;
+  /** Remembered dry-run answers (predictions.ts); none kept when undefined. */
+  predictions?: Predictions;
+  /** Objects as the watch caches hold them, for a sync waiting for health (ClusterOps.observe). */
+  observe?: ClusterOps["observe"];
+}
+
+function namespaceByGet(resources: Resources): (name: string) => Promise<boolean> {
+  return async (name) => (await resources.get({ apiVersion: "v1", kind: "Namespace", name })) !== undefined;
 }
 
 export interface AppComparison {
@@ -64,6 +78,7 @@ export interface AppComparison {
   /** Owned live objects no longer desired (hooks excluded). */
   toPrune: KubeObject[];
   summary: SyncSummary;
+  /** Whether the destination namespace exists; checked only with CreateNamespace=true (true otherwise). */
   namespaceExists: boolean;
 }
 
@@ -114,7 +129,8 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
   }
   const syncOptions = parseAppSyncOptions(app.syncOptions);
   if (syncOptions.createNamespace && app.namespace) namespaces.add(app.namespace);
-  const namespaceExists = app.namespace ? (await resources.get({ apiVersion: "v1", kind: "Namespace", name: app.namespace })) !== undefined : true;
+  // Only CreateNamespace=true needs to know (the sync then creates it when absent).
+  const namespaceExists = syncOptions.createNamespace && app.namespace ? await (ctx.namespaceExists ?? namespaceByGet(resources))(app.namespace) : true;
 
   const problems: string[] = [];
   const compared = await mapLimit(desired, concurrency, async (obj): Promise<ResourceDiff | undefined> => {
@@ -122,13 +138,39 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
     const key = keyOf(obj);
     const id = keyString(key);
     const where = keyDisplay(key);
-    let current = live.get(id);
+    // The dry run is the write the sync will make — a server-side apply, or with Replace=true a PUT or
+    // create — validated the same way: strictly, unless Validate=false (app or object). A server-side
+    // apply always needs a schema-valid object, whatever the validation level.
+    const options = taskOptionsFor(syncOptions, obj);
+    const mode: WriteMode = { replace: options.replace, validation: options.validate ? "Strict" : "Ignore" };
+    const predict = async (current: KubeObject | undefined): Promise<KubeObject | undefined> => {
+      const remembered = current ? ctx.predictions?.get(mode, obj, current) : undefined;
+      if (remembered) return remembered;
+      const dryRun = { dryRun: true, fieldValidation: mode.validation };
+      const predicted = await (mode.replace ? resources.replace(obj, current, dryRun) : resources.apply(obj, dryRun)).catch((err: unknown) => {
+        const ns = obj.metadata.namespace;
+        if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
+        if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
+        throw err;
+      });
+      if (predicted && current) ctx.predictions?.set(mode, obj, current, predicted);
+      return predicted;
+    };
+    // An object the watch caches do not hold as this app's: not there, not ours yet (adopted by the sync),
+    // another application's (a conflict), or written a moment ago.
+    const lookUp = () =>
+      resources.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }).catch((err: unknown) => {
+        if (err instanceof UnknownKindError) return undefined;
+        throw err;
+      });
     try {
-      if (!current) {
-        current = await resources.get({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }).catch((err: unknown) => {
-          if (err instanceof UnknownKindError) return undefined;
-          throw err;
-        });
+      let current = live.get(id);
+      let predicted: KubeObject | undefined;
+      // A replace needs the live object to write over; an apply does not, and its dry run says whether
+      // the object exists (a prediction of a create has no resourceVersion), which saves a GET per new object.
+      if (!current && !mode.replace) predicted = await predict(undefined);
+      if (!current && (mode.replace || predicted?.metadata.resourceVersion)) {
+        current = await lookUp();
         if (current) {
           const owner = ownerOf(current);
           if (owner && owner !== app.name) {
@@ -138,18 +180,7 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
           live.set(id, current);
         }
       }
-      // The dry run is the write the sync will make — a server-side apply, or with Replace=true a PUT or
-      // create — validated the same way: strictly, unless Validate=false (app or object). A server-side
-      // apply always needs a schema-valid object, whatever the validation level.
-      const options = taskOptionsFor(syncOptions, obj);
-      const dryRun = { dryRun: true, fieldValidation: options.validate ? ("Strict" as const) : ("Ignore" as const) };
-      const write = options.replace ? resources.replace(obj, current, dryRun) : resources.apply(obj, dryRun);
-      const predicted = await write.catch((err: unknown) => {
-        const ns = obj.metadata.namespace;
-        if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
-        if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
-        throw err;
-      });
+      if (current || mode.replace) predicted = await predict(current);
       return compareObject({ desired: obj, predicted, live: current, ignore: app.ignoreDifferences, jq: ctx.jq });
     } catch (err) {
       problems.push(`${where}: ${err instanceof UnknownKindError ? `unknown kind: ${err.message.split("\n")[0]}` : err instanceof Error ? err.message.split("\n")[0] : String(err)}`);

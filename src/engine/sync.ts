@@ -11,7 +11,9 @@ import type { Resources } from "../cluster/resources.js";
 import { executePlan, type ClusterOps } from "../sync/execute.js";
 import { planSync, type CompareStatus, type PlanWave, type SyncPlan } from "../sync/index.js";
 import type { AppSpec } from "./app.js";
+import { compareObject, summarize, type ResourceDiff } from "../diff/index.js";
 import { compareApp, type AppComparison, type EngineContext } from "./compare.js";
+import type { Predictions } from "./predictions.js";
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -44,15 +46,25 @@ async function whenServed<T>(write: () => Promise<T>, timeoutMs = 30_000): Promi
   }
 }
 
-/** The executor's view of a cluster, over Resources. */
-export function clusterOps(resources: Resources): ClusterOps {
+/**
+ * The executor's view of a cluster, over Resources. A real write's answer is remembered as the prediction
+ * for the object it leaves (predictions.ts), so the comparison after the sync needs no dry run; `observe`
+ * (the controller's watch caches) spares the GETs of waiting for health.
+ */
+export function clusterOps(resources: Resources, predictions?: Predictions, observe?: ClusterOps["observe"]): ClusterOps {
   const ref = (o: KubeObject) => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+  const remembered = async (replace: boolean, obj: KubeObject, o: { dryRun: boolean; fieldValidation: "Strict" | "Ignore" }, write: Promise<KubeObject>): Promise<KubeObject> => {
+    const result = await write;
+    if (!o.dryRun) predictions?.remember({ replace, validation: o.fieldValidation }, obj, result);
+    return result;
+  };
   return {
-    apply: (obj, o) => (o.dryRun ? resources.apply(obj, o) : whenServed(() => resources.apply(obj, o))),
-    create: (obj, o) => (o.dryRun ? resources.create(obj, o) : whenServed(() => resources.create(obj, o))),
-    replace: (obj, live, o) => resources.replace(obj, live, o),
+    apply: (obj, o) => remembered(false, obj, o, o.dryRun ? resources.apply(obj, o) : whenServed(() => resources.apply(obj, o))),
+    create: (obj, o) => remembered(true, obj, o, o.dryRun ? resources.create(obj, o) : whenServed(() => resources.create(obj, o))),
+    replace: (obj, live, o) => remembered(true, obj, o, resources.replace(obj, live, o)),
     delete: (obj, o) => resources.delete(ref(obj), o),
     get: (obj) => resources.get(ref(obj)),
+    ...(observe ? { observe } : {}),
   };
 }
 
@@ -63,9 +75,8 @@ function statusById(comparison: AppComparison): Map<string, CompareStatus> {
   return status;
 }
 
-/** Plans a sync from a comparison (pure). */
-export function planFor(comparison: AppComparison, dryRun: boolean): SyncPlan {
-  const { app } = comparison;
+/** Plans a sync of `app` from a comparison (pure). */
+export function planFor(comparison: AppComparison, dryRun: boolean, app: AppSpec = comparison.app): SyncPlan {
   const status = statusById(comparison);
   return planSync({
     desired: comparison.desired.map((object) => {
@@ -80,17 +91,65 @@ export function planFor(comparison: AppComparison, dryRun: boolean): SyncPlan {
   });
 }
 
-/** Compares, plans and executes one sync of `app`. */
-export async function syncApp(ctx: EngineContext, app: AppSpec, opts: SyncOptions = {}): Promise<SyncOutcome> {
-  const comparison = await compareApp(ctx, app);
-  const plan = planFor(comparison, opts.dryRun ?? false);
-  const changes = await executePlan(plan, clusterOps(ctx.resources), {
+/**
+ * Whether a comparison made for `compared` serves a sync of `app`: the same app with, at most, another
+ * prune setting (the plan reads prune; the comparison does not). Other sync options change the dry runs.
+ */
+export function comparisonServes(compared: AppSpec, app: AppSpec): boolean {
+  return JSON.stringify({ ...compared, prune: false }) === JSON.stringify({ ...app, prune: false });
+}
+
+/**
+ * Compares (unless given the comparison just made for this very app), plans and executes one sync of
+ * `app`. The outcome's `comparison` is the state after the sync: every object the sync wrote is Synced,
+ * as the server answered it, and what it pruned is gone — so a status needs no second comparison to say so.
+ * After a failed or dry-run sync it is the comparison from before.
+ */
+export async function syncApp(ctx: EngineContext, app: AppSpec, opts: SyncOptions = {}, compared?: AppComparison): Promise<SyncOutcome> {
+  const before = compared && comparisonServes(compared.app, app) ? compared : await compareApp(ctx, app);
+  const dryRun = opts.dryRun ?? false;
+  const plan = planFor(before, dryRun, app);
+  const observed = new Map<string, KubeObject>();
+  const changes = await executePlan(plan, clusterOps(ctx.resources, ctx.predictions, ctx.observe), {
     concurrency: ctx.concurrency ?? 16,
-    compareStatus: statusById(comparison),
+    compareStatus: statusById(before),
+    observed,
     ...(opts.waveTimeoutMs ? { waveTimeoutMs: opts.waveTimeoutMs } : {}),
     ...(opts.onChange ? { onChange: opts.onChange } : {}),
     ...(opts.onWave ? { onWave: opts.onWave } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  const comparison = changes.phase === "Succeeded" && !dryRun ? afterSync(before, changes, observed, ctx) : before;
   return { comparison, plan, changes };
+}
+
+/** The comparison after a successful sync (see syncApp): written objects Synced, pruned ones gone. */
+function afterSync(before: AppComparison, changes: ChangeSet, observed: ReadonlyMap<string, KubeObject>, ctx: EngineContext): AppComparison {
+  const written = new Set<string>();
+  const pruned = new Set<string>();
+  for (const e of changes.entries) {
+    if (e.hook) continue;
+    if (e.action === "created" || e.action === "configured" || e.action === "unchanged") written.add(e.id);
+    if (e.action === "pruned") pruned.add(e.id);
+  }
+  const desired = new Map(before.desired.map((o) => [keyString(keyOf(o)), o]));
+  const live = new Map(before.live);
+  const resources: ResourceDiff[] = [];
+  for (const r of before.resources) {
+    const id = keyString(r.key);
+    if (pruned.has(id)) {
+      live.delete(id);
+      continue;
+    }
+    const now = observed.get(id);
+    const wanted = desired.get(id);
+    if (!written.has(id) || !now || !wanted || r.status === "Synced") {
+      resources.push(r);
+      continue;
+    }
+    live.set(id, now);
+    resources.push(compareObject({ desired: wanted, predicted: now, live: now, ignore: before.app.ignoreDifferences, jq: ctx.jq }));
+  }
+  const toPrune = before.toPrune.filter((o) => !pruned.has(keyString(keyOf(o))));
+  return { ...before, live, resources, toPrune, summary: summarize(resources), namespaceExists: true };
 }

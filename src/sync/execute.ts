@@ -27,7 +27,19 @@ export interface ClusterOps {
   replace(obj: KubeObject, live: KubeObject | undefined, opts: { dryRun: boolean; fieldValidation: "Strict" | "Ignore" }): Promise<KubeObject>;
   delete(obj: KubeObject, opts: { dryRun: boolean; propagationPolicy: "Foreground" | "Background" | "Orphan" }): Promise<boolean>;
   get(obj: KubeObject): Promise<KubeObject | undefined>;
+  /**
+   * Optional: the object as a watch cache holds it, so waiting for health costs no request. `watched`
+   * false: no cache for its kind (the executor GETs). `live` is set only when the cache holds the object at
+   * the version `obj` has (the one just written) or later; a cache that lags answers no `live` for a moment.
+   */
+  observe?(obj: KubeObject): { watched: false } | { watched: true; live?: KubeObject };
 }
+
+/**
+ * How long an object written by the sync may be absent from a watch cache that should hold it before the
+ * executor asks the API server instead (a cache normally catches up within milliseconds).
+ */
+const OBSERVE_GRACE_MS = 2000;
 
 export interface ExecuteOptions {
   /** Tasks of one wave in flight at once. Default 16. */
@@ -40,6 +52,8 @@ export interface ExecuteOptions {
   onChange?: (e: ChangeEntry) => void;
   /** Called when a wave starts. */
   onWave?: (phase: string, wave: PlanWave) => void;
+  /** Filled with the latest state seen of every object the sync wrote, by keyString (hooks included). */
+  observed?: Map<string, KubeObject>;
   signal?: AbortSignal;
 }
 
@@ -99,6 +113,7 @@ async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: E
   const toWatch: Array<{ task: SyncTask; obj: KubeObject }> = [];
   for (const r of results) {
     record(r.entry);
+    if (r.watch && !dryRun) opts.observed?.set(keyString(keyOf(r.watch)), r.watch);
     if (r.entry.action === "failed") failed.push(`${r.entry.id}: ${r.entry.message}`);
     else if (r.watch) toWatch.push({ task: r.task, obj: r.watch });
   }
@@ -181,23 +196,41 @@ async function runHook(
 
 /** Waits until every watched object is healthy (hooks: complete), applying hook delete policies. */
 async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: KubeObject }>, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void): Promise<void> {
-  const deadline = Date.now() + opts.waveTimeoutMs;
-  let pending = items.filter(({ obj }) => assessHealth(obj) !== undefined || obj.kind === "Job" || obj.kind === "Pod");
+  const started = Date.now();
+  const deadline = started + opts.waveTimeoutMs;
+  // What the write answered is the object's state a moment ago: already Healthy (a Service, a ConfigMap's
+  // kin) needs no second look. Anything else is looked at again — a stale status may say anything but
+  // Healthy is reached (a spec change bumps the generation, which the health rules wait to be observed).
+  let pending = items.filter(({ task, obj }) => {
+    const health = assessHealth(obj);
+    return task.action === "hook" ? true : health !== undefined && health.status !== "Healthy";
+  });
   let interval = 50;
   for (;;) {
+    let requests = 0;
     const states = await mapLimit(pending, opts.concurrency, async (it) => {
-      const live = await ops.get(it.obj);
+      const seen = ops.observe?.(it.obj);
+      if (seen?.watched && !seen.live && Date.now() - started < OBSERVE_GRACE_MS) return { it, unseen: true as const };
+      if (!seen?.watched || !seen.live) requests++;
+      const live = seen?.watched && seen.live ? seen.live : await ops.get(it.obj);
       return { it, live, health: live ? assessHealth(live) : { status: "Missing" as const, message: "not found" } };
     });
     const still: typeof pending = [];
     const failures: string[] = [];
-    for (const { it, live, health } of states) {
+    for (const state of states) {
+      const { it } = state;
+      if ("unseen" in state) {
+        still.push(it);
+        continue;
+      }
+      const { live, health } = state;
       const id = keyString(keyOf(it.obj));
       if (!live) {
         // Applied moments ago and now gone: someone deleted it mid-sync. Waiting would never end.
         failures.push(`${id} was deleted during the sync`);
         continue;
       }
+      opts.observed?.set(id, live);
       if (it.task.action === "hook") {
         if (health?.status === "Degraded") {
           failures.push(`hook ${id} failed: ${health.message}`);
@@ -205,6 +238,7 @@ async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: K
         } else if (!health || health.status === "Healthy") {
           if (live && it.task.hook?.deletePolicies.includes("HookSucceeded")) {
             await ops.delete(live, { dryRun: false, propagationPolicy: "Foreground" });
+            opts.observed?.delete(id);
             record(entry(keyOf(live), "pruned", "hook succeeded and was deleted (HookSucceeded)", it.task.phase, it.task.wave, true));
           }
         } else still.push(it);
@@ -223,7 +257,8 @@ async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: K
     }
     pending = still;
     await sleep(interval, opts.signal);
-    interval = Math.min(interval * 2, 1000);
+    // Reading a watch cache costs nothing: keep looking often. Requests back off to one a second.
+    interval = requests === 0 ? Math.min(interval * 2, 200) : Math.min(interval * 2, 1000);
   }
 }
 

@@ -176,4 +176,53 @@ describe("executePlan", () => {
     assert.equal(cs.dryRun, true);
     assert.equal(store.objects.size, 0);
   });
+
+  it("waits for health on what a watch cache shows, without a GET, and reports the latest state seen", async () => {
+    const store = new Store();
+    let gets = 0;
+    const get = store.get.bind(store);
+    store.get = async (o) => (gets++, get(o));
+    // A cache that catches up after two looks, then shows the Deployment progressing once, then available.
+    let looks = 0;
+    const observe = (written: KubeObject) => {
+      looks++;
+      const stored = store.objects.get(keyString(keyOf(written)))!.obj;
+      if (looks <= 2) return { watched: true as const };
+      return { watched: true as const, live: settle(stored, looks === 3 ? 1 : 3) };
+    };
+    const observed = new Map<string, KubeObject>();
+    const cs = await executePlan(plan([deploy("web", 0), cm("after", 1)]), { ...bind(store), observe }, { observed });
+    assert.equal(cs.phase, "Succeeded", cs.message);
+    assert.equal(gets, 0, "no GET: the cache answered");
+    assert.equal(looks, 4);
+    assert.deepEqual(store.log, ["apply Deployment/web", "apply ConfigMap/after"]);
+    const web = observed.get("apps/Deployment/ns/web");
+    assert.equal((web?.status as { availableReplicas?: number } | undefined)?.availableReplicas, 1, "the latest state seen, not the apply's answer");
+    assert.ok(observed.has("/ConfigMap/ns/after"));
+  });
+
+  it("asks the API server when the kind is not watched, or when the cache has not seen the object in time", async () => {
+    for (const observe of [() => ({ watched: false as const }), () => ({ watched: true as const })]) {
+      const store = new Store(settle);
+      let gets = 0;
+      const get = store.get.bind(store);
+      store.get = async (o) => (gets++, get(o));
+      const started = Date.now();
+      const cs = await executePlan(plan([deploy("web", 0)]), { ...bind(store), observe }, {});
+      assert.equal(cs.phase, "Succeeded", cs.message);
+      assert.equal(gets, 3, "GETs until available (3 reads)");
+      if (observe().watched) assert.ok(Date.now() - started >= 2000, "a lagging cache is given time before a GET");
+    }
+  });
 });
+
+/** The store's verbs as a plain ClusterOps object (methods bound), so a test can add `observe`. */
+function bind(store: Store): ClusterOps {
+  return {
+    apply: (o, x) => store.apply(o, x),
+    create: (o, x) => store.create(o, x),
+    replace: (o, l, x) => store.replace(o, l, x),
+    delete: (o) => store.delete(o),
+    get: (o) => store.get(o),
+  };
+}
