@@ -36,6 +36,7 @@ import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { Harness, machine, summary, waitOn } from "./controller-common.js";
+import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const SAMPLES = Number(process.argv[2] ?? 20);
 const WORKERS = Number(process.argv[3] ?? 4);
@@ -139,7 +140,7 @@ async function main(h: Harness): Promise<void> {
   await waitOn(apps, appKey, syncedAt(first), 120_000, "the first sync");
   h.log(`first sync Synced and Healthy after ${((performance.now() - t0) / 1000).toFixed(2)} s`);
   const appInformer: Informer = apps;
-  const reconcilesBefore = controller.counters.reconciles;
+  const reconcilesBefore = await ControllerMetrics.total(controller.metrics.reconciles);
 
   const webhook = (sha: string): Promise<Response> => {
     const body = JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, repository: { clone_url: repoURL, html_url: repoURL, full_name: "local/apps" } });
@@ -201,7 +202,7 @@ async function main(h: Harness): Promise<void> {
     }
   }
 
-  const reconciles = controller.counters.reconciles - reconcilesBefore;
+  const reconciles = (await ControllerMetrics.total(controller.metrics.reconciles)) - reconcilesBefore;
   const row = (what: string, xs: number[], goal: string): string => {
     const s = summary(xs);
     return `| ${what} | ${s.n} | ${s.p50.toFixed(0)} | ${s.p90.toFixed(0)} | ${s.min.toFixed(0)} | ${s.max.toFixed(0)} | ${goal} |`;

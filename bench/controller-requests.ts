@@ -6,7 +6,7 @@
  * The counts explain controller-scale.ts's time: on a 2-core machine the API server is the bottleneck, so
  * requests per app are what to cut.
  *
- *   node dist/bench/controller-requests.js [apps=100] [workers=4]
+ *   node dist/bench/controller-requests.js [apps=100] [workers=16]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { pino } from "pino";
 import { stringify } from "yaml";
 import { KubeClient, type KubeRequest } from "../src/cluster/client.js";
 import { Resources } from "../src/cluster/resources.js";
-import { Controller } from "../src/controller/controller.js";
+import { Controller, DEFAULT_WORKERS } from "../src/controller/controller.js";
 import { GitSources } from "../src/controller/git-sources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
@@ -24,9 +24,10 @@ import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { fakeIngressController } from "../test/helpers/cluster.js";
 import { Harness, machine } from "./controller-common.js";
+import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const APPS = Number(process.argv[2] ?? 100);
-const WORKERS = Number(process.argv[3] ?? 4);
+const WORKERS = Number(process.argv[3] ?? DEFAULT_WORKERS);
 const NAMESPACES = 10;
 const appName = (i: number): string => `app-${String(i).padStart(4, "0")}`;
 
@@ -101,7 +102,7 @@ async function main(h: Harness): Promise<void> {
     const stop = fakeIngressController(bench, `bench-${n}`);
     h.defer(`fake ingress controller ${n}`, stop);
   }
-  const reconciles0 = controller.counters.reconciles;
+  const reconciles0 = await ControllerMetrics.total(controller.metrics.reconciles);
   counting = true;
   const t0 = performance.now();
   await mapLimit(
@@ -137,7 +138,7 @@ async function main(h: Harness): Promise<void> {
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const lines = [
     `Machine: ${machine()}.`,
-    `${APPS} apps, ${WORKERS} workers: all Synced and Healthy in ${seconds.toFixed(1)} s; ${controller.counters.reconciles - reconciles0} reconciles.`,
+    `${APPS} apps, ${WORKERS} workers: all Synced and Healthy in ${seconds.toFixed(1)} s; ${(await ControllerMetrics.total(controller.metrics.reconciles)) - reconciles0} reconciles.`,
     "",
     "| controller request | per app |",
     "| --- | --- |",

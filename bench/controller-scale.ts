@@ -24,7 +24,7 @@
  * The control plane's own processes (kube-apiserver, etcd, controller-manager, scheduler, kwok) are
  * measured the same way during the burst, since on a 2-core machine they compete with the controller.
  *
- *   node dist/bench/controller-scale.js [--apps 1000] [--workers 4] [--namespaces 10] [--idle 60]
+ *   node dist/bench/controller-scale.js [--apps 1000] [--workers 16] [--namespaces 10] [--idle 60]
  *        [--poll-interval 20] [--resync 180] [--resync-window 0] [--create-concurrency 16] [--no-ingress-controller]
  *        [--sync-timeout 900] [--keep-log controller.log] [--cpu-prof DIR (the controller's V8 CPU profile)]
  *
@@ -55,7 +55,7 @@ import { Harness, cpuSeconds, machine, memoryMiB, withTimeout } from "./controll
 const { values: args } = parseArgs({
   options: {
     apps: { type: "string", default: "1000" },
-    workers: { type: "string", default: "4" },
+    workers: { type: "string", default: "16" },
     namespaces: { type: "string", default: "10" },
     idle: { type: "string", default: "60" },
     "poll-interval": { type: "string", default: "20" },

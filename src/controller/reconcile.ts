@@ -17,11 +17,13 @@ import type { ApplicationStatus, ApplicationView, Operation, ResourceResult, Syn
 import { canRetry, historyAppend, readApplication, retryDelayMs, sourcesOf, isAutomated, setConditions, statusPatch, timestamp, withComparison, withOperationFinished, withOperationStarted, withSpecProblems } from "../apps/index.js";
 import type { ChangeSet } from "../core/changeset.js";
 import type { KubeObject } from "../core/object.js";
+import { atLeastVersion } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec, type AppSpec } from "../engine/app.js";
-import { compareApp, type EngineContext } from "../engine/compare.js";
+import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
 import { syncApp } from "../engine/sync.js";
+import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
@@ -31,6 +33,8 @@ const COMPARISON_ERROR = "ComparisonError";
 /** Backoff of self-heal retries without a retry policy: 5 s doubling up to 3 minutes. */
 const DEFAULT_RETRY = { limit: 0, backoff: { duration: "5s", factor: 2, maxDuration: "3m" } };
 const SYNC_ERROR = "SyncError";
+/** How soon to look again when the watch cache has not caught up with this controller's own write. */
+const CACHE_LAG_RETRY_MS = 50;
 
 export interface Logger {
   info(obj: object, msg: string): void;
@@ -45,8 +49,11 @@ export interface ReconcileDeps {
   /** Owned live objects of `app` from the watch caches, watching the kinds of `desired` and `known` first. */
   liveObjects(app: string, desired: readonly KubeObject[], known: ReadonlyArray<{ group: string; version: string; kind: string }>): Promise<KubeObject[]>;
   getApp(key: string): KubeObject | undefined;
+  /** Engine hooks answered from the controller's caches: remembered dry runs, watched objects and namespaces. */
+  engine?: Pick<EngineContext, "predictions" | "observe" | "namespaceExists">;
   event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
   log: Logger;
+  metrics?: ControllerMetrics;
   jq?: JqPathEvaluator;
   resyncMs: number;
   /** Apps whose sync runs now, by key (a restarted controller finds none and resumes Running operations). */
@@ -56,6 +63,12 @@ export interface ReconcileDeps {
    * may still show that very object (with the operation not yet cleared) and it must not run twice.
    */
   handledOperations: Map<string, string>;
+  /**
+   * The resourceVersion of each Application as this controller's last write left it, by key. A watch cache
+   * behind it shows a status older than what this controller knows (a sync it finished still Running), so
+   * the reconcile waits for the cache instead of acting on that.
+   */
+  written: Map<string, string>;
   /** Aborted when the controller stops: a sync in progress stops waiting and stays Running, to be resumed. */
   signal?: AbortSignal;
 }
@@ -68,7 +81,15 @@ export interface ReconcileResult {
 /** Reconciles one Application. Throws only for unexpected failures (the queue retries with backoff). */
 export async function reconcile(deps: ReconcileDeps, key: string): Promise<ReconcileResult> {
   const obj = deps.getApp(key);
-  if (!obj) return {};
+  if (!obj) {
+    deps.written.delete(key);
+    return {};
+  }
+  const written = deps.written.get(key);
+  if (written) {
+    if (!atLeastVersion(obj.metadata.resourceVersion, written)) return { requeueAfterMs: CACHE_LAG_RETRY_MS };
+    deps.written.delete(key);
+  }
   const view = readApplication(obj);
   if (obj.metadata.deletionTimestamp) return finalize(deps, view);
 
@@ -113,6 +134,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
       resources: deps.resources,
       render: deps.renderCache.forCommit(source.repoURL, sha),
       liveObjects: (name, desired) => deps.liveObjects(name, desired, view.status.resources ?? []),
+      ...deps.engine,
       ...(deps.jq ? { jq: deps.jq } : {}),
     };
     let cmp;
@@ -124,10 +146,10 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination));
     status = { ...status, conditions: setConditions(status.conditions, [], [COMPARISON_ERROR]) };
 
-    const operation = pickOperation(deps, view, status, sha, cmp.summary.status === "OutOfSync", cmp.resources.every((r) => r.status !== "OutOfSync" && r.status !== "Missing"));
-    if (!operation) {
-      await patchStatus(deps, view, status);
-      return { requeueAfterMs: deps.resyncMs };
+    const picked = pickOperation(deps, view, status, sha, cmp.summary.status === "OutOfSync", cmp.resources.every((r) => r.status !== "OutOfSync" && r.status !== "Missing"));
+    if (!picked || "waitMs" in picked) {
+      await patchStatus(deps, view, keepRecentReconciledAt(view.status, status, deps.resyncMs));
+      return { requeueAfterMs: picked ? Math.min(picked.waitMs, deps.resyncMs) : deps.resyncMs };
     }
     const blocker = dependencyBlocker(deps, view);
     if (blocker) {
@@ -136,17 +158,27 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
       return { requeueAfterMs: 2000 };
     }
     status = { ...status, conditions: setConditions(status.conditions, [], ["DependencyNotReady"]) };
-    return await runOperation(deps, view, status, operation, app, ctx, sha, source);
+    return await runOperation(deps, view, status, picked, app, ctx, sha, source, cmp);
   } finally {
     lease.release();
   }
 }
 
-/** The operation to run now, if any: manual, interrupted (resume) or automated. */
-function pickOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, sha: string, outOfSync: boolean, onlyExtras: boolean): Operation | undefined {
-  if (view.operation?.sync && deps.handledOperations.get(view.key) !== view.object.metadata.resourceVersion) return view.operation;
+/**
+ * The operation to run now, if any, and why: manual, interrupted (resumed) or automated; or how long until
+ * a failed sync's retry is due (`waitMs`), so the app is looked at again then and not a resync later.
+ */
+function pickOperation(
+  deps: ReconcileDeps,
+  view: ApplicationView,
+  status: ApplicationStatus,
+  sha: string,
+  outOfSync: boolean,
+  onlyExtras: boolean,
+): { operation: Operation; trigger: SyncTrigger } | { waitMs: number } | undefined {
+  if (view.operation?.sync && deps.handledOperations.get(view.key) !== view.object.metadata.resourceVersion) return { operation: view.operation, trigger: "manual" };
   const state = view.status.operationState;
-  if (state?.phase === "Running" && !deps.running.has(view.key)) return state.operation;
+  if (state?.phase === "Running" && !deps.running.has(view.key)) return { operation: state.operation, trigger: "resumed" };
   const spec = view.spec!;
   if (!isAutomated(spec) || !outOfSync) return undefined;
   const automated = spec.syncPolicy?.automated;
@@ -161,13 +193,16 @@ function pickOperation(deps: ReconcileDeps, view: ApplicationView, status: Appli
     const policy = spec.syncPolicy?.retry;
     if (!canRetry(policy, retries) && !automated?.selfHeal) return undefined;
     const finished = last?.finishedAt ? Date.parse(last.finishedAt) : 0;
-    if (Date.now() - finished < retryDelayMs(policy ?? DEFAULT_RETRY, retries)) return undefined;
+    const due = finished + retryDelayMs(policy ?? DEFAULT_RETRY, retries);
+    if (Date.now() < due) return { waitMs: due - Date.now() + 50 };
   } else if (sameCommit && !automated?.selfHeal) return undefined; // once per commit unless selfHeal
-  return {
+  const retrying = sameCommit && last?.phase !== "Succeeded";
+  const operation = {
     sync: { revision: sha, prune: Boolean(automated?.prune), syncOptions: spec.syncPolicy?.syncOptions ?? [] },
     initiatedBy: { automated: true },
-    ...(sameCommit && last?.phase !== "Succeeded" ? { retry: spec.syncPolicy?.retry } : {}),
+    ...(retrying ? { retry: spec.syncPolicy?.retry } : {}),
   } as Operation;
+  return { operation, trigger: retrying ? "retry" : sameCommit ? "self-heal" : "automated" };
 }
 
 /** Runs a sync operation and records it: Running first (so a restart resumes it), then the result. */
@@ -175,11 +210,12 @@ async function runOperation(
   deps: ReconcileDeps,
   view: ApplicationView,
   before: ApplicationStatus,
-  operation: Operation,
+  { operation, trigger }: { operation: Operation; trigger: SyncTrigger },
   app: AppSpec,
   ctx: EngineContext,
   sha: string,
   source: NonNullable<ApplicationView["spec"]>["source"],
+  compared: AppComparison,
 ): Promise<ReconcileResult> {
   const sync: SyncOperation = operation.sync ?? {};
   const automated = Boolean(operation.initiatedBy?.automated);
@@ -189,16 +225,20 @@ async function runOperation(
   deps.running.add(view.key);
   try {
     await patchStatus(deps, view, status);
+    // What the API server holds now: the base of the final status patch (a watch cache may lag behind it).
+    const running = status;
     if (view.operation) {
       deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
       await clearOperation(deps, view);
     }
     const startedAt = timestamp();
-    deps.log.info({ app: view.key, revision: sha, automated, prune: sync.prune ?? app.prune }, "sync started");
+    deps.log.info({ app: view.key, revision: sha, automated, trigger, prune: sync.prune ?? app.prune }, "sync started");
     let changes: ChangeSet | undefined;
     let failure: string | undefined;
     try {
-      const outcome = await syncApp(ctx, { ...app, prune: sync.prune ?? app.prune, syncOptions: [...app.syncOptions, ...(sync.syncOptions ?? [])] }, { dryRun: Boolean(sync.dryRun), ...(deps.signal ? { signal: deps.signal } : {}) });
+      // The comparison just made serves the sync unless the operation brings other sync options.
+      const syncOptions = [...new Set([...app.syncOptions, ...(sync.syncOptions ?? [])])];
+      const outcome = await syncApp(ctx, { ...app, prune: sync.prune ?? app.prune, syncOptions }, { dryRun: Boolean(sync.dryRun), ...(deps.signal ? { signal: deps.signal } : {}) }, compared);
       changes = outcome.changes;
       if (changes.phase === "Failed") failure = changes.message;
       status = withComparison(status, comparisonStatus(outcome.comparison, sha, source!, view.spec!.destination));
@@ -227,17 +267,33 @@ async function runOperation(
     }
     status = { ...status, conditions: setConditions(status.conditions, failure ? [{ type: SYNC_ERROR, message: failure }] : [], [SYNC_ERROR]) };
     const summary = changes ? changes.entries.filter((e) => e.action !== "unchanged").map((e) => `${e.action} ${e.key.kind}/${e.key.name}`).join(", ") : "";
-    deps.log[failure ? "warn" : "info"]({ app: view.key, revision: sha, automated, phase: failure ? "Failed" : "Succeeded", changes: summary, message: failure }, failure ? "sync failed" : "sync succeeded");
+    for (const e of changes?.entries ?? []) {
+      if (e.action !== "pruned" || e.hook || sync.dryRun) continue;
+      deps.log.info({ app: view.key, revision: sha, trigger, kind: e.key.kind, namespace: e.key.namespace || undefined, name: e.key.name }, "pruned");
+      deps.metrics?.prunes.inc({ namespace: view.namespace, name: view.name });
+    }
+    deps.log[failure ? "warn" : "info"]({ app: view.key, revision: sha, automated, trigger, phase: failure ? "Failed" : "Succeeded", changes: summary, message: failure }, failure ? "sync failed" : "sync succeeded");
+    deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: failure ? "Failed" : "Succeeded", trigger });
     deps.event(view.object, failure ? "Warning" : "Normal", failure ? "SyncFailed" : "Synced", failure ? `sync to ${sha.slice(0, 7)} failed: ${failure.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
-    await patchStatus(deps, { ...view, status: (deps.getApp(view.key) ? readApplication(deps.getApp(view.key)!).status : view.status) }, status);
-    // Compare again at once (the status above is the comparison from before the sync); after a failure,
-    // when the retry policy says.
+    await patchStatus(deps, { ...view, status: running }, status);
+    // The status above is the state after the sync (syncApp); what the sync wrote comes back through the
+    // watches and is compared again then. After a failure, retry when the retry policy says.
     const retry = view.spec!.syncPolicy?.retry;
-    // (A short pause lets the watch caches see what the sync just wrote, so they do not look like drift.)
-    return { requeueAfterMs: failure ? (retry ? retryDelayMs(retry, previousRetries) : 5000) : 300 };
+    return { requeueAfterMs: failure ? (retry ? retryDelayMs(retry, previousRetries) : 5000) : deps.resyncMs };
   } finally {
     deps.running.delete(view.key);
   }
+}
+
+/**
+ * A comparison that changed nothing but the time does not rewrite reconciledAt while the recorded one is
+ * younger than half the resync period: every periodic resync still refreshes it (so it says the app is
+ * being watched), and the comparisons that the sync's own writes trigger cost no status write.
+ */
+function keepRecentReconciledAt(before: ApplicationStatus, after: ApplicationStatus, resyncMs: number): ApplicationStatus {
+  if (!before.reconciledAt || Date.now() - Date.parse(before.reconciledAt) >= resyncMs / 2) return after;
+  const same = { ...after, reconciledAt: before.reconciledAt, ...(before.observedAt ? { observedAt: before.observedAt } : {}) };
+  return statusPatch(before, same) === undefined ? same : after;
 }
 
 /** Git or the comparison failed: say why in a ComparisonError condition; keep everything else as it was. */
@@ -245,6 +301,7 @@ async function comparisonFailed(deps: ReconcileDeps, view: ApplicationView, stat
   const message = err instanceof Error ? err.message : String(err);
   const fresh = setConditions(status.conditions, [{ type: COMPARISON_ERROR, message }], [COMPARISON_ERROR]);
   const next: ApplicationStatus = { ...status, conditions: fresh, ...(status.sync ? { sync: { ...status.sync, ...(sha ? { revision: sha } : {}) } } : { sync: { status: "Unknown" } }) };
+  deps.metrics?.comparisonErrors.inc({ namespace: view.namespace, name: view.name });
   if (!view.status.conditions?.some((c) => c.type === COMPARISON_ERROR && c.message === message)) {
     deps.log.warn({ app: view.key, error: message }, "comparison failed");
     deps.event(view.object, "Warning", COMPARISON_ERROR, message.split("\n")[0]!);
@@ -292,11 +349,12 @@ async function clearOperation(deps: ReconcileDeps, view: ApplicationView): Promi
   await appRequest(deps, view, "", { operation: null });
 }
 
-function appRequest(deps: ReconcileDeps, view: ApplicationView, sub: string, body: unknown): Promise<unknown> {
-  return deps.resources.client.request({
+async function appRequest(deps: ReconcileDeps, view: ApplicationView, sub: string, body: unknown): Promise<void> {
+  const updated = await deps.resources.client.request<KubeObject>({
     method: "PATCH",
     path: `/apis/${view.group}/v1alpha1/namespaces/${view.namespace}/applications/${view.name}${sub}`,
     contentType: "application/merge-patch+json",
     body,
   });
+  if (updated?.metadata?.resourceVersion) deps.written.set(view.key, updated.metadata.resourceVersion);
 }

@@ -13,6 +13,7 @@ import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import type { WorkDir } from "../../src/gitserver/workdir.js";
 import { appStatus, startGitOpsWorld, type GitOpsWorld, type RunningController } from "../helpers/controller.js";
 import { waitFor } from "../helpers/wait.js";
+import { ControllerMetrics } from "../../src/controller/metrics.js";
 
 const NS = "guestbook";
 const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: NS, name: "guestbook-web" };
@@ -47,8 +48,17 @@ describe("controller: the GitOps loop", { timeout: 400_000 }, () => {
     return s?.sync?.status === "Synced" && s.sync.revision === sha && s.health?.status === "Healthy" ? s : undefined;
   };
 
+  /** The controller's JSON log lines. */
+  const logLines: string[] = [];
+  const logged = (): Array<Record<string, unknown>> => logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
   before(async () => {
-    world = await startGitOpsWorld("e2e-controller", { webhook: { port: 0, secrets: { github: "hook-secret" } } });
+    world = await startGitOpsWorld("e2e-controller", {
+      webhook: { port: 0, secrets: { github: "hook-secret" } },
+      metrics: { port: 0 },
+      logDestination: { write: (line: string) => void logLines.push(line) },
+      logLevel: "info",
+    });
     ({ resources, wd, ctrl, repoURL, git } = world);
   });
   after(async () => {
@@ -114,14 +124,50 @@ describe("controller: the GitOps loop", { timeout: 400_000 }, () => {
     await waitFor("the ConfigMap gone", async () => (await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: "extra" })) === undefined || undefined, 30_000);
   });
 
+  it("records every sync, prune and self-heal: Events on the Application, Prometheus counters at /metrics, JSON log lines", async () => {
+    // Events: one per sync, on the Application, saying which commit.
+    const head = await wd.head();
+    const events = await resources.list("v1", "Event", { namespace: "plumb" });
+    const ours = events.items.filter((e) => (e.involvedObject as { kind?: string; name?: string }).name === "guestbook");
+    const synced = ours.filter((e) => e.reason === "Synced");
+    assert.ok(synced.length >= 4, `a Synced event per sync, got ${synced.length}`);
+    assert.ok(synced.some((e) => String(e.message).startsWith(`synced to ${head.slice(0, 7)}`)), "the last sync's event names its commit");
+    assert.ok(ours.every((e) => (e.involvedObject as { kind?: string }).kind === "Application" && (e.source as { component?: string }).component === "plumb-controller"));
+
+    // Metrics, as Prometheus scrapes them.
+    const res = await fetch(`${ctrl.controller.metricsURL}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+    const text = await res.text();
+    const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? NaN);
+    const app = 'namespace="plumb",name="guestbook"';
+    assert.ok(value(new RegExp(`^plumb_app_sync_total\\{${app},phase="Succeeded",trigger="automated"\\} (\\d+)$`, "m")) >= 4, text);
+    // (d) is a self-heal; it may still wait for the scale-down when (e) deletes the Deployment, fail, and
+    // be retried: its phase varies, its trigger does not.
+    const selfHeals = [...text.matchAll(new RegExp(`^plumb_app_sync_total\\{${app},phase="\\w+",trigger="self-heal"\\} (\\d+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(selfHeals >= 1, text);
+    assert.equal(value(new RegExp(`^plumb_app_pruned_total\\{${app}\\} (\\d+)$`, "m")), 1, "(g) pruned one ConfigMap");
+    assert.ok(value(/^plumb_reconcile_total (\d+)$/m) > 0);
+    assert.match(text, /^plumb_workqueue_depth \d+$/m);
+
+    // Logs: one JSON object per line, a line per sync with its trigger, and one per pruned object.
+    const lines = logged();
+    const succeeded = lines.filter((l) => l.msg === "sync succeeded" && l.app === "plumb/guestbook");
+    assert.ok(lines.some((l) => l.msg === "sync started" && l.trigger === "self-heal" && l.app === "plumb/guestbook"), "the self-heal of (d)");
+    assert.ok(succeeded.some((l) => l.trigger === "automated" && l.revision === head), "the last push's sync");
+    assert.ok(succeeded.every((l) => typeof l.revision === "string" && typeof l.time === "number"));
+    const pruned = lines.filter((l) => l.msg === "pruned");
+    assert.deepEqual(pruned.map((l) => [l.app, l.kind, l.namespace, l.name]), [["plumb/guestbook", "ConfigMap", NS, "extra"]]);
+  });
+
   it("(l) a webhook with a wrong signature is refused with 401; a right one is accepted", async () => {
     const body = JSON.stringify({ ref: "refs/heads/main", after: "0".repeat(40), repository: { clone_url: repoURL, html_url: repoURL, full_name: "local/apps" } });
     const post = (signature: string) =>
       fetch(`${ctrl.controller.webhookURL}/api/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
-    const pushes = ctrl.controller.counters.webhookPushes;
+    const pushes = (await ControllerMetrics.total(ctrl.controller.metrics.webhookPushes));
     const bad = await post(`sha256=${createHmac("sha256", "wrong").update(body).digest("hex")}`);
     assert.equal(bad.status, 401);
-    assert.equal(ctrl.controller.counters.webhookPushes, pushes, "nothing was triggered");
+    assert.equal(await ControllerMetrics.total(ctrl.controller.metrics.webhookPushes), pushes, "nothing was triggered");
     const good = await post(`sha256=${createHmac("sha256", "hook-secret").update(body).digest("hex")}`);
     assert.equal(good.status, 200);
     assert.deepEqual(await good.json(), { refreshed: 1 });

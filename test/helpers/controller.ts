@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { pino, type DestinationStream, type Level, type Logger, type StreamEntry } from "pino";
 import { parse as parseYaml, stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import { Controller, type ControllerOptions } from "../../src/controller/controller.js";
@@ -20,11 +20,26 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-export async function runController(resources: Resources, opts: Partial<ControllerOptions> & { pollIntervalMs?: number } = {}): Promise<RunningController> {
+/** Options of runController beyond the Controller's own. */
+export interface RunControllerExtras {
+  /** The Git poll interval. Default 1 s. */
+  pollIntervalMs?: number;
+  /** Read repository Secrets from this namespace (GitSources' secretsNamespace). Default: none. */
+  secretsNamespace?: string;
+  /**
+   * Also write the controller's log (pino's JSON lines) here, at `logLevel` (default "trace": everything);
+   * the usual output per PLUMB_TEST_LOG is kept.
+   */
+  logDestination?: DestinationStream;
+  logLevel?: Level;
+}
+
+export async function runController(resources: Resources, opts: Partial<ControllerOptions> & RunControllerExtras = {}): Promise<RunningController> {
+  const { pollIntervalMs, secretsNamespace, logDestination, logLevel, ...controllerOpts } = opts;
   const cacheDir = mkdtempSync(join(tmpdir(), "plumb-ctrl-"));
-  const log = pino({ level: process.env.PLUMB_TEST_LOG ?? "silent" });
-  const sources = new GitSources({ cacheDir, pollIntervalMs: opts.pollIntervalMs ?? 1000, resources, log });
-  const controller = new Controller({ resources, repos: sources, log, resyncMs: 30_000, ...opts });
+  const log = testLogger(logDestination, logLevel);
+  const sources = new GitSources({ cacheDir, pollIntervalMs: pollIntervalMs ?? 1000, resources, log, ...(secretsNamespace ? { secretsNamespace } : {}) });
+  const controller = new Controller({ resources, repos: sources, log, resyncMs: 30_000, ...controllerOpts });
   await controller.start();
   return {
     controller,
@@ -35,6 +50,15 @@ export async function runController(resources: Resources, opts: Partial<Controll
       rmSync(cacheDir, { recursive: true, force: true });
     },
   };
+}
+
+/** pino at PLUMB_TEST_LOG (default silent) on stdout, plus `destination` at `level` when given. */
+function testLogger(destination: DestinationStream | undefined, level: Level = "trace"): Logger {
+  const envLevel = process.env.PLUMB_TEST_LOG ?? "silent";
+  if (!destination) return pino({ level: envLevel });
+  const streams: StreamEntry[] = [{ level, stream: destination }];
+  if (envLevel !== "silent") streams.push({ level: envLevel as Level, stream: process.stdout });
+  return pino({ level: "trace" }, pino.multistream(streams));
 }
 
 export interface AppStatusView {
@@ -70,7 +94,7 @@ export interface GitOpsWorld {
   close(): Promise<void>;
 }
 
-export async function startGitOpsWorld(name: string, controllerOpts: Partial<ControllerOptions> = {}): Promise<GitOpsWorld> {
+export async function startGitOpsWorld(name: string, controllerOpts: Partial<ControllerOptions> & RunControllerExtras = {}): Promise<GitOpsWorld> {
   const gitRoot = mkdtempSync(join(tmpdir(), "plumb-git-root-"));
   const cluster = await startLocalCluster({ name });
   const resources = await resourcesFor(cluster);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { UsageError } from "../../core/errors.js";
-import { Controller } from "../../controller/controller.js";
+import { Controller, DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 
@@ -20,6 +20,7 @@ interface ControllerFlags extends KubeFlags {
   argoCompat?: boolean;
   installCrds: boolean;
   webhookPort?: string;
+  metricsPort?: string;
   cacheDir: string;
   reposNamespace?: string;
   logLevel: string;
@@ -31,16 +32,24 @@ function seconds(value: string, flag: string): number {
   return n * 1000;
 }
 
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 0 && n < 65536)) throw new UsageError(`${flag} must be a port number (0 for any free port), got "${value}"`);
+  return n;
+}
+
 export function register(program: Command): void {
   const cmd = program.command("controller").description("run the controller: keep every Application equal to Git (auto-sync, prune, self-heal)");
   addKubeFlags(cmd)
     .option("--namespace <ns>", "only Applications in this namespace (default: all)")
-    .option("--workers <n>", "reconciles at once", "4")
+    .option("--workers <n>", "reconciles at once", String(DEFAULT_WORKERS))
     .option("--resync <seconds>", "compare every app this often even without a trigger", "180")
     .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
     .option("--argo-compat", "also reconcile argoproj.io/v1alpha1 Applications (Argo CD manifests, unchanged)")
     .option("--no-install-crds", "do not install or update the CRDs at start")
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
     .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--log-level <level>", "debug, info, warn or error", "info")
@@ -48,18 +57,19 @@ export function register(program: Command): void {
       const log = pino({ level: f.logLevel, base: { component: "controller" } });
       const resources = await connect(f);
       const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
-      const webhookPort = f.webhookPort === undefined ? undefined : Number(f.webhookPort);
-      if (webhookPort !== undefined && !(Number.isInteger(webhookPort) && webhookPort >= 0 && webhookPort < 65536)) throw new UsageError(`--webhook-port must be a port number, got "${f.webhookPort}"`);
+      const webhookPort = port(f.webhookPort, "--webhook-port");
+      const metricsPort = port(f.metricsPort, "--metrics-port");
       const env = process.env;
       const controller = new Controller({
         resources,
         repos: sources,
         log,
-        workers: Number(f.workers) || 4,
+        workers: Number(f.workers) || DEFAULT_WORKERS,
         resyncMs: seconds(f.resync, "--resync"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
         ...(f.namespace ? { namespace: f.namespace } : {}),
+        ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
         ...(webhookPort !== undefined
           ? {
               webhook: {
@@ -76,6 +86,7 @@ export function register(program: Command): void {
       });
       await controller.start();
       if (controller.webhookURL) log.info({ url: `${controller.webhookURL}/api/webhook` }, "webhook receiver listening");
+      if (controller.metricsURL) log.info({ url: `${controller.metricsURL}/metrics` }, "metrics served");
       await new Promise<void>((resolve) => {
         process.once("SIGINT", () => resolve());
         process.once("SIGTERM", () => resolve());
