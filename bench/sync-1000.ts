@@ -49,7 +49,8 @@ const time = async (f: () => Promise<unknown> | unknown): Promise<number> => {
 };
 
 async function main(): Promise<void> {
-  const cluster = await startLocalCluster({ name: "bench", nodes: 2 });
+  // Every round leaves its 1,000 Pods running (500 per tool), and a fake node takes 1,000: one node per round.
+  const cluster = await startLocalCluster({ name: "bench", nodes: Math.max(2, rounds) });
   const kubectl = findBinary("kubectl");
   const k = (...args: string[]) => execFileSync(kubectl, ["--kubeconfig", cluster.kubeconfigPath, ...args], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
   const repo = mkdtempSync(join(tmpdir(), "plumb-bench-"));

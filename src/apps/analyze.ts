@@ -131,8 +131,24 @@ export interface ApplicationView {
   statusIssues: string[];
 }
 
+/**
+ * Views already read, by object: a watch cache hands out the same object until it changes, and the
+ * controller reads an Application several times per reconcile (its own, dependsOn, webhooks). Only
+ * reads with the default options are kept. A view must not be changed by its readers.
+ */
+const views = new WeakMap<KubeObject, ApplicationView>();
+
 /** Reads an Application object from the cluster for the controller. Never throws. */
 export function readApplication(obj: KubeObject, opts: AnalyzeOptions = {}): ApplicationView {
+  const defaults = Object.keys(opts).length === 0;
+  const known = defaults ? views.get(obj) : undefined;
+  if (known) return known;
+  const view = analyzeView(obj, opts);
+  if (defaults) views.set(obj, view);
+  return view;
+}
+
+function analyzeView(obj: KubeObject, opts: AnalyzeOptions): ApplicationView {
   const { spec, operation, problems } = analyzeApplication(obj, opts);
   const { status, issues } = readStatus(obj.status);
   const slash = typeof obj.apiVersion === "string" ? obj.apiVersion.indexOf("/") : -1;

@@ -68,6 +68,8 @@ export class Controller {
   readonly queue = new WorkQueue();
   private readonly apps: InformerFactory;
   private readonly managed: InformerFactory;
+  /** Watches of cluster-wide kinds the engine asks about (namespaces). */
+  private readonly clusterScoped: InformerFactory;
   private appInformers: Informer[] = [];
   private appGroups: string[] = [];
   private readonly renderCache: RenderCache;
@@ -89,6 +91,7 @@ export class Controller {
       const app = o.metadata.labels?.[TRACKING_LABEL];
       return app ? [app] : [];
     });
+    this.clusterScoped = new InformerFactory(opts.resources);
     this.renderCache = new RenderCache(opts.renderCacheSize ?? 5000);
   }
 
@@ -172,7 +175,7 @@ export class Controller {
     await this.workers;
     await this.webhookServer?.close();
     await this.metricsServer?.close();
-    await Promise.all([this.apps.stop(), this.managed.stop()]);
+    await Promise.all([this.apps.stop(), this.managed.stop(), this.clusterScoped.stop()]);
   }
 
   /** A managed object as the watch cache holds it, if at least as new as `written` (ClusterOps.observe). */
@@ -185,7 +188,7 @@ export class Controller {
 
   /** Whether a namespace exists: from a watch of namespaces, or a GET when the watch has not seen it. */
   private async namespaceExists(name: string): Promise<boolean> {
-    const informer = await this.apps.ensure("v1", "Namespace").catch(() => undefined);
+    const informer = await this.clusterScoped.ensure("v1", "Namespace").catch(() => undefined);
     if (informer?.hasSynced && informer.get({ group: "", kind: "Namespace", namespace: "", name })) return true;
     return (await this.opts.resources.get({ apiVersion: "v1", kind: "Namespace", name })) !== undefined;
   }

@@ -8,8 +8,10 @@
  *
  *   - how it is written (server-side apply or Replace, and the validation level),
  *   - the desired object, exactly as it is sent,
- *   - the live object as the comparison sees it (normalize(): no status, resourceVersion, managedFields or
- *     other bookkeeping — a status update or another controller's bookkeeping does not change the answer),
+ *   - the live object without what the comparison ignores anyway (status, resourceVersion, managedFields and
+ *     the other server bookkeeping of normalize.ts) — a status update or another controller's bookkeeping
+ *     does not change the answer. Below the top level and metadata, keys are taken in the order the API
+ *     server wrote them (one order per type); an object in another order would only miss, never hit wrongly,
  *   - plumb's own managedFields entries (the fields it owns).
  *
  * Any change to what counts — someone edits a field, the manifest changes in Git, ownership moves — is a
@@ -20,12 +22,12 @@
  *
  * Entries are kept least-recently-used first out, up to `maxEntries`, and for at most `maxAgeMs`, so that
  * what the key cannot see (a CRD's schema defaults changing, an admission webhook installed) is picked up
- * within that time. Values are stored as JSON text (about a third of the memory of the parsed object).
+ * within that time. Values are stored as JSON text, smaller than the parsed objects.
  */
 import { createHash } from "node:crypto";
 import { FIELD_MANAGER } from "../core/annotations.js";
 import type { KubeObject } from "../core/object.js";
-import { normalize } from "../diff/normalize.js";
+import { SERVER_METADATA_FIELDS } from "../diff/normalize.js";
 
 /** How the object is written; part of the key. */
 export interface WriteMode {
@@ -67,7 +69,7 @@ export class Predictions {
       .update(`${mode.replace ? "replace" : "apply"}/${mode.validation}\n`)
       .update(JSON.stringify(desired))
       .update("\n")
-      .update(JSON.stringify(normalize(live)))
+      .update(JSON.stringify(content(live)))
       .update("\n")
       .update(JSON.stringify(owned))
       .digest("base64url");
@@ -105,4 +107,17 @@ export class Predictions {
   stats(): PredictionStats {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size };
   }
+}
+
+/**
+ * The live object without status and the server's bookkeeping metadata, for hashing: a shallow copy with
+ * its top-level and metadata keys sorted (a list's items get apiVersion and kind added by the client, in
+ * another place than a single object's). Deeper levels keep the server's order.
+ */
+function content(live: KubeObject): unknown {
+  const metadata: Record<string, unknown> = {};
+  for (const k of Object.keys(live.metadata).sort()) if (!SERVER_METADATA_FIELDS.includes(k)) metadata[k] = (live.metadata as Record<string, unknown>)[k];
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(live).sort()) if (k !== "status") out[k] = k === "metadata" ? metadata : (live as Record<string, unknown>)[k];
+  return out;
 }

@@ -55,6 +55,14 @@ describe("Predictions", () => {
     assert.equal(p.stats().misses, 5);
   });
 
+  it("answers whatever the order of the top-level and metadata keys (a list's items get apiVersion and kind last)", () => {
+    const p = new Predictions();
+    p.set(SSA, desired, live(), live());
+    const { apiVersion, kind, metadata, ...rest } = live();
+    const reordered = { ...rest, metadata: Object.fromEntries(Object.entries(metadata).reverse()), apiVersion, kind } as KubeObject;
+    assert.ok(p.get(SSA, desired, reordered));
+  });
+
   it("remembers a real write's answer as the prediction for the object it leaves", () => {
     const p = new Predictions();
     const result = live({ rv: "20" });
