@@ -30,7 +30,8 @@
  *
  * `--floor` measures the control plane alone instead, with no controller: the same 4,000 objects applied
  * by server-side apply from this process, `--create-concurrency` at a time — once as plain applies, once
- * as two dry-run applies and an apply per object (the requests plumb needs per object at the least) — so
+ * as one and as two dry-run applies and an apply per object (one dry run and the apply are what plumb
+ * needs per new object at the least: the comparison's dry run, which the sync reuses as validation) — so
  * that the controller's figure can be read against what the API server can do on this machine.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -234,6 +235,7 @@ async function floor(h: Harness): Promise<void> {
   const rows: string[] = [];
   for (const variant of [
     { name: "server-side apply", dryRuns: 0 },
+    { name: "a dry-run apply + server-side apply", dryRuns: 1 },
     { name: "2 dry-run applies + server-side apply", dryRuns: 2 },
   ]) {
     const prefix = `floor-${variant.dryRuns}`;
