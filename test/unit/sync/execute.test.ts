@@ -112,6 +112,14 @@ describe("executePlan", () => {
     assert.ok(store.objects.has("batch/Job/ns/migrate"), "BeforeHookCreation keeps the hook until the next sync");
   });
 
+  it("applies HookSucceeded to a hook whose kind has no health (a ConfigMap hook is complete once written)", async () => {
+    const store = new Store(settle);
+    const hook = cm("marker", 0, { "argocd.argoproj.io/hook": "PostSync", "argocd.argoproj.io/hook-delete-policy": "HookSucceeded" });
+    const cs = await executePlan(plan([cm("app"), hook]), store);
+    assert.equal(cs.phase, "Succeeded", cs.message);
+    assert.deepEqual(store.log, ["apply ConfigMap/app", "apply ConfigMap/marker", "delete ConfigMap/marker"]);
+  });
+
   it("deletes a previous hook before creating it again (BeforeHookCreation)", async () => {
     const store = new Store(settle);
     const p = plan([cm("app"), job("migrate", "PreSync")]);
