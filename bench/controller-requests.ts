@@ -1,7 +1,7 @@
 /**
  * Benchmark (issue 4, Performance): what the controller asks of the API server per Application — the
- * shape of controller-scale.ts (a Deployment scaled to 0, a ServiceAccount, a Service and an Ingress per
- * app, destinations over 10 namespaces), on fewer apps, with the controller in this process and its
+ * fleet of controller-scale.ts (fleet.ts: a Deployment scaled to 0, a ServiceAccount, a Service and an
+ * Ingress per app, destinations over 10 namespaces), on fewer apps, with the controller in this process and its
  * client's requests counted by verb and resource (dry runs apart) until every app is Synced and Healthy.
  * The counts explain controller-scale.ts's time: on a 2-core machine the API server is the bottleneck, so
  * requests per app are what to cut.
@@ -12,41 +12,22 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { stringify } from "yaml";
 import { KubeClient, type KubeRequest } from "../src/cluster/client.js";
 import { Resources } from "../src/cluster/resources.js";
 import { Controller, DEFAULT_WORKERS } from "../src/controller/controller.js";
 import { GitSources } from "../src/controller/git-sources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
-import type { KubeObject } from "../src/core/object.js";
 import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { fakeIngressController } from "../test/helpers/cluster.js";
 import { Harness, machine } from "./controller-common.js";
+import { application, fleetFiles } from "./fleet.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const APPS = Number(process.argv[2] ?? 100);
 const WORKERS = Number(process.argv[3] ?? DEFAULT_WORKERS);
 const NAMESPACES = 10;
-const appName = (i: number): string => `app-${String(i).padStart(4, "0")}`;
-
-function appFiles(i: number): Record<string, string> {
-  const name = appName(i);
-  const labels = { app: name };
-  return {
-    [`${name}/deployment.yaml`]: stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "web", image: "nginx:1.27" }] } } } }),
-    [`${name}/serviceaccount.yaml`]: stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name } }),
-    [`${name}/service.yaml`]: stringify({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: labels, ports: [{ port: 80 }] } }),
-    [`${name}/ingress.yaml`]: stringify({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name },
-      spec: { rules: [{ host: `${name}.bench.local`, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { number: 80 } } } }] } }] },
-    }),
-  };
-}
-
 /** "GET deployments", "PATCH applications/status", "PATCH services (dry run)", "GET /version". */
 function requestKind(req: KubeRequest): string {
   const parts = req.path.split("?")[0]!.split("/").filter(Boolean);
@@ -70,9 +51,7 @@ async function main(h: Harness): Promise<void> {
   const repoURL = await git.createRepo("fleet");
   const wd = await WorkDir.clone(repoURL);
   h.defer("work dir", () => wd.dispose());
-  const files: Record<string, string> = {};
-  for (let i = 0; i < APPS; i++) Object.assign(files, appFiles(i));
-  wd.write(files);
+  wd.write(fleetFiles(APPS));
   const sha = await wd.commit("apps");
   await wd.push("main");
 
@@ -109,17 +88,7 @@ async function main(h: Harness): Promise<void> {
     Array.from({ length: APPS }, (_, i) => i),
     16,
     (i) =>
-      bench.apply({
-        apiVersion: "plumb.dev/v1alpha1",
-        kind: "Application",
-        metadata: { name: appName(i), namespace: "plumb" },
-        spec: {
-          project: "default",
-          source: { repoURL, targetRevision: "main", path: appName(i) },
-          destination: { server: "https://kubernetes.default.svc", namespace: `bench-${i % NAMESPACES}` },
-          syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
-        },
-      } as KubeObject),
+      bench.apply(application(i, repoURL, NAMESPACES)),
   );
   const deadline = Date.now() + 600_000;
   for (;;) {

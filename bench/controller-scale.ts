@@ -40,7 +40,6 @@ import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { stringify } from "yaml";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeClient } from "../src/cluster/client.js";
 import { InformerFactory } from "../src/cluster/informer.js";
@@ -52,6 +51,7 @@ import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { repoRoot } from "../test/helpers/paths.js";
 import { Harness, cpuSeconds, machine, memoryMiB, withTimeout } from "./controller-common.js";
+import { appObjects, application, fleetFiles } from "./fleet.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -80,52 +80,6 @@ const RESYNC_WINDOW_S = Number(args["resync-window"]);
 const CREATE_CONCURRENCY = Number(args["create-concurrency"]);
 const INGRESS_CONTROLLER = !args["no-ingress-controller"];
 const SYNC_TIMEOUT_S = Number(args["sync-timeout"]);
-
-const appName = (i: number): string => `app-${String(i).padStart(4, "0")}`;
-const nsOf = (i: number): string => `bench-${i % NAMESPACES}`;
-
-/** The four objects of app `i`. */
-function appObjects(i: number): KubeObject[] {
-  const name = appName(i);
-  const labels = { app: name };
-  return [
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name },
-      spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: name, containers: [{ name: "web", image: "nginx:1.27", ports: [{ containerPort: 80 }] }] } } },
-    },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name } },
-    { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: labels, ports: [{ port: 80, targetPort: 80 }] } },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name },
-      spec: { rules: [{ host: `${name}.bench.local`, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { number: 80 } } } }] } }] },
-    },
-  ];
-}
-
-/** The four objects of app `i`, one file each. */
-function appFiles(i: number): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const o of appObjects(i)) files[`${appName(i)}/${o.kind.toLowerCase()}.yaml`] = stringify(o);
-  return files;
-}
-
-function application(i: number, repoURL: string): KubeObject {
-  return {
-    apiVersion: "plumb.dev/v1alpha1",
-    kind: "Application",
-    metadata: { name: appName(i), namespace: "plumb" },
-    spec: {
-      project: "default",
-      source: { repoURL, targetRevision: "main", path: appName(i) },
-      destination: { server: "https://kubernetes.default.svc", namespace: nsOf(i) },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
-    },
-  };
-}
 
 interface AppStatus {
   sync?: { status?: string; revision?: string };
@@ -275,8 +229,7 @@ async function main(h: Harness): Promise<void> {
   const repoURL = await git.createRepo("fleet");
   const wd = await WorkDir.clone(repoURL);
   h.defer("work dir", () => wd.dispose());
-  const files: Record<string, string> = { "README.md": "1,000 apps\n" };
-  for (let i = 0; i < APPS; i++) Object.assign(files, appFiles(i));
+  const files: Record<string, string> = { "README.md": "1,000 apps\n", ...fleetFiles(APPS) };
   wd.write(files);
   const sha = await wd.commit(`${APPS} apps`);
   await wd.push("main");
@@ -376,7 +329,7 @@ async function main(h: Harness): Promise<void> {
   await mapLimit(
     Array.from({ length: APPS }, (_, i) => i),
     CREATE_CONCURRENCY,
-    (i) => bench.apply(application(i, repoURL)),
+    (i) => bench.apply(application(i, repoURL, NAMESPACES)),
   );
   const tCreated = performance.now();
   h.log(`${APPS} Applications created in ${((tCreated - tCreate) / 1000).toFixed(2)} s`);

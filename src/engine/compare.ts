@@ -143,18 +143,16 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
     // apply always needs a schema-valid object, whatever the validation level.
     const options = taskOptionsFor(syncOptions, obj);
     const mode: WriteMode = { replace: options.replace, validation: options.validate ? "Strict" : "Ignore" };
-    const predict = async (current: KubeObject | undefined): Promise<KubeObject | undefined> => {
-      const remembered = current ? ctx.predictions?.get(mode, obj, current) : undefined;
-      if (remembered) return remembered;
-      const dryRun = { dryRun: true, fieldValidation: mode.validation };
-      const predicted = await (mode.replace ? resources.replace(obj, current, dryRun) : resources.apply(obj, dryRun)).catch((err: unknown) => {
-        const ns = obj.metadata.namespace;
-        if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
-        if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
-        throw err;
-      });
-      if (predicted && current) ctx.predictions?.set(mode, obj, current, predicted);
-      return predicted;
+    const predict = (current: KubeObject | undefined): Promise<KubeObject | undefined> => {
+      const opts = { dryRun: true, fieldValidation: mode.validation };
+      const dryRun = () =>
+        (mode.replace ? resources.replace(obj, current, opts) : resources.apply(obj, opts)).catch((err: unknown) => {
+          const ns = obj.metadata.namespace;
+          if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
+          if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
+          throw err;
+        });
+      return current && ctx.predictions ? ctx.predictions.predict(mode, obj, current, dryRun) : dryRun();
     };
     // An object the watch caches do not hold as this app's: not there, not ours yet (adopted by the sync),
     // another application's (a conflict), or written a moment ago.

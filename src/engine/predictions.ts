@@ -77,7 +77,28 @@ export class Predictions {
 
   /** The remembered prediction of `desired` against `live`, or undefined. */
   get(mode: WriteMode, desired: KubeObject, live: KubeObject): KubeObject | undefined {
+    return this.byKey(Predictions.key(mode, desired, live));
+  }
+
+  /** Records the dry-run answer `predicted` for `desired` against `live`. */
+  set(mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
+    this.store(Predictions.key(mode, desired, live), predicted);
+  }
+
+  /**
+   * The prediction of `desired` against `live`: remembered, or `dryRun`'s answer (remembered when it
+   * gives one). The key is computed once.
+   */
+  async predict(mode: WriteMode, desired: KubeObject, live: KubeObject, dryRun: () => Promise<KubeObject | undefined>): Promise<KubeObject | undefined> {
     const key = Predictions.key(mode, desired, live);
+    const known = this.byKey(key);
+    if (known) return known;
+    const predicted = await dryRun();
+    if (predicted) this.store(key, predicted);
+    return predicted;
+  }
+
+  private byKey(key: string): KubeObject | undefined {
     const hit = this.entries.get(key);
     if (!hit || this.now() - hit.at > this.maxAgeMs) {
       if (hit) this.entries.delete(key);
@@ -91,9 +112,7 @@ export class Predictions {
     return JSON.parse(hit.json) as KubeObject;
   }
 
-  /** Records the dry-run answer `predicted` for `desired` against `live`. */
-  set(mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
-    const key = Predictions.key(mode, desired, live);
+  private store(key: string, predicted: KubeObject): void {
     this.entries.delete(key);
     this.entries.set(key, { json: JSON.stringify(predicted), at: this.now() });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);

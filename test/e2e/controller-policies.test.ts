@@ -13,7 +13,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
@@ -122,13 +121,7 @@ describe("controller: sync retry and repository credentials", { timeout: 300_000
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
     openGit = await startGitServer();
     authGit = await startGitServer({ auth: { username: USER, password: PASSWORD } });
-    const logDestination = new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    });
-    ctrl = await runController(resources, { secretsNamespace: "plumb", logDestination });
+    ctrl = await runController(resources, { secretsNamespace: "plumb", logDestination: { write: (line: string) => void logs.push(line) } });
   });
   after(async () => {
     await ctrl?.stop();
