@@ -20,6 +20,16 @@
  * comparison after a sync costs no dry run. An object that does not exist is never looked up here (its
  * dry run is a create, which depends on more than the object: its namespace, quotas).
  *
+ * One more inference spares the dry runs that other controllers' bookkeeping would cost (kube-controller-
+ * manager annotating a Deployment's revision, an autoscaler setting replicas plumb does not set): when a
+ * server-side apply of `desired` was known to change nothing, and plumb still owns exactly the same fields
+ * holding exactly the same values, applying it again changes nothing either, whatever others changed in
+ * fields plumb does not own. An apply only sets plumb's fields (to the values they hold) and removes fields
+ * plumb owned and no longer desires (none, as before). So the prediction is the live object itself. The
+ * values count, not only the field set: plumb's own apply of another manifest (a rollback, say) changes
+ * values and keeps the set. This holds for server-side apply only: Replace=true writes the whole object and
+ * would undo others' changes.
+ *
  * Entries are kept least-recently-used first out, up to `maxEntries`, and for at most `maxAgeMs`, so that
  * what the key cannot see (a CRD's schema defaults changing, an admission webhook installed) is picked up
  * within that time. Values are stored as JSON text, smaller than the parsed objects.
@@ -51,6 +61,8 @@ export interface PredictionStats {
 
 export class Predictions {
   private readonly entries = new Map<string, { json: string; at: number }>();
+  /** Server-side applies known to change nothing, by the key of desired + plumb's ownership (`noopKey`). */
+  private readonly noops = new Map<string, number>();
   private hits = 0;
   private misses = 0;
 
@@ -62,27 +74,31 @@ export class Predictions {
 
   /** The key of a dry run of `desired` against the existing `live` object. */
   static key(mode: WriteMode, desired: KubeObject, live: KubeObject): string {
-    const owned = ((live.metadata.managedFields ?? []) as ManagedFieldsEntry[])
-      .filter((m) => m.manager === FIELD_MANAGER)
-      .map((m) => [m.operation, m.subresource ?? "", m.apiVersion, m.fieldsV1]);
     return createHash("sha256")
       .update(`${mode.replace ? "replace" : "apply"}/${mode.validation}\n`)
       .update(JSON.stringify(desired))
       .update("\n")
       .update(JSON.stringify(content(live)))
       .update("\n")
-      .update(JSON.stringify(owned))
+      .update(JSON.stringify(owned(live)))
       .digest("base64url");
+  }
+
+  /** The key of "applying `desired` changes nothing while plumb's fields of `live` stay as they are". */
+  private static noopKey(desired: KubeObject, live: KubeObject): string {
+    const mine = owned(live);
+    const values = mine.map(([, , , fields]) => project(live, fields));
+    return createHash("sha256").update(JSON.stringify(desired)).update("\n").update(JSON.stringify(mine)).update("\n").update(JSON.stringify(values)).digest("base64url");
   }
 
   /** The remembered prediction of `desired` against `live`, or undefined. */
   get(mode: WriteMode, desired: KubeObject, live: KubeObject): KubeObject | undefined {
-    return this.byKey(Predictions.key(mode, desired, live));
+    return this.lookup(Predictions.key(mode, desired, live), mode, desired, live);
   }
 
   /** Records the dry-run answer `predicted` for `desired` against `live`. */
   set(mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
-    this.store(Predictions.key(mode, desired, live), predicted);
+    this.store(Predictions.key(mode, desired, live), mode, desired, live, predicted);
   }
 
   /**
@@ -91,31 +107,48 @@ export class Predictions {
    */
   async predict(mode: WriteMode, desired: KubeObject, live: KubeObject, dryRun: () => Promise<KubeObject | undefined>): Promise<KubeObject | undefined> {
     const key = Predictions.key(mode, desired, live);
-    const known = this.byKey(key);
+    const known = this.lookup(key, mode, desired, live);
     if (known) return known;
     const predicted = await dryRun();
-    if (predicted) this.store(key, predicted);
+    if (predicted) this.store(key, mode, desired, live, predicted);
     return predicted;
   }
 
-  private byKey(key: string): KubeObject | undefined {
-    const hit = this.entries.get(key);
-    if (!hit || this.now() - hit.at > this.maxAgeMs) {
-      if (hit) this.entries.delete(key);
-      this.misses++;
-      return undefined;
+  private lookup(key: string, mode: WriteMode, desired: KubeObject, live: KubeObject): KubeObject | undefined {
+    const hit = this.fresh(this.entries, key, (e) => e.at);
+    if (hit) {
+      this.hits++;
+      return JSON.parse(hit.json) as KubeObject;
     }
-    // Most recently used goes last.
-    this.entries.delete(key);
-    this.entries.set(key, hit);
-    this.hits++;
-    return JSON.parse(hit.json) as KubeObject;
+    if (!mode.replace && this.fresh(this.noops, Predictions.noopKey(desired, live), (at) => at) !== undefined) {
+      this.hits++;
+      return structuredClone(live);
+    }
+    this.misses++;
+    return undefined;
   }
 
-  private store(key: string, predicted: KubeObject): void {
+  /** The entry of `key` if it is young enough, made the most recently used (last); an old one is dropped. */
+  private fresh<V>(map: Map<string, V>, key: string, at: (v: V) => number): V | undefined {
+    const hit = map.get(key);
+    if (hit === undefined) return undefined;
+    map.delete(key);
+    if (this.now() - at(hit) > this.maxAgeMs) return undefined;
+    map.set(key, hit);
+    return hit;
+  }
+
+  private store(key: string, mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
+    const json = JSON.stringify(predicted);
     this.entries.delete(key);
-    this.entries.set(key, { json: JSON.stringify(predicted), at: this.now() });
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { json, at: this.now() });
+    bound(this.entries, this.maxEntries);
+    if (!mode.replace && JSON.stringify(content(predicted)) === JSON.stringify(content(live)) && JSON.stringify(owned(predicted)) === JSON.stringify(owned(live))) {
+      const noop = Predictions.noopKey(desired, live);
+      this.noops.delete(noop);
+      this.noops.set(noop, this.now());
+      bound(this.noops, this.maxEntries);
+    }
   }
 
   /** A real write of `desired` answered `result`: that is also the prediction of `desired` against it. */
@@ -126,6 +159,45 @@ export class Predictions {
   stats(): PredictionStats {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size };
   }
+}
+
+/** Drops the least recently used entries (first in the map) beyond `max`. */
+function bound(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value as string);
+}
+
+/** plumb's own managedFields entries: the fields it owns, without the time. */
+function owned(live: KubeObject): Array<[string | undefined, string, string | undefined, unknown]> {
+  return ((live.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((m) => m.manager === FIELD_MANAGER).map((m) => [m.operation, m.subresource ?? "", m.apiVersion, m.fieldsV1]);
+}
+
+/**
+ * The values of `value` at the fields of a managedFields field set (FieldsV1: `f:<name>` a field,
+ * `k:<json>` a list item by its keys, `v:<json>` a set item, `i:<n>` an item by index, `.` the node
+ * itself), as a tree of the same shape; a leaf takes the whole value found there.
+ */
+export function project(value: unknown, fields: unknown): unknown {
+  if (!isRecord(fields) || Object.keys(fields).length === 0) return value ?? null;
+  const out: Record<string, unknown> = {};
+  for (const [k, sub] of Object.entries(fields)) {
+    if (k === ".") continue;
+    let found: unknown;
+    const kind = k.slice(0, 2);
+    const arg = k.slice(2);
+    if (kind === "f:") found = isRecord(value) ? value[arg] : undefined;
+    else if (kind === "i:") found = Array.isArray(value) ? value[Number(arg)] : undefined;
+    else if (kind === "k:" || kind === "v:") {
+      const want = JSON.parse(arg) as unknown;
+      const items = Array.isArray(value) ? value : [];
+      found = kind === "v:" ? items.some((it) => JSON.stringify(it) === JSON.stringify(want)) : items.find((it) => isRecord(it) && isRecord(want) && Object.entries(want).every(([f, v]) => JSON.stringify(it[f]) === JSON.stringify(v)));
+    }
+    out[k] = project(found, sub);
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * What the engine asks of the API server, counted by the client on a real control plane: a first sync
  * makes one dry run and one write per object and no GET for objects not there yet; its outcome already
- * says Synced; the comparison after it is answered from remembered dry runs; a change by hand is dry-run
- * again and reported; and the remembered answers agree with fresh dry runs.
+ * says Synced; the comparison after it is answered from remembered dry runs, and so is one after another
+ * controller changed a field plumb does not own; a change by hand is dry-run again and reported; and the
+ * remembered answers agree with fresh dry runs.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -84,6 +85,24 @@ describe("engine: requests per object", { timeout: 120_000 }, () => {
     const { result, dryRuns } = await counted(() => compareApp({ resources, predictions }, app));
     assert.equal(dryRuns, 0);
     assert.equal(result.summary.status, "Synced", result.resources.map((r) => r.diff).join("\n"));
+  });
+
+  it("another manager's change to fields plumb does not own costs no dry run, and a fresh dry run agrees", async () => {
+    // What kube-controller-manager does to a Deployment (deployment.kubernetes.io/revision), done by a stand-in.
+    await resources.client.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${NS}/serviceaccounts/runner`,
+      contentType: "application/merge-patch+json",
+      query: { fieldManager: "other-controller" },
+      body: { metadata: { annotations: { "example.com/revision": "7" } } },
+    });
+    const remembered = await counted(() => compareApp({ resources, predictions }, app));
+    assert.equal(remembered.dryRuns, 0, "the earlier apply changed nothing and plumb owns the same fields");
+    const fresh = await counted(() => compareApp({ resources }, app));
+    assert.equal(fresh.dryRuns, 3);
+    const statuses = (r: typeof fresh.result) => r.resources.map((x) => `${x.key.kind} ${x.status}`).sort();
+    assert.deepEqual(statuses(remembered.result), ["ConfigMap Synced", "Service Synced", "ServiceAccount Synced"]);
+    assert.deepEqual(statuses(remembered.result), statuses(fresh.result));
   });
 
   it("a change by hand is dry-run again and reported; fresh dry runs agree with the remembered ones", async () => {

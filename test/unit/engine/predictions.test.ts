@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../../src/core/object.js";
-import { Predictions, type WriteMode } from "../../../src/engine/predictions.js";
+import { Predictions, project, type WriteMode } from "../../../src/engine/predictions.js";
 
 const SSA: WriteMode = { replace: false, validation: "Strict" };
 
@@ -32,6 +32,9 @@ function live(over: { data?: Record<string, string>; rv?: string; owned?: unknow
   };
 }
 
+/** What an apply that changes the object answers (not a no-op). */
+const applied = live({ data: { k: "v2" }, rv: "11" });
+
 describe("Predictions", () => {
   it("answers for the same desired and live content, whatever the resourceVersion, status or others' bookkeeping", () => {
     const p = new Predictions();
@@ -46,7 +49,7 @@ describe("Predictions", () => {
 
   it("misses when the desired object, the live content, plumb's ownership or the write mode differ", () => {
     const p = new Predictions();
-    p.set(SSA, desired, live(), live());
+    p.set(SSA, desired, live(), applied);
     assert.equal(p.get(SSA, { ...desired, data: { k: "w" } }, live()), undefined, "Git changed");
     assert.equal(p.get(SSA, desired, live({ data: { k: "edited" } })), undefined, "someone edited the object");
     assert.equal(p.get(SSA, desired, live({ owned: { "f:data": { "f:k": {}, "f:old": {} } } })), undefined, "plumb owns another field set");
@@ -81,14 +84,106 @@ describe("Predictions", () => {
     let now = 0;
     const p = new Predictions(2, 1000, () => now);
     const d = (k: string): KubeObject => ({ ...desired, data: { k } });
-    p.set(SSA, d("1"), live(), live());
-    p.set(SSA, d("2"), live(), live());
+    p.set(SSA, d("1"), live(), applied);
+    p.set(SSA, d("2"), live(), applied);
     assert.ok(p.get(SSA, d("1"), live()), "1 used: 2 is now the least recent");
-    p.set(SSA, d("3"), live(), live());
+    p.set(SSA, d("3"), live(), applied);
     assert.equal(p.stats().entries, 2);
     assert.equal(p.get(SSA, d("2"), live()), undefined);
     assert.ok(p.get(SSA, d("1"), live()));
     now = 1001;
     assert.equal(p.get(SSA, d("3"), live()), undefined, "too old");
+  });
+
+  describe("an apply known to change nothing", () => {
+    const revision = { manager: "kube-controller-manager", operation: "Update", apiVersion: "v1", fieldsV1: { "f:metadata": { "f:annotations": { "f:example.com/revision": {} } } } };
+    /** The live object after another controller annotated it: content changed, plumb's ownership did not. */
+    const annotated = (): KubeObject => {
+      const o = live({ rv: "30", others: [revision] });
+      o.metadata.annotations = { "example.com/revision": "1" };
+      return o;
+    };
+
+    it("predicts the live object itself after others changed fields plumb does not own", () => {
+      const p = new Predictions();
+      const result = live({ rv: "20" });
+      p.remember(SSA, desired, result);
+      const now = annotated();
+      const predicted = p.get(SSA, desired, now);
+      assert.deepEqual(predicted, now);
+      assert.notEqual(predicted, now, "a copy, not the cache's object");
+      assert.deepEqual(p.stats(), { hits: 1, misses: 0, entries: 1 });
+    });
+
+    it("learns it from a dry run that answered the live content unchanged", async () => {
+      const p = new Predictions();
+      let dryRuns = 0;
+      const dryRun = async () => {
+        dryRuns++;
+        return live({ rv: "10" });
+      };
+      await p.predict(SSA, desired, live(), dryRun);
+      assert.deepEqual(await p.predict(SSA, desired, annotated(), dryRun), annotated());
+      assert.equal(dryRuns, 1);
+    });
+
+    it("does not infer it when plumb's ownership moved, with Replace=true, or when the apply changes something", () => {
+      const p = new Predictions();
+      p.remember(SSA, desired, live());
+      // Someone set data.k by hand: the field moved to their manager, out of plumb's managedFields.
+      const edited = live({ data: { k: "edited" }, owned: { "f:data": {} }, others: [{ manager: "kubectl-edit", operation: "Update", apiVersion: "v1", fieldsV1: { "f:data": { "f:k": {} } } }] });
+      assert.equal(p.get(SSA, desired, edited), undefined);
+      assert.equal(p.get({ replace: true, validation: "Strict" }, desired, annotated()), undefined, "Replace=true would undo others' changes");
+      const q = new Predictions();
+      q.set(SSA, desired, live(), applied);
+      assert.equal(q.get(SSA, desired, annotated()), undefined, "the known apply changes the object");
+    });
+
+    it("does not infer it after plumb applied another manifest: same fields, other values (a rollback)", () => {
+      const p = new Predictions();
+      p.remember(SSA, desired, live());
+      const v2: KubeObject = { ...desired, data: { k: "w" } };
+      p.remember(SSA, v2, live({ data: { k: "w" }, rv: "40" }));
+      assert.equal(p.get(SSA, desired, live({ data: { k: "w" }, rv: "41" })), undefined, "going back to the first manifest changes data.k");
+    });
+  });
+
+  describe("project", () => {
+    const pod = {
+      metadata: { labels: { app: "web", tier: "x" } },
+      spec: {
+        containers: [
+          { name: "web", image: "nginx:1", ports: [{ containerPort: 80, protocol: "TCP" }] },
+          { name: "side", image: "busybox" },
+        ],
+        finalizers: ["a", "b"],
+        args: ["--x"],
+      },
+    };
+
+    it("takes the values at f:, k:, v: and i: paths, a leaf whole", () => {
+      const fields = {
+        "f:metadata": { "f:labels": { "f:app": {} } },
+        "f:spec": {
+          "f:containers": { 'k:{"name":"web"}': { ".": {}, "f:image": {}, "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} } } } },
+          "f:finalizers": { 'v:"b"': {}, 'v:"c"': {} },
+          "f:args": {},
+        },
+      };
+      assert.deepEqual(project(pod, fields), {
+        "f:metadata": { "f:labels": { "f:app": "web" } },
+        "f:spec": {
+          "f:containers": { 'k:{"name":"web"}': { "f:image": "nginx:1", "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { "f:containerPort": 80 } } } },
+          "f:finalizers": { 'v:"b"': true, 'v:"c"': false },
+          "f:args": ["--x"],
+        },
+      });
+    });
+
+    it("says null where a field is gone", () => {
+      assert.deepEqual(project(pod, { "f:spec": { "f:containers": { 'k:{"name":"gone"}': { "f:image": {} } }, "f:nope": {} } }), {
+        "f:spec": { "f:containers": { 'k:{"name":"gone"}': { "f:image": null } }, "f:nope": null },
+      });
+    });
   });
 });
