@@ -23,6 +23,7 @@ import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec, type AppSpec } from "../engine/app.js";
 import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
 import { syncApp } from "../engine/sync.js";
+import { waitsForHealth } from "../sync/execute.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
@@ -205,7 +206,7 @@ function pickOperation(
   return { operation, trigger: retrying ? "retry" : sameCommit ? "self-heal" : "automated" };
 }
 
-/** Runs a sync operation and records it: Running first (so a restart resumes it), then the result. */
+/** Runs a sync operation and records it: Running first when a restart must resume it (see below), then the result. */
 async function runOperation(
   deps: ReconcileDeps,
   view: ApplicationView,
@@ -224,9 +225,18 @@ async function runOperation(
   if (previousRetries) status = { ...status, operationState: { ...status.operationState!, retryCount: previousRetries } };
   deps.running.add(view.key);
   try {
-    await patchStatus(deps, view, status);
-    // What the API server holds now: the base of the final status patch (a watch cache may lag behind it).
-    const running = status;
+    // Running goes on record before the first write, so that a restarted controller resumes the
+    // operation: always for a manual one (its `operation` field is cleared next), and for an automated one
+    // whose sync waits for health. An automated sync of one wave without hooks is a burst of writes that
+    // ends at once (executor: waitSingleStep); interrupted, it leaves the app OutOfSync at a commit not
+    // synced yet, and the automated policy syncs it again. Its Running record would be overwritten
+    // milliseconds later, for one more status write per sync.
+    let recorded = view.status; // what the API server holds now: the base of the final status patch
+    const recordRunning = async (): Promise<void> => {
+      await patchStatus(deps, view, status);
+      recorded = status;
+    };
+    if (!automated || view.operation) await recordRunning();
     if (view.operation) {
       deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
       await clearOperation(deps, view);
@@ -238,7 +248,19 @@ async function runOperation(
     try {
       // The comparison just made serves the sync unless the operation brings other sync options.
       const syncOptions = [...new Set([...app.syncOptions, ...(sync.syncOptions ?? [])])];
-      const outcome = await syncApp(ctx, { ...app, prune: sync.prune ?? app.prune, syncOptions }, { dryRun: Boolean(sync.dryRun), ...(deps.signal ? { signal: deps.signal } : {}) }, compared);
+      const outcome = await syncApp(
+        ctx,
+        { ...app, prune: sync.prune ?? app.prune, syncOptions },
+        {
+          dryRun: Boolean(sync.dryRun),
+          waitSingleStep: false,
+          beforeExecute: async (plan) => {
+            if (recorded !== status && waitsForHealth(plan, false)) await recordRunning();
+          },
+          ...(deps.signal ? { signal: deps.signal } : {}),
+        },
+        compared,
+      );
       changes = outcome.changes;
       if (changes.phase === "Failed") failure = changes.message;
       status = withComparison(status, comparisonStatus(outcome.comparison, sha, source!, view.spec!.destination));
@@ -275,7 +297,7 @@ async function runOperation(
     deps.log[failure ? "warn" : "info"]({ app: view.key, revision: sha, automated, trigger, phase: failure ? "Failed" : "Succeeded", changes: summary, message: failure }, failure ? "sync failed" : "sync succeeded");
     deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: failure ? "Failed" : "Succeeded", trigger });
     deps.event(view.object, failure ? "Warning" : "Normal", failure ? "SyncFailed" : "Synced", failure ? `sync to ${sha.slice(0, 7)} failed: ${failure.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
-    await patchStatus(deps, { ...view, status: running }, status);
+    await patchStatus(deps, { ...view, status: recorded }, status);
     // The status above is the state after the sync (syncApp); what the sync wrote comes back through the
     // watches and is compared again then. After a failure, retry when the retry policy says.
     const retry = view.spec!.syncPolicy?.retry;

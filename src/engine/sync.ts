@@ -21,6 +21,10 @@ export interface SyncOptions {
   waveTimeoutMs?: number;
   onChange?: (e: ChangeEntry) => void;
   onWave?: (phase: string, wave: PlanWave) => void;
+  /** Whether a single-step sync waits for health (ExecuteOptions.waitSingleStep). Default true. */
+  waitSingleStep?: boolean;
+  /** Called with the plan before anything is written (a failed promise stops the sync before its first write). */
+  beforeExecute?: (plan: SyncPlan) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -109,6 +113,7 @@ export async function syncApp(ctx: EngineContext, app: AppSpec, opts: SyncOption
   const before = compared && comparisonServes(compared.app, app) ? compared : await compareApp(ctx, app);
   const dryRun = opts.dryRun ?? false;
   const plan = planFor(before, dryRun, app);
+  await opts.beforeExecute?.(plan);
   const observed = new Map<string, KubeObject>();
   const changes = await executePlan(plan, clusterOps(ctx.resources, ctx.predictions, ctx.observe), {
     concurrency: ctx.concurrency ?? 16,
@@ -117,6 +122,7 @@ export async function syncApp(ctx: EngineContext, app: AppSpec, opts: SyncOption
     ...(opts.waveTimeoutMs ? { waveTimeoutMs: opts.waveTimeoutMs } : {}),
     ...(opts.onChange ? { onChange: opts.onChange } : {}),
     ...(opts.onWave ? { onWave: opts.onWave } : {}),
+    ...(opts.waitSingleStep === false ? { waitSingleStep: false } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const comparison = changes.phase === "Succeeded" && !dryRun ? afterSync(before, changes, observed, ctx) : before;

@@ -6,6 +6,7 @@
  * touched is healthy (Healthy or Suspended; objects whose kind has no health count as ready at once) and
  * every hook of the wave has completed — no fixed pause between waves. A failed task, a Degraded object or
  * a failed hook fails the sync: no later wave starts, the SyncFail hooks run, and the ChangeSet says why.
+ * A sync of one wave without hooks may end at its writes instead (`waitSingleStep: false`), as Argo CD's does.
  *
  * Hooks (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/): BeforeHookCreation deletes a
  * previous hook object of the same name first; HookSucceeded / HookFailed delete it once it has
@@ -54,11 +55,19 @@ export interface ExecuteOptions {
   onWave?: (phase: string, wave: PlanWave) => void;
   /** Filled with the latest state seen of every object the sync wrote, by keyString (hooks included). */
   observed?: Map<string, KubeObject>;
+  /**
+   * Whether a single-step sync (one wave, no hook) waits for what it applied to become healthy. Default
+   * true (`plumb sync` reports the health it left). The controller passes false, as Argo CD's sync
+   * operation does: such a sync is an asynchronous apply that succeeds once every write has succeeded, and
+   * the app's health follows from the watches afterwards. A sync of several waves or with hooks always
+   * waits, wave by wave, the last one included.
+   */
+  waitSingleStep: boolean;
   signal?: AbortSignal;
 }
 
 export function defaultExecuteOptions(): ExecuteOptions {
-  return { concurrency: 16, waveTimeoutMs: 300_000 };
+  return { concurrency: 16, waveTimeoutMs: 300_000, waitSingleStep: true };
 }
 
 class SyncFailure extends Error {}
@@ -70,6 +79,15 @@ const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> 
   orphan: "Orphan",
 };
 
+/**
+ * Whether running `plan` waits for health (hence may take a while): a plan of several waves or with hooks
+ * always does; a single wave without hooks only if `waitSingleStep`.
+ */
+export function waitsForHealth(plan: SyncPlan, waitSingleStep: boolean): boolean {
+  const waves = plan.phases.flatMap((p) => p.waves);
+  return waitSingleStep || waves.length > 1 || waves.some((w) => w.tasks.some((t) => t.action === "hook"));
+}
+
 /** Runs a plan. Never throws for a failed object: failures are entries, and the ChangeSet's phase is Failed. */
 export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Partial<ExecuteOptions> = {}): Promise<ChangeSet> {
   const opts = { ...defaultExecuteOptions(), ...options };
@@ -80,12 +98,13 @@ export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Part
     opts.onChange?.(e);
   };
   let failure: string | undefined;
+  const settle = waitsForHealth(plan, opts.waitSingleStep);
   try {
     for (const phase of plan.phases) {
       for (const wave of phase.waves) {
         if (opts.signal?.aborted) throw new Interrupted("sync interrupted");
         opts.onWave?.(phase.phase, wave);
-        await runWave(wave, plan.dryRun, ops, opts, record);
+        await runWave(wave, plan.dryRun, ops, opts, record, settle);
       }
     }
   } catch (err) {
@@ -93,7 +112,7 @@ export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Part
     // An interrupted sync did not fail: its SyncFail hooks do not run (it is resumed later).
     for (const wave of opts.signal?.aborted ? [] : plan.syncFail.waves) {
       opts.onWave?.("SyncFail", wave);
-      await runWave(wave, plan.dryRun, ops, opts, record).catch(() => undefined);
+      await runWave(wave, plan.dryRun, ops, opts, record, true).catch(() => undefined);
     }
   }
   return {
@@ -106,8 +125,8 @@ export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Part
   };
 }
 
-/** Runs one wave's tasks, then waits until what they touched is healthy. Throws SyncFailure on failure. */
-async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void): Promise<void> {
+/** Runs one wave's tasks, then (`settle`) waits until what they touched is healthy. Throws SyncFailure on failure. */
+async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void, settle: boolean): Promise<void> {
   const results = await mapLimit(wave.tasks, opts.concurrency, (task) => runTask(task, dryRun, ops, opts));
   const failed: string[] = [];
   const toWatch: Array<{ task: SyncTask; obj: KubeObject }> = [];
@@ -118,7 +137,7 @@ async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: E
     else if (r.watch) toWatch.push({ task: r.task, obj: r.watch });
   }
   if (failed.length > 0) throw new SyncFailure(`wave ${wave.wave} failed: ${failed.join("; ")}`);
-  if (dryRun || toWatch.length === 0) return;
+  if (dryRun || !settle || toWatch.length === 0) return;
   await waitHealthy(wave, toWatch, ops, opts, record);
 }
 

@@ -1,7 +1,9 @@
 /**
- * Two controller policies, each a user story on a real cluster, real Git servers and the controller
+ * Controller policies, each a user story on a real cluster, real Git servers and the controller
  * in-process:
  *
+ * - An automated sync of one wave without hooks ends at its writes, as Argo CD's does: no Running record
+ *   (one status write less per sync), the result at once, health as the watches then show it.
  * - syncPolicy.retry: an automated app whose PreSync hook Job fails (it cannot be scheduled and its
  *   activeDeadlineSeconds runs out, so the Job controller marks it Failed) is tried once and retried
  *   `limit` times with the backoff, then left alone with a SyncError; a fixed commit syncs.
@@ -20,6 +22,7 @@ import type { KubeObject } from "../../src/core/object.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { InformerFactory } from "../../src/cluster/informer.js";
 import { resourcesFor } from "../helpers/cluster.js";
 import { appStatus, runController, type AppStatusView, type RunningController } from "../helpers/controller.js";
 import { waitFor } from "../helpers/wait.js";
@@ -145,6 +148,43 @@ describe("controller: sync retry and repository credentials", { timeout: 300_000
 
   /** The retry story's repository: its work tree and the commit whose PreSync hook fails. */
   let retryRepo: { url: string; wd: WorkDir; sha: string } | undefined;
+
+  it("an automated sync of one wave without hooks ends at its writes: no Running record, Healthy from the watches", async () => {
+    const deployment = stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "idle" },
+      spec: { replicas: 0, selector: { matchLabels: { app: "idle" } }, template: { metadata: { labels: { app: "idle" } }, spec: { containers: [{ name: "c", image: "busybox:1.36" }] } } },
+    });
+    // The namespace exists: CreateNamespace=true would make its creation a wave of its own (two steps).
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "burst" } });
+    const repo = await repository(openGit, "burst", { "app/idle.yaml": deployment, "app/settings.yaml": configMap("settings", { mode: "a" }) });
+    // Every version of the Application, from a watch: phase of the operation and health.
+    const seen: string[] = [];
+    const informers = new InformerFactory(resources, { namespace: "plumb" });
+    const record = (o: KubeObject): void => {
+      if (o.metadata.name !== "burst") return;
+      const st = (o.status ?? {}) as { operationState?: { phase?: string }; health?: { status?: string } };
+      seen.push(`${st.operationState?.phase ?? "-"}/${st.health?.status ?? "-"}`);
+    };
+    informers.on("add", record);
+    informers.on("update", (_old, o) => record(o));
+    try {
+      await informers.ensure("plumb.dev/v1alpha1", "Application", { namespace: "plumb" });
+      await resources.apply(application("burst", repo.url, "burst"));
+      await waitFor("Synced and Healthy", async () => {
+        const s = await status(resources, "burst");
+        return s?.sync?.status === "Synced" && s.health?.status === "Healthy" && s.operationState?.phase === "Succeeded" ? s : undefined;
+      }, 60_000);
+      await waitFor("the watch to see it", async () => seen.at(-1) === "Succeeded/Healthy" || undefined, 10_000);
+    } finally {
+      await informers.stop();
+    }
+    assert.ok(!seen.some((x) => x.startsWith("Running/")), `no Running record (each version's operation/health: ${seen.join(" ")})`);
+    // The sync's own record says what its writes answered; the Deployment turns Healthy once
+    // kube-controller-manager has observed it, which the controller's watch brings.
+    assert.ok(seen.includes("Succeeded/Progressing"), `the sync ended before the Deployment was observed: ${seen.join(" ")}`);
+  });
 
   it("retries a failed automated sync `limit` times with backoff, then stops with a SyncError", async () => {
     retryRepo = await repository(openGit, "retry", { "app/settings.yaml": configMap("settings", { mode: "a" }), "app/migrate.yaml": migrateJob(true) });

@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keyOf, keyString, type KubeObject } from "../../../src/core/object.js";
-import { executePlan, type ClusterOps } from "../../../src/sync/execute.js";
+import { executePlan, waitsForHealth, type ClusterOps } from "../../../src/sync/execute.js";
 import { planSync, type CompareStatus, type DesiredResource } from "../../../src/sync/index.js";
 
 /** An object store with a clock: `settle` decides what an object looks like after `ticks` reads. */
@@ -175,6 +175,23 @@ describe("executePlan", () => {
     assert.equal(cs.phase, "Failed");
     assert.match(cs.message, /timed out .* waiting for apps\/Deployment\/ns\/stuck/);
     assert.equal(store.objects.has("/ConfigMap/ns/after"), false);
+  });
+
+  it("ends a single wave without hooks at its writes with waitSingleStep off; waits with more waves or a hook", async () => {
+    const reads = (store: Store) => [...store.objects.values()].reduce((n, e) => n + e.reads, 0);
+    const single = new Store(settle);
+    const quick = await executePlan(plan([deploy("db", 0), cm("web", 0)]), single, { waitSingleStep: false });
+    assert.equal(quick.phase, "Succeeded", quick.message);
+    assert.equal(reads(single), 0, "nothing read back: the sync ends when the writes succeed, as Argo CD's does");
+    assert.ok(waitsForHealth(plan([deploy("db", 0)]), true), "plumb sync (the default) waits");
+    assert.equal(waitsForHealth(plan([deploy("db", 0), cm("web", 0)]), false), false);
+
+    const waves = new Store(settle);
+    await executePlan(plan([deploy("db", 0), deploy("api", 1)]), waves, { waitSingleStep: false });
+    assert.ok((waves.objects.get("apps/Deployment/ns/api")?.reads ?? 0) >= 3, "the last of two waves is waited for too");
+    const hooked = new Store(settle);
+    await executePlan(plan([deploy("db", 0), job("smoke", "Sync")]), hooked, { waitSingleStep: false });
+    assert.ok((hooked.objects.get("apps/Deployment/ns/db")?.reads ?? 0) >= 3, "a wave with a hook is waited for");
   });
 
   it("changes nothing in a dry run and waits for nothing", async () => {
