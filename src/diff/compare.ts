@@ -101,11 +101,15 @@ export function compareObject(input: CompareInput): ResourceDiff {
   }
 
   const p = normalize(wanted);
-  const l = basis === "dry-run" ? normalize(live) : (sortedCopy(projectOnto(normalize(live), p)) as KubeObject);
+  // A prediction that is the live object itself (remembered: applying changes nothing) is normalized once;
+  // both sides being one object, the ignore rules act on it once and the sides stay equal.
+  const same = wanted === live;
+  const l = same ? p : basis === "dry-run" ? normalize(live) : (sortedCopy(projectOnto(normalize(live), p)) as KubeObject);
   const warnings = applyIgnore({ predicted: p, live: l, rawLive: live }, key, options.ignore, options.jq);
   if (basis === "desired") warnings.push("no dry-run result: compared the fields desired sets (defaults inside lists may show)");
-  const [maskedLive, maskedPredicted] = maskSecretVersions([sortedCopy(l), sortedCopy(p)]);
-  const status = deepEqual(p, l) ? "Synced" : "OutOfSync";
+  const sortedL = sortedCopy(l);
+  const [maskedLive, maskedPredicted] = maskSecretVersions([sortedL, same ? sortedL : sortedCopy(p)]);
+  const status = same || deepEqual(p, l) ? "Synced" : "OutOfSync";
   const r = result(key, status, basis, maskedPredicted, maskedLive, options.contextLines);
   r.warnings = warnings;
   return r;

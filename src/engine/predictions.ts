@@ -60,8 +60,9 @@ export interface PredictionStats {
 }
 
 export class Predictions {
-  private readonly entries = new Map<string, { json: string; at: number }>();
-  /** Server-side applies known to change nothing, by the key of desired + plumb's ownership (`noopKey`). */
+  /** Remembered answers by key; no `json` when the answer was the live object itself (an apply changing nothing). */
+  private readonly entries = new Map<string, { json?: string; at: number }>();
+  /** Server-side applies known to change nothing, by the key of desired + plumb's fields and their values. */
   private readonly noops = new Map<string, number>();
   private hits = 0;
   private misses = 0;
@@ -74,55 +75,57 @@ export class Predictions {
 
   /** The key of a dry run of `desired` against the existing `live` object. */
   static key(mode: WriteMode, desired: KubeObject, live: KubeObject): string {
-    return createHash("sha256")
-      .update(`${mode.replace ? "replace" : "apply"}/${mode.validation}\n`)
-      .update(JSON.stringify(desired))
-      .update("\n")
-      .update(JSON.stringify(content(live)))
-      .update("\n")
-      .update(JSON.stringify(owned(live)))
-      .digest("base64url");
+    return Predictions.keyOf(mode, facts(desired, live));
+  }
+
+  private static keyOf(mode: WriteMode, f: Facts): string {
+    return createHash("sha256").update(`${mode.replace ? "replace" : "apply"}/${mode.validation}\n`).update(f.desired).update("\n").update(f.content).update("\n").update(f.owned).digest("base64url");
   }
 
   /** The key of "applying `desired` changes nothing while plumb's fields of `live` stay as they are". */
-  private static noopKey(desired: KubeObject, live: KubeObject): string {
-    const mine = owned(live);
-    const values = mine.map(([, , , fields]) => project(live, fields));
-    return createHash("sha256").update(JSON.stringify(desired)).update("\n").update(JSON.stringify(mine)).update("\n").update(JSON.stringify(values)).digest("base64url");
+  private static noopKeyOf(f: Facts, live: KubeObject): string {
+    const values = f.ownedEntries.map(([, , , fields]) => project(live, fields));
+    return createHash("sha256").update(f.desired).update("\n").update(f.owned).update("\n").update(JSON.stringify(values)).digest("base64url");
   }
 
-  /** The remembered prediction of `desired` against `live`, or undefined. */
+  /**
+   * The remembered prediction of `desired` against `live`, or undefined. When the prediction is the live
+   * object unchanged, `live` itself is returned (the same reference: compare it, do not change it).
+   */
   get(mode: WriteMode, desired: KubeObject, live: KubeObject): KubeObject | undefined {
-    return this.lookup(Predictions.key(mode, desired, live), mode, desired, live);
+    const f = facts(desired, live);
+    return this.lookup(Predictions.keyOf(mode, f), mode, f, live);
   }
 
   /** Records the dry-run answer `predicted` for `desired` against `live`. */
   set(mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
-    this.store(Predictions.key(mode, desired, live), mode, desired, live, predicted);
+    const f = facts(desired, live);
+    this.store(Predictions.keyOf(mode, f), mode, f, live, predicted);
   }
 
   /**
-   * The prediction of `desired` against `live`: remembered, or `dryRun`'s answer (remembered when it
-   * gives one). The key is computed once.
+   * The prediction of `desired` against `live`: remembered (as `get`), or `dryRun`'s answer (remembered
+   * when it gives one). The key is computed once.
    */
   async predict(mode: WriteMode, desired: KubeObject, live: KubeObject, dryRun: () => Promise<KubeObject | undefined>): Promise<KubeObject | undefined> {
-    const key = Predictions.key(mode, desired, live);
-    const known = this.lookup(key, mode, desired, live);
+    const f = facts(desired, live);
+    const key = Predictions.keyOf(mode, f);
+    const known = this.lookup(key, mode, f, live);
     if (known) return known;
     const predicted = await dryRun();
-    if (predicted) this.store(key, mode, desired, live, predicted);
+    if (predicted) this.store(key, mode, f, live, predicted);
     return predicted;
   }
 
-  private lookup(key: string, mode: WriteMode, desired: KubeObject, live: KubeObject): KubeObject | undefined {
+  private lookup(key: string, mode: WriteMode, f: Facts, live: KubeObject): KubeObject | undefined {
     const hit = this.fresh(this.entries, key, (e) => e.at);
     if (hit) {
       this.hits++;
-      return JSON.parse(hit.json) as KubeObject;
+      return hit.json === undefined ? live : (JSON.parse(hit.json) as KubeObject);
     }
-    if (!mode.replace && this.fresh(this.noops, Predictions.noopKey(desired, live), (at) => at) !== undefined) {
+    if (!mode.replace && this.fresh(this.noops, Predictions.noopKeyOf(f, live), (at) => at) !== undefined) {
       this.hits++;
-      return structuredClone(live);
+      return live;
     }
     this.misses++;
     return undefined;
@@ -138,13 +141,13 @@ export class Predictions {
     return hit;
   }
 
-  private store(key: string, mode: WriteMode, desired: KubeObject, live: KubeObject, predicted: KubeObject): void {
-    const json = JSON.stringify(predicted);
+  private store(key: string, mode: WriteMode, f: Facts, live: KubeObject, predicted: KubeObject): void {
+    const unchanged = predicted === live || (JSON.stringify(content(predicted)) === f.content && JSON.stringify(owned(predicted)) === f.owned);
     this.entries.delete(key);
-    this.entries.set(key, { json, at: this.now() });
+    this.entries.set(key, unchanged ? { at: this.now() } : { json: JSON.stringify(predicted), at: this.now() });
     bound(this.entries, this.maxEntries);
-    if (!mode.replace && JSON.stringify(content(predicted)) === JSON.stringify(content(live)) && JSON.stringify(owned(predicted)) === JSON.stringify(owned(live))) {
-      const noop = Predictions.noopKey(desired, live);
+    if (unchanged && !mode.replace) {
+      const noop = Predictions.noopKeyOf(f, live);
       this.noops.delete(noop);
       this.noops.set(noop, this.now());
       bound(this.noops, this.maxEntries);
@@ -159,6 +162,19 @@ export class Predictions {
   stats(): PredictionStats {
     return { hits: this.hits, misses: this.misses, entries: this.entries.size };
   }
+}
+
+/** What the keys are made of, each serialized once. */
+interface Facts {
+  desired: string;
+  content: string;
+  ownedEntries: ReturnType<typeof owned>;
+  owned: string;
+}
+
+function facts(desired: KubeObject, live: KubeObject): Facts {
+  const ownedEntries = owned(live);
+  return { desired: JSON.stringify(desired), content: JSON.stringify(content(live)), ownedEntries, owned: JSON.stringify(ownedEntries) };
 }
 
 /** Drops the least recently used entries (first in the map) beyond `max`. */

@@ -36,6 +36,18 @@ describe("compareObject", () => {
     assert.ok(!r.diff.includes("apiVersion"), "no context lines");
   });
 
+  it("takes a prediction that is the live object itself as Synced, and applies the ignore rules to it once", () => {
+    const live = cm("a", { x: "1", y: "2" });
+    live.metadata.resourceVersion = "5";
+    const before = JSON.stringify(live);
+    const r = compareObject({ desired: cm("a", { x: "1" }), predicted: live, live, ignore: [{ group: "", kind: "ConfigMap", jsonPointers: ["/data/y"] }] });
+    assert.equal(JSON.stringify(live), before);
+    assert.equal(r.status, "Synced");
+    assert.equal(r.diff, "");
+    assert.deepEqual(r.live?.data, { x: "1" });
+    assert.deepEqual(r.predicted, r.live);
+  });
+
   it("falls back to comparing desired's fields when there is no dry-run result", () => {
     const live = cm("a", { x: "1", addedByController: "y" });
     const r = compareObject({ desired: cm("a", { x: "1" }), live });
