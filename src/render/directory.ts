@@ -4,10 +4,10 @@
  * (reposerver findManifests): `exclude` and then `include` are matched against the path relative to the
  * app folder; other files (README.md, *.txt) are ignored; a symlinked folder is not followed, a symlinked
  * file is read if it stays inside the repository. Every file that fails to parse is reported, not just
- * the first.
+ * the first. File system calls are synchronous (as in paths.ts): a manifest folder is small and local,
+ * and a thread-pool round trip per call cost more than the call (fs/promises' readFile makes four).
  */
-import { readFileSync } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { RenderError, type RenderProblem } from "./errors.js";
 import { globMatcher } from "./glob.js";
@@ -27,24 +27,24 @@ function matcher(option: "include" | "exclude", pattern: string | undefined): ((
 }
 
 /** The manifest files of the app folder that the options select, as absolute paths, in walk order. */
-async function listFiles(ctx: RenderContext, opts: DirectorySource): Promise<string[]> {
+function listFiles(ctx: RenderContext, opts: DirectorySource): string[] {
   const include = matcher("include", opts.include);
   const exclude = matcher("exclude", opts.exclude);
   const root = ctx.app.real;
   const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const walk = (dir: string): void => {
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = join(dir, e.name);
       if (e.isDirectory()) {
-        if (opts.recurse && e.name !== ".git") await walk(full);
+        if (opts.recurse && e.name !== ".git") walk(full);
         continue;
       }
       if (!MANIFEST_FILE.test(e.name)) continue;
       if (e.isSymbolicLink()) {
         // Links leading out were refused before; a link to a folder is not followed (as Go's filepath.Walk).
-        const target = await realpath(full).catch(() => undefined);
-        if (!target || !isInside(ctx.repo.realRoot, target) || !(await stat(target)).isFile()) continue;
+        const target = realpathOrUndefined(full);
+        if (!target || !isInside(ctx.repo.realRoot, target) || !statSync(target).isFile()) continue;
       } else if (!e.isFile()) {
         continue;
       }
@@ -54,22 +54,27 @@ async function listFiles(ctx: RenderContext, opts: DirectorySource): Promise<str
       files.push(full);
     }
   };
-  await walk(root);
+  walk(root);
   return files;
+}
+
+function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Renders a directory source. */
 export async function renderDirectory(ctx: RenderContext, opts: DirectorySource = {}): Promise<RenderOutput> {
-  const files = await listFiles(ctx, opts);
+  const files = listFiles(ctx, opts);
   const objects: SourcedObject[] = [];
   const problems: RenderProblem[] = [];
   const relFiles: string[] = [];
   for (const file of files) {
     const rel = toPosix(relative(ctx.repo.realRoot, file));
     relFiles.push(rel);
-    // Manifests are small local files: a synchronous read costs a fraction of the four thread-pool round
-    // trips of fs/promises' readFile (open, stat, read, close), which a controller rendering a thousand
-    // apps pays a thousand times over.
     const text = readFileSync(file, "utf8");
     const parsed = parseManifests(text, rel);
     objects.push(...parsed.objects);
