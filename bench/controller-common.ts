@@ -150,6 +150,19 @@ export function cpuSeconds(pid: number): number {
   return ticks / clockTicks();
 }
 
+/**
+ * The whole machine's CPU time so far, in seconds summed over its cores, from /proc/stat: busy (user,
+ * nice, system, irq, softirq), idle (idle, iowait) and steal (time the hypervisor gave another guest while
+ * this one wanted to run). Two readings tell how much of the machine a run had: on a shared host, steal
+ * makes the same work take longer.
+ */
+export function machineCpu(): { busy: number; idle: number; steal: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
+  const t = clockTicks();
+  return { busy: (user + nice + system + irq + softirq) / t, idle: (idle + iowait) / t, steal: steal / t };
+}
+
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
   if (ticksPerSecond === undefined) {

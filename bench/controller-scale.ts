@@ -50,7 +50,7 @@ import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { repoRoot } from "../test/helpers/paths.js";
-import { Harness, cpuSeconds, machine, memoryMiB, withTimeout } from "./controller-common.js";
+import { Harness, cpuSeconds, machine, machineCpu, memoryMiB, withTimeout } from "./controller-common.js";
 import { appObjects, application, fleetFiles } from "./fleet.js";
 
 const { values: args } = parseArgs({
@@ -323,7 +323,7 @@ async function main(h: Harness): Promise<void> {
   h.defer("sampler", () => clearInterval(sampler));
 
   const plane = cluster.processes;
-  const cpu0 = { ctrl: cpuSeconds(pid), plane: cpuOf(plane), bench: process.cpuUsage() };
+  const cpu0 = { ctrl: cpuSeconds(pid), plane: cpuOf(plane), bench: process.cpuUsage(), machine: machineCpu() };
   const api0 = await apiRequests(cluster.kubeConfig, cluster.server);
   const tCreate = performance.now();
   await mapLimit(
@@ -349,7 +349,7 @@ async function main(h: Harness): Promise<void> {
     await sleep(100);
   }
   const tDone = performance.now();
-  const cpu1 = { ctrl: cpuSeconds(pid), plane: cpuOf(plane), bench: process.cpuUsage(cpu0.bench) };
+  const cpu1 = { ctrl: cpuSeconds(pid), plane: cpuOf(plane), bench: process.cpuUsage(cpu0.bench), machine: machineCpu() };
   const api1 = await apiRequests(cluster.kubeConfig, cluster.server);
   const burstS = (tDone - tCreate) / 1000;
   const at = (k: string): string => (marks.has(k) ? ((marks.get(k)! - tCreate) / 1000).toFixed(1) : "—");
@@ -413,11 +413,16 @@ async function main(h: Harness): Promise<void> {
     `| plumb controller | ${(((cpu1.ctrl - cpu0.ctrl) / burstS) * 100).toFixed(0)} |`,
     ...planeRows,
     `| benchmark (watches, ingress stand-in) | ${benchCpu.toFixed(0)} |`,
+    `| the machine: busy / idle / stolen by the hypervisor | ${pct(cpu1.machine.busy - cpu0.machine.busy)} / ${pct(cpu1.machine.idle - cpu0.machine.idle)} / ${pct(cpu1.machine.steal - cpu0.machine.steal)} |`,
     "",
     `API requests during the burst (whole cluster, watches excluded): ${JSON.stringify(diffCounts(api0, api1))}`,
     "",
   ];
   process.stdout.write(lines.join("\n"));
+
+  function pct(seconds: number): string {
+    return ((seconds / burstS) * 100).toFixed(0);
+  }
   const peakAt = rssSamples.reduce((m, s) => (s.rss > m.rss ? s : m), { t: 0, rss: 0 });
   process.stderr.write(`rss samples (s since create → MiB): ${rssSamples.filter((_, i) => i % 5 === 0).map((s) => `${((s.t - tCreate) / 1000).toFixed(0)}:${s.rss.toFixed(0)}`).join(" ")}; max sampled ${peakAt.rss.toFixed(0)} MiB at ${((peakAt.t - tCreate) / 1000).toFixed(0)} s\n`);
 }
