@@ -220,10 +220,14 @@ async function main(h: Harness): Promise<void> {
     "",
     "Milestones of the webhook samples (p50 ms from the POST):",
     "",
-    "| change | webhook answered (fetch done) | sync Running | sync Succeeded | Synced+Healthy |",
+    "| change | webhook answered (fetch done) | sync seen Running | sync Succeeded | Synced+Healthy |",
     "| --- | --- | --- | --- | --- |",
     ...(["config", "rollout"] as const).map((k) => {
-      const p = (f: (s: PushSample) => number): string => summary(push[k].map(f).filter(Number.isFinite)).p50.toFixed(0);
+      // An automated sync of one wave is not recorded Running (it ends at its writes): "—" then.
+      const p = (f: (s: PushSample) => number): string => {
+        const seen = push[k].map(f).filter(Number.isFinite);
+        return seen.length ? summary(seen).p50.toFixed(0) : "—";
+      };
       return `| ${k} | ${p((s) => s.webhookAnswered)} | ${p((s) => s.running)} | ${p((s) => s.succeeded)} | ${p((s) => s.total)} |`;
     }),
     "",
