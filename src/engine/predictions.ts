@@ -82,10 +82,14 @@ export class Predictions {
     return createHash("sha256").update(`${mode.replace ? "replace" : "apply"}/${mode.validation}\n`).update(f.desired).update("\n").update(f.content).update("\n").update(f.owned).digest("base64url");
   }
 
-  /** The key of "applying `desired` changes nothing while plumb's fields of `live` stay as they are". */
-  private static noopKeyOf(f: Facts, live: KubeObject): string {
+  /**
+   * The key of "applying `desired` (validated at `validation`) changes nothing while plumb's fields of
+   * `live` stay as they are"; undefined when plumb's field set cannot be read (see `project`).
+   */
+  private static noopKeyOf(validation: WriteMode["validation"], f: Facts, live: KubeObject): string | undefined {
     const values = f.ownedEntries.map(([, , , fields]) => project(live, fields));
-    return createHash("sha256").update(f.desired).update("\n").update(f.owned).update("\n").update(JSON.stringify(values)).digest("base64url");
+    if (values.includes(undefined)) return undefined;
+    return createHash("sha256").update(`${validation}\n`).update(f.desired).update("\n").update(f.owned).update("\n").update(JSON.stringify(values)).digest("base64url");
   }
 
   /**
@@ -123,7 +127,8 @@ export class Predictions {
       this.hits++;
       return hit.json === undefined ? live : (JSON.parse(hit.json) as KubeObject);
     }
-    if (!mode.replace && this.fresh(this.noops, Predictions.noopKeyOf(f, live), (at) => at) !== undefined) {
+    const noop = mode.replace ? undefined : Predictions.noopKeyOf(mode.validation, f, live);
+    if (noop && this.fresh(this.noops, noop, (at) => at) !== undefined) {
       this.hits++;
       return live;
     }
@@ -146,8 +151,8 @@ export class Predictions {
     this.entries.delete(key);
     this.entries.set(key, unchanged ? { at: this.now() } : { json: JSON.stringify(predicted), at: this.now() });
     bound(this.entries, this.maxEntries);
-    if (unchanged && !mode.replace) {
-      const noop = Predictions.noopKeyOf(f, live);
+    const noop = unchanged && !mode.replace ? Predictions.noopKeyOf(mode.validation, f, live) : undefined;
+    if (noop) {
       this.noops.delete(noop);
       this.noops.set(noop, this.now());
       bound(this.noops, this.maxEntries);
@@ -190,24 +195,44 @@ function owned(live: KubeObject): Array<[string | undefined, string, string | un
 /**
  * The values of `value` at the fields of a managedFields field set (FieldsV1: `f:<name>` a field,
  * `k:<json>` a list item by its keys, `v:<json>` a set item, `i:<n>` an item by index, `.` the node
- * itself), as a tree of the same shape; a leaf takes the whole value found there.
+ * itself), as a tree of the same shape; a leaf takes the whole value found there. A list item found by key
+ * or value comes with its position, so a reordered list reads differently. Undefined when the field set
+ * cannot be read (a malformed key) or names an item ambiguously (two items with one key): then nothing is
+ * inferred, and the object gets a real dry run.
  */
 export function project(value: unknown, fields: unknown): unknown {
   if (!isRecord(fields) || Object.keys(fields).length === 0) return value ?? null;
   const out: Record<string, unknown> = {};
   for (const [k, sub] of Object.entries(fields)) {
     if (k === ".") continue;
-    let found: unknown;
     const kind = k.slice(0, 2);
     const arg = k.slice(2);
+    let found: unknown;
     if (kind === "f:") found = isRecord(value) ? value[arg] : undefined;
     else if (kind === "i:") found = Array.isArray(value) ? value[Number(arg)] : undefined;
     else if (kind === "k:" || kind === "v:") {
-      const want = JSON.parse(arg) as unknown;
+      let want: unknown;
+      try {
+        want = JSON.parse(arg);
+      } catch {
+        return undefined;
+      }
       const items = Array.isArray(value) ? value : [];
-      found = kind === "v:" ? items.some((it) => JSON.stringify(it) === JSON.stringify(want)) : items.find((it) => isRecord(it) && isRecord(want) && Object.entries(want).every(([f, v]) => JSON.stringify(it[f]) === JSON.stringify(v)));
-    }
-    out[k] = project(found, sub);
+      const wanted = JSON.stringify(want);
+      const at = items.flatMap((it, i) => ((kind === "v:" ? JSON.stringify(it) === wanted : isRecord(it) && isRecord(want) && Object.entries(want).every(([f, v]) => JSON.stringify(it[f]) === JSON.stringify(v))) ? [i] : []));
+      if (at.length > 1) return undefined;
+      if (kind === "v:") {
+        out[k] = at[0] ?? -1;
+        continue;
+      }
+      const inner = project(at.length ? items[at[0]!] : undefined, sub);
+      if (inner === undefined) return undefined;
+      out[k] = [at[0] ?? -1, inner];
+      continue;
+    } else return undefined;
+    const inner = project(found, sub);
+    if (inner === undefined) return undefined;
+    out[k] = inner;
   }
   return out;
 }

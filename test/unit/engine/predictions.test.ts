@@ -134,6 +134,9 @@ describe("Predictions", () => {
       const edited = live({ data: { k: "edited" }, owned: { "f:data": {} }, others: [{ manager: "kubectl-edit", operation: "Update", apiVersion: "v1", fieldsV1: { "f:data": { "f:k": {} } } }] });
       assert.equal(p.get(SSA, desired, edited), undefined);
       assert.equal(p.get({ replace: true, validation: "Strict" }, desired, annotated()), undefined, "Replace=true would undo others' changes");
+      const lax = new Predictions();
+      lax.remember({ replace: false, validation: "Ignore" }, desired, live());
+      assert.equal(lax.get(SSA, desired, annotated()), undefined, "learned without validation: a validated apply is dry-run");
       const q = new Predictions();
       q.set(SSA, desired, live(), applied);
       assert.equal(q.get(SSA, desired, annotated()), undefined, "the known apply changes the object");
@@ -161,7 +164,7 @@ describe("Predictions", () => {
       },
     };
 
-    it("takes the values at f:, k:, v: and i: paths, a leaf whole", () => {
+    it("takes the values at f:, k:, v: and i: paths, a leaf whole, list items with their position", () => {
       const fields = {
         "f:metadata": { "f:labels": { "f:app": {} } },
         "f:spec": {
@@ -173,16 +176,30 @@ describe("Predictions", () => {
       assert.deepEqual(project(pod, fields), {
         "f:metadata": { "f:labels": { "f:app": "web" } },
         "f:spec": {
-          "f:containers": { 'k:{"name":"web"}': { "f:image": "nginx:1", "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { "f:containerPort": 80 } } } },
-          "f:finalizers": { 'v:"b"': true, 'v:"c"': false },
+          "f:containers": { 'k:{"name":"web"}': [0, { "f:image": "nginx:1", "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': [0, { "f:containerPort": 80 }] } }] },
+          "f:finalizers": { 'v:"b"': 1, 'v:"c"': -1 },
           "f:args": ["--x"],
         },
       });
+      const reordered = { ...pod, spec: { ...pod.spec, containers: [...pod.spec.containers].reverse() } };
+      assert.notDeepEqual(project(reordered, fields), project(pod, fields), "a reordered list reads differently");
+    });
+
+    it("reads nothing from a malformed key or an ambiguous one (then the object gets a real dry run)", () => {
+      assert.equal(project(pod, { "f:spec": { "f:containers": { "k:{not json": {} } } }), undefined);
+      const twice = { spec: { containers: [{ name: "web", image: "a" }, { name: "web", image: "b" }] } };
+      assert.equal(project(twice, { "f:spec": { "f:containers": { 'k:{"name":"web"}': { "f:image": {} } } } }), undefined);
+      const p = new Predictions();
+      const bad = live({ owned: { "f:data": { "k:{oops": {} } } });
+      p.remember(SSA, desired, bad);
+      const other = live({ owned: { "f:data": { "k:{oops": {} } }, rv: "99" });
+      other.metadata.annotations = { "example.com/x": "1" };
+      assert.equal(p.get(SSA, desired, other), undefined, "no inference from an unreadable field set");
     });
 
     it("says null where a field is gone", () => {
       assert.deepEqual(project(pod, { "f:spec": { "f:containers": { 'k:{"name":"gone"}': { "f:image": {} } }, "f:nope": {} } }), {
-        "f:spec": { "f:containers": { 'k:{"name":"gone"}': { "f:image": null } }, "f:nope": null },
+        "f:spec": { "f:containers": { 'k:{"name":"gone"}': [-1, { "f:image": null }] }, "f:nope": null },
       });
     });
   });
