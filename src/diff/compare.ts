@@ -101,9 +101,10 @@ export function compareObject(input: CompareInput): ResourceDiff {
   }
 
   const p = normalize(wanted);
-  // A prediction that is the live object itself (remembered: applying changes nothing) is normalized once;
-  // both sides being one object, the ignore rules act on it once and the sides stay equal.
-  const same = wanted === live;
+  // A prediction that is the live object itself (remembered: applying changes nothing) is normalized once
+  // and serves as both sides — unless ignore rules are given: removing a list item by index from one
+  // object standing for both sides would remove two.
+  const same = wanted === live && options.ignore.length === 0;
   const l = same ? p : basis === "dry-run" ? normalize(live) : (sortedCopy(projectOnto(normalize(live), p)) as KubeObject);
   const warnings = applyIgnore({ predicted: p, live: l, rawLive: live }, key, options.ignore, options.jq);
   if (basis === "desired") warnings.push("no dry-run result: compared the fields desired sets (defaults inside lists may show)");

@@ -36,15 +36,17 @@ describe("compareObject", () => {
     assert.ok(!r.diff.includes("apiVersion"), "no context lines");
   });
 
-  it("takes a prediction that is the live object itself as Synced, and applies the ignore rules to it once", () => {
-    const live = cm("a", { x: "1", y: "2" });
+  it("takes a prediction that is the live object itself as Synced, ignore rules applied to each side once", () => {
+    const live: KubeObject = { ...cm("a", { x: "1" }), spec: { items: ["a", "b", "c"] } };
     live.metadata.resourceVersion = "5";
     const before = JSON.stringify(live);
-    const r = compareObject({ desired: cm("a", { x: "1" }), predicted: live, live, ignore: [{ group: "", kind: "ConfigMap", jsonPointers: ["/data/y"] }] });
+    const plain = compareObject({ desired: cm("a", { x: "1" }), predicted: live, live });
+    assert.equal(plain.status, "Synced");
+    assert.equal(plain.diff, "");
+    const r = compareObject({ desired: cm("a", { x: "1" }), predicted: live, live, ignore: [{ group: "", kind: "ConfigMap", jsonPointers: ["/spec/items/1"] }] });
     assert.equal(JSON.stringify(live), before);
     assert.equal(r.status, "Synced");
-    assert.equal(r.diff, "");
-    assert.deepEqual(r.live?.data, { x: "1" });
+    assert.deepEqual((r.live as { spec?: unknown }).spec, { items: ["a", "c"] }, "one item removed, not two");
     assert.deepEqual(r.predicted, r.live);
   });
 
