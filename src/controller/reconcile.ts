@@ -232,8 +232,14 @@ async function runOperation(
     // synced yet, and the automated policy syncs it again. Its Running record would be overwritten
     // milliseconds later, for one more status write per sync.
     let recorded = view.status; // what the API server holds now: the base of the final status patch
+    let recordFailure: unknown;
     const recordRunning = async (): Promise<void> => {
-      await patchStatus(deps, view, status);
+      try {
+        await patchStatus(deps, view, status);
+      } catch (err) {
+        recordFailure = err; // not the sync's failure: nothing was written; the queue tries again
+        throw err;
+      }
       recorded = status;
     };
     if (!automated || view.operation) await recordRunning();
@@ -265,6 +271,7 @@ async function runOperation(
       if (changes.phase === "Failed") failure = changes.message;
       status = withComparison(status, comparisonStatus(outcome.comparison, sha, source!, view.spec!.destination));
     } catch (err) {
+      if (recordFailure !== undefined) throw recordFailure;
       failure = err instanceof Error ? err.message : String(err);
     }
     if (deps.signal?.aborted) {
