@@ -15,6 +15,7 @@ import { Hono } from "hono";
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
 import { keyOf, type KubeObject } from "../core/object.js";
+import { namespaceByGet } from "../engine/compare.js";
 import { Predictions } from "../engine/predictions.js";
 import { atLeastVersion, InformerFactory, type Informer } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
@@ -190,7 +191,7 @@ export class Controller {
   private async namespaceExists(name: string): Promise<boolean> {
     const informer = await this.clusterScoped.ensure("v1", "Namespace").catch(() => undefined);
     if (informer?.hasSynced && informer.get({ group: "", kind: "Namespace", namespace: "", name })) return true;
-    return (await this.opts.resources.get({ apiVersion: "v1", kind: "Namespace", name })) !== undefined;
+    return namespaceByGet(this.opts.resources)(name);
   }
 
   /** The Application of `key` ("namespace/name"): one cache get per group, in the informers' order. */

@@ -62,7 +62,8 @@ export interface EngineContext {
   observe?: ClusterOps["observe"];
 }
 
-function namespaceByGet(resources: Resources): (name: string) => Promise<boolean> {
+/** Whether a namespace exists, by a GET (what the controller falls back to when its watch has not seen one). */
+export function namespaceByGet(resources: Resources): (name: string) => Promise<boolean> {
   return async (name) => (await resources.get({ apiVersion: "v1", kind: "Namespace", name })) !== undefined;
 }
 

@@ -48,6 +48,21 @@ describe("engine: requests per object", { timeout: 120_000 }, () => {
     }
   }
 
+  /** A merge patch of one object of the app by another field manager (someone else's change). */
+  async function patchAs(fieldManager: string, path: string, body: unknown): Promise<void> {
+    await resources.client.request({ method: "PATCH", path: `/api/v1/namespaces/${NS}/${path}`, contentType: "application/merge-patch+json", query: { fieldManager }, body });
+  }
+
+  /** A comparison with the remembered dry runs and a fresh one (3 dry runs), each counted. */
+  async function rememberedAndFresh() {
+    const remembered = await counted(() => compareApp({ resources, predictions }, app));
+    const fresh = await counted(() => compareApp({ resources }, app));
+    assert.equal(fresh.dryRuns, 3);
+    return { remembered, fresh };
+  }
+
+  const statuses = (r: Awaited<ReturnType<typeof compareApp>>) => r.resources.map((x) => `${x.key.kind} ${x.status}`).sort();
+
   before(async () => {
     cluster = await startLocalCluster({ name: "e2e-engine-requests" });
     resources = await resourcesFor(cluster);
@@ -89,35 +104,17 @@ describe("engine: requests per object", { timeout: 120_000 }, () => {
 
   it("another manager's change to fields plumb does not own costs no dry run, and a fresh dry run agrees", async () => {
     // What kube-controller-manager does to a Deployment (deployment.kubernetes.io/revision), done by a stand-in.
-    await resources.client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${NS}/serviceaccounts/runner`,
-      contentType: "application/merge-patch+json",
-      query: { fieldManager: "other-controller" },
-      body: { metadata: { annotations: { "example.com/revision": "7" } } },
-    });
-    const remembered = await counted(() => compareApp({ resources, predictions }, app));
+    await patchAs("other-controller", "serviceaccounts/runner", { metadata: { annotations: { "example.com/revision": "7" } } });
+    const { remembered, fresh } = await rememberedAndFresh();
     assert.equal(remembered.dryRuns, 0, "the earlier apply changed nothing and plumb owns the same fields");
-    const fresh = await counted(() => compareApp({ resources }, app));
-    assert.equal(fresh.dryRuns, 3);
-    const statuses = (r: typeof fresh.result) => r.resources.map((x) => `${x.key.kind} ${x.status}`).sort();
     assert.deepEqual(statuses(remembered.result), ["ConfigMap Synced", "Service Synced", "ServiceAccount Synced"]);
     assert.deepEqual(statuses(remembered.result), statuses(fresh.result));
   });
 
   it("a change by hand is dry-run again and reported; fresh dry runs agree with the remembered ones", async () => {
-    await resources.client.request({
-      method: "PATCH",
-      path: `/api/v1/namespaces/${NS}/configmaps/settings`,
-      contentType: "application/merge-patch+json",
-      query: { fieldManager: "kubectl-edit" },
-      body: { data: { color: "red" } },
-    });
-    const remembered = await counted(() => compareApp({ resources, predictions }, app));
+    await patchAs("kubectl-edit", "configmaps/settings", { data: { color: "red" } });
+    const { remembered, fresh } = await rememberedAndFresh();
     assert.equal(remembered.dryRuns, 1, "only the edited object");
-    const fresh = await counted(() => compareApp({ resources }, app));
-    assert.equal(fresh.dryRuns, 3);
-    const statuses = (r: typeof fresh.result) => r.resources.map((x) => `${x.key.kind} ${x.status}`).sort();
     assert.deepEqual(statuses(remembered.result), ["ConfigMap OutOfSync", "Service Synced", "ServiceAccount Synced"]);
     assert.deepEqual(statuses(remembered.result), statuses(fresh.result));
     const cm = remembered.result.resources.find((r) => r.key.kind === "ConfigMap")!;
