@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         const app = appSpec({ name: `bench-${r}`, namespace: nsP, repoRoot: repo, path: "app" });
         // The CLI's cost is in the figure too: a fresh client, discovery, render, compare, plan, apply, wait.
         const t = await time(async () => {
-          const out = await syncApp({ resources }, app, { waveTimeoutMs: 600_000 });
+          const out = await syncApp({ resources }, app, { timeoutMs: 600_000 });
           if (out.changes.phase !== "Succeeded") throw new Error(out.changes.message);
         });
         results.plumb.push(t);

@@ -81,6 +81,8 @@ export const ResourceResult = z.strictObject({
   /** Set for hooks: how the hook object is doing. */
   hookPhase: OperationPhase.optional(),
   syncPhase: SyncPhaseName.optional(),
+  /** plumb: the sync wave the object was handled in. */
+  syncWave: z.number().int().optional(),
   images: z.array(z.string()).optional(),
 });
 export type ResourceResult = z.infer<typeof ResourceResult>;
@@ -91,9 +93,34 @@ export const SyncOperationResult = z.strictObject({
   revisions: z.array(z.string()).optional(),
   source: ApplicationSource.optional(),
   sources: z.array(ApplicationSource).optional(),
+  /** plumb: the destination synced to, so that a change of it at the same commit syncs again. */
+  destination: ApplicationDestination.optional(),
   resources: z.array(ResourceResult).optional(),
 });
 export type SyncOperationResult = z.infer<typeof SyncOperationResult>;
+
+/** plumb: a step of a sync by name — phase, stage (apply or prune) and wave — and when it was applied. */
+export const SyncStepRecord = z.strictObject({
+  phase: SyncPhaseName,
+  stage: z.enum(["apply", "prune"]),
+  wave: z.number().int(),
+  appliedAt: z.string(),
+});
+export type SyncStepRecord = z.infer<typeof SyncStepRecord>;
+
+/**
+ * plumb: where a running sync is, so that any controller can go on from there (controller/operation.ts):
+ * the attempt's start, the last step applied, and — once the attempt failed — why (its SyncFail hooks run).
+ */
+export const OperationProgress = z.strictObject({
+  /** When this attempt started: the operation's start, or its latest retry's. */
+  attemptStartedAt: z.string(),
+  /** The last step applied; the sync waits until its objects are healthy before the next one. */
+  step: SyncStepRecord.optional(),
+  /** The attempt failed, for this reason; its SyncFail steps are under way. */
+  failure: z.string().optional(),
+});
+export type OperationProgress = z.infer<typeof OperationProgress>;
 
 /** The state of the current or last operation; kept so a restarted controller can resume or report it. */
 export const OperationState = z.strictObject({
@@ -105,6 +132,10 @@ export const OperationState = z.strictObject({
   finishedAt: z.string().optional(),
   /** Failed attempts so far. */
   retryCount: z.number().int().nonnegative().optional(),
+  /** plumb: the running sync's position (absent once it ended, and while a retry waits for its backoff). */
+  progress: OperationProgress.optional(),
+  /** plumb: when a controller last took the running operation over from another one (restart, failover). */
+  resumedAt: z.string().optional(),
 });
 export type OperationState = z.infer<typeof OperationState>;
 

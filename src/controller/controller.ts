@@ -33,6 +33,9 @@ import type { SourceRepos } from "./sources.js";
  */
 export const DEFAULT_WORKERS = 16;
 
+/** How long a sync operation may take by default (docs/adr/0004-re-entrant-operations.md). */
+export const DEFAULT_SYNC_TIMEOUT_MS = 10 * 60_000;
+
 export const REFRESH_ANNOTATIONS = ["plumb.dev/refresh", "argocd.argoproj.io/refresh"];
 
 export interface ControllerOptions {
@@ -53,6 +56,8 @@ export interface ControllerOptions {
   metrics?: { port: number; host?: string };
   /** Serve the webhook receiver on this port (0 = any free port); none when undefined. */
   webhook?: { port: number; host?: string; secrets: WebhookSecrets };
+  /** How long a sync operation may take (an Application's plumb.dev/sync-timeout overrides it; 0: no limit). Default 10 minutes. */
+  syncTimeoutMs?: number;
   /**
    * Renders kept (one per app and commit, least recently used dropped first). Default 5,000: below the
    * number of apps, a resync pass over them in order would evict each render before its next use.
@@ -68,15 +73,16 @@ const BY_APP = "app";
 export class Controller {
   readonly queue = new WorkQueue();
   private readonly apps: InformerFactory;
+  private readonly projects: InformerFactory;
   private readonly managed: InformerFactory;
   /** Watches of cluster-wide kinds the engine asks about (namespaces). */
   private readonly clusterScoped: InformerFactory;
   private appInformers: Informer[] = [];
+  private projectInformers: Informer[] = [];
   private appGroups: string[] = [];
   private readonly renderCache: RenderCache;
   /** Remembered dry-run answers, shared by all apps (engine/predictions.ts). */
   readonly predictions = new Predictions();
-  private readonly running = new Set<string>();
   private readonly stopping = new AbortController();
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
@@ -87,6 +93,7 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.apps = new InformerFactory(opts.resources);
     this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
+    this.projects = new InformerFactory(opts.resources);
     this.managed = new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
     this.managed.addIndex(BY_APP, (o) => {
       const app = o.metadata.labels?.[TRACKING_LABEL];
@@ -112,13 +119,21 @@ export class Controller {
     if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
     this.appGroups = groups;
-    for (const g of groups) await resources.discovery.waitForKind(`${g}/${API_VERSION}`, "Application");
+    for (const g of groups) for (const kind of ["Application", "AppProject"]) await resources.discovery.waitForKind(`${g}/${API_VERSION}`, kind);
     this.appInformers = await Promise.all(groups.map((g) => this.apps.ensure(`${g}/${API_VERSION}`, "Application", this.opts.namespace ? { namespace: this.opts.namespace } : {})));
     this.apps.on("add", (o) => this.queue.add(appKeyOf(o)));
     this.apps.on("update", (old, o) => {
       if (needsReconcile(old, o)) this.queue.add(appKeyOf(o));
     });
     this.apps.on("delete", (o) => this.queue.add(appKeyOf(o)));
+    // AppProjects: a change may permit or refuse what the apps of that project deploy.
+    this.projectInformers = await Promise.all(groups.map((g) => this.projects.ensure(`${g}/${API_VERSION}`, "AppProject", this.opts.namespace ? { namespace: this.opts.namespace } : {})));
+    const projectChanged = (p: KubeObject): void => {
+      for (const app of this.allApps()) if ((readApplication(app).spec?.project || "default") === p.metadata.name && app.metadata.namespace === p.metadata.namespace) this.queue.add(appKeyOf(app));
+    };
+    this.projects.on("add", projectChanged);
+    this.projects.on("update", (_old, p) => projectChanged(p));
+    this.projects.on("delete", projectChanged);
     this.managed.on("add", (o) => this.enqueueOwner(o));
     this.managed.on("update", (old, o) => {
       // Status-only churn of a managed object still changes its health, so any change counts.
@@ -126,6 +141,7 @@ export class Controller {
     });
     this.managed.on("delete", (o) => this.enqueueOwner(o));
     await this.apps.waitForSync();
+    await this.projects.waitForSync();
     this.opts.repos.onChange((url) => this.repositoryChanged(url));
 
     if (this.opts.webhook) {
@@ -142,6 +158,7 @@ export class Controller {
       renderCache: this.renderCache,
       liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
       getApp: (key) => this.getApp(key),
+      getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),
       engine: {
         predictions: this.predictions,
         observe: (obj) => this.observe(obj),
@@ -151,9 +168,12 @@ export class Controller {
       log,
       metrics: this.metrics,
       resyncMs: this.opts.resyncMs ?? 180_000,
-      running: this.running,
+      syncTimeoutMs: this.opts.syncTimeoutMs ?? DEFAULT_SYNC_TIMEOUT_MS,
+      operations: new Map(),
       handledOperations: new Map(),
       written: new Map(),
+      failures: new Map(),
+      refreshedFor: new Map(),
       signal: this.stopping.signal,
     };
     this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {
@@ -176,7 +196,7 @@ export class Controller {
     await this.workers;
     await this.webhookServer?.close();
     await this.metricsServer?.close();
-    await Promise.all([this.apps.stop(), this.managed.stop(), this.clusterScoped.stop()]);
+    await Promise.all([this.apps.stop(), this.projects.stop(), this.managed.stop(), this.clusterScoped.stop()]);
   }
 
   /** A managed object as the watch cache holds it, if at least as new as `written` (ClusterOps.observe). */
@@ -282,8 +302,10 @@ function appKeyOf(o: KubeObject): string {
   return appKey(o);
 }
 
-/** Whether an Application update is worth a reconcile: not our own status writes. */
+/** Whether an Application update is worth a reconcile: not our own status writes (but a terminate request). */
 function needsReconcile(old: KubeObject, o: KubeObject): boolean {
+  const phase = (x: KubeObject) => (x.status as { operationState?: { phase?: string } } | undefined)?.operationState?.phase;
+  if (phase(o) === "Terminating" && phase(old) !== "Terminating") return true;
   if (old.metadata.generation !== o.metadata.generation) return true;
   if (JSON.stringify(old.operation) !== JSON.stringify(o.operation)) return true;
   if (Boolean(old.metadata.deletionTimestamp) !== Boolean(o.metadata.deletionTimestamp)) return true;

@@ -8,8 +8,9 @@ import { keyOf, keyString, type KubeObject } from "../core/object.js";
 import { sleep } from "../core/concurrency.js";
 import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
-import { executePlan, type ClusterOps } from "../sync/execute.js";
-import { planSync, type CompareStatus, type PlanWave, type SyncPlan } from "../sync/index.js";
+import { advance, executePlan, type Advanced, type ClusterOps, type Written } from "../sync/execute.js";
+import type { Step, SyncProgress } from "../sync/progress.js";
+import { planSync, type CompareStatus, type ResourceSelector, type SyncPlan } from "../sync/index.js";
 import type { AppSpec } from "./app.js";
 import { compareObject, summarize, type ResourceDiff } from "../diff/index.js";
 import { compareApp, type AppComparison, type EngineContext } from "./compare.js";
@@ -17,14 +18,12 @@ import type { Predictions } from "./predictions.js";
 
 export interface SyncOptions {
   dryRun?: boolean;
-  /** How long a wave may take to become healthy. Default 5 minutes. */
-  waveTimeoutMs?: number;
+  /** How long the sync may take. Default 5 minutes. */
+  timeoutMs?: number;
   onChange?: (e: ChangeEntry) => void;
-  onWave?: (phase: string, wave: PlanWave) => void;
-  /** Whether a single-step sync waits for health (ExecuteOptions.waitSingleStep). Default true. */
-  waitSingleStep?: boolean;
-  /** Called with the plan before anything is written (a failed promise stops the sync before its first write). */
-  beforeExecute?: (plan: SyncPlan) => Promise<void>;
+  onStep?: (step: Step) => void;
+  /** Whether the last step is waited on too (ExecuteOptions.waitLast). Default true. */
+  waitLast?: boolean;
   signal?: AbortSignal;
 }
 
@@ -79,8 +78,8 @@ function statusById(comparison: AppComparison): Map<string, CompareStatus> {
   return status;
 }
 
-/** Plans a sync of `app` from a comparison (pure). */
-export function planFor(comparison: AppComparison, dryRun: boolean, app: AppSpec = comparison.app): SyncPlan {
+/** Plans a sync of `app` from a comparison (pure); `resources` makes it a selective sync. */
+export function planFor(comparison: AppComparison, dryRun: boolean, app: AppSpec = comparison.app, resources?: ResourceSelector[]): SyncPlan {
   const status = statusById(comparison);
   return planSync({
     desired: comparison.desired.map((object) => {
@@ -91,7 +90,7 @@ export function planFor(comparison: AppComparison, dryRun: boolean, app: AppSpec
     toPrune: comparison.toPrune,
     namespace: app.namespace,
     namespaceExists: comparison.namespaceExists,
-    options: { prune: app.prune, dryRun, allowEmpty: app.allowEmpty, syncOptions: app.syncOptions },
+    options: { prune: app.prune, dryRun, allowEmpty: app.allowEmpty, syncOptions: app.syncOptions, ...(resources?.length ? { resources } : {}) },
   });
 }
 
@@ -104,40 +103,78 @@ export function comparisonServes(compared: AppSpec, app: AppSpec): boolean {
 }
 
 /**
- * Compares (unless given the comparison just made for this very app), plans and executes one sync of
- * `app`. The outcome's `comparison` is the state after the sync: every object the sync wrote is Synced,
- * as the server answered it, and what it pruned is gone — so a status needs no second comparison to say so.
- * After a failed or dry-run sync it is the comparison from before.
+ * Compares (unless given the comparison just made for this very app), plans and executes one whole sync
+ * of `app`, waiting between steps (`plumb apply`). The outcome's `comparison` is the state after the sync:
+ * every object the sync wrote is Synced, as the server answered it, and what it pruned is gone — so a
+ * status needs no second comparison to say so.
  */
 export async function syncApp(ctx: EngineContext, app: AppSpec, opts: SyncOptions = {}, compared?: AppComparison): Promise<SyncOutcome> {
   const before = compared && comparisonServes(compared.app, app) ? compared : await compareApp(ctx, app);
   const dryRun = opts.dryRun ?? false;
   const plan = planFor(before, dryRun, app);
-  await opts.beforeExecute?.(plan);
   const observed = new Map<string, KubeObject>();
   const changes = await executePlan(plan, clusterOps(ctx.resources, ctx.predictions, ctx.observe), {
     concurrency: ctx.concurrency ?? 16,
     compareStatus: statusById(before),
     observed,
-    ...(opts.waveTimeoutMs ? { waveTimeoutMs: opts.waveTimeoutMs } : {}),
+    waitLast: opts.waitLast ?? true,
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.onChange ? { onChange: opts.onChange } : {}),
-    ...(opts.onWave ? { onWave: opts.onWave } : {}),
-    ...(opts.waitSingleStep === false ? { waitSingleStep: false } : {}),
+    ...(opts.onStep ? { onStep: opts.onStep } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const comparison = changes.phase === "Succeeded" && !dryRun ? afterSync(before, changes, observed, ctx) : before;
+  const comparison = dryRun ? before : afterWrites(before, changes.entries, observed, ctx);
   return { comparison, plan, changes };
 }
 
-/** The comparison after a successful sync (see syncApp): written objects Synced, pruned ones gone. */
-function afterSync(before: AppComparison, changes: ChangeSet, observed: ReadonlyMap<string, KubeObject>, ctx: EngineContext): AppComparison {
+/** Options of one round of a sync operation (advanceSync). */
+export interface RoundOptions {
+  /** When the attempt started (ms since the epoch) and how long it may take (0: no limit). */
+  startedAt: number;
+  timeoutMs: number;
+  /** What the sync wrote in earlier rounds (ExecuteOptions.written), kept by the caller. */
+  written: Map<string, Written>;
+  signal?: AbortSignal;
+}
+
+/** One round of a sync operation, and the comparison after it (what this round wrote, Synced). */
+export interface RoundOutcome {
+  result: Advanced;
+  comparison: AppComparison;
+}
+
+/**
+ * One round of a sync operation (sync/execute.ts `advance`) from the comparison just made: look at the
+ * current step, apply the next ones as far as they are ready, and stop when something must be waited for.
+ * The controller calls it once per reconcile and records the progress.
+ */
+export async function advanceSync(ctx: EngineContext, comparison: AppComparison, plan: SyncPlan, progress: SyncProgress, opts: RoundOptions): Promise<RoundOutcome> {
+  const observed = new Map<string, KubeObject>();
+  const before = progress.entries.length;
+  const result = await advance(plan, progress, clusterOps(ctx.resources, ctx.predictions, ctx.observe), {
+    concurrency: ctx.concurrency ?? 16,
+    compareStatus: statusById(comparison),
+    observed,
+    written: opts.written,
+    waitLast: false,
+    startedAt: opts.startedAt,
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const fresh = result.progress.entries.slice(Math.min(before, result.progress.entries.length));
+  return { result, comparison: plan.dryRun ? comparison : afterWrites(comparison, fresh, observed, ctx) };
+}
+
+/** The comparison after these writes (see syncApp): objects written Synced as the server answered, pruned ones gone. */
+function afterWrites(before: AppComparison, entries: readonly ChangeEntry[], observed: ReadonlyMap<string, KubeObject>, ctx: EngineContext): AppComparison {
   const written = new Set<string>();
   const pruned = new Set<string>();
-  for (const e of changes.entries) {
+  for (const e of entries) {
     if (e.hook) continue;
     if (e.action === "created" || e.action === "configured" || e.action === "unchanged") written.add(e.id);
     if (e.action === "pruned") pruned.add(e.id);
   }
+  if (written.size === 0 && pruned.size === 0) return before;
   const desired = new Map(before.desired.map((o) => [keyString(keyOf(o)), o]));
   const live = new Map(before.live);
   const resources: ResourceDiff[] = [];

@@ -1,12 +1,18 @@
 /**
- * The executor: carries a SyncPlan out against a cluster and returns a ChangeSet.
+ * The executor: carries a SyncPlan out against a cluster, one step at a time (progress.ts), and returns a
+ * ChangeSet.
  *
- * Phases run in order (PreSync, Sync, PostSync). Within a phase, waves run one after another; the tasks of a
- * wave run together (bounded concurrency), and the next wave starts as soon as every object the wave
- * touched is healthy (Healthy or Suspended; objects whose kind has no health count as ready at once) and
- * every hook of the wave has completed — no fixed pause between waves. A failed task, a Degraded object or
- * a failed hook fails the sync: no later wave starts, the SyncFail hooks run, and the ChangeSet says why.
- * A sync of one wave without hooks may end at its writes instead (`waitSingleStep: false`), as Argo CD's does.
+ * `advance` is one round of the state machine: look at the current step's objects (a watch cache through
+ * `ClusterOps.observe`, else a GET); if they are ready, apply the next step — its tasks together, with
+ * bounded concurrency — and go on while what the writes answered is ready too; stop when something must be
+ * waited for, when the sync failed, or when it is done. It never sleeps: the controller records the
+ * progress, releases its worker and calls `advance` again when a watch event says an awaited object
+ * changed. `executePlan` is the loop for a process that can wait (`plumb apply`): `advance`, then sleep a
+ * little, until done.
+ *
+ * A failed task, a Degraded object or a failed hook fails the sync: no later step starts, the SyncFail
+ * hooks run, and the ChangeSet says why. The sync times out `timeoutMs` after it started (its SyncFail
+ * steps get as long again), naming what it still waited for.
  *
  * Hooks (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/): BeforeHookCreation deletes a
  * previous hook object of the same name first; HookSucceeded / HookFailed delete it once it has
@@ -17,9 +23,23 @@
  */
 import { entry, type ChangeEntry, type ChangeSet } from "../core/changeset.js";
 import { mapLimit, sleep } from "../core/concurrency.js";
-import { keyOf, keyString, type KubeObject } from "../core/object.js";
+import { keyDisplay, keyOf, type KubeObject } from "../core/object.js";
 import { assessHealth } from "../health/index.js";
-import type { CompareStatus, PlanWave, PropagationPolicy, SyncPlan, SyncTask } from "./types.js";
+import {
+  awaited,
+  endsAtApply,
+  evaluate,
+  findStep,
+  nextStep,
+  outcomeOf,
+  stepName,
+  withFailure,
+  withStep,
+  type Observation,
+  type Step,
+  type SyncProgress,
+} from "./progress.js";
+import type { CompareStatus, PropagationPolicy, SyncPlan, SyncTask } from "./types.js";
 
 /** What the executor needs from a cluster. */
 export interface ClusterOps {
@@ -31,7 +51,7 @@ export interface ClusterOps {
   /**
    * Optional: the object as a watch cache holds it, so waiting for health costs no request. `watched`
    * false: no cache for its kind (the executor GETs). `live` is set only when the cache holds the object at
-   * the version `obj` has (the one just written) or later; a cache that lags answers no `live` for a moment.
+   * the version `obj` has (the one written) or later; a cache that lags answers no `live` for a moment.
    */
   observe?(obj: KubeObject): { watched: false } | { watched: true; live?: KubeObject };
 }
@@ -42,36 +62,52 @@ export interface ClusterOps {
  */
 const OBSERVE_GRACE_MS = 2000;
 
+/** What the executor remembers of an object it wrote: the version the write left and when. */
+export interface Written {
+  resourceVersion?: string;
+  at: number;
+}
+
 export interface ExecuteOptions {
-  /** Tasks of one wave in flight at once. Default 16. */
+  /** Tasks of one step in flight at once. Default 16. */
   concurrency: number;
-  /** How long a wave may take to become healthy (hooks to complete). Default 5 minutes. */
-  waveTimeoutMs: number;
+  /** How long the sync may take (its SyncFail steps get as long again). Default 5 minutes; 0: no limit. */
+  timeoutMs: number;
+  /** When the sync (this attempt) started, in ms since the epoch: the start of `timeoutMs`. Default: now. */
+  startedAt?: number;
   /** The comparison status of each desired object by keyString: a Synced object is not sent again. */
   compareStatus?: ReadonlyMap<string, CompareStatus>;
   /** Called for every entry as it is decided (progress output, events). */
   onChange?: (e: ChangeEntry) => void;
-  /** Called when a wave starts. */
-  onWave?: (phase: string, wave: PlanWave) => void;
-  /** Filled with the latest state seen of every object the sync wrote, by keyString (hooks included). */
+  /** Called when a step starts. */
+  onStep?: (step: Step) => void;
+  /** Filled with the latest state seen of every object the sync wrote or looked at, by keyString (hooks included). */
   observed?: Map<string, KubeObject>;
   /**
-   * Whether a single-step sync (one wave, no hook) waits for what it applied to become healthy. Default
-   * true (`plumb sync` reports the health it left). The controller passes false, as Argo CD's sync
-   * operation does: such a sync is an asynchronous apply that succeeds once every write has succeeded, and
-   * the app's health follows from the watches afterwards. A sync of several waves or with hooks always
-   * waits, wave by wave, the last one included.
+   * What the sync wrote, by keyString, kept by the caller across rounds so that a watch cache behind a
+   * write is not mistaken for the object's state. A fresh map (a restarted controller) trusts the caches.
    */
-  waitSingleStep: boolean;
+  written?: Map<string, Written>;
+  /**
+   * Whether the last step is waited on too (`plumb apply` reports the health it left). The controller
+   * passes false, as Argo CD's sync does: the last step ends the sync once applied, unless it runs hooks.
+   */
+  waitLast: boolean;
+  /** Stop before the next step (a shutting-down controller); the progress so far is returned. */
   signal?: AbortSignal;
 }
 
 export function defaultExecuteOptions(): ExecuteOptions {
-  return { concurrency: 16, waveTimeoutMs: 300_000, waitSingleStep: true };
+  return { concurrency: 16, timeoutMs: 300_000, waitLast: true };
 }
 
-class SyncFailure extends Error {}
-class Interrupted extends SyncFailure {}
+/** The result of one round of `advance`. */
+export type Advanced =
+  /** Something must be waited for (`waiting` names it); call again later. */
+  | { state: "waiting"; progress: SyncProgress; waiting: string[] }
+  /** Stopped by the signal before the next step. */
+  | { state: "interrupted"; progress: SyncProgress }
+  | { state: "done"; progress: SyncProgress; phase: "Succeeded" | "Failed"; message: string };
 
 const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> = {
   foreground: "Foreground",
@@ -79,86 +115,160 @@ const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> 
   orphan: "Orphan",
 };
 
-/**
- * Whether running `plan` waits for health (hence may take a while): a plan of several waves or with hooks
- * always does; a single wave without hooks only if `waitSingleStep`.
- */
-export function waitsForHealth(plan: SyncPlan, waitSingleStep: boolean): boolean {
-  const waves = plan.phases.flatMap((p) => p.waves);
-  return waitSingleStep || waves.length > 1 || waves.some((w) => w.tasks.some((t) => t.action === "hook"));
+/** A duration for people: "300 ms", "45 s", "10 min", "1 h 30 min". */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  const min = Math.round(ms / 60_000);
+  return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ""}`;
 }
 
-/** Runs a plan. Never throws for a failed object: failures are entries, and the ChangeSet's phase is Failed. */
-export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Partial<ExecuteOptions> = {}): Promise<ChangeSet> {
+/** Whole seconds, as the status records them. */
+function stamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * One round of the sync (see the module comment): from `progress` (a fresh `{ entries: [] }` to start),
+ * as far as the cluster's state allows right now.
+ */
+export async function advance(plan: SyncPlan, progress: SyncProgress, ops: ClusterOps, options: Partial<ExecuteOptions> = {}): Promise<Advanced> {
   const opts = { ...defaultExecuteOptions(), ...options };
-  const startedAt = new Date().toISOString();
-  const entries: ChangeEntry[] = [];
-  const record = (e: ChangeEntry): void => {
-    entries.push(e);
-    opts.onChange?.(e);
-  };
-  let failure: string | undefined;
-  const settle = waitsForHealth(plan, opts.waitSingleStep);
-  try {
-    for (const phase of plan.phases) {
-      for (const wave of phase.waves) {
-        if (opts.signal?.aborted) throw new Interrupted("sync interrupted");
-        opts.onWave?.(phase.phase, wave);
-        await runWave(wave, plan.dryRun, ops, opts, record, settle);
+  const written = opts.written ?? new Map<string, Written>();
+  const startedAt = opts.startedAt ?? Date.now();
+  let p = progress;
+  /** What the writes of the step just applied answered, by id: the freshest state there is. */
+  let answers: Map<string, KubeObject> | undefined;
+  for (;;) {
+    // An attempt that failed goes straight on to SyncFail; a SyncFail step is waited on like any other.
+    const failing = p.failure !== undefined && p.step?.phase !== "SyncFail";
+    const looking = failing ? [] : awaited(p);
+    if (looking.length > 0 && !plan.dryRun) {
+      const seen = await look(looking, ops, opts, written, answers);
+      const verdict = evaluate(p, seen, findStep(plan, p.step!));
+      p = verdict.progress;
+      for (const e of verdict.deletions) {
+        await ops.delete(ref(e), { dryRun: false, propagationPolicy: "Foreground" }).catch(() => undefined);
+        written.delete(e.id);
+        opts.observed?.delete(e.id);
+        opts.onChange?.(e);
+      }
+      const where = stepName(p.step!);
+      if (verdict.failures.length > 0) {
+        if (p.failure === undefined) {
+          p = withFailure(p, `${where}: ${verdict.failures.join("; ")}`);
+          continue;
+        }
+      } else if (verdict.waiting.length > 0) {
+        const syncFail = p.step!.phase === "SyncFail";
+        const from = syncFail ? Date.parse(p.step!.appliedAt) : startedAt;
+        if (opts.timeoutMs > 0 && Date.now() - from > opts.timeoutMs) {
+          const limit = duration(opts.timeoutMs);
+          if (syncFail) return { state: "done", progress: p, phase: "Failed", message: `${p.failure}; the SyncFail hooks did not complete within ${limit}: ${verdict.waiting.join(", ")}` };
+          p = withFailure(p, `${where}: timed out after ${limit} waiting for ${verdict.waiting.join(", ")}`);
+          continue;
+        }
+        return { state: "waiting", progress: p, waiting: verdict.waiting };
       }
     }
-  } catch (err) {
-    failure = err instanceof Error ? err.message : String(err);
-    // An interrupted sync did not fail: its SyncFail hooks do not run (it is resumed later).
-    for (const wave of opts.signal?.aborted ? [] : plan.syncFail.waves) {
-      opts.onWave?.("SyncFail", wave);
-      await runWave(wave, plan.dryRun, ops, opts, record, true).catch(() => undefined);
+    const step = nextStep(plan, p);
+    if (!step) return { state: "done", progress: p, ...outcomeOf(p) };
+    if (opts.signal?.aborted) return { state: "interrupted", progress: p };
+    opts.onStep?.(step);
+    const before = p;
+    const applied = await applyStep(step, plan.dryRun, ops, opts);
+    for (const [id, obj] of applied.answers) {
+      written.set(id, { resourceVersion: obj.metadata.resourceVersion, at: Date.now() });
+      opts.observed?.set(id, obj);
     }
+    for (const e of applied.entries) opts.onChange?.(e);
+    p = withStep(p, step, applied.entries, stamp(Date.now()));
+    answers = applied.answers;
+    if (p.failure === undefined && endsAtApply(plan, before, step, opts.waitLast)) return { state: "done", progress: p, ...outcomeOf(p) };
   }
-  return {
-    phase: failure ? "Failed" : "Succeeded",
-    message: failure ?? (plan.dryRun ? "dry run: nothing was changed" : "successfully synced"),
-    dryRun: plan.dryRun,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    entries,
-  };
 }
 
-/** Runs one wave's tasks, then (`settle`) waits until what they touched is healthy. Throws SyncFailure on failure. */
-async function runWave(wave: PlanWave, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void, settle: boolean): Promise<void> {
-  const results = await mapLimit(wave.tasks, opts.concurrency, (task) => runTask(task, dryRun, ops, opts));
-  const failed: string[] = [];
-  const toWatch: Array<{ task: SyncTask; obj: KubeObject }> = [];
-  for (const r of results) {
-    record(r.entry);
-    if (r.watch && !dryRun) opts.observed?.set(keyString(keyOf(r.watch)), r.watch);
-    if (r.entry.action === "failed") failed.push(`${r.entry.id}: ${r.entry.message}`);
-    else if (r.watch) toWatch.push({ task: r.task, obj: r.watch });
+/**
+ * Runs a whole plan, waiting between rounds (`plumb apply`, tests). Never throws for a failed object:
+ * failures are entries, and the ChangeSet's phase is Failed.
+ */
+export async function executePlan(plan: SyncPlan, ops: ClusterOps, options: Partial<ExecuteOptions> = {}): Promise<ChangeSet> {
+  const opts = { ...defaultExecuteOptions(), ...options, startedAt: options.startedAt ?? Date.now(), written: options.written ?? new Map<string, Written>() };
+  const startedAt = new Date(opts.startedAt).toISOString();
+  let progress: SyncProgress = { entries: [] };
+  let interval = 50;
+  for (;;) {
+    const r = await advance(plan, progress, ops, opts);
+    progress = r.progress;
+    if (r.state !== "waiting") {
+      const phase = r.state === "done" ? r.phase : "Failed";
+      const message = r.state === "done" ? (phase === "Succeeded" && plan.dryRun ? "dry run: nothing was changed" : r.message) : "sync interrupted";
+      return { phase, message, dryRun: plan.dryRun, startedAt, finishedAt: new Date().toISOString(), entries: progress.entries };
+    }
+    await sleep(interval, opts.signal);
+    // Reading a watch cache costs nothing: keep looking often. Requests back off to one a second.
+    interval = Math.min(interval * 2, ops.observe ? 200 : 1000);
   }
-  if (failed.length > 0) throw new SyncFailure(`wave ${wave.wave} failed: ${failed.join("; ")}`);
-  if (dryRun || !settle || toWatch.length === 0) return;
-  await waitHealthy(wave, toWatch, ops, opts, record);
+}
+
+/** A reference to an entry's object, enough to read or delete it. */
+function ref(e: ChangeEntry): KubeObject {
+  return { apiVersion: e.apiVersion, kind: e.key.kind, metadata: { name: e.key.name, ...(e.key.namespace ? { namespace: e.key.namespace } : {}) } };
+}
+
+/**
+ * The live state of each awaited object: what the step's writes just answered when that is final (Healthy,
+ * or a kind without health — anything else is looked at again, as a stale status may say anything but
+ * Healthy is reached only once the new generation is observed), else a watch cache holding the object at
+ * least at the version written, else (no cache for the kind, or one that lags for too long) a GET.
+ */
+async function look(entries: readonly ChangeEntry[], ops: ClusterOps, opts: ExecuteOptions, written: ReadonlyMap<string, Written>, answers: ReadonlyMap<string, KubeObject> | undefined): Promise<Map<string, Observation>> {
+  const states = await mapLimit(entries, opts.concurrency, async (e): Promise<[string, Observation]> => {
+    const answer = answers?.get(e.id);
+    if (answer) {
+      const health = assessHealth(answer);
+      return [e.id, !health || health.status === "Healthy" ? { state: "live", object: answer } : { state: "unseen", last: answer }];
+    }
+    const w = written.get(e.id);
+    const obj = ref(e);
+    if (w?.resourceVersion) obj.metadata.resourceVersion = w.resourceVersion;
+    const cached = ops.observe?.(obj);
+    let live: KubeObject | undefined;
+    if (cached?.watched && cached.live) live = cached.live;
+    else if (cached?.watched && w && Date.now() - w.at < OBSERVE_GRACE_MS) return [e.id, { state: "unseen" }];
+    else live = await ops.get(obj);
+    if (!live) return [e.id, { state: "gone" }];
+    opts.observed?.set(e.id, live);
+    return [e.id, { state: "live", object: live }];
+  });
+  return new Map(states);
+}
+
+/** Applies one step's tasks together. Never throws: a failed task is a `failed` entry. */
+export async function applyStep(step: Step, dryRun: boolean, ops: ClusterOps, opts: Pick<ExecuteOptions, "concurrency" | "compareStatus" | "timeoutMs">): Promise<{ entries: ChangeEntry[]; answers: Map<string, KubeObject> }> {
+  const results = await mapLimit(step.tasks, opts.concurrency, (task) => runTask(task, step, dryRun, ops, opts));
+  const answers = new Map<string, KubeObject>();
+  for (const r of results) if (r.answer && !dryRun) answers.set(r.entry.id, r.answer);
+  return { entries: results.map((r) => r.entry), answers };
 }
 
 interface TaskResult {
-  task: SyncTask;
   entry: ChangeEntry;
-  /** The object to wait for, if the task applied something whose health matters. */
-  watch?: KubeObject;
+  /** What the write answered (or the live object of a task that needed no write), to watch its health. */
+  answer?: KubeObject;
 }
 
-async function runTask(task: SyncTask, dryRun: boolean, ops: ClusterOps, opts: ExecuteOptions): Promise<TaskResult> {
-  const done = (action: ChangeEntry["action"], message: string, watch?: KubeObject): TaskResult => ({
-    task,
-    entry: entry(watch ? keyOf(watch) : task.key, action, message, task.phase, task.wave, task.hook ? true : undefined),
-    watch,
+async function runTask(task: SyncTask, step: Step, dryRun: boolean, ops: ClusterOps, opts: Pick<ExecuteOptions, "compareStatus" | "timeoutMs">): Promise<TaskResult> {
+  const at = { phase: task.phase, stage: step.stage, wave: task.wave };
+  const done = (action: ChangeEntry["action"], message: string, answer?: KubeObject, extra: Pick<ChangeEntry, "reason" | "hook" | "hookPhase"> = {}): TaskResult => ({
+    entry: entry(answer ? keyOf(answer) : task.key, answer?.apiVersion ?? task.object.apiVersion, action, message, at, { ...(task.hook ? { hook: true } : {}), ...extra }),
+    ...(answer ? { answer } : {}),
   });
   const validation = task.options.validate ? "Strict" : "Ignore";
   try {
     switch (task.action) {
       case "skip":
-        return done("skipped", task.message ?? "skipped");
+        return done("skipped", task.message ?? "skipped", undefined, task.reason ? { reason: task.reason } : {});
       case "prune": {
         const existed = await ops.delete(task.object, { dryRun, propagationPolicy: POLICY[task.options.propagationPolicy] });
         return done("pruned", existed ? (dryRun ? "would be pruned (dry run)" : "pruned") : "already gone");
@@ -177,116 +287,44 @@ async function runTask(task: SyncTask, dryRun: boolean, ops: ClusterOps, opts: E
         let live = task.live;
         if (live && task.options.force && !dryRun) {
           await ops.delete(live, { dryRun, propagationPolicy: "Foreground" });
-          await waitGone(live, ops, opts);
+          await waitGone(live, ops, opts.timeoutMs);
           live = undefined;
         }
         const result = await ops.replace(task.object, live, { dryRun, fieldValidation: validation });
         return done(live ? "configured" : "created", `${live ? "replaced" : "created"}${dryRun ? " (dry run)" : ""}`, result);
       }
-      case "hook":
-        return await runHook(task, dryRun, ops, opts, validation, done);
+      case "hook": {
+        if (dryRun) return done("created", `hook would run in ${task.phase} (dry run)`, undefined, { hookPhase: "Succeeded" });
+        const policies = task.hook?.deletePolicies ?? ["BeforeHookCreation"];
+        const named = Boolean(task.object.metadata.name);
+        if (named && policies.includes("BeforeHookCreation")) {
+          const previous = await ops.get(task.object);
+          if (previous) {
+            await ops.delete(previous, { dryRun: false, propagationPolicy: "Foreground" });
+            await waitGone(previous, ops, opts.timeoutMs);
+          }
+        }
+        const created = named ? await ops.apply(task.object, { dryRun: false, fieldValidation: validation }) : await ops.create(task.object, { dryRun: false, fieldValidation: validation });
+        return done("created", `hook created in ${task.phase}`, created, { hookPhase: "Running" });
+      }
     }
   } catch (err) {
-    return done("failed", err instanceof Error ? err.message.split("\n")[0]! : String(err));
+    return done("failed", err instanceof Error ? err.message.split("\n")[0]! : String(err), undefined, task.hook ? { hookPhase: "Failed" } : {});
   }
 }
 
-async function runHook(
-  task: SyncTask,
-  dryRun: boolean,
-  ops: ClusterOps,
-  opts: ExecuteOptions,
-  validation: "Strict" | "Ignore",
-  done: (action: ChangeEntry["action"], message: string, watch?: KubeObject) => TaskResult,
-): Promise<TaskResult> {
-  const policies = task.hook?.deletePolicies ?? ["BeforeHookCreation"];
-  const named = Boolean(task.object.metadata.name);
-  if (dryRun) return done("created", `hook would run in ${task.phase} (dry run)`);
-  if (named && policies.includes("BeforeHookCreation")) {
-    const previous = await ops.get(task.object);
-    if (previous) {
-      await ops.delete(previous, { dryRun: false, propagationPolicy: "Foreground" });
-      await waitGone(previous, ops, opts);
-    }
-  }
-  const created = named ? await ops.apply(task.object, { dryRun: false, fieldValidation: validation }) : await ops.create(task.object, { dryRun: false, fieldValidation: validation });
-  return done("created", `hook created in ${task.phase}`, created);
-}
-
-/** Waits until every watched object is healthy (hooks: complete), applying hook delete policies. */
-async function waitHealthy(wave: PlanWave, items: Array<{ task: SyncTask; obj: KubeObject }>, ops: ClusterOps, opts: ExecuteOptions, record: (e: ChangeEntry) => void): Promise<void> {
-  const started = Date.now();
-  const deadline = started + opts.waveTimeoutMs;
-  // What the write answered is the object's state a moment ago: already Healthy (a Service, a ConfigMap's
-  // kin) needs no second look. Anything else is looked at again — a stale status may say anything but
-  // Healthy is reached (a spec change bumps the generation, which the health rules wait to be observed).
-  let pending = items.filter(({ task, obj }) => {
-    const health = assessHealth(obj);
-    return task.action === "hook" ? true : health !== undefined && health.status !== "Healthy";
-  });
-  let interval = 50;
-  for (;;) {
-    let requests = 0;
-    const states = await mapLimit(pending, opts.concurrency, async (it) => {
-      const seen = ops.observe?.(it.obj);
-      if (seen?.watched && !seen.live && Date.now() - started < OBSERVE_GRACE_MS) return { it, unseen: true as const };
-      if (!seen?.watched || !seen.live) requests++;
-      const live = seen?.watched && seen.live ? seen.live : await ops.get(it.obj);
-      return { it, live, health: live ? assessHealth(live) : { status: "Missing" as const, message: "not found" } };
-    });
-    const still: typeof pending = [];
-    const failures: string[] = [];
-    for (const state of states) {
-      const { it } = state;
-      if ("unseen" in state) {
-        still.push(it);
-        continue;
-      }
-      const { live, health } = state;
-      const id = keyString(keyOf(it.obj));
-      if (!live) {
-        // Applied moments ago and now gone: someone deleted it mid-sync. Waiting would never end.
-        failures.push(`${id} was deleted during the sync`);
-        continue;
-      }
-      opts.observed?.set(id, live);
-      if (it.task.action === "hook") {
-        if (health?.status === "Degraded") {
-          failures.push(`hook ${id} failed: ${health.message}`);
-          if (live && it.task.hook?.deletePolicies.includes("HookFailed")) await ops.delete(live, { dryRun: false, propagationPolicy: "Foreground" });
-        } else if (!health || health.status === "Healthy") {
-          if (live && it.task.hook?.deletePolicies.includes("HookSucceeded")) {
-            await ops.delete(live, { dryRun: false, propagationPolicy: "Foreground" });
-            opts.observed?.delete(id);
-            record(entry(keyOf(live), "pruned", "hook succeeded and was deleted (HookSucceeded)", it.task.phase, it.task.wave, true));
-          }
-        } else still.push(it);
-        continue;
-      }
-      if (!health || health.status === "Healthy" || health.status === "Suspended") continue;
-      if (health.status === "Degraded") failures.push(`${id} is Degraded: ${health.message}`);
-      else still.push(it);
-    }
-    if (failures.length > 0) throw new SyncFailure(`wave ${wave.wave}: ${failures.join("; ")}`);
-    if (still.length === 0) return;
-    if (opts.signal?.aborted) throw new Interrupted("sync interrupted");
-    if (Date.now() > deadline) {
-      const names = still.map(({ obj }) => keyString(keyOf(obj))).join(", ");
-      throw new SyncFailure(`wave ${wave.wave}: timed out after ${Math.round(opts.waveTimeoutMs / 1000)} s waiting for ${names} to become healthy`);
-    }
-    pending = still;
-    await sleep(interval, opts.signal);
-    // Reading a watch cache costs nothing: keep looking often. Requests back off to one a second.
-    interval = requests === 0 ? Math.min(interval * 2, 200) : Math.min(interval * 2, 1000);
-  }
-}
-
-async function waitGone(obj: KubeObject, ops: ClusterOps, opts: ExecuteOptions): Promise<void> {
-  const deadline = Date.now() + opts.waveTimeoutMs;
+/** Waits until a deleted object is gone (a hook's previous run, a forced replace): a bounded wait inside one step. */
+async function waitGone(obj: KubeObject, ops: ClusterOps, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + Math.min(timeoutMs > 0 ? timeoutMs : Infinity, 60_000);
   let interval = 50;
   while (await ops.get(obj)) {
-    if (Date.now() > deadline) throw new SyncFailure(`timed out waiting for ${keyString(keyOf(obj))} to be deleted`);
-    await sleep(interval, opts.signal);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${keyDisplay(keyOf(obj))} to be deleted`);
+    await sleep(interval);
     interval = Math.min(interval * 2, 1000);
   }
+}
+
+/** Deletes hook objects of a terminated sync (those still running), as Argo CD's terminate does. */
+export async function deleteHooks(hooks: readonly ChangeEntry[], ops: ClusterOps): Promise<void> {
+  await mapLimit(hooks, 8, (e) => ops.delete(ref(e), { dryRun: false, propagationPolicy: "Foreground" }).catch(() => false));
 }

@@ -30,6 +30,10 @@
  *    wave, the first of PreSync, since PreSync hooks may run in it (Argo CD creates it before the sync too).
  * 7. Group the tasks by phase, then wave (ascending for applies, descending for prunes), then sort each wave by
  *    kind, namespace and name (waves.ts).
+ * 8. A selective sync (`options.resources`, Argo CD's `operation.sync.resources`) keeps only the tasks of the
+ *    objects it names — applies and prunes — and no hooks, as Argo CD's selective sync runs none. The
+ *    empty-render guard (5) still looks at the whole desired state, and CreateNamespace still creates the
+ *    destination namespace the selected objects may need.
  *
  * Pure: imports nothing that does I/O.
  */
@@ -44,6 +48,7 @@ import {
   type PhasePlan,
   type PlanInput,
   type PlanWave,
+  type ResourceSelector,
   type SyncPhase,
   type SyncPlan,
   type SyncTask,
@@ -56,10 +61,14 @@ import { compareForApply, compareForPrune, readWave } from "./waves.js";
  */
 export function planSync(input: PlanInput): SyncPlan {
   const app = parseAppSyncOptions(input.options.syncOptions);
-  const { tasks, resources } = desiredTasks(input.desired, app);
-  const prunes = pruneTasks(input.toPrune, app, input.options.prune);
+  const all = desiredTasks(input.desired, app);
+  const allPrunes = pruneTasks(input.toPrune, app, input.options.prune);
+  const resources = all.resources;
+  const selection = input.options.resources?.length ? input.options.resources : undefined;
+  const tasks = selection ? all.tasks.filter((t) => !t.hook && selected(selection, t)) : all.tasks;
+  const prunes = selection ? allPrunes.filter((t) => selected(selection, t)) : allPrunes;
 
-  const deleting = prunes.filter((t) => t.action === "prune");
+  const deleting = allPrunes.filter((t) => t.action === "prune");
   if (resources === 0 && deleting.length > 0 && !input.options.allowEmpty) {
     throw new PlanError(
       "refusing to sync: nothing is desired, and the sync would delete " +
@@ -90,6 +99,11 @@ export function planSync(input: PlanInput): SyncPlan {
   };
 }
 
+/** Step 8: whether a selective sync names the task's object (Argo CD's SyncOperationResource.HasIdentity). */
+function selected(selection: readonly ResourceSelector[], t: SyncTask): boolean {
+  return selection.some((r) => r.kind === t.key.kind && r.name === t.key.name && (r.group ?? "") === t.key.group && (!r.namespace || r.namespace === t.key.namespace));
+}
+
 /** Steps 1–3: the tasks of the desired objects, and how many ordinary resources there are. */
 function desiredTasks(desired: readonly DesiredResource[], app: AppSyncOptions) {
   const problems: ObjectProblem[] = [];
@@ -117,7 +131,7 @@ function desiredTasks(desired: readonly DesiredResource[], app: AppSyncOptions) 
     if (cls.type === "hook") {
       for (const phase of cls.hook.phases) tasks.push({ ...base, phase, action: "hook", options, hook: cls.hook });
     } else if (cls.type === "skip") {
-      tasks.push({ ...base, phase: "Sync", action: "skip", message: cls.message, options });
+      tasks.push({ ...base, phase: "Sync", action: "skip", message: cls.message, reason: "not-applied", options });
     } else {
       resources++;
       tasks.push({ ...base, phase: "Sync", options, ...resourceAction(d, app, options.replace) });
@@ -131,10 +145,10 @@ function resourceAction(
   d: DesiredResource,
   app: AppSyncOptions,
   replace: boolean,
-): Pick<SyncTask, "action" | "message"> {
+): Pick<SyncTask, "action" | "message" | "reason"> {
   if (d.status === "Missing") return { action: "create" };
   if (d.status === "Synced" && app.applyOutOfSyncOnly) {
-    return { action: "skip", message: "already synced, ApplyOutOfSyncOnly=true" };
+    return { action: "skip", message: "already synced, ApplyOutOfSyncOnly=true", reason: "in-sync" };
   }
   return { action: replace ? "replace" : "apply" };
 }
@@ -148,13 +162,13 @@ function pruneTasks(live: readonly KubeObject[], app: AppSyncOptions, prune: boo
     const key = keyOf(obj);
     const wave = readWave(obj);
     const p = pruneOptionsFor(obj);
-    const [action, why] = p.never
-      ? (["skip", "Prune=false: kept in the cluster"] as const)
+    const [action, why, reason] = p.never
+      ? (["skip", "Prune=false: kept in the cluster", "prune-false"] as const)
       : p.confirm
-        ? (["skip", "Prune=confirm: needs a confirmed prune"] as const)
+        ? (["skip", "Prune=confirm: needs a confirmed prune", "prune-confirm"] as const)
         : !prune
-          ? (["skip", "prune disabled"] as const)
-          : (["prune", undefined] as const);
+          ? (["skip", "prune disabled", "prune-disabled"] as const)
+          : (["prune", undefined, undefined] as const);
     // A live object that is no longer in Git cannot have its annotations fixed there: prune it anyway.
     const note = wave.ok ? undefined : `${wave.problem}: pruned as wave 0`;
     const message = [why, note].filter((m) => m !== undefined).join("; ");
@@ -167,6 +181,7 @@ function pruneTasks(live: readonly KubeObject[], app: AppSyncOptions, prune: boo
       wave: wave.ok ? wave.wave : 0,
       action,
       ...(message ? { message } : {}),
+      ...(reason ? { reason } : {}),
       options: taskOptionsFor(app, obj),
     });
   }

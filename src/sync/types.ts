@@ -6,6 +6,7 @@
  * Pure: imports nothing that does I/O.
  */
 import { PlumbError } from "../core/errors.js";
+import type { SkipReason } from "../core/changeset.js";
 import { keyDisplay, type KubeObject, type ResourceKey } from "../core/object.js";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -39,6 +40,20 @@ export interface PlanOptions {
    * they may belong to other modules (RespectIgnoreDifferences belongs to diff).
    */
   syncOptions: string[];
+  /**
+   * A selective sync (Argo CD's `operation.sync.resources`): only these objects are applied, and only these
+   * are pruned; hooks do not run. Undefined or empty: the whole application.
+   */
+  resources?: ResourceSelector[];
+}
+
+/** One object a selective sync names: group ("" or absent for the core group), kind, name, and optionally namespace. */
+export interface ResourceSelector {
+  group?: string;
+  kind: string;
+  name: string;
+  /** Absent: any namespace (Argo CD's rule). */
+  namespace?: string;
 }
 
 /** Argo CD's defaults for a manual sync: no prune, no dry run, no empty sync, no options. */
@@ -124,6 +139,8 @@ export interface SyncTask {
   action: TaskAction;
   /** Why the task is skipped, or a note on how the planner decided. */
   message?: string;
+  /** Set on `skip` tasks: why, typed. */
+  reason?: SkipReason;
   options: TaskOptions;
   /** Set on `hook` tasks. */
   hook?: HookInfo;

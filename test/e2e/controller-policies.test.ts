@@ -6,7 +6,8 @@
  *   (one status write less per sync), the result at once, health as the watches then show it.
  * - syncPolicy.retry: an automated app whose PreSync hook Job fails (it cannot be scheduled and its
  *   activeDeadlineSeconds runs out, so the Job controller marks it Failed) is tried once and retried
- *   `limit` times with the backoff, then left alone with a SyncError; a fixed commit syncs.
+ *   `limit` times with the backoff — all inside one operation, which stays Running between attempts, as
+ *   Argo CD's does — then left alone with a SyncError; a fixed commit syncs.
  * - Repository credentials from Kubernetes Secrets: with a Git server that wants basic auth for every
  *   request, an app says "authentication failed" and applies nothing until an Argo CD repository Secret
  *   (one URL) or repo-creds Secret (a URL prefix) holds the credentials; no password ever shows in the
@@ -27,7 +28,7 @@ import { resourcesFor } from "../helpers/cluster.js";
 import { appStatus, runController, type AppStatusView, type RunningController } from "../helpers/controller.js";
 import { waitFor } from "../helpers/wait.js";
 
-type OperationView = NonNullable<AppStatusView["operationState"]> & { retryCount?: number; startedAt?: string };
+type OperationView = NonNullable<AppStatusView["operationState"]> & { retryCount?: number; startedAt?: string; progress?: { attemptStartedAt?: string } };
 type StatusView = Omit<AppStatusView, "operationState"> & { operationState?: OperationView };
 
 const status = async (resources: Resources, name: string): Promise<StatusView | undefined> => (await appStatus(resources, name)) as StatusView | undefined;
@@ -78,23 +79,26 @@ interface Sample {
   phase: string;
   retryCount: number;
   startedAt: string;
+  /** When the attempt under way started; empty while a retry waits for its backoff. */
+  attempt: string;
 }
 
-/** The samples where phase or retryCount (or the attempt, by startedAt) changed. */
+/** The samples where phase, retryCount or the attempt changed. */
 function transitions(samples: readonly Sample[]): Sample[] {
   return samples.filter((x, i) => {
     const prev = samples[i - 1];
-    return !prev || prev.phase !== x.phase || prev.retryCount !== x.retryCount || prev.startedAt !== x.startedAt;
+    return !prev || prev.phase !== x.phase || prev.retryCount !== x.retryCount || prev.attempt !== x.attempt;
   });
 }
 
-/** The samples grouped by attempt (startedAt), in order, each with the retryCount it started with. */
-function byAttempt(samples: readonly Sample[]): Array<{ startedAt: string; retryCount: number; samples: Sample[] }> {
-  const out: Array<{ startedAt: string; retryCount: number; samples: Sample[] }> = [];
+/** The attempts seen (by their start), in order, each with the retryCount it ran with. */
+function byAttempt(samples: readonly Sample[]): Array<{ attempt: string; retryCount: number; samples: Sample[] }> {
+  const out: Array<{ attempt: string; retryCount: number; samples: Sample[] }> = [];
   for (const x of samples) {
+    if (!x.attempt) continue;
     const last = out.at(-1);
-    if (last && last.startedAt === x.startedAt) last.samples.push(x);
-    else out.push({ startedAt: x.startedAt, retryCount: x.retryCount, samples: [x] });
+    if (last && last.attempt === x.attempt) last.samples.push(x);
+    else out.push({ attempt: x.attempt, retryCount: x.retryCount, samples: [x] });
   }
   return out;
 }
@@ -197,7 +201,7 @@ describe("controller: sync retry and repository credentials", { timeout: 300_000
     const sampler = (async () => {
       while (sampling) {
         const op = (await status(resources, "retry").catch(() => undefined))?.operationState;
-        if (op) seen.push({ at: Date.now(), phase: op.phase ?? "", retryCount: op.retryCount ?? 0, startedAt: op.startedAt ?? "" });
+        if (op) seen.push({ at: Date.now(), phase: op.phase ?? "", retryCount: op.retryCount ?? 0, startedAt: op.startedAt ?? "", attempt: op.progress?.attemptStartedAt ?? "" });
         await sleep(100);
       }
     })();
@@ -219,28 +223,29 @@ describe("controller: sync retry and repository credentials", { timeout: 300_000
       await sampler;
     }
 
-    // Three attempts, one after the other: the first (retryCount 0) and two retries (1, 2), each seen
-    // Running, each ending Failed, and nothing after the second retry. (An attempt is told by its
-    // startedAt: each lasts over 2 s, so two never start in the same second.)
+    // Three attempts, one after the other, in one operation: the first (retryCount 0) and two retries
+    // (1, 2). Between attempts the operation stays Running, its failure noted, until the backoff has
+    // passed; only the last attempt's failure ends it. (An attempt is told by its start: each lasts over
+    // 2 s, so two never start in the same second.)
     const story = transitions(seen)
-      .map((a) => `${a.phase}/${a.retryCount}@${a.at - seen[0]!.at}ms`)
+      .map((a) => `${a.phase}/${a.retryCount}${a.attempt ? "" : "(backoff)"}@${a.at - seen[0]!.at}ms`)
       .join(" ");
     const attempts = byAttempt(seen);
     assert.deepEqual(attempts.map((a) => a.retryCount), [0, 1, 2], `one attempt per retryCount 0, 1, 2; operationState (phase/retryCount) as sampled: ${story}`);
-    for (const a of attempts) {
-      assert.equal(a.samples[0]!.phase, "Running", `attempt ${a.retryCount} was Running first; as sampled: ${story}`);
-      assert.ok(a.samples.every((x) => x.retryCount === a.retryCount), `attempt ${a.retryCount} kept its retryCount; as sampled: ${story}`);
-    }
-    assert.equal(attempts[2]!.samples.at(-1)!.phase, "Failed");
+    for (const a of attempts) assert.ok(a.samples.every((x) => x.phase === "Running" && x.retryCount === a.retryCount), `attempt ${a.retryCount} ran Running with its retryCount; as sampled: ${story}`);
+    assert.equal(new Set(seen.map((x) => x.startedAt)).size, 1, `one operation throughout (one startedAt); as sampled: ${story}`);
+    assert.ok(!seen.some((x) => x.phase === "Failed" && x.retryCount < 2), `no attempt but the last ended the operation; as sampled: ${story}`);
+    assert.equal(seen.at(-1)!.phase, "Failed");
     const syncFailed = await waitFor("the attempts' SyncFailed Events", async () => {
       const evs = await events(resources, "retry", "SyncFailed");
       return evs.length >= 3 ? evs : undefined;
     }, 20_000);
     assert.equal(syncFailed.length, 3, `one SyncFailed Event per attempt: ${JSON.stringify(syncFailed.map((e) => e.message))}`);
-    // The second retry waited for its backoff, 2 s after the first retry failed (finishedAt has whole
-    // seconds, so more than 1 s of it is certain).
-    const firstRetryFailed = attempts[1]!.samples.find((x) => x.phase === "Failed");
-    assert.ok(firstRetryFailed, `the first retry was seen Failed; as sampled: ${story}`);
+    // The second retry waited for its backoff, 2 s after the first retry failed (the operation's
+    // progress is gone while a retry waits; the record's times have whole seconds, so more than 1 s of it
+    // is certain).
+    const firstRetryFailed = seen.find((x) => x.retryCount === 2 && !x.attempt);
+    assert.ok(firstRetryFailed, `the first retry was seen failed, waiting for the next; as sampled: ${story}`);
     const gap = attempts[2]!.samples[0]!.at - firstRetryFailed.at;
     assert.ok(gap >= 800, `the second retry started ${gap} ms after the first retry failed (backoff 2 s)`);
 

@@ -55,7 +55,7 @@ describe("engine: sync a Helm chart on a real cluster", { timeout: 300_000 }, ()
 
   it("syncs in wave order, each wave healthy before the next, PreSync hook first, PostSync hook last and deleted", async () => {
     const stop = observe(resources, [...WAVES.flat(), PRESYNC, POSTSYNC]);
-    const { changes } = await syncApp({ resources }, app, { waveTimeoutMs: 120_000 });
+    const { changes } = await syncApp({ resources }, app, { timeoutMs: 120_000 });
     const samples: Sample[] = await stop();
     assert.equal(changes.phase, "Succeeded", changes.message);
 

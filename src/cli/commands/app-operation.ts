@@ -34,6 +34,50 @@ interface OperationFlags extends AppFlags {
 interface SyncFlags extends OperationFlags {
   revision?: string;
   syncOption: string[];
+  resource: string[];
+}
+
+interface TerminateFlags extends AppFlags {
+  wait?: boolean;
+  timeout: string;
+}
+
+/**
+ * `--resource GROUP:KIND:NAME` or `GROUP:KIND:NAMESPACE/NAME` (Argo CD's form; GROUP empty for the core
+ * group) → one object of a selective sync.
+ */
+export function parseResourceFlag(value: string): NonNullable<SyncOperation["resources"]>[number] {
+  const parts = value.split(":");
+  if (parts.length !== 3 || !parts[1] || !parts[2]) {
+    throw new UsageError(`--resource ${value}: expected GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME (GROUP empty for the core group, e.g. :ConfigMap:settings or apps:Deployment:web/api)`);
+  }
+  if (/[*!]/.test(value)) throw new UsageError(`--resource ${value}: wildcards and exclusions are not supported; name each resource`);
+  const [group, kind, rest] = parts as [string, string, string];
+  const slash = rest.indexOf("/");
+  const namespace = slash >= 0 ? rest.slice(0, slash) : undefined;
+  const name = slash >= 0 ? rest.slice(slash + 1) : rest;
+  if (!name || rest.split("/").length > 2) throw new UsageError(`--resource ${value}: the name part must be NAME or NAMESPACE/NAME`);
+  return { ...(group ? { group } : {}), kind, name, ...(namespace ? { namespace } : {}) };
+}
+
+/**
+ * Asks the controller to stop the running operation, as `argocd app terminate-op` does: the status' phase
+ * becomes Terminating (a conditional write, so an operation that ended meanwhile is not touched).
+ */
+export async function requestTerminate(apps: AppClient, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const obj = await apps.get(name);
+    const phase = readApplication(obj).status.operationState?.phase;
+    if (phase === "Terminating") return;
+    if (phase !== "Running") throw new PlumbError(`application "${name}" has no operation in progress${phase ? ` (the last one ${phase})` : ""}; nothing to terminate`);
+    try {
+      await apps.call(() => apps.resources.client.request({ method: "PATCH", path: `${apps.path(name)}/status`, contentType: "application/merge-patch+json", body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { operationState: { phase: "Terminating" } } } }), name);
+      return;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && attempt < 5) continue;
+      throw err;
+    }
+  }
 }
 
 /** A request made: its id and when (ms since the epoch). */
@@ -55,7 +99,8 @@ export async function requestSync(apps: AppClient, name: string, sync: SyncOpera
   const id = randomUUID();
   for (let attempt = 0; ; attempt++) {
     const obj = await apps.get(name);
-    const running = readApplication(obj).status.operationState?.phase === "Running";
+    const phase = readApplication(obj).status.operationState?.phase;
+    const running = phase === "Running" || phase === "Terminating";
     if (obj.operation || running) {
       throw new PlumbError(`another operation is already in progress on application "${name}"`, `wait for it: plumb app wait ${name} --operation -n ${apps.namespace}`);
     }
@@ -95,8 +140,9 @@ export async function waitForOperation(apps: AppClient, name: string, req: SyncR
     const pending = (view.operation?.info ?? []).some((i) => i.name === REQUEST_INFO && i.value === req.id);
     const state = view.status.operationState;
     if (isOurs(state, pending, req)) {
-      if (state!.phase !== "Running") return state!;
-      say(`sync running${state!.message ? `: ${state!.message}` : ""}`);
+      if (state!.phase !== "Running" && state!.phase !== "Terminating") return state!;
+      const step = state!.progress?.step;
+      say(`sync ${state!.phase === "Terminating" ? "terminating" : "running"}${step ? ` (${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave})` : ""}${state!.message ? `: ${state!.message}` : ""}`);
     } else if (pending) {
       const blocking = view.status.conditions?.find((c) => ["ComparisonError", "InvalidSpecError", "DependencyNotReady"].includes(c.type));
       say(blocking ? `sync requested; the controller reports ${blocking.type}: ${blocking.message.split("\n")[0]}` : "sync requested, waiting for the controller to start it");
@@ -187,16 +233,43 @@ export function register(app: Command): void {
   addOperationFlags(app.command("sync").description("sync an Application now (through its operation field) and wait for the result").argument("<name>"))
     .option("--revision <rev>", "sync this branch, tag or commit instead of the target revision")
     .option("--sync-option <opt>", "sync option for this sync, e.g. ServerSideApply=true (repeatable)", collect, [])
+    .option("--resource <GROUP:KIND:NAME>", "sync only this object (GROUP:KIND:NAMESPACE/NAME to name the namespace; repeatable); hooks do not run, nothing else is pruned", collect, [])
     .action(async (name: string, f: SyncFlags) => {
       outputOf(f);
+      const resources = f.resource.map(parseResourceFlag);
       await withApps(f, async (apps) => {
         const sync: SyncOperation = {
           ...(f.revision ? { revision: f.revision } : {}),
           ...(f.prune ? { prune: true } : {}),
           ...(f.dryRun ? { dryRun: true } : {}),
           ...(f.syncOption.length ? { syncOptions: f.syncOption } : {}),
+          ...(resources.length ? { resources } : {}),
         };
         await run(apps, name, sync, f);
+      });
+    });
+
+  addAppFlags(app.command("terminate-op").description("stop the running operation: nothing further is applied or pruned, running hooks are deleted, it ends Failed").argument("<name>"))
+    .option("--wait", "wait until the operation has stopped")
+    .option("--timeout <seconds>", "with --wait: give up after this long, exit 1 (0: no limit)", "60")
+    .action(async (name: string, f: TerminateFlags) => {
+      const limit = timeoutMs(f.timeout);
+      await withApps(f, async (apps) => {
+        await requestTerminate(apps, name);
+        if (!f.wait) {
+          process.stdout.write(`operation of application "${name}" is terminating\n`);
+          return;
+        }
+        const deadline = Date.now() + limit;
+        for (;;) {
+          const state = (await apps.view(name)).status.operationState;
+          if (state && state.phase !== "Running" && state.phase !== "Terminating") {
+            process.stdout.write(`operation of application "${name}" ended ${state.phase}: ${state.message ?? ""}\n`);
+            return;
+          }
+          if (Date.now() > deadline) throw new PlumbError(`timed out after ${Math.round(limit / 1000)}s waiting for the operation of "${name}" to stop`, "is `plumb controller` running against this cluster?");
+          await sleep(POLL_MS);
+        }
       });
     });
 

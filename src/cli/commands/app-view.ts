@@ -75,6 +75,9 @@ export function describeApp(v: ApplicationView, wide: boolean): string {
       ["Last Sync", `${word(op.phase)}${op.syncResult?.revision ? ` to ${shortSha(op.syncResult.revision)}` : ""}, started ${op.startedAt}${op.finishedAt ? `, finished ${op.finishedAt}` : ""}${op.operation.initiatedBy?.automated ? " (automated)" : op.operation.initiatedBy?.username ? ` by ${op.operation.initiatedBy.username}` : ""}`],
       ["Message", op.message],
     );
+    const step = op.phase === "Running" ? op.progress?.step : undefined;
+    if (step) rows.push(["Step", `${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave}, applied ${step.appliedAt}${op.resumedAt ? ` (resumed ${op.resumedAt})` : ""}`]);
+    if ((op.retryCount ?? 0) > 0) rows.push(["Retries", String(op.retryCount)]);
   }
   if (v.operation?.sync) rows.push(["Pending", `sync${v.operation.sync.revision ? ` to ${v.operation.sync.revision}` : ""} requested, waiting for the controller`]);
   let out = fields(rows);

@@ -30,7 +30,10 @@ interface DeleteFlags extends AppFlags {
 
 /** The app's state in one line: "OutOfSync, Progressing, operation Running". */
 function stateLine(v: ApplicationView, paint: (w: string) => string = word): string {
-  const op = v.operation ? "operation requested" : v.status.operationState?.phase === "Running" ? `operation ${paint("Running")}` : "no operation";
+  const st = v.status.operationState;
+  const step = st?.progress?.step;
+  const at = step ? ` at ${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave}` : "";
+  const op = v.operation ? "operation requested" : st?.phase === "Running" || st?.phase === "Terminating" ? `operation ${paint(st.phase)}${at}` : "no operation";
   return `${paint(v.status.sync?.status ?? "Unknown")}, ${paint(v.status.health?.status ?? "Unknown")}, ${op}`;
 }
 
@@ -39,13 +42,21 @@ function missing(v: ApplicationView, f: WaitFlags): string[] {
   const out: string[] = [];
   if (f.sync && v.status.sync?.status !== "Synced") out.push("Synced");
   if (f.health && v.status.health?.status !== "Healthy") out.push("Healthy");
-  if (f.operation && (v.operation || v.status.operationState?.phase === "Running")) out.push("no operation running");
+  if (f.operation && (v.operation || v.status.operationState?.phase === "Running" || v.status.operationState?.phase === "Terminating")) out.push("no operation running");
   return out;
 }
 
 function resourceStates(v: ApplicationView): Map<string, string> {
   const m = new Map<string, string>();
   for (const r of v.status.resources ?? []) m.set(`${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`, `${word(r.status ?? "Unknown")}${r.health ? `, ${word(r.health.status)}` : ""}`);
+  // What the running sync did to each object so far (its results), hooks with how they are doing.
+  const op = v.status.operationState;
+  if (op?.phase === "Running") {
+    for (const r of op.syncResult?.resources ?? []) {
+      const what = [r.hookType ? `${r.hookType} hook ${word(r.hookPhase)}` : word(r.status), r.message].filter(Boolean).join(": ");
+      m.set(`${r.syncPhase ?? "Sync"} wave ${r.syncWave ?? 0} ${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}`, what);
+    }
+  }
   return m;
 }
 

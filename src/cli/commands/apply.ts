@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option("--allow-empty", "allow a sync that leaves the app with no objects (with --prune)")
     .option("--sync-option <opt>", "sync option, e.g. CreateNamespace=true, ApplyOutOfSyncOnly=true (repeatable)", collect, [])
     .option("--ignore-differences <file>", "YAML list of ignoreDifferences rules (Argo CD's shape)")
-    .option("--timeout <seconds>", "how long each wave may take to become healthy", "300")
+    .option("--timeout <seconds>", "how long the sync may take to become healthy (0: no limit)", "300")
     .option("-o, --output <format>", "text, json or yaml", "text")
     .action(async (dir: string, f: ApplyFlags) => {
       const format = parseFormat(f.output);
@@ -38,10 +38,10 @@ export function register(program: Command): void {
       try {
         const { changes } = await syncApp(ctx, app, {
           dryRun: Boolean(f.dryRun),
-          waveTimeoutMs: Number(f.timeout) * 1000,
+          timeoutMs: Number(f.timeout) * 1000,
           ...(text
             ? {
-                onWave: (phase, wave) => process.stderr.write(colour("grey", `plumb: ${phase} wave ${wave.wave}${wave.stage === "prune" ? " (prune)" : ""}: ${wave.tasks.length} object(s)\n`)),
+                onStep: (step) => process.stderr.write(colour("grey", `plumb: ${step.phase} wave ${step.wave}${step.stage === "prune" ? " (prune)" : ""}: ${step.tasks.length} object(s)\n`)),
               }
             : {}),
         });

@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keyOf, keyString, type KubeObject } from "../../../src/core/object.js";
-import { executePlan, waitsForHealth, type ClusterOps } from "../../../src/sync/execute.js";
+import { executePlan, type ClusterOps } from "../../../src/sync/execute.js";
 import { planSync, type CompareStatus, type DesiredResource } from "../../../src/sync/index.js";
 
 /** An object store with a clock: `settle` decides what an object looks like after `ticks` reads. */
@@ -171,27 +171,32 @@ describe("executePlan", () => {
 
   it("times out a wave that never becomes healthy, naming what it waited for", async () => {
     const store = new Store((o) => (o.kind === "Deployment" ? { ...o, status: { observedGeneration: 1, replicas: 1, updatedReplicas: 0 } } : o));
-    const cs = await executePlan(plan([deploy("stuck", 0), cm("after", 1)]), store, { waveTimeoutMs: 300 });
+    const cs = await executePlan(plan([deploy("stuck", 0), cm("after", 1)]), store, { timeoutMs: 300 });
     assert.equal(cs.phase, "Failed");
-    assert.match(cs.message, /timed out .* waiting for apps\/Deployment\/ns\/stuck/);
+    assert.match(cs.message, /timed out after 300 ms waiting for Deployment ns\/stuck \(Progressing/);
     assert.equal(store.objects.has("/ConfigMap/ns/after"), false);
   });
 
-  it("ends a single wave without hooks at its writes with waitSingleStep off; waits with more waves or a hook", async () => {
+  it("with waitLast off, ends at the last step's writes; earlier steps, and a last step with a hook, are waited on", async () => {
     const reads = (store: Store) => [...store.objects.values()].reduce((n, e) => n + e.reads, 0);
     const single = new Store(settle);
-    const quick = await executePlan(plan([deploy("db", 0), cm("web", 0)]), single, { waitSingleStep: false });
+    const quick = await executePlan(plan([deploy("db", 0), cm("web", 0)]), single, { waitLast: false });
     assert.equal(quick.phase, "Succeeded", quick.message);
     assert.equal(reads(single), 0, "nothing read back: the sync ends when the writes succeed, as Argo CD's does");
-    assert.ok(waitsForHealth(plan([deploy("db", 0)]), true), "plumb sync (the default) waits");
-    assert.equal(waitsForHealth(plan([deploy("db", 0), cm("web", 0)]), false), false);
+    const waited = new Store(settle);
+    await executePlan(plan([deploy("db", 0)]), waited, { waitLast: true });
+    assert.ok(reads(waited) >= 3, "plumb apply (waitLast, the default) waits for the last step too");
 
     const waves = new Store(settle);
-    await executePlan(plan([deploy("db", 0), deploy("api", 1)]), waves, { waitSingleStep: false });
-    assert.ok((waves.objects.get("apps/Deployment/ns/api")?.reads ?? 0) >= 3, "the last of two waves is waited for too");
+    const two = await executePlan(plan([deploy("db", 0), deploy("api", 1)]), waves, { waitLast: false });
+    assert.equal(two.phase, "Succeeded", two.message);
+    assert.ok((waves.objects.get("apps/Deployment/ns/db")?.reads ?? 0) >= 3, "the first of two waves is waited for");
+    assert.equal(waves.objects.get("apps/Deployment/ns/api")?.reads ?? 0, 0, "the last of two waves is not");
     const hooked = new Store(settle);
-    await executePlan(plan([deploy("db", 0), job("smoke", "Sync")]), hooked, { waitSingleStep: false });
-    assert.ok((hooked.objects.get("apps/Deployment/ns/db")?.reads ?? 0) >= 3, "a wave with a hook is waited for");
+    const h = await executePlan(plan([deploy("db", 0), job("smoke", "Sync")]), hooked, { waitLast: false });
+    assert.equal(h.phase, "Succeeded", h.message);
+    assert.ok((hooked.objects.get("batch/Job/ns/smoke")?.reads ?? 0) >= 2, "a last step with a hook waits for the hook");
+    assert.ok((hooked.objects.get("apps/Deployment/ns/db")?.reads ?? 0) >= 3, "… and for the resources beside it");
   });
 
   it("changes nothing in a dry run and waits for nothing", async () => {

@@ -1,0 +1,53 @@
+/**
+ * The controller's writes to an Application: the status (one merge patch of what changed, through the
+ * status subresource), clearing the `operation` field, the finalizer. Every write remembers the
+ * resourceVersion it left (`written`), so that a reconcile can wait for the watch cache to catch up with
+ * it. A status write that fails is never silent: it is logged, recorded as a Warning Event on the
+ * Application, and thrown, so the work queue retries it with backoff — a stale status with no word about
+ * why (an Application that keeps saying Synced at the previous commit) is what this prevents.
+ */
+import type { ApplicationStatus, ApplicationView } from "../apps/index.js";
+import { statusPatch } from "../apps/index.js";
+import type { KubeObject } from "../core/object.js";
+import type { Resources } from "../cluster/resources.js";
+import type { Logger } from "./reconcile.js";
+
+/** What the writes need. */
+export interface WriteDeps {
+  resources: Resources;
+  log: Logger;
+  event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
+  /** The resourceVersion each write left, by app key. */
+  written: Map<string, string>;
+}
+
+/** Patches the status from `view.status` to `status`; nothing when they are equal. */
+export async function patchStatus(deps: WriteDeps, view: ApplicationView, status: ApplicationStatus): Promise<void> {
+  const patch = statusPatch(view.status, status);
+  if (!patch) return;
+  try {
+    await appRequest(deps, view, "/status", patch);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    const size = JSON.stringify(patch).length;
+    deps.log.error({ app: view.key, error: message, bytes: size }, "status update failed");
+    deps.event(view.object, "Warning", "StatusUpdateFailed", `the controller could not write the status (${size} bytes): ${message}; it retries with backoff`);
+    throw err;
+  }
+}
+
+/** Removes the `operation` field (the operation has been taken on). */
+export async function clearOperation(deps: WriteDeps, view: ApplicationView): Promise<void> {
+  await appRequest(deps, view, "", { operation: null });
+}
+
+/** A merge patch of the Application (or of one of its subresources). */
+export async function appRequest(deps: WriteDeps, view: ApplicationView, sub: string, body: unknown): Promise<void> {
+  const updated = await deps.resources.client.request<KubeObject>({
+    method: "PATCH",
+    path: `/apis/${view.group}/v1alpha1/namespaces/${view.namespace}/applications/${view.name}${sub}`,
+    contentType: "application/merge-patch+json",
+    body,
+  });
+  if (updated?.metadata?.resourceVersion) deps.written.set(view.key, updated.metadata.resourceVersion);
+}
