@@ -165,10 +165,11 @@ export function fitStatus(status: ApplicationStatus, budgetBytes: number = DEFAU
 
   // 1. The room left for entries once everything else, and the largest summaries, are counted.
   const widest = <S extends { total: number; listed: number }>(s: S): S => ({ ...s, listed: s.total });
+  const hasResources = status.resources !== undefined;
   const skeleton = withLists(
     status,
-    [],
-    widest(summaryOf(resources, resources, resourceKey, earlierRes) as ResourcesSummary),
+    hasResources ? [] : undefined,
+    hasResources ? widest(summaryOf(resources, resources, resourceKey, earlierRes) as ResourcesSummary) : undefined,
     hasResults ? [] : undefined,
     hasResults ? widest(summaryOf(results, results, resultKey, earlierResults) as ResourceResultsSummary) : undefined,
   );
@@ -187,7 +188,7 @@ export function fitStatus(status: ApplicationStatus, budgetBytes: number = DEFAU
   const resultsSummary = droppedResults.length || earlierResults ? (summaryOf(results, droppedResults, resultKey, earlierResults) as ResourceResultsSummary) : undefined;
   const fitted = withLists(
     status,
-    status.resources && droppedRes.length ? resources.filter((_, i) => keptRes.has(i)) : undefined,
+    hasResources && droppedRes.length ? resources.filter((_, i) => keptRes.has(i)) : undefined,
     resSummary,
     hasResults && droppedResults.length ? results.filter((_, i) => keptResults.has(i)) : undefined,
     resultsSummary,
@@ -202,5 +203,5 @@ export function fitStatus(status: ApplicationStatus, budgetBytes: number = DEFAU
   }
   const after = jsonBytes(fitted);
   if (after > budgetBytes) said.push(`the status is still ${fmt(after)} bytes, over its budget of ${fmt(budgetBytes)}`);
-  return { status: fitted, summarized: droppedRes.length + droppedResults.length > 0, message: said.join(". ") };
+  return { status: fitted, summarized: droppedRes.length + droppedResults.length > 0, message: said.join(". ") || undefined };
 }
