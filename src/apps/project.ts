@@ -166,9 +166,10 @@ function repoRefusal(patterns: readonly string[], url: string): string | undefin
 
 /**
  * Why destinations refuse `dst`, or undefined when they permit it (Argo CD's isDestinationMatched): an entry
- * matches when its server or its name matches, and its namespace matches. A `!server` or `!name` entry that
- * the destination's server or name matches denies it when its namespace matches; a `!namespace` entry
- * denies a namespace it names on the servers (or names) it matches.
+ * matches when its server or its name matches, and its namespace matches. An entry whose server (or name)
+ * is `!pattern` denies a destination whose server (or name) the pattern names, where the entry's namespace
+ * matches; an entry whose namespace is `!pattern` denies a namespace the pattern names, on the servers (or
+ * names) the entry matches: Argo CD's rule as refined in argo-cd#20045 and argo-cd#28854.
  */
 function destinationRefusal(entries: readonly ProjectDestination[], dst: NonNullable<PermitRequest["destination"]>): string | undefined {
   let any = false;
