@@ -66,10 +66,14 @@ export interface Comparison {
   images?: string[];
 }
 
-/** The status after a comparison: sync, health, resources, source type, reconciledAt and observedAt. */
+/**
+ * The status after a comparison: sync, health, resources, source type, reconciledAt and observedAt. The
+ * resources are the whole list, so a summary of an earlier, shortened list (budget.ts) is dropped.
+ */
 export function withComparison(status: ApplicationStatus, c: Comparison, now: Date = new Date()): ApplicationStatus {
   const at = timestamp(now);
-  const out: ApplicationStatus = { ...status, sync: c.sync, health: c.health, resources: c.resources, reconciledAt: at, observedAt: at };
+  const { resourcesSummary: _shortened, ...rest } = status;
+  const out: ApplicationStatus = { ...rest, sync: c.sync, health: c.health, resources: c.resources, reconciledAt: at, observedAt: at };
   if (c.sourceType) out.sourceType = c.sourceType;
   if (c.sourceTypes) out.sourceTypes = c.sourceTypes;
   if (c.images) out.summary = { ...status.summary, images: c.images };

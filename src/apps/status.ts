@@ -29,6 +29,47 @@ export const SyncPhaseName = z.enum(SYNC_PHASES as [SyncPhase, ...SyncPhase[]]);
 export const ResultCode = z.enum(["Synced", "SyncFailed", "Pruned", "PruneSkipped"]);
 export type ResultCode = z.infer<typeof ResultCode>;
 
+/** How many of the objects left out of a summarised `status.resources` share a group, kind, status and health. */
+export const ResourceStatusCount = z.strictObject({
+  group: z.string(),
+  kind: z.string(),
+  status: SyncStatusCode.optional(),
+  health: HealthStatusCode.optional(),
+  count: z.number().int().positive(),
+});
+export type ResourceStatusCount = z.infer<typeof ResourceStatusCount>;
+
+/** Set when `status.resources` lists only some objects, to fit the status in its budget (budget.ts). */
+export const ResourcesSummary = z.strictObject({
+  /** The application's objects. */
+  total: z.number().int().nonnegative(),
+  /** How many of them `status.resources` lists. */
+  listed: z.number().int().nonnegative(),
+  /** The others, counted per group, kind, sync status and health. */
+  counts: z.array(ResourceStatusCount),
+});
+export type ResourcesSummary = z.infer<typeof ResourcesSummary>;
+
+/** How many of the results left out of a summarised sync result share a group, kind and result. */
+export const ResourceResultCount = z.strictObject({
+  group: z.string(),
+  kind: z.string(),
+  status: ResultCode.optional(),
+  count: z.number().int().positive(),
+});
+export type ResourceResultCount = z.infer<typeof ResourceResultCount>;
+
+/** Set when a sync result lists only some objects' results, to fit the status in its budget (budget.ts). */
+export const ResourceResultsSummary = z.strictObject({
+  /** The objects the sync handled. */
+  total: z.number().int().nonnegative(),
+  /** How many of their results `resources` lists. */
+  listed: z.number().int().nonnegative(),
+  /** The others, counted per group, kind and result. */
+  counts: z.array(ResourceResultCount),
+});
+export type ResourceResultsSummary = z.infer<typeof ResourceResultsSummary>;
+
 /** What the last comparison compared with. */
 export const ComparedTo = z.strictObject({
   source: ApplicationSource.optional(),
@@ -96,6 +137,8 @@ export const SyncOperationResult = z.strictObject({
   /** plumb: the destination synced to, so that a change of it at the same commit syncs again. */
   destination: ApplicationDestination.optional(),
   resources: z.array(ResourceResult).optional(),
+  /** Set when `resources` lists only some results (budget.ts). */
+  resourcesSummary: ResourceResultsSummary.optional(),
 });
 export type SyncOperationResult = z.infer<typeof SyncOperationResult>;
 
@@ -189,6 +232,8 @@ export const ApplicationStatus = z.strictObject({
   operationState: OperationState.optional(),
   history: z.array(RevisionHistory).optional(),
   resources: z.array(ResourceStatus).optional(),
+  /** Set when `resources` lists only some objects (budget.ts). */
+  resourcesSummary: ResourcesSummary.optional(),
   /** When the last comparison finished (RFC 3339). */
   reconciledAt: z.string().optional(),
   /** When the live state was last observed (Argo CD keeps it for compatibility). */

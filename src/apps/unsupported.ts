@@ -4,6 +4,11 @@
  * names its field and says what to do, so the controller can show it as a condition — a field plumb cannot
  * honour is never ignored in silence.
  *
+ * Most such fields are reported and the rest of the spec is honoured. A source plumb cannot render at all
+ * (a Helm repository chart, a plugin, Jsonnet, values only) is different when it is the source plumb
+ * renders: its problem carries `blocksComparison`, so the controller compares nothing rather than render
+ * the folder as another type. Of several sources only the first is rendered yet, and that is said too.
+ *
  * Pure: imports nothing that does I/O.
  */
 import { unsupportedFields } from "../render/schema.js";
@@ -27,6 +32,19 @@ export interface SpecProblem {
   /** The field's path, e.g. `spec.source.chart`. */
   field: string;
   message: string;
+  /**
+   * Set when the problem is on the source plumb renders (`spec.source`, or `spec.sources[0]`) and plumb
+   * cannot render that source at all yet: a Helm repository chart, a config management plugin, Jsonnet
+   * options, a source that only provides value files (`ref` without `path`). The controller writes the
+   * condition and skips the comparison — and so every sync — as for an InvalidSpecError: rendering the
+   * folder as another source type would deploy the wrong objects, and an empty render would prune the app.
+   */
+  blocksComparison?: true;
+}
+
+/** Whether a problem stops the comparison: an invalid spec, or a source plumb cannot render (blocksComparison). */
+export function blocksComparison(p: SpecProblem): boolean {
+  return p.type === "InvalidSpecError" || p.blocksComparison === true;
 }
 
 /** What counts as the local cluster (the one plumb talks to). */
@@ -85,17 +103,29 @@ export function syncOptionProblems(options: readonly string[], field: string): S
   return out;
 }
 
-/** Problems of one source at `field` (`spec.source`, `spec.sources[1]`). */
-export function sourceProblems(src: ApplicationSource, field: string): SpecProblem[] {
+/** The source options plumb cannot render at all: set on the source it renders, they block the comparison. */
+const UNRENDERABLE = ["chart", "plugin", "directory.jsonnet"];
+
+const BLOCKED = "; plumb does not render this source, so the application is not compared or synced until then";
+
+/**
+ * Problems of one source at `field` (`spec.source`, `spec.sources[1]`). `rendered`: this is the source plumb
+ * renders, so a field that makes it unrenderable blocks the comparison (SpecProblem.blocksComparison).
+ */
+export function sourceProblems(src: ApplicationSource, field: string, rendered = false): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const unsupported = (sub: string, why: string) =>
-    out.push({ type: "UnsupportedField", field: `${field}.${sub}`, message: `${field}.${sub} is not supported yet: ${why}` });
-  if (src.chart) unsupported("chart", "Helm repository charts cannot be fetched yet; put the chart in a Git repository and set path to its folder");
-  if (src.ref) unsupported("ref", "a source cannot provide value files to another yet; keep the values with the chart");
+  const push = (sub: string, message: string, blocks = rendered && UNRENDERABLE.includes(sub)): void => {
+    out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: blocks ? message + BLOCKED : message, ...(blocks ? { blocksComparison: true as const } : {}) });
+  };
+  if (src.chart) push("chart", `${field}.chart is not supported yet: Helm repository charts cannot be fetched yet; put the chart in a Git repository and set path to its folder`);
+  if (src.ref) {
+    const valuesOnly = !src.path;
+    push("ref", `${field}.ref is not supported yet: a source cannot provide value files to another yet; keep the values with the chart`, rendered && valuesOnly);
+  }
   for (const p of unsupportedFields(src)) {
     const m = /^source\.(\S+) is not supported: (.*)$/s.exec(p.message);
     const sub = m?.[1] ?? "";
-    out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: m ? `${field}.${sub} is not supported: ${m[2]}` : p.message });
+    push(sub, m ? `${field}.${sub} is not supported: ${m[2]}` : p.message);
   }
   const types = (["directory", "kustomize", "helm"] as const).filter((t) => src[t] !== undefined);
   if (types.length > 1) {
@@ -123,8 +153,18 @@ export function specProblems(spec: ApplicationSpec, self: { namespace: string; n
     out.push({ type: "UnsupportedField", field: "spec.source", message: "spec.source is ignored because spec.sources is set; remove one of them" });
   }
   if (!hasSources && !spec.source) out.push({ type: "InvalidSpecError", field: "spec.source", message: "spec.source (or spec.sources) is required" });
-  if (hasSources) spec.sources!.forEach((s, i) => out.push(...sourceProblems(s, `spec.sources[${i}]`)));
-  else if (spec.source) out.push(...sourceProblems(spec.source, "spec.source"));
+  if (hasSources && spec.sources!.length > 1) {
+    const [first] = spec.sources!;
+    const n = spec.sources!.length;
+    out.push({
+      type: "UnsupportedField",
+      field: "spec.sources",
+      message: `spec.sources has ${n} sources, but plumb renders only the first (${first!.repoURL}${first!.path ? ` path ${first!.path}` : ""}) until multi-source support lands; the other ${n - 1} are not deployed`,
+    });
+  }
+  // The source rendered is spec.sources[0], or spec.source (sourcesOf).
+  if (hasSources) spec.sources!.forEach((s, i) => out.push(...sourceProblems(s, `spec.sources[${i}]`, i === 0)));
+  else if (spec.source) out.push(...sourceProblems(spec.source, "spec.source", true));
 
   const d = spec.destination;
   if (d.server && d.name) {

@@ -8,6 +8,8 @@
  * Ready and the `default` ServiceAccount present. Any failure stops what was started, removes the folder
  * and throws a ClusterError carrying the tail of each component's log.
  *
+ * With `auditLog`, kube-apiserver also records every write (audit.ts) so that tests can count them.
+ *
  * Every cluster has its own folder and ports, so several run side by side. Nothing outlives `stop()`, and
  * a watchdog cleans up if the owning process dies first (see processes.ts).
  */
@@ -21,6 +23,7 @@ import { stringify } from "yaml";
 import { ClusterError } from "../core/errors.js";
 import { findBinary } from "../tools/binaries.js";
 import { cachedBinDir } from "../tools/versions.js";
+import { prepareAudit } from "./audit.js";
 import { checkPortFree, freePorts } from "./ports.js";
 import { ProcessGroup, sleep, type ManagedProcess } from "./processes.js";
 
@@ -39,6 +42,11 @@ export interface LocalClusterOptions {
   readyTimeoutMs?: number;
   /** Progress lines for people. Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Record the API server's writes (not reads, events or leases) as JSON lines in `auditLogPath`, for
+   * tests that count writes per object (audit.ts has the policy). Default false.
+   */
+  auditLog?: boolean;
 }
 
 export interface LocalCluster {
@@ -48,6 +56,8 @@ export interface LocalCluster {
   server: string;
   kubeconfigPath: string;
   kubeConfig: KubeConfig;
+  /** With the auditLog option: the API server's audit log (one JSON event a line), in `dir`. */
+  auditLogPath?: string;
   /** The processes it runs (name and pid) and the loopback ports it holds, for checks and diagnostics. */
   processes: Array<{ name: string; pid: number }>;
   ports: number[];
@@ -147,7 +157,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     ]);
     await step("etcd", etcd, async () => (await httpGet(`http://127.0.0.1:${etcdPort}/health`)).includes('"health":"true"'));
 
-    log(`starting kube-apiserver on ${server}`);
+    const audit = opts.auditLog ? prepareAudit(dir) : undefined;
+    log(`starting kube-apiserver on ${server}${audit ? `, auditing writes to ${audit.logPath}` : ""}`);
     const apiserver = group.start("kube-apiserver", bins.apiserver, [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       "--bind-address=127.0.0.1",
@@ -168,6 +179,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       "--endpoint-reconciler-type=none",
       "--enable-priority-and-fairness=false",
       "--profiling=false",
+      ...(audit?.flags ?? []),
       "--v=0",
     ]);
     const tls = { ca: certs.ca.cert, cert: certs.admin.cert, key: certs.admin.key };
@@ -248,7 +260,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     log(`cluster "${name}" is ready (${nodeNames.length} nodes)`);
     const processes = group.list().map((p) => ({ name: p.name, pid: p.pid }));
     const ports = [etcdPort!, peerPort!, apiPort, kcmPort!, schedPort!, kwokPort!];
-    return { name, dir, server, kubeconfigPath, kubeConfig: kc, processes, ports, stop };
+    return { name, dir, server, kubeconfigPath, kubeConfig: kc, ...(audit ? { auditLogPath: audit.logPath } : {}), processes, ports, stop };
   } catch (err) {
     await stop();
     if (err instanceof ClusterError) throw err;

@@ -6,6 +6,11 @@
  * file is read if it stays inside the repository. Every file that fails to parse is reported, not just
  * the first. File system calls are synchronous (as in paths.ts): a manifest folder is small and local,
  * and a thread-pool round trip per call cost more than the call (fs/promises' readFile makes four).
+ *
+ * Argo CD's directory source also evaluates `*.jsonnet` files (`*.libsonnet` are libraries they import).
+ * plumb cannot yet, so a selection holding any Jsonnet file is refused as a whole, naming the files:
+ * rendering the YAML beside them would deploy part of the app and prune the rest, and a folder of Jsonnet
+ * alone would look like an empty app.
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -15,7 +20,9 @@ import { isInside, toPosix } from "./paths.js";
 import type { DirectorySource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, type SourcedObject } from "./yaml.js";
 
-const MANIFEST_FILE = /\.(ya?ml|json)$/;
+/** The files a directory source reads, as Argo CD's repo server selects them (reposerver manifestFile). */
+const MANIFEST_FILE = /\.(ya?ml|json|jsonnet)$/;
+const JSONNET_FILE = /\.jsonnet$/;
 
 function matcher(option: "include" | "exclude", pattern: string | undefined): ((rel: string) => boolean) | undefined {
   if (!pattern) return undefined;
@@ -66,9 +73,21 @@ function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
-/** Renders a directory source. */
+/** The RenderError of a selection that holds Jsonnet files: one problem per file, and what to do. */
+function jsonnetRefused(ctx: RenderContext, files: string[]): RenderError {
+  const problems = files.map((f) => ({
+    file: toPosix(relative(ctx.repo.realRoot, f)),
+    message: "Jsonnet is not supported yet: plumb cannot evaluate this file, so the source is not rendered at all (none of its manifests are deployed or pruned)",
+  }));
+  const hint = "commit the YAML or JSON the Jsonnet generates instead, or, if these files are not manifests, leave them out with source.directory.exclude (e.g. '*.jsonnet')";
+  return new RenderError(problems, hint);
+}
+
+/** Renders a directory source; throws RenderError when the selected files include Jsonnet. */
 export async function renderDirectory(ctx: RenderContext, opts: DirectorySource = {}): Promise<RenderOutput> {
   const files = listFiles(ctx, opts);
+  const jsonnet = files.filter((f) => JSONNET_FILE.test(f));
+  if (jsonnet.length) throw jsonnetRefused(ctx, jsonnet);
   const objects: SourcedObject[] = [];
   const problems: RenderProblem[] = [];
   const relFiles: string[] = [];

@@ -1,8 +1,9 @@
 /**
  * The Application and AppProject CRDs on a real API server: installCRDs waits until they are Established;
  * `kubectl get applications` shows SYNC, HEALTH and REVISION once the controller writes a status; the
- * status subresource keeps spec and status writes apart; a typo survives the API server so the controller
- * can report it; and with the compatibility switch an Argo CD manifest applies unchanged.
+ * status subresource keeps spec and status writes apart; the status of 10,000 objects fits once fitStatus
+ * shortens it; a typo survives the API server so the controller can report it; and with the compatibility
+ * switch an Argo CD manifest applies unchanged.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { analyzeApplication, installCRDs } from "../../src/apps/index.js";
+import { analyzeApplication, fitStatus, installCRDs, type ApplicationStatus } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
@@ -104,6 +105,29 @@ describe("Application and AppProject CRDs", { timeout: 300_000 }, () => {
 
   it("refuses a status the schema does not allow", async () => {
     await assert.rejects(writeStatus("plumb.dev", "default", "web", { sync: { status: "Sideways" } }), /Unsupported value|Sideways/);
+  });
+
+  it("refuses the status of an app of 10,000 objects, and stores it once fitStatus has shortened it, summaries and all", async () => {
+    const objects = Array.from({ length: 10_000 }, (_, i) => ({ group: "apps", version: "v1", kind: "Deployment", namespace: "shop", name: `web-${String(i).padStart(5, "0")}` }));
+    const status: ApplicationStatus = {
+      sync: { status: "OutOfSync", revision: SHA },
+      resources: objects.map((o, i) => ({ ...o, status: i % 100 ? "Synced" : "OutOfSync", health: { status: "Healthy" } })),
+      operationState: {
+        operation: { sync: { revision: SHA } },
+        phase: "Succeeded",
+        startedAt: "2025-03-01T10:00:00Z",
+        syncResult: { revision: SHA, resources: objects.map((o) => ({ ...o, status: "Synced", message: "deployment.apps/configured", syncPhase: "Sync" })) },
+      },
+    };
+    await assert.rejects(writeStatus("plumb.dev", "default", "web", status), /larger than max|too large/i, "the whole status is over the API server's limits");
+    const fitted = fitStatus(status);
+    assert.ok(fitted.summarized);
+    await writeStatus("plumb.dev", "default", "web", fitted.status);
+    const live = (await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "default", name: "web" }))!;
+    const stored = live.status as ApplicationStatus;
+    assert.deepEqual(stored.resourcesSummary, fitted.status.resourcesSummary, "the CRD keeps the summary (not pruned as unknown)");
+    assert.deepEqual(stored.operationState?.syncResult?.resourcesSummary, fitted.status.operationState?.syncResult?.resourcesSummary);
+    assert.equal(stored.resources?.length, fitted.status.resourcesSummary!.listed);
   });
 
   it("keeps a misspelt spec field, so the controller can report it", async () => {

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import {
   analyzeApplication,
   appKey,
+  blocksComparison,
   isAutomated,
   parseAppKey,
   readApplication,
@@ -22,7 +23,7 @@ import type { KubeObject } from "../../../src/core/object.js";
 import { fixture } from "../../helpers/paths.js";
 
 const load = (name: string): KubeObject => parse(readFileSync(fixture("apps", name), "utf8")) as KubeObject;
-const expected = parse(readFileSync(fixture("apps", "expected.yaml"), "utf8")) as Record<string, Array<{ type: string; field: string; says?: string }>>;
+const expected = parse(readFileSync(fixture("apps", "expected.yaml"), "utf8")) as Record<string, Array<{ type: string; field: string; says?: string; blocks?: boolean }>>;
 
 const byField = (a: { field: string }, b: { field: string }) => a.field.localeCompare(b.field);
 
@@ -30,8 +31,8 @@ describe("fixtures → problems", () => {
   for (const [file, want] of Object.entries(expected)) {
     it(`${file}: ${want.length ? want.length + " problem(s)" : "no problems"}`, () => {
       const { problems } = analyzeApplication(load(file));
-      const got = problems.map((p) => ({ type: p.type, field: p.field })).sort(byField);
-      assert.deepEqual(got, want.map((w) => ({ type: w.type, field: w.field })).sort(byField), JSON.stringify(problems, null, 2));
+      const got = problems.map((p) => ({ type: p.type, field: p.field, blocks: p.blocksComparison === true })).sort(byField);
+      assert.deepEqual(got, want.map((w) => ({ type: w.type, field: w.field, blocks: w.blocks === true })).sort(byField), JSON.stringify(problems, null, 2));
       for (const w of want) {
         const p = problems.find((x) => x.field === w.field)!;
         if (w.says) assert.ok(p.message.includes(w.says), `"${p.message}" should say "${w.says}"`);
@@ -97,9 +98,18 @@ describe("parsed spec", () => {
     const spec0 = app.spec as Record<string, unknown>;
     spec0.sources = [{ repoURL: "https://git.example.com/a.git", path: "a", targetRevision: "" }, { repoURL: "https://git.example.com/b.git", path: "b" }];
     const { spec, problems } = analyzeApplication(app);
-    assert.deepEqual(problems.map((p) => p.field), ["spec.source"]);
+    assert.deepEqual(problems.map((p) => p.field), ["spec.source", "spec.sources"]);
+    assert.match(problems[1]!.message, /^spec\.sources has 2 sources, but plumb renders only the first \(https:\/\/git\.example\.com\/a\.git path a\)/);
     assert.deepEqual(sourcesOf(spec!).map((s) => s.path), ["a", "b"]);
     assert.deepEqual(targetRevisions(spec!), ["HEAD", "HEAD"], "an empty targetRevision means HEAD");
+  });
+
+  it("blocks the comparison on an invalid spec or an unrenderable source, not on other unsupported fields", () => {
+    const kinds = (file: string) => analyzeApplication(load(file)).problems.filter(blocksComparison).map((p) => p.field).sort();
+    assert.deepEqual(kinds("unsupported.yaml"), ["spec.sources[0].chart"]);
+    assert.deepEqual(kinds("invalid.yaml"), ["spec.revisionHistoryLimit", "spec.source.repoURL", "spec.syncPolicy.automated.prune"]);
+    assert.deepEqual(kinds("typos.yaml"), ["spec.syncPolicy.syncOptions[1]"]);
+    assert.deepEqual(kinds("full.yaml"), []);
   });
 
   it("accepts another local server when told which URLs are local", () => {

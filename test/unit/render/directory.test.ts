@@ -114,3 +114,30 @@ describe("directory source: bad manifests", () => {
     assert.match(err.message, /^cannot render, 4 problems:/);
   });
 });
+
+describe("directory source: Jsonnet", () => {
+  it("refuses a folder with Jsonnet beside YAML, naming the Jsonnet files (not the .libsonnet libraries)", async () => {
+    const err = await renderError(renderFixture("dir-jsonnet"));
+    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet/b-app.jsonnet"]);
+    assert.match(err.message, /dir-jsonnet\/b-app\.jsonnet: Jsonnet is not supported yet/);
+    assert.match(err.message, /commit the YAML or JSON the Jsonnet generates instead, or, .* source\.directory\.exclude/);
+  });
+
+  it("names the Jsonnet files of sub-folders too with recurse", async () => {
+    const err = await renderError(renderFixture("dir-jsonnet", { directory: { recurse: true } }));
+    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet/b-app.jsonnet", "dir-jsonnet/nested/c-more.jsonnet"]);
+  });
+
+  it("refuses a folder of Jsonnet alone rather than render it as an empty app", async () => {
+    const err = await renderError(renderFixture("dir-jsonnet-only"));
+    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet-only/main.jsonnet"]);
+  });
+
+  it("renders the YAML once exclude (or include) leaves the Jsonnet out", async () => {
+    for (const directory of [{ exclude: "*.jsonnet" }, { include: "*.yaml" }]) {
+      const r = await renderFixture("dir-jsonnet", { directory: { recurse: true, ...directory } });
+      assert.deepEqual(r.files, ["dir-jsonnet/a-config.yaml"], JSON.stringify(directory));
+      assert.deepEqual(names(r.objects), ["ConfigMap beside-jsonnet"]);
+    }
+  });
+});
