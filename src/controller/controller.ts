@@ -56,6 +56,8 @@ export interface ControllerOptions {
   metrics?: { port: number; host?: string };
   /** Serve the webhook receiver on this port (0 = any free port); none when undefined. */
   webhook?: { port: number; host?: string; secrets: WebhookSecrets };
+  /** The most an Application's status may hold of resource lists, in JSON bytes. Default 512 KiB (apps/budget.ts). */
+  statusBudgetBytes?: number;
   /** How long a sync operation may take (an Application's plumb.dev/sync-timeout overrides it; 0: no limit). Default 10 minutes. */
   syncTimeoutMs?: number;
   /**
@@ -174,6 +176,7 @@ export class Controller {
       written: new Map(),
       failures: new Map(),
       refreshedFor: new Map(),
+      ...(this.opts.statusBudgetBytes ? { statusBudgetBytes: this.opts.statusBudgetBytes } : {}),
       signal: this.stopping.signal,
     };
     this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {

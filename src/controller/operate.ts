@@ -54,8 +54,6 @@ export interface OperateInput {
   sha: string;
   source: ApplicationSource;
   comparison: AppComparison;
-  /** The project refuses what the running sync would deploy: it fails with this, applying nothing more. */
-  refusal?: string;
 }
 
 /** Starts, advances or retries the app's operation by one round, and records it. */
@@ -105,8 +103,8 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     plan = planFor(cmp, Boolean(sync.dryRun), opApp, sync.resources);
   } catch (err) {
     // Nothing can be applied: the attempt fails as a whole, before any write.
-    if (pending.kind === "start") await begin(deps, view, status, trigger !== "manual" ? false : true);
-    return finish(deps, input, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, trigger, selective);
+    if (pending.kind === "start") await begin(deps, view, status, trigger === "manual");
+    return finish(deps, view, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
   }
   if (pending.kind === "start") {
     const hooks = stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"));
@@ -119,14 +117,13 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const known = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === attemptStartedAt && sameStep(tracked.progress.step, state.progress?.step);
   const progress: SyncProgress = known ? tracked!.progress : (progressOf(state) ?? { entries: [] });
   const writes = known ? tracked!.writes : new Map();
-  if (input.refusal) return finish(deps, input, status, progress, { phase: "Failed", message: `the project refuses: ${input.refusal}` }, trigger, selective, false);
 
   const timeoutMs = syncTimeout(deps, view);
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger };
-  if (r.state === "done") return finish(deps, input, status, r.progress, { phase: r.phase, message: r.message }, trigger, selective);
+  if (r.state === "done") return finish(deps, view, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
   const stepChanged = !sameStep(progress.step, r.progress.step) || progress.failure !== r.progress.failure;
@@ -169,19 +166,30 @@ async function begin(deps: ReconcileDeps, view: ApplicationView, status: Applica
   }
 }
 
+/**
+ * Ends the app's Running operation as Failed with `message`, applying nothing (the project refuses what it
+ * would deploy): no retry, since it would be refused again.
+ */
+export async function failOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, message: string): Promise<ReconcileResult> {
+  const state = status.operationState!;
+  const tracked = deps.operations.get(view.key);
+  const progress = tracked && tracked.startedAt === state.startedAt ? tracked.progress : (progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) });
+  return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: tracked?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable: false });
+}
+
 /** Ends an attempt: a retry (still Running) or the operation's end, with history, conditions, Events, metrics and logs. */
 async function finish(
   deps: ReconcileDeps,
-  input: OperateInput,
+  view: ApplicationView,
   base: ApplicationStatus,
   progress: SyncProgress,
   end: { phase: "Succeeded" | "Failed"; message: string },
-  trigger: SyncTrigger,
-  selective: boolean,
-  retryable = true,
+  how: { trigger: SyncTrigger; selective: boolean; retryable?: boolean },
 ): Promise<ReconcileResult> {
-  const { view, sha, source } = input;
+  const { trigger, selective } = how;
   const state = base.operationState!;
+  const sha = state.syncResult?.revision ?? "";
+  const source = state.syncResult?.source;
   const dryRun = Boolean(state.operation.sync?.dryRun);
   const now = Date.now();
   const failed = end.phase === "Failed";
@@ -193,19 +201,18 @@ async function finish(
   for (const e of entries) logPrune(deps, view, e, sha, trigger, dryRun);
   deps.event(view.object, failed ? "Warning" : "Normal", failed ? "SyncFailed" : "Synced", failed ? `sync to ${sha.slice(0, 7)} failed: ${end.message.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
   const results = resultsOf(entries);
-  const retry = failed && retryable && !dryRun ? afterFailure(state, end.message, now) : undefined;
+  const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
+  const { progress: _p, ...rest } = state;
   let status: ApplicationStatus;
   if (retry?.retry) {
     deps.log.warn({ ...log, phase: "Failed", changes: summary, message: end.message, retryCount: retry.retryCount }, "sync failed; retrying");
-    const { progress: _p, ...rest } = state;
     status = { ...base, operationState: { ...rest, phase: "Running", message: retry.message, retryCount: retry.retryCount, finishedAt: timestamp(new Date(now)), syncResult: { ...state.syncResult!, resources: results } } };
   } else {
     deps.log[failed ? "warn" : "info"]({ ...log, phase: end.phase, changes: summary, message: failed ? end.message : undefined }, failed ? "sync failed" : "sync succeeded");
-    const { progress: _p, ...rest } = state;
     status = { ...base, operationState: { ...rest, phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", finishedAt: timestamp(new Date(now)), syncResult: { ...state.syncResult!, resources: results } } };
     if (!failed && !dryRun && !selective) {
       const initiatedBy = state.operation.initiatedBy;
-      status = { ...status, history: historyAppend(status.history, { revision: sha, deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, source, ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
+      status = { ...status, history: historyAppend(status.history, { revision: sha, deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, ...(source ? { source } : {}), ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
     }
   }
   status = { ...status, conditions: setConditions(status.conditions, failed ? [{ type: SYNC_ERROR, message: end.message }] : [], [SYNC_ERROR]) };

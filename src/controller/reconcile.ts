@@ -18,10 +18,11 @@
  *      automated one (unless a dependsOn app is not Synced and Healthy yet), or none (operate.ts).
  *   8. patch the status once, only if it changed; requeue after the resync period, or sooner.
  */
-import type { AppProjectSpec, ApplicationSource, ApplicationStatus, ApplicationView } from "../apps/index.js";
-import { readApplication, sourcesOf, setConditions, statusPatch, withComparison, withSpecProblems } from "../apps/index.js";
+import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, SpecProblem } from "../apps/index.js";
+import { parseDuration } from "../apps/retry.js";
+import { blocksComparison, projectFor, projectViolations, readApplication, sourcesOf, setConditions, statusPatch, withComparison, withSpecProblems } from "../apps/index.js";
 import { sleep } from "../core/concurrency.js";
-import type { KubeObject } from "../core/object.js";
+import { keyOf, type KubeObject } from "../core/object.js";
 import { atLeastVersion } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
@@ -32,7 +33,7 @@ import type { Written } from "../sync/execute.js";
 import type { SyncProgress } from "../sync/index.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
 import { pendingOperation } from "./operation.js";
-import { finalizeApp, operate, terminate } from "./operate.js";
+import { failOperation, finalizeApp, operate, SYNC_TIMEOUT_ANNOTATION, terminate } from "./operate.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
@@ -98,6 +99,8 @@ export interface ReconcileDeps {
   refreshedFor: Map<string, string>;
   /** Consecutive comparison failures per app key, for the backoff by error kind. */
   failures: Map<string, number>;
+  /** The most a status may hold of resource lists, in JSON bytes (default: apps/budget.ts's, 512 KiB). */
+  statusBudgetBytes?: number;
   /** Aborted when the controller stops: a sync stops before its next step and stays Running, to be resumed. */
   signal?: AbortSignal;
 }
@@ -125,19 +128,27 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   const view = readApplication(obj);
   if (obj.metadata.deletionTimestamp) return finalizeApp(deps, view);
 
-  let status = withSpecProblems(view.status, view.problems);
   const spec = view.spec;
   const appSource = spec ? sourcesOf(spec)[0] : undefined;
-  if (!spec || !appSource || view.problems.some((p) => p.type === "InvalidSpecError" || (p as { blocksComparison?: boolean }).blocksComparison)) {
+  const project = projectFor(spec?.project, (name) => deps.getProject(view.group, view.namespace, name));
+  const projectNotes = project.found ? project.problems.map((p) => ({ ...p, message: `AppProject ${project.name}: ${p.message}` })) : [];
+  const timeoutText = obj.metadata.annotations?.[SYNC_TIMEOUT_ANNOTATION];
+  const timeoutNote: SpecProblem[] =
+    timeoutText !== undefined && parseDuration(timeoutText) === undefined
+      ? [{ type: "UnsupportedField", field: `metadata.annotations[${SYNC_TIMEOUT_ANNOTATION}]`, message: `${SYNC_TIMEOUT_ANNOTATION}: "${timeoutText}" is not a duration (e.g. 90s, 10m, 1h; 0 for no limit): the controller's --sync-timeout applies` }]
+      : [];
+  let status = withSpecProblems(view.status, [...view.problems, ...projectNotes, ...timeoutNote]);
+  if (!spec || !appSource || view.problems.some(blocksComparison)) {
     await patchStatus(deps, view, status);
     return {};
   }
-  const project = projectOf(deps, view);
-  const denied = typeof project === "string" ? [project] : projectProblems(project, view, appSource);
+  // The project's rules for the source and the destination; its rules for kinds wait for the render.
+  const denied = project.found ? projectViolations(project.spec, { sources: [appSource], destination: spec.destination, resources: [] }, { projectName: project.name }) : [project.message];
   status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
   const state = view.status.operationState;
   if (state?.phase === "Terminating") return terminate(deps, view, status);
   if (denied.length > 0) {
+    if (state?.phase === "Running") return failOperation(deps, view, status, `the project refuses: ${denied.join("; ")}`);
     await patchStatus(deps, view, status);
     return {};
   }
@@ -197,13 +208,14 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     deps.failures.delete(key);
     status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination));
     status = { ...status, conditions: setConditions(status.conditions, [], [COMPARISON_ERROR]) };
-    const refused = await resourceProblems(deps, typeof project === "string" ? undefined : project, cmp.desired);
+    // The project's rules on what is deployed: kinds, and the namespaces objects go to. A refusal applies
+    // and prunes nothing; a sync under way fails with it.
+    const refused = project.found ? resourceViolations(deps, project.spec, project.name, source === appSource ? [] : [source], spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
     if (refused.length > 0) {
       status = { ...status, conditions: setConditions(status.conditions, refused.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
-      if (!running) {
-        await patchStatus(deps, view, status);
-        return { requeueAfterMs: deps.resyncMs };
-      }
+      if (running) return await failOperation(deps, view, status, `the project refuses: ${refused.join("; ")}`);
+      await patchStatus(deps, view, status);
+      return { requeueAfterMs: deps.resyncMs };
     }
 
     const tracked = deps.operations.get(key);
@@ -221,9 +233,6 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
       onlyExtras: cmp.resources.every((r) => r.status !== "OutOfSync" && r.status !== "Missing"),
       now: Date.now(),
     });
-    if (refused.length > 0 && running) {
-      return await operate(deps, { view, status, pending: { kind: "advance", trigger: "running" }, app, ctx, sha, source, comparison: cmp, refusal: refused.join("; ") });
-    }
     if (pending.kind === "terminate") return await terminate(deps, view, status);
     if (pending.kind === "none" || pending.kind === "wait") {
       await patchStatus(deps, view, keepRecentReconciledAt(view.status, status, deps.resyncMs));
@@ -245,29 +254,16 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
 
 const PROJECT_ERROR = "InvalidSpecError";
 
-/** The app's AppProject spec, or why there is none (Argo CD's message). The implicit `default` permits everything. */
-function projectOf(deps: ReconcileDeps, view: ApplicationView): AppProjectSpec | string {
-  const name = view.spec?.project || "default";
-  const obj = deps.getProject(view.group, view.namespace, name);
-  if (obj) return (obj.spec ?? {}) as AppProjectSpec;
-  if (name === "default") return { sourceRepos: ["*"], destinations: [{ server: "*", name: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] };
-  return `Application referencing project ${name} which does not exist`;
-}
-
-/** The project's refusals of the app's source and destination (the resources are checked after the render). */
-function projectProblems(project: AppProjectSpec, view: ApplicationView, source: ApplicationSource): string[] {
-  void project;
-  void view;
-  void source;
-  return [];
-}
-
-/** The project's refusals of the rendered objects (kinds allowed, and the namespaces they go to). */
-async function resourceProblems(deps: ReconcileDeps, project: AppProjectSpec | undefined, desired: readonly KubeObject[]): Promise<string[]> {
-  void deps;
-  void project;
-  void desired;
-  return [];
+/**
+ * The project's refusals of the rendered objects and of the live ones a sync would prune (gitops-engine's
+ * permission check covers every task, prunes included), and of an operation's own source.
+ */
+function resourceViolations(deps: ReconcileDeps, project: AppProjectSpec, name: string, sources: ApplicationSource[], destination: ApplicationDestination, desired: readonly KubeObject[]): string[] {
+  const resources = desired.map((o) => {
+    const key = keyOf(o);
+    return { ...key, namespaced: deps.resources.discovery.isNamespaced(key.group, key.kind) ?? key.namespace !== "" };
+  });
+  return projectViolations(project, { sources, destination, resources }, { projectName: name });
 }
 
 /** The source options render reads: all of them, so that one render cannot do is refused, not ignored. */

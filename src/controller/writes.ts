@@ -4,10 +4,12 @@
  * resourceVersion it left (`written`), so that a reconcile can wait for the watch cache to catch up with
  * it. A status write that fails is never silent: it is logged, recorded as a Warning Event on the
  * Application, and thrown, so the work queue retries it with backoff — a stale status with no word about
- * why (an Application that keeps saying Synced at the previous commit) is what this prevents.
+ * why (an Application that keeps saying Synced at the previous commit) is what this prevents. And every
+ * status is made to fit first (apps/budget.ts): an app of many thousand objects keeps its most telling
+ * entries and counts the rest, and a `ResourcesSummarized` condition says so.
  */
 import type { ApplicationStatus, ApplicationView } from "../apps/index.js";
-import { statusPatch } from "../apps/index.js";
+import { fitStatus, setConditions, statusPatch } from "../apps/index.js";
 import type { KubeObject } from "../core/object.js";
 import type { Resources } from "../cluster/resources.js";
 import type { Logger } from "./reconcile.js";
@@ -19,10 +21,18 @@ export interface WriteDeps {
   event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
   /** The resourceVersion each write left, by app key. */
   written: Map<string, string>;
+  /** The most a status may hold of resource lists, in JSON bytes (default: apps/budget.ts's). */
+  statusBudgetBytes?: number;
 }
 
+/** The condition that says a status lists only part of the app's resources or results. */
+export const SUMMARIZED = "ResourcesSummarized";
+
 /** Patches the status from `view.status` to `status`; nothing when they are equal. */
-export async function patchStatus(deps: WriteDeps, view: ApplicationView, status: ApplicationStatus): Promise<void> {
+export async function patchStatus(deps: WriteDeps, view: ApplicationView, wanted: ApplicationStatus): Promise<void> {
+  const fitted = fitStatus(wanted, deps.statusBudgetBytes);
+  const note = fitted.summarized ? [{ type: SUMMARIZED, message: fitted.message ?? "the status lists only part of the resources" }] : [];
+  const status = { ...fitted.status, conditions: setConditions(fitted.status.conditions, note, [SUMMARIZED]) };
   const patch = statusPatch(view.status, status);
   if (!patch) return;
   try {

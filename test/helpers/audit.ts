@@ -69,7 +69,9 @@ export function writesOf(events: readonly AuditEvent[], target: AuditTarget, fil
     const ref = e.objectRef;
     if (!ref || !WRITE_VERBS.has(e.verb) || e.stage !== "ResponseComplete") return false;
     if ((ref.apiGroup ?? "") !== (target.group ?? "") || ref.resource !== target.resource || ref.name !== target.name) return false;
-    if ((ref.namespace ?? "") !== (target.namespace ?? "") || (ref.subresource ?? "") !== (target.subresource ?? "")) return false;
+    // The API server files a Namespace's own requests under that namespace.
+    const namespace = !target.group && target.resource === "namespaces" ? target.name : (target.namespace ?? "");
+    if ((ref.namespace ?? "") !== namespace || (ref.subresource ?? "") !== (target.subresource ?? "")) return false;
     if (isDryRun(e) !== (filter.dryRun ?? false)) return false;
     const code = e.responseStatus?.code ?? 0;
     return filter.includeFailed || (code >= 200 && code < 300);

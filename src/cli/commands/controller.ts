@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
+import { parseDuration } from "../../apps/retry.js";
 import { UsageError } from "../../core/errors.js";
 import { Controller, DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
@@ -24,12 +25,19 @@ interface ControllerFlags extends KubeFlags {
   cacheDir: string;
   reposNamespace?: string;
   logLevel: string;
+  syncTimeout: string;
 }
 
 function seconds(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
   return n * 1000;
+}
+
+function duration(value: string, flag: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h (0 for no limit), got "${value}"`);
+  return ms;
 }
 
 function port(value: string | undefined, flag: string): number | undefined {
@@ -53,6 +61,7 @@ export function register(program: Command): void {
     .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--sync-timeout <duration>", "fail a sync operation still running after this long, e.g. 10m, 1h, 0 for no limit (an Application's plumb.dev/sync-timeout annotation overrides it)", "10m")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
       // the disk or pipe behind stdout was slow (under load, 1.3 s of a 1,000-app burst). At most the line
@@ -70,6 +79,7 @@ export function register(program: Command): void {
         log,
         workers: Number(f.workers) || DEFAULT_WORKERS,
         resyncMs: seconds(f.resync, "--resync"),
+        syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
         ...(f.namespace ? { namespace: f.namespace } : {}),

@@ -1,0 +1,212 @@
+/**
+ * Fields accepted and honoured, or refused — never ignored in silence — each a user story on a real
+ * cluster, a real Git server and the controller in-process:
+ *
+ * - the AppProject is enforced: sourceRepos, destinations, the cluster and namespace resource lists, a
+ *   missing project; a refusal is an InvalidSpecError naming what is refused, and nothing is applied or
+ *   pruned; a project changed to permit it lets the app sync;
+ * - several sources: a condition says only the first is rendered;
+ * - a source plumb cannot render (a plugin, a folder of Jsonnet) is a condition and no comparison;
+ * - the status always fits: an app bigger than the status budget is summarised and says so;
+ * - a status write the API server refuses is visible (a Warning Event) and retried until it lands.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import type { Resources } from "../../src/cluster/resources.js";
+import type { KubeObject } from "../../src/core/object.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { resourcesFor } from "../helpers/cluster.js";
+import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { waitFor } from "../helpers/wait.js";
+
+type Status = NonNullable<Awaited<ReturnType<typeof appStatus>>> & { resourcesSummary?: { total: number; listed: number }; operationState?: { phase?: string; syncResult?: { revision?: string } } };
+const status = async (resources: Resources, name: string): Promise<Status | undefined> => (await appStatus(resources, name)) as Status | undefined;
+const cm = (name: string, data: Record<string, string> = { v: "1" }) => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data });
+const LOCAL = "https://kubernetes.default.svc";
+
+function application(name: string, spec: Record<string, unknown>, labels?: Record<string, string>): KubeObject {
+  return { apiVersion: "plumb.dev/v1alpha1", kind: "Application", metadata: { name, namespace: "plumb", ...(labels ? { labels } : {}) }, spec };
+}
+function project(name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: "plumb.dev/v1alpha1", kind: "AppProject", metadata: { name, namespace: "plumb" }, spec };
+}
+const permissive = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] };
+
+describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let git: GitServer;
+  let ctrl: RunningController;
+  const dirs: WorkDir[] = [];
+  let repoURL = "";
+  let wd: WorkDir;
+
+  const get = (kind: string, namespace: string, name: string) => resources.get({ apiVersion: "v1", kind, namespace, name });
+  const spec = (path: string, ns: string, extra: Record<string, unknown> = {}) => ({
+    source: { repoURL, targetRevision: "main", path },
+    destination: { server: LOCAL, namespace: ns },
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+    ...extra,
+  });
+  const condition = (name: string, type: string, pattern: RegExp) =>
+    waitFor(`${name}: a ${type} condition matching ${pattern}`, async () => {
+      const s = await status(resources, name);
+      return s?.conditions?.find((c) => c.type === type && pattern.test(c.message)) ? s : undefined;
+    }, 60_000);
+
+  before(async () => {
+    cluster = await startLocalCluster({ name: "e2e-guards" });
+    resources = await resourcesFor(cluster);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    git = await startGitServer();
+    repoURL = await git.createRepo("apps");
+    wd = await WorkDir.clone(repoURL);
+    dirs.push(wd);
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 120; i++) many[`many/cm-${String(i).padStart(3, "0")}.yaml`] = cm(`cm-${String(i).padStart(3, "0")}`, { index: String(i) });
+    wd.write({
+      "plain/settings.yaml": cm("settings"),
+      "cluster/ns.yaml": stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "made-by-app" } }),
+      "secret/settings.yaml": cm("settings"),
+      "secret/token.yaml": stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "s3cr3t" } }),
+      "secret-only/token.yaml": stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "s3cr3t" } }),
+      "service/svc.yaml": stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "svc" }, spec: { ports: [{ port: 80 }] } }),
+      "second/other.yaml": cm("other"),
+      "jsonnet/app.jsonnet": "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-jsonnet' } }",
+      ...many,
+    });
+    await wd.commit("apps");
+    await wd.push("main");
+    // A small status budget, so that an app of 120 objects is over it.
+    ctrl = await runController(resources, { statusBudgetBytes: 8 * 1024 });
+  });
+  after(async () => {
+    await ctrl?.stop();
+    for (const d of dirs) d.dispose();
+    await git?.close();
+    resources?.client.close();
+    await cluster?.stop();
+  });
+
+  it("enforces sourceRepos, destinations and the resource lists of the AppProject, naming what each refuses", async () => {
+    await resources.apply(project("repos", { ...permissive, sourceRepos: ["https://git.example.invalid/*"] }));
+    await resources.apply(project("dests", { ...permissive, destinations: [{ server: LOCAL, namespace: "team-*" }, { server: LOCAL, namespace: "!team-secret" }] }));
+    await resources.apply(project("no-cluster", { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] }));
+    await resources.apply(project("no-secrets", { ...permissive, namespaceResourceBlacklist: [{ group: "", kind: "Secret" }] }));
+    await resources.apply(project("only-configmaps", { ...permissive, namespaceResourceWhitelist: [{ group: "", kind: "ConfigMap" }] }));
+    const cases: Array<[string, string, string, RegExp]> = [
+      ["by-repo", "repos", "plain", /application repo .*apps.* is not permitted in project 'repos'/],
+      ["by-dest", "dests", "plain", /destination .*team-secret.* is not permitted|team-secret/],
+      ["by-cluster-kind", "no-cluster", "cluster", /Namespace.*made-by-app.*not permitted|cluster.*Namespace/i],
+      ["by-blacklist", "no-secrets", "secret", /Secret.*token/],
+      ["by-whitelist", "only-configmaps", "service", /Service.*svc/],
+      ["by-missing-project", "nope", "plain", /^Application referencing project nope which does not exist$/],
+    ];
+    for (const [name, proj, path] of cases) await resources.apply(application(name, spec(path, name === "by-dest" ? "team-secret" : name, { project: proj })));
+    for (const [name, , , pattern] of cases) {
+      const s = await condition(name, "InvalidSpecError", pattern);
+      assert.equal(s.operationState, undefined, `${name}: no sync ran`);
+    }
+    assert.equal(await get("ConfigMap", "by-repo", "settings"), undefined, "nothing applied for a refused repository");
+    assert.equal(await get("Namespace", "", "made-by-app"), undefined, "nothing applied for a refused kind");
+    assert.equal(await get("Secret", "by-blacklist", "token"), undefined);
+    assert.equal(await get("ConfigMap", "by-blacklist", "settings"), undefined, "not even the permitted objects of a refused app");
+
+    // The same app under a project that permits it syncs: the refusal above was the project's.
+    await resources.apply(project("no-secrets", permissive));
+    await waitFor("by-blacklist to sync once the project permits it", async () => {
+      const s = await status(resources, "by-blacklist");
+      return s?.sync?.status === "Synced" && !s.conditions?.some((c) => c.type === "InvalidSpecError") ? s : undefined;
+    }, 60_000);
+    assert.ok(await get("Secret", "by-blacklist", "token"));
+  });
+
+  it("prunes nothing when the project refuses the app", async () => {
+    await resources.apply(project("tight", permissive));
+    await resources.apply(application("no-prune", spec("secret", "no-prune", { project: "tight" })));
+    await waitFor("no-prune synced", async () => (await status(resources, "no-prune"))?.sync?.status === "Synced" || undefined, 60_000);
+    // The project forbids Secrets now, and the app's source moves to a folder without its ConfigMap.
+    await resources.apply(project("tight", { ...permissive, namespaceResourceBlacklist: [{ group: "", kind: "Secret" }] }));
+    await condition("no-prune", "InvalidSpecError", /Secret.*token/);
+    await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/no-prune", contentType: "application/merge-patch+json", body: { spec: { source: { path: "secret-only" } } } });
+    await waitFor("the new path compared", async () => (await status(resources, "no-prune"))?.resources?.some((r) => r.name === "settings" && (r as { requiresPruning?: boolean }).requiresPruning) || undefined, 60_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(await get("ConfigMap", "no-prune", "settings"), "the ConfigMap the new path no longer has was not pruned");
+    assert.ok(await get("Secret", "no-prune", "token"));
+  });
+
+  it("says that only the first of several sources is rendered", async () => {
+    await resources.apply(application("two-sources", { ...spec("plain", "two-sources"), source: undefined, sources: [{ repoURL, targetRevision: "main", path: "plain" }, { repoURL, targetRevision: "main", path: "second" }] }));
+    const s = await condition("two-sources", "UnsupportedField", /spec\.sources.*only the first/);
+    assert.ok(s);
+    await waitFor("the first source deployed", async () => (await get("ConfigMap", "two-sources", "settings")) || undefined, 60_000);
+    assert.equal(await get("ConfigMap", "two-sources", "other"), undefined, "the second source is not deployed (and the condition says so)");
+  });
+
+  it("refuses a source it cannot render: a plugin, a folder of Jsonnet — a condition, no comparison, nothing applied", async () => {
+    await resources.apply(application("plugin", { ...spec("plain", "plugin"), source: { repoURL, targetRevision: "main", path: "plain", plugin: { name: "envsubst" } } }));
+    const p = await condition("plugin", "UnsupportedField", /plugin/);
+    assert.equal(p.sync, undefined, "no comparison was made");
+    assert.equal(await get("ConfigMap", "plugin", "settings"), undefined, "never rendered as a directory instead");
+    await resources.apply(application("jsonnet", spec("jsonnet", "jsonnet")));
+    const j = await condition("jsonnet", "ComparisonError", /app\.jsonnet/);
+    assert.notEqual(j.sync?.status, "Synced", "never Synced with nothing deployed");
+    assert.equal(j.health?.status === "Healthy" && j.sync?.status === "Synced", false);
+  });
+
+  it("keeps the status within its budget: an app of 120 objects is summarised, at the new commit, and says so", async () => {
+    await resources.apply(application("many", spec("many", "many")));
+    const s = await waitFor("many synced and summarised", async () => {
+      const st = await status(resources, "many");
+      return st?.sync?.status === "Synced" && st.operationState?.phase === "Succeeded" && st.resourcesSummary ? st : undefined;
+    }, 90_000);
+    assert.equal(s.resourcesSummary?.total, 120);
+    assert.ok((s.resources?.length ?? 0) < 120, `only part is listed (${s.resources?.length})`);
+    assert.ok(s.conditions?.some((c) => c.type === "ResourcesSummarized" && /120/.test(c.message)), JSON.stringify(s.conditions));
+    wd.write({ "many/cm-000.yaml": cm("cm-000", { index: "zero" }) });
+    const sha = await wd.commit("cm-000 changes");
+    await wd.push();
+    await waitFor("the new commit's status written", async () => {
+      const st = await status(resources, "many");
+      return st?.sync?.revision === sha && st.sync.status === "Synced" || undefined;
+    }, 60_000);
+  });
+
+  it("makes a refused status write visible — a Warning Event — and retries it until it lands", async () => {
+    // A ValidatingAdmissionPolicy refuses status writes of Applications labelled hold-status.
+    await resources.apply({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "hold-status" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: { resourceRules: [{ apiGroups: ["plumb.dev"], apiVersions: ["v1alpha1"], operations: ["UPDATE"], resources: ["applications/status"] }] },
+        validations: [{ expression: "!has(object.metadata.labels) || !('hold-status' in object.metadata.labels)", message: "status writes are held for this application" }],
+      },
+    } as KubeObject);
+    await resources.apply({ apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingAdmissionPolicyBinding", metadata: { name: "hold-status" }, spec: { policyName: "hold-status", validationActions: ["Deny"] } } as KubeObject);
+    // The API server takes a moment to load a policy: wait until it refuses a probe's status write.
+    const probe = await resources.apply({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", metadata: { name: "probe", namespace: "default", labels: { "hold-status": "true" } }, spec: { destination: { server: LOCAL } } });
+    await waitFor("the policy to be in force", async () => {
+      try {
+        await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/default/applications/probe/status", contentType: "application/merge-patch+json", body: { status: { reconciledAt: new Date().toISOString() } } });
+        return undefined;
+      } catch (err) {
+        return /held/.test(String(err)) || undefined;
+      }
+    }, 30_000, 200);
+    void probe;
+    await resources.apply(application("held", spec("plain", "held"), { "hold-status": "true" }));
+    const ev = await waitFor("a StatusUpdateFailed Event", async () => {
+      const list = await resources.list("v1", "Event", { namespace: "plumb" });
+      return list.items.find((e) => (e.involvedObject as { name?: string }).name === "held" && e.reason === "StatusUpdateFailed");
+    }, 60_000);
+    assert.match(String(ev.message), /status writes are held/);
+    assert.equal((await status(resources, "held"))?.sync, undefined, "the status could not be written");
+    await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/held", contentType: "application/merge-patch+json", body: { metadata: { labels: { "hold-status": null } } } });
+    await waitFor("the status written once the policy lets it", async () => (await status(resources, "held"))?.sync?.status === "Synced" || undefined, 60_000);
+  });
+});
