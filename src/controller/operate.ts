@@ -98,17 +98,19 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
 
   let plan: SyncPlan;
   let cmp: AppComparison;
+  /** The app as the API server holds it: each status patch is made against the last one written. */
+  let recorded = view;
   try {
     cmp = comparisonServes(input.comparison.app, opApp) ? input.comparison : await compareApp(input.ctx, opApp);
     plan = planFor(cmp, Boolean(sync.dryRun), opApp, sync.resources);
   } catch (err) {
     // Nothing can be applied: the attempt fails as a whole, before any write.
-    if (pending.kind === "start") await begin(deps, view, status, trigger === "manual");
-    return finish(deps, view, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
+    const recorded = pending.kind === "start" ? await begin(deps, view, status, trigger === "manual") : view;
+    return finish(deps, recorded, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
   }
   if (pending.kind === "start") {
     const hooks = stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"));
-    await begin(deps, view, status, trigger === "manual" || hooks);
+    recorded = await begin(deps, view, status, trigger === "manual" || hooks);
     deps.log.info({ ...log, prune: opApp.prune }, "sync started");
   } else if ((pending.kind === "advance" && pending.trigger === "resumed") || pending.kind === "retry") {
     deps.log.info({ ...log, prune: opApp.prune, retryCount: state.retryCount ?? 0, ...(state.progress?.step ? { step: state.progress.step } : {}) }, pending.kind === "retry" ? "sync retried" : "sync resumed");
@@ -123,7 +125,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger };
-  if (r.state === "done") return finish(deps, view, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective });
+  if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
   const stepChanged = !sameStep(progress.step, r.progress.step) || progress.failure !== r.progress.failure;
@@ -133,8 +135,8 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: { ...state.syncResult!, resources: resultsOf(r.progress.entries) } },
   };
   deps.operations.set(view.key, next);
-  const before = view.status.operationState;
-  if (!before || canonical(before) !== canonical(status.operationState)) await patchStatus(deps, view, status);
+  const before = recorded.status.operationState;
+  if (!before || canonical(before) !== canonical(status.operationState)) await patchStatus(deps, recorded, status);
   if (r.state === "interrupted") {
     deps.log.info(log, "sync interrupted by shutdown; it will be resumed");
     return {};
@@ -158,12 +160,13 @@ function syncTimeout(deps: ReconcileDeps, view: ApplicationView): number {
 }
 
 /** Puts a starting operation on record (when `record`) and takes the `operation` field off a manual one. */
-async function begin(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, record: boolean): Promise<void> {
-  if (record) await patchStatus(deps, view, status);
+async function begin(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, record: boolean): Promise<ApplicationView> {
+  const recorded = record ? { ...view, status: await patchStatus(deps, view, status) } : view;
   if (view.operation) {
     deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
     await clearOperation(deps, view);
   }
+  return recorded;
 }
 
 /**

@@ -28,15 +28,20 @@ export interface WriteDeps {
 /** The condition that says a status lists only part of the app's resources or results. */
 export const SUMMARIZED = "ResourcesSummarized";
 
-/** Patches the status from `view.status` to `status`; nothing when they are equal. */
-export async function patchStatus(deps: WriteDeps, view: ApplicationView, wanted: ApplicationStatus): Promise<void> {
+/**
+ * Patches the status from `view.status` — which must be what the API server holds, so a later write of the
+ * same reconcile passes the status the earlier one returned — to `wanted`; nothing when they are equal.
+ * Returns the status as it now stands (fitted to the budget).
+ */
+export async function patchStatus(deps: WriteDeps, view: ApplicationView, wanted: ApplicationStatus): Promise<ApplicationStatus> {
   const fitted = fitStatus(wanted, deps.statusBudgetBytes);
   const note = fitted.summarized ? [{ type: SUMMARIZED, message: fitted.message ?? "the status lists only part of the resources" }] : [];
   const status = { ...fitted.status, conditions: setConditions(fitted.status.conditions, note, [SUMMARIZED]) };
   const patch = statusPatch(view.status, status);
-  if (!patch) return;
+  if (!patch) return view.status;
   try {
     await appRequest(deps, view, "/status", patch);
+    return status;
   } catch (err) {
     const message = err instanceof Error ? err.message.split("\n")[0]! : String(err);
     const size = JSON.stringify(patch).length;

@@ -197,10 +197,11 @@ export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Obser
     }
     if (e.hook) {
       const done = (phase: HookPhase, message: string): void => {
-        const next = { ...e, hookPhase: phase, message };
-        updated.set(e, next);
         const policy = phase === "Succeeded" ? "HookSucceeded" : "HookFailed";
-        if (o.state === "live" && policiesOf(e, step).includes(policy)) deletions.push(next);
+        const remove = o.state === "live" && policiesOf(e, step).includes(policy);
+        const next = { ...e, hookPhase: phase, message: remove ? `${message}; deleted (${policy})` : message };
+        updated.set(e, next);
+        if (remove) deletions.push(next);
       };
       if (o.state === "gone") {
         failures.push(`hook ${where} was deleted before it completed`);

@@ -82,7 +82,10 @@ describe("engine: sync a Helm chart on a real cluster", { timeout: 300_000 }, ()
 
     const order = changes.entries.map((e) => `${e.action} ${e.key.kind}/${e.key.name}`);
     assert.deepEqual(order.slice(0, 2), ["created Namespace/shop", "created Job/shop-migrate"], "CreateNamespace, then the PreSync hook");
-    assert.deepEqual(order.slice(-2), ["created Job/shop-smoke-test", "pruned Job/shop-smoke-test"]);
+    assert.equal(order.at(-1), "created Job/shop-smoke-test", "the PostSync hook last");
+    const smoke = changes.entries.at(-1)!;
+    assert.equal(smoke.hookPhase, "Succeeded");
+    assert.match(smoke.message, /deleted \(HookSucceeded\)/);
     // Deleted with foreground propagation: gone once its Pod is.
     const hook = await resources.get(POSTSYNC);
     assert.ok(!hook || hook.metadata.deletionTimestamp, "HookSucceeded deleted the PostSync Job");
