@@ -59,9 +59,14 @@ export class RepositoryNotFoundError extends GitError {
   }
 }
 
-/** The server could not be reached (DNS, connection refused, TLS, timeout). */
+/** The server could not be reached (DNS, connection refused, TLS), or stopped answering (`timedOut`). */
 export class GitUnreachableError extends GitError {
-  constructor(repoURL: string, detail: string) {
+  constructor(
+    repoURL: string,
+    detail: string,
+    /** True when the server did not answer in time (low-speed limit or the command's time limit). */
+    readonly timedOut = false,
+  ) {
     super(
       "unreachable",
       repoURL,
