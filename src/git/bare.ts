@@ -6,6 +6,10 @@
  * +refs/tags/*:refs/tags/* +HEAD:refs/plumb/HEAD` — every branch and tag, deleted ones pruned (a wildcard
  * destination is pruned, the HEAD record is not), the remote's default branch recorded as refs/plumb/HEAD,
  * and all ref updates applied or none, so a failed fetch leaves the last good state.
+ *
+ * Over HTTP(S) the fetch also carries curl's low-speed limit (`-c http.lowSpeedLimit=B -c
+ * http.lowSpeedTime=S`): a server that accepts the connection and then sends fewer than B bytes a second
+ * for S seconds — one that hangs — is cut after about S seconds instead of at the command's time limit.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
@@ -37,14 +41,23 @@ export async function initBare(dir: string, url: string): Promise<void> {
 /** Options of fetchInto. */
 export interface FetchIntoOptions {
   auth: GitAuth;
+  /** The whole fetch is killed after this long. */
   timeoutMs: number;
+  /** HTTP(S): cut the fetch when fewer than `bytesPerSecond` arrive for `seconds` seconds. Absent: no limit. */
+  lowSpeed?: { bytesPerSecond: number; seconds: number };
   signal?: AbortSignal;
+}
+
+/** The `-c` options of curl's low-speed limit; none when either number is not positive. */
+export function lowSpeedArgs(lowSpeed: FetchIntoOptions["lowSpeed"]): string[] {
+  if (!lowSpeed || !(lowSpeed.bytesPerSecond > 0) || !(lowSpeed.seconds > 0)) return [];
+  return ["-c", `http.lowSpeedLimit=${Math.ceil(lowSpeed.bytesPerSecond)}`, "-c", `http.lowSpeedTime=${Math.ceil(lowSpeed.seconds)}`];
 }
 
 /** Fetches all branches, tags and the remote HEAD of `url` into the bare repository `dir`. */
 export async function fetchInto(dir: string, url: string, opts: FetchIntoOptions): Promise<void> {
   const run = (specs: string[]): Promise<string> =>
-    runGit(["--git-dir", dir, "fetch", "--quiet", "--prune", "--atomic", "--no-write-fetch-head", "--", url, ...specs], {
+    runGit([...lowSpeedArgs(opts.lowSpeed), "--git-dir", dir, "fetch", "--quiet", "--prune", "--atomic", "--no-write-fetch-head", "--", url, ...specs], {
       env: opts.auth.env,
       secrets: opts.auth.secrets,
       timeoutMs: opts.timeoutMs,

@@ -12,6 +12,11 @@
  * look-up, not a process; the difference with the previous refs is emitted as a "changed" event — only
  * when a ref actually moved.
  *
+ * Time limits. A fetch is cut when the server sends less than `lowSpeedLimit` bytes a second for
+ * `lowSpeedTimeMs` (HTTP: curl's low-speed limit; SSH: connect timeout and keepalives), and killed — with
+ * every helper process it started — at `fetchTimeoutMs` whatever it is doing (exec.ts). Either way it fails
+ * as GitUnreachableError (timedOut).
+ *
  * Coalescing. Per repository there is at most one fetch running and at most one waiting:
  *   - a caller joins the waiting fetch if there is one (it has not begun, so it will see everything that
  *     was pushed before the caller asked);
@@ -45,8 +50,19 @@ export interface MirrorOptions {
   credentials?: CredentialSource;
   /** Fetches of different repositories running at once. Default 4. */
   maxConcurrentFetches: number;
-  /** A fetch is killed after this long. Default 120 s. */
+  /** A fetch is killed after this long, with the helpers it started, whatever it is doing (the backstop). Default 120 s. */
   fetchTimeoutMs: number;
+  /**
+   * HTTP(S): a fetch receiving fewer than this many bytes a second for `lowSpeedTimeMs` is cut (git's
+   * http.lowSpeedLimit), which is how a server that accepts and never answers is noticed. 0 turns it off.
+   * Default 1000.
+   */
+  lowSpeedLimit: number;
+  /**
+   * How long a fetch may stay under `lowSpeedLimit` (git's http.lowSpeedTime, in whole seconds: rounded
+   * up). Over SSH, how long the server may stay silent, connecting or connected. Default 30 000.
+   */
+  lowSpeedTimeMs: number;
   /** Checked-out trees kept when unused (LRU). Default 50. */
   maxTrees: number;
   /** An unknown revision triggers one fetch if the last one is older than this (a branch just pushed). Default 15 s. */
@@ -59,7 +75,7 @@ export interface MirrorOptions {
 
 /** The defaults, with `cacheDir` given. */
 export function defaultMirrorOptions(cacheDir: string): MirrorOptions {
-  return { cacheDir, maxConcurrentFetches: 4, fetchTimeoutMs: 120_000, maxTrees: 50, refetchUnknownAfterMs: 15_000 };
+  return { cacheDir, maxConcurrentFetches: 4, fetchTimeoutMs: 120_000, lowSpeedLimit: 1000, lowSpeedTimeMs: 30_000, maxTrees: 50, refetchUnknownAfterMs: 15_000 };
 }
 
 /** The outcome of one fetch, shared by every caller that joined it. */
@@ -283,10 +299,16 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     let result: FetchResult;
     try {
       const creds = (await this.options.credentials?.(st.url)) ?? st.embedded;
-      auth = await prepareAuth(st.url, creds, { ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}), ...(this.options.knownHosts ? { knownHosts: this.options.knownHosts } : {}) });
+      const { tempDir, knownHosts, lowSpeedLimit, lowSpeedTimeMs, fetchTimeoutMs } = this.options;
+      auth = await prepareAuth(st.url, creds, {
+        ...(tempDir ? { tempDir } : {}),
+        ...(knownHosts ? { knownHosts } : {}),
+        ...(lowSpeedLimit > 0 ? { sshTimeoutSeconds: lowSpeedTimeMs / 1000 } : {}),
+      });
       await initBare(st.dir, st.key);
       const before = (await this.load(st)) ? st.refs! : new Map<string, string>();
-      await fetchInto(st.dir, st.url, { auth, timeoutMs: this.options.fetchTimeoutMs, signal: this.abort.signal });
+      const how = { auth, timeoutMs: fetchTimeoutMs, lowSpeed: { bytesPerSecond: lowSpeedLimit, seconds: lowSpeedTimeMs / 1000 }, signal: this.abort.signal };
+      await fetchInto(st.dir, st.url, how);
       const after = await readRefs(st.dir);
       st.refs = after;
       st.lastFetchAt = st.lastSuccessAt = new Date();

@@ -2,7 +2,8 @@
  * Repository mirrors against a real Git server (smart HTTP, `git http-backend`) and the real git CLI:
  * a developer pushes branches and tags; plumb's mirror resolves them as Argo CD does, notices pushes, fetches
  * once however many ask, checks trees out, authenticates without leaking the password, survives the server
- * going away — and polls one repository once per interval for a hundred subscribers.
+ * going away — and polls one repository once per interval for a hundred subscribers. Servers that hang
+ * (loopback TCP servers that accept and never answer) are cut by the low-speed limit.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { git } from "../../src/gitserver/git.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { GitAuthError, GitUnreachableError, Mirrors, Poller, UnknownRevisionError, type RepoChange, type RepoCredentials } from "../../src/git/index.js";
+import { startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
@@ -375,5 +377,49 @@ describe("git mirrors: polling", { timeout: 120_000 }, () => {
     assert.equal(mirrors.status(url).fetches, fetches, "no subscriber, no polling");
     assert.deepEqual(poller.repositories(), []);
     poller.stop();
+  });
+});
+
+describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
+  let hanging: HangingServer;
+  const dirs: string[] = [];
+  before(async () => {
+    hanging = await startHangingServer();
+  });
+  after(async () => {
+    await hanging?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const cacheDir = (): string => {
+    const d = tempDir("hang");
+    dirs.push(d);
+    return d;
+  };
+
+  it("a fetch from a server that accepts and never answers is cut by the low-speed limit: GitUnreachableError, timed out", async () => {
+    // The fetch time limit is far beyond this test's: only the low-speed cut can end the fetch in time.
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
+    const hangURL = `${hanging.url}/cut.git`;
+    try {
+      const err = await mirrors.fetch(hangURL).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof GitUnreachableError, String(err));
+      assert.equal(err.timedOut, true);
+      assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/cut\.git: timed out \(.*too slow/i);
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("over SSH too: a server that accepts and never answers is cut after the same time, GitUnreachableError, timed out", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
+    const sshURL = `ssh://git@127.0.0.1:${hanging.port}/cut.git`;
+    try {
+      const err = await mirrors.fetch(sshURL).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof GitUnreachableError, String(err));
+      assert.equal(err.timedOut, true);
+      assert.match(err.message, /timed out/);
+    } finally {
+      await mirrors.close();
+    }
   });
 });
