@@ -6,7 +6,7 @@
 import { PlumbError } from "../core/errors.js";
 
 /** Why a Git operation failed. */
-export type GitErrorCode = "auth" | "host-key" | "not-found" | "unreachable" | "unknown-revision" | "failed";
+export type GitErrorCode = "auth" | "host-key" | "not-found" | "unreachable" | "unknown-revision" | "pending" | "failed";
 
 /** Base class of the errors of src/git. */
 export class GitError extends PlumbError {
@@ -91,6 +91,29 @@ export class UnknownRevisionError extends GitError {
       `unknown revision "${revision}" in ${repoURL}${detail ? ` (${detail})` : ""}` +
         (nearby.length > 0 ? `; revisions nearby: ${nearby.join(", ")}` : "; the repository has no branches or tags"),
       "set targetRevision to an existing branch, tag or commit SHA (HEAD or empty for the default branch), or push it first",
+    );
+  }
+}
+
+/**
+ * Not a failure: the answer needs a fetch that has not ended yet (the first fetch of a repository, or one
+ * more fetch to look for a revision pushed since the last). Thrown by the non-blocking resolve and checkout
+ * (`{ wait: false }`), which start that fetch — or join the one under way — instead of waiting for it.
+ * Whoever asked should try again when the fetch ends (SourceRepos.onChange says when), without reporting
+ * an error meanwhile.
+ */
+export class RevisionPendingError extends GitError {
+  constructor(
+    repoURL: string,
+    readonly revision: string,
+    /** "first-fetch": there is no mirror yet; "refetch": a fetch may bring the revision. */
+    readonly reason: "first-fetch" | "refetch",
+  ) {
+    super(
+      "pending",
+      repoURL,
+      reason === "first-fetch" ? `waiting for the first fetch of ${repoURL}` : `waiting for a fetch of ${repoURL} to look for revision "${revision}"`,
+      "nothing to do: the application is compared again as soon as that fetch ends",
     );
   }
 }
