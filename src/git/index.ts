@@ -5,6 +5,7 @@
  * without ever appearing in argv, URLs or messages.
  *
  *   mirror.ts       Mirrors: fetch, resolve, checkout, status; "changed" / "fetched" events
+ *   fetch-queue.ts  when fetches run: per-repository coalescing, healthy and probation pools of slots
  *   retry.ts        pure: how long to wait before trying again, by kind of failure
  *   bare.ts         the git commands on one bare mirror: init, fetch, read refs, find a commit
  *   resolve.ts      pure: revision → ref or SHA, nearby revisions, ref diffs

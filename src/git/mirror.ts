@@ -24,13 +24,26 @@
  *     slot is free.
  * A caller never joins a fetch that already began: that one may have read the refs before the push the
  * caller was told about (a webhook), so it gets the next one instead. Hence N concurrent requests cost one
- * fetch, or two if one was already under way. Fetches of different repositories run in parallel, at most
- * `maxConcurrentFetches` at once.
+ * fetch, or two if one was already under way.
+ *
+ * Pools. Fetches of different repositories run in parallel, in two pools of `maxConcurrentFetches` slots
+ * each. A repository whose last fetch succeeded waits for a slot of the *healthy* pool; one whose last
+ * fetch failed, or that was never fetched, waits in the *probation* pool. The pool is chosen when the
+ * fetch is about to wait for a slot — after the repository's previous fetch ended, so its outcome decides.
+ * Servers that hang (a slot held until the low-speed cut, over and over as they are retried) or fail can
+ * therefore only hold probation slots, and a repository that fetched well last time never waits behind
+ * them, however many there are. The costs: a brand-new repository may wait behind failing ones for its
+ * first fetch; a healthy repository whose server starts hanging holds a healthy slot once, until its fetch
+ * is cut, and then moves to probation; at most 2 × maxConcurrentFetches fetches run at once. Whether the
+ * last fetch succeeded survives a restart as a marker file in the mirror (`plumb-fetch-ok`), so a restarted
+ * process does not put every repository on probation at once.
  *
  * Credentials come from the CredentialSource at every fetch (so a changed Secret applies at once) and reach
  * git through auth.ts; everything git prints is redacted.
  */
 import { EventEmitter } from "node:events";
+import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { prepareAuth, type GitAuth } from "./auth.js";
@@ -39,6 +52,7 @@ import type { CredentialSource, RepoCredentials } from "./credentials.js";
 import { GitError, UnknownRevisionError } from "./errors.js";
 import { fetchInto, findCommit, initBare, isBareRepo, readRefs } from "./bare.js";
 import { classifyFailure } from "./exec.js";
+import { FetchQueue } from "./fetch-queue.js";
 import { diffRefs, isCommitSHA, nearbyRevisions, resolveFromRefs, type RefChange, type RefMap } from "./resolve.js";
 import { displayURL, mirrorDirName, normalizeRepoURL, splitCredentials } from "./url.js";
 
@@ -48,7 +62,10 @@ export interface MirrorOptions {
   cacheDir: string;
   /** Credentials per repository URL. Default: none (anonymous). */
   credentials?: CredentialSource;
-  /** Fetches of different repositories running at once. Default 4. */
+  /**
+   * Fetches of different repositories running at once in each pool — the healthy one and the probation
+   * one (see "Pools" above) — so at most twice this in all. Default 4.
+   */
   maxConcurrentFetches: number;
   /** A fetch is killed after this long, with the helpers it started, whatever it is doing (the backstop). Default 120 s. */
   fetchTimeoutMs: number;
@@ -112,6 +129,8 @@ export interface MirrorStatus {
   fetching: boolean;
   /** Fetches run for this repository by this process. */
   fetches: number;
+  /** The pool its next fetch waits in: "healthy" when its last fetch succeeded (see "Pools" above). */
+  pool: "healthy" | "probation";
 }
 
 /** A revision resolved to a commit. */
@@ -130,31 +149,16 @@ interface RepoState {
   dir: string;
   refs?: Map<string, string>;
   commits: Set<string>;
-  pending?: Promise<FetchResult>;
-  running?: Promise<FetchResult>;
   lastFetchAt?: Date;
   lastSuccessAt?: Date;
   lastError?: GitError;
   fetches: number;
+  /** The last fetch succeeded (in this process, or as the marker file says): the healthy pool. */
+  healthy: boolean;
 }
 
-/** A counting semaphore. */
-class Slots {
-  private free: number;
-  private readonly waiters: Array<() => void> = [];
-  constructor(n: number) {
-    this.free = Math.max(1, n);
-  }
-  async acquire(): Promise<void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
+/** In a mirror folder: its last fetch succeeded. */
+const HEALTHY_MARKER = "plumb-fetch-ok";
 
 /**
  * The mirrors of all repositories. Emits "changed" (refs moved) and "fetched" (a fetch ended). One
@@ -163,7 +167,7 @@ class Slots {
 export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [FetchOutcome] }> {
   readonly options: MirrorOptions;
   private readonly repos = new Map<string, RepoState>();
-  private readonly slots: Slots;
+  private readonly queue: FetchQueue<FetchResult>;
   private readonly trees: TreeCache;
   private readonly abort = new AbortController();
   /** Fetch processes started, all repositories together. */
@@ -172,26 +176,14 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
   constructor(options: Partial<MirrorOptions> & { cacheDir: string }) {
     super();
     this.options = { ...defaultMirrorOptions(options.cacheDir), ...options };
-    this.slots = new Slots(this.options.maxConcurrentFetches);
+    this.queue = new FetchQueue(this.options.maxConcurrentFetches, (key) => (this.repos.get(key)?.healthy ? "healthy" : "probation"));
     this.trees = new TreeCache({ dir: join(this.options.cacheDir, "trees"), maxTrees: this.options.maxTrees });
   }
 
   /** Fetches all branches and tags of the repository, coalesced with concurrent requests (see above). */
   fetch(repoURL: string): Promise<FetchResult> {
     const st = this.state(repoURL);
-    if (st.pending) return st.pending;
-    const p: Promise<FetchResult> = Promise.resolve(st.running?.catch(() => undefined))
-      .then(() => this.slots.acquire())
-      .then(() => {
-        st.pending = undefined;
-        st.running = p;
-        return this.runFetch(st).finally(() => {
-          this.slots.release();
-          if (st.running === p) st.running = undefined;
-        });
-      });
-    st.pending = p;
-    return p;
+    return this.queue.next(st.key, () => this.runFetch(st)).promise;
   }
 
   /** The refs of the mirror; fetches first only if there is no mirror yet. */
@@ -248,8 +240,9 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     const st = this.state(repoURL);
     return {
       repoURL: st.key,
-      fetching: !!st.running,
+      fetching: !!this.queue.running(st.key),
       fetches: st.fetches,
+      pool: st.healthy ? "healthy" : "probation",
       ...(st.lastFetchAt ? { lastFetchAt: st.lastFetchAt } : {}),
       ...(st.lastSuccessAt ? { lastSuccessAt: st.lastSuccessAt } : {}),
       ...(st.lastError ? { lastError: st.lastError } : {}),
@@ -264,7 +257,7 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
   /** Kills running git processes and waits for tree removals. The instance is unusable afterwards. */
   async close(): Promise<void> {
     this.abort.abort();
-    await Promise.all([...this.repos.values()].map((st) => st.running?.catch(() => undefined)));
+    await Promise.all(this.queue.allRunning().map((job) => job.promise.catch(() => undefined)));
     await this.trees.close();
   }
 
@@ -274,7 +267,8 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     const key = normalizeRepoURL(split.url);
     let st = this.repos.get(key);
     if (!st) {
-      st = { key, url: split.url.replace(/\/+$/, ""), dir: join(this.options.cacheDir, "repos", mirrorDirName(key)), commits: new Set(), fetches: 0 };
+      const dir = join(this.options.cacheDir, "repos", mirrorDirName(key));
+      st = { key, url: split.url.replace(/\/+$/, ""), dir, commits: new Set(), fetches: 0, healthy: existsSync(join(dir, HEALTHY_MARKER)) };
       this.repos.set(key, st);
     }
     if (split.username !== undefined || split.password !== undefined) {
@@ -313,11 +307,13 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
       st.refs = after;
       st.lastFetchAt = st.lastSuccessAt = new Date();
       st.lastError = undefined;
+      await this.setHealthy(st, true);
       result = { repoURL: st.key, refs: after, changes: diffRefs(before, after), fetchedAt: st.lastFetchAt };
     } catch (err) {
       const error = classifyFailure(err, displayURL(st.url), auth?.hasCredentials ?? false);
       st.lastFetchAt = new Date();
       st.lastError = error;
+      await this.setHealthy(st, false);
       this.emit("fetched", { repoURL: st.key, error });
       throw error;
     } finally {
@@ -327,6 +323,14 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     this.emit("fetched", { repoURL: st.key });
     if (result.changes.length > 0) this.emit("changed", { repoURL: st.key, changes: result.changes });
     return result;
+  }
+
+  /** Records whether the last fetch succeeded, in memory and as the mirror's marker file (best effort). */
+  private async setHealthy(st: RepoState, healthy: boolean): Promise<void> {
+    if (st.healthy === healthy) return;
+    st.healthy = healthy;
+    const marker = join(st.dir, HEALTHY_MARKER);
+    await (healthy ? writeFile(marker, "") : rm(marker, { force: true })).catch(() => undefined);
   }
 
   /** The full SHA of a commit the mirror holds (known commits answered without a process), or why not. */

@@ -3,7 +3,8 @@
  * a developer pushes branches and tags; plumb's mirror resolves them as Argo CD does, notices pushes, fetches
  * once however many ask, checks trees out, authenticates without leaking the password, survives the server
  * going away — and polls one repository once per interval for a hundred subscribers. Servers that hang
- * (loopback TCP servers that accept and never answer) are cut by the low-speed limit.
+ * (loopback TCP servers that accept and never answer) are cut by the low-speed limit and never delay the
+ * fetches of healthy repositories.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { GitAuthError, GitUnreachableError, Mirrors, Poller, UnknownRevisionError, type RepoChange, type RepoCredentials } from "../../src/git/index.js";
 import { startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
+import { waitFor } from "../helpers/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
@@ -281,6 +283,10 @@ describe("git mirrors: the server goes away", { timeout: 120_000 }, () => {
       wd.dispose();
       const mirrors = new Mirrors({ cacheDir: cache });
       assert.equal((await mirrors.resolve(url, "main")).sha, head);
+      assert.equal(mirrors.status(url).pool, "healthy", "its last fetch succeeded");
+      const peek = new Mirrors({ cacheDir: cache });
+      assert.equal(peek.status(url).pool, "healthy", "…which a new process knows from the mirror on disk");
+      await peek.close();
       await server.close();
 
       await assert.rejects(mirrors.fetch(url), (err: unknown) => {
@@ -290,11 +296,13 @@ describe("git mirrors: the server goes away", { timeout: 120_000 }, () => {
         return true;
       });
       assert.ok(mirrors.status(url).lastError instanceof GitUnreachableError);
+      assert.equal(mirrors.status(url).pool, "probation", "its last fetch failed");
       assert.equal((await mirrors.resolve(url, "main")).sha, head, "the mirror still answers");
       await assert.rejects(mirrors.resolve(url, "main", { refresh: true }), GitUnreachableError);
       await mirrors.close();
 
       const restarted = new Mirrors({ cacheDir: cache });
+      assert.equal(restarted.status(url).pool, "probation", "a restarted process knows the last fetch failed");
       assert.equal((await restarted.resolve(url, "HEAD")).sha, head, "a restarted process answers from the mirror on disk");
       await restarted.close();
     } finally {
@@ -381,13 +389,23 @@ describe("git mirrors: polling", { timeout: 120_000 }, () => {
 });
 
 describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
+  let server: GitServer;
   let hanging: HangingServer;
+  let url: string;
+  let wd: WorkDir;
   const dirs: string[] = [];
   before(async () => {
+    server = await startGitServer();
     hanging = await startHangingServer();
+    url = await server.createRepo("healthy");
+    wd = await WorkDir.clone(url);
+    await wd.commit("first");
+    await wd.push("main");
   });
   after(async () => {
+    wd?.dispose();
     await hanging?.close();
+    await server?.close();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const cacheDir = (): string => {
@@ -405,6 +423,7 @@ describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
       assert.ok(err instanceof GitUnreachableError, String(err));
       assert.equal(err.timedOut, true);
       assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/cut\.git: timed out \(.*too slow/i);
+      assert.equal(mirrors.status(hangURL).pool, "probation");
     } finally {
       await mirrors.close();
     }
@@ -418,6 +437,43 @@ describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
       assert.ok(err instanceof GitUnreachableError, String(err));
       assert.equal(err.timedOut, true);
       assert.match(err.message, /timed out/);
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("with maxConcurrentFetches repositories hanging, and more waiting, a healthy repository's fetch completes while they hang", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), maxConcurrentFetches: 4, lowSpeedTimeMs: 4_000 });
+    try {
+      await mirrors.fetch(url);
+      assert.equal(mirrors.status(url).pool, "healthy");
+
+      const hangURLs = Array.from({ length: 6 }, (_, i) => `${hanging.url}/hang-${i}.git`);
+      const ended = new Map<string, unknown>();
+      const fetches = hangURLs.map((u) => mirrors.fetch(u).then(() => ended.set(u, "fetched"), (e: unknown) => ended.set(u, e)));
+      const before = hanging.accepted;
+      await waitFor(
+        "four fetches hanging on the server, holding every probation slot",
+        async () => (hangURLs.filter((u) => mirrors.status(u).fetching).length === 4 && hanging.accepted - before >= 4) || undefined,
+        20_000,
+        20,
+      );
+
+      wd.write({ "pushed.txt": "while four servers hang\n" });
+      const pushed = await wd.commit("pushed while others hang");
+      await wd.push("main");
+      const result = await mirrors.fetch(url);
+      assert.equal(result.refs.get("refs/heads/main"), pushed);
+      assert.equal(ended.size, 0, `the healthy fetch waited for hanging ones: ${[...ended.keys()].join(", ")}`);
+      assert.equal(hangURLs.filter((u) => mirrors.status(u).fetching).length, 4, "…which were still hanging when it completed");
+
+      await Promise.all(fetches);
+      for (const u of hangURLs) {
+        const err = ended.get(u);
+        assert.ok(err instanceof GitUnreachableError && err.timedOut, `${u}: ${String(err)}`);
+        assert.equal(mirrors.status(u).pool, "probation");
+      }
+      assert.equal(mirrors.status(url).pool, "healthy");
     } finally {
       await mirrors.close();
     }
