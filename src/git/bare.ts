@@ -1,6 +1,6 @@
 /**
- * The git commands on one bare mirror: create it, fetch into it, read its refs, find a commit in it.
- * mirror.ts decides when; this file knows how.
+ * The git commands on one bare mirror: create it, fetch into it (the first time aside, then renamed), read
+ * its refs, find a commit in it. mirror.ts decides when; this file knows how.
  *
  * The fetch: `git fetch --prune --atomic --no-write-fetch-head -- <url> +refs/heads/*:refs/heads/*
  * +refs/tags/*:refs/tags/* +HEAD:refs/plumb/HEAD` — every branch and tag, deleted ones pruned (a wildcard
@@ -27,15 +27,11 @@ export function isBareRepo(dir: string): boolean {
   return existsSync(join(dir, "HEAD"));
 }
 
-/** Creates the bare repository if missing (made aside, then renamed, so the folder is always valid). */
-export async function initBare(dir: string, url: string): Promise<void> {
-  if (isBareRepo(dir)) return;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
+/** Creates a bare repository at `dir` (a new folder), recording `name` as plumb.url. */
+export async function initBare(dir: string, name: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  await runGit(["init", "--bare", "--quiet", tmp]);
-  await runGit(["--git-dir", tmp, "config", "plumb.url", url]);
-  await rename(tmp, dir);
+  await runGit(["init", "--bare", "--quiet", dir]);
+  await runGit(["--git-dir", dir, "config", "plumb.url", name]);
 }
 
 /** Options of fetchInto. */
@@ -70,6 +66,23 @@ export async function fetchInto(dir: string, url: string, opts: FetchIntoOptions
     if (!(err instanceof GitCommandFailure && /couldn't find remote ref HEAD/i.test(err.stderr))) throw err;
     await run(REFSPECS);
     await runGit(["--git-dir", dir, "update-ref", "-d", "refs/plumb/HEAD"]).catch(() => undefined);
+  }
+}
+
+/**
+ * The first fetch of a mirror: into a new bare repository made aside, renamed to `dir` only once the fetch
+ * succeeded (a failed one leaves nothing), so a mirror folder always holds a good fetch.
+ */
+export async function fetchNew(dir: string, url: string, name: string, opts: FetchIntoOptions): Promise<void> {
+  const aside = `${dir}.new-${process.pid}`;
+  await rm(aside, { recursive: true, force: true });
+  try {
+    await initBare(aside, name);
+    await fetchInto(aside, url, opts);
+    await rename(aside, dir);
+  } catch (err) {
+    await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
   }
 }
 

@@ -19,7 +19,7 @@
  * Must not import: controller, cluster, render (this folder is below them).
  */
 export { Mirrors, defaultMirrorOptions } from "./mirror.js";
-export type { MirrorOptions, FetchResult, RepoChange, FetchOutcome, MirrorStatus, ResolvedRevision } from "./mirror.js";
+export type { MirrorOptions, FetchResult, RepoChange, FetchOutcome, MirrorStatus, ResolvedRevision, ResolveOptions, CheckoutOptions } from "./mirror.js";
 export { gitRetryDelayMs } from "./retry.js";
 export { Poller, defaultPollerOptions } from "./poller.js";
 export type { PollerOptions, FetchFailure } from "./poller.js";

@@ -4,7 +4,7 @@
  * once however many ask, checks trees out, authenticates without leaking the password, survives the server
  * going away — and polls one repository once per interval for a hundred subscribers. Servers that hang
  * (loopback TCP servers that accept and never answer) are cut by the low-speed limit and never delay the
- * fetches of healthy repositories.
+ * fetches of healthy repositories; the controller's resolve never waits for them.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +14,20 @@ import { join, relative } from "node:path";
 import { git } from "../../src/gitserver/git.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
-import { GitAuthError, GitUnreachableError, Mirrors, Poller, UnknownRevisionError, type RepoChange, type RepoCredentials } from "../../src/git/index.js";
+import type { Resources } from "../../src/cluster/resources.js";
+import { GitSources } from "../../src/controller/git-sources.js";
+import {
+  GitAuthError,
+  GitUnreachableError,
+  Mirrors,
+  Poller,
+  RevisionPendingError,
+  UnknownRevisionError,
+  normalizeRepoURL,
+  type FetchOutcome,
+  type RepoChange,
+  type RepoCredentials,
+} from "../../src/git/index.js";
 import { startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -416,7 +429,8 @@ describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
 
   it("a fetch from a server that accepts and never answers is cut by the low-speed limit: GitUnreachableError, timed out", async () => {
     // The fetch time limit is far beyond this test's: only the low-speed cut can end the fetch in time.
-    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
+    const cache = cacheDir();
+    const mirrors = new Mirrors({ cacheDir: cache, lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
     const hangURL = `${hanging.url}/cut.git`;
     try {
       const err = await mirrors.fetch(hangURL).then(() => undefined, (e: unknown) => e);
@@ -424,6 +438,7 @@ describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
       assert.equal(err.timedOut, true);
       assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/cut\.git: timed out \(.*too slow/i);
       assert.equal(mirrors.status(hangURL).pool, "probation");
+      assert.deepEqual(readdirSync(join(cache, "repos")), [], "a first fetch that failed leaves no mirror behind");
     } finally {
       await mirrors.close();
     }
@@ -476,6 +491,102 @@ describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
       assert.equal(mirrors.status(url).pool, "healthy");
     } finally {
       await mirrors.close();
+    }
+  });
+
+  it("a resolve that will not wait throws RevisionPendingError at once; the end of that fetch is announced, and its failure is the next answer", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000 });
+    const hangURL = `${hanging.url}/pending.git`;
+    const outcomes: FetchOutcome[] = [];
+    mirrors.on("fetched", (o) => outcomes.push(o));
+    try {
+      const err = await mirrors.resolve(hangURL, "main", { wait: false }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof RevisionPendingError, String(err));
+      assert.equal(err.code, "pending");
+      assert.match(err.message, /^waiting for the first fetch of http:\/\/127\.0\.0\.1:\d+\/pending\.git/);
+      assert.ok(mirrors.status(hangURL).fetching, "it answered while the fetch it started still runs");
+      await assert.rejects(mirrors.resolve(hangURL, "main", { wait: false }), RevisionPendingError, "asked again: still pending, same fetch");
+
+      await waitFor("the fetch to be cut", async () => outcomes.length > 0 || undefined, 60_000, 50);
+      assert.equal(outcomes.length, 1, "both askers joined one fetch");
+      assert.equal(outcomes[0]!.awaited, true);
+      assert.ok(outcomes[0]!.error instanceof GitUnreachableError);
+
+      const fetches = mirrors.status(hangURL).fetches;
+      await assert.rejects(mirrors.resolve(hangURL, "main", { wait: false }), GitUnreachableError, "the failure, not another wait");
+      assert.equal(mirrors.status(hangURL).fetching, false, "and no new fetch: retrying is the poller's job");
+      assert.equal(mirrors.status(hangURL).fetches, fetches);
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("resolve and checkout that will not wait: first fetch, an unknown revision, a commit not fetched yet", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), refetchUnknownAfterMs: 300 });
+    const outcomes: FetchOutcome[] = [];
+    const changes: RepoChange[] = [];
+    mirrors.on("fetched", (o) => outcomes.push(o));
+    mirrors.on("changed", (c) => changes.push(c));
+    const ended = async (n: number) => waitFor(`fetch #${n} to end`, async () => outcomes.length >= n || undefined, 30_000, 20);
+    try {
+      await assert.rejects(mirrors.resolve(url, "main", { wait: false }), /waiting for the first fetch of/);
+      await ended(1);
+      assert.deepEqual(outcomes[0], { repoURL: normalizeRepoURL(url), awaited: true });
+      const main = (await mirrors.resolve(url, "main", { wait: false })).sha;
+      assert.equal(main, await wd.head());
+
+      // An unknown revision, the last fetch older than refetchUnknownAfterMs: one fetch, announced though
+      // no ref moves; asked again right after, the answer is the unknown revision.
+      await sleep(350);
+      const changesBefore = changes.length;
+      await assert.rejects(mirrors.resolve(url, "nope", { wait: false }), (e: unknown) => e instanceof RevisionPendingError && e.reason === "refetch");
+      await ended(2);
+      assert.equal(outcomes[1]!.awaited, true);
+      assert.equal(changes.length, changesBefore, "nothing moved");
+      await assert.rejects(mirrors.resolve(url, "nope", { wait: false }), UnknownRevisionError);
+
+      // A commit pushed since the last fetch.
+      wd.write({ "later.txt": "later\n" });
+      const later = await wd.commit("later");
+      await wd.push("main");
+      await sleep(350);
+      await assert.rejects(mirrors.checkout(url, later, { wait: false }), RevisionPendingError);
+      await ended(3);
+      const lease = await mirrors.checkout(url, later, { wait: false });
+      assert.equal(readFileSync(join(lease.dir, "later.txt"), "utf8"), "later\n");
+      lease.release();
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("GitSources (the controller's view): resolve never waits; onChange says when to ask again", async () => {
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const cache = cacheDir();
+    // No secretsNamespace: the cluster is never asked for anything.
+    const sources = new GitSources({ cacheDir: cache, resources: {} as Resources, log, mirrorOptions: { lowSpeedTimeMs: 2_000, refetchUnknownAfterMs: 300 } });
+    const changed: string[] = [];
+    sources.onChange((u) => changed.push(u));
+    const hangURL = `${hanging.url}/controller.git`;
+    try {
+      await assert.rejects(sources.resolve(hangURL, "HEAD"), RevisionPendingError);
+      await assert.rejects(sources.resolve(url, "main"), RevisionPendingError);
+      await waitFor("the healthy repository announced", async () => changed.includes(normalizeRepoURL(url)) || undefined, 30_000, 20);
+      assert.equal(await sources.resolve(url, "main"), await wd.head(), "asked again when told: answered");
+      assert.ok(!changed.includes(normalizeRepoURL(hangURL)), "the hanging one is still being fetched");
+
+      // A fetch for an unknown revision that moves nothing and fails nothing is announced all the same.
+      await sleep(350);
+      const announced = changed.length;
+      await assert.rejects(sources.resolve(url, "not-pushed-yet"), RevisionPendingError);
+      await waitFor("the fetch for the unknown revision announced", async () => changed.slice(announced).includes(normalizeRepoURL(url)) || undefined, 30_000, 20);
+      await assert.rejects(sources.resolve(url, "not-pushed-yet"), UnknownRevisionError);
+
+      await waitFor("the hanging repository announced", async () => changed.includes(normalizeRepoURL(hangURL)) || undefined, 60_000, 50);
+      assert.ok(sources.lastError(hangURL) instanceof GitUnreachableError);
+      await assert.rejects(sources.resolve(hangURL, "HEAD"), GitUnreachableError);
+    } finally {
+      await sources.close();
     }
   });
 });
