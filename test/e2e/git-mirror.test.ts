@@ -28,7 +28,7 @@ import {
   type RepoChange,
   type RepoCredentials,
 } from "../../src/git/index.js";
-import { startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
+import { closedPort, startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
 import { waitFor } from "../helpers/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -398,6 +398,29 @@ describe("git mirrors: polling", { timeout: 120_000 }, () => {
     assert.equal(mirrors.status(url).fetches, fetches, "no subscriber, no polling");
     assert.deepEqual(poller.repositories(), []);
     poller.stop();
+  });
+});
+
+describe("git mirrors: the server goes away, retried", { timeout: 60_000 }, () => {
+  it("the poller retries a failed fetch after the backoff for its kind (unreachable: 5 s), not at the next interval", async () => {
+    const cache = tempDir("retry");
+    const url = `http://127.0.0.1:${await closedPort()}/gone.git`;
+    const mirrors = new Mirrors({ cacheDir: cache });
+    const poller = new Poller(mirrors, { intervalMs: 600_000, jitter: 0 });
+    const failures: string[] = [];
+    poller.on("fetchFailed", (f) => failures.push(f.error.code));
+    const unsubscribe = poller.subscribe(url);
+    try {
+      // The interval is ten minutes: a second attempt within this test's time limit is the backoff's.
+      await waitFor("a second fetch attempt", async () => mirrors.status(url).fetches >= 2 || undefined, 45_000, 100);
+      await waitFor("its failure reported", async () => failures.length >= 2 || undefined, 5_000, 20);
+      assert.deepEqual(failures.slice(0, 2), ["unreachable", "unreachable"]);
+    } finally {
+      unsubscribe();
+      poller.stop();
+      await mirrors.close();
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
 
