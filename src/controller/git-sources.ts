@@ -2,8 +2,12 @@
  * SourceRepos over git/'s mirrors and poller, with repository credentials read from Kubernetes Secrets
  * declared like Argo CD's (label argocd.argoproj.io/secret-type or plumb.dev/secret-type: repository or
  * repo-creds) in one namespace, re-read at most every 10 seconds.
+ *
+ * resolve and checkout never wait for a fetch (the mirrors' `wait: false`): they throw RevisionPendingError
+ * and onChange reports the end of the fetch they started or joined ("fetched" with `awaited`), so the
+ * controller's worker is free while a server hangs.
  */
-import { credentialsFromSecrets, Mirrors, normalizeRepoURL, Poller, type CredentialSource } from "../git/index.js";
+import { credentialsFromSecrets, Mirrors, normalizeRepoURL, Poller, type CredentialSource, type MirrorOptions } from "../git/index.js";
 import type { Resources } from "../cluster/resources.js";
 import type { Logger } from "./reconcile.js";
 import type { SourceRepos, TreeLease } from "./sources.js";
@@ -12,6 +16,8 @@ export interface GitSourcesOptions {
   cacheDir: string;
   /** Poll interval per repository. Default 3 minutes (with ±10 % jitter). */
   pollIntervalMs?: number;
+  /** Mirror settings (fetch limits, time limits, low-speed cut…); defaults: defaultMirrorOptions(). */
+  mirrorOptions?: Partial<Omit<MirrorOptions, "cacheDir" | "credentials">>;
   /** Read repository Secrets from this namespace; none when undefined. */
   secretsNamespace?: string;
   resources: Resources;
@@ -24,17 +30,18 @@ export class GitSources implements SourceRepos {
   private readonly watched = new Map<string, () => void>();
 
   constructor(opts: GitSourcesOptions) {
-    this.mirrors = new Mirrors({ cacheDir: opts.cacheDir, credentials: secretCredentials(opts) });
+    const credentials = secretCredentials(opts);
+    this.mirrors = new Mirrors({ ...opts.mirrorOptions, cacheDir: opts.cacheDir, ...(credentials ? { credentials } : {}) });
     this.poller = new Poller(this.mirrors, opts.pollIntervalMs ? { intervalMs: opts.pollIntervalMs } : {});
     this.poller.on("fetchFailed", (f) => opts.log.warn({ repo: f.repoURL, error: f.error.message }, "git fetch failed"));
   }
 
   async resolve(repoURL: string, revision: string): Promise<string> {
-    return (await this.mirrors.resolve(repoURL, revision)).sha;
+    return (await this.mirrors.resolve(repoURL, revision, { wait: false })).sha;
   }
 
   checkout(repoURL: string, sha: string): Promise<TreeLease> {
-    return this.mirrors.checkout(repoURL, sha);
+    return this.mirrors.checkout(repoURL, sha, { wait: false });
   }
 
   watch(repoURL: string): void {
@@ -52,16 +59,14 @@ export class GitSources implements SourceRepos {
 
   onChange(listener: (repoURL: string) => void): void {
     this.poller.on("changed", (c) => listener(c.repoURL));
-    // A fetch that starts failing, and the first good one after, change what the apps should report.
+    // A fetch that starts failing, and the first good one after, change what the apps should report; a
+    // fetch someone was told to wait for (RevisionPendingError) is worth asking again, whatever its end.
     const failing = new Set<string>();
-    this.poller.on("fetchFailed", (f) => {
-      if (!failing.has(f.repoURL)) {
-        failing.add(f.repoURL);
-        listener(f.repoURL);
-      }
-    });
     this.mirrors.on("fetched", (o) => {
-      if (!o.error && failing.delete(o.repoURL)) listener(o.repoURL);
+      const wasFailing = failing.has(o.repoURL);
+      if (o.error) failing.add(o.repoURL);
+      else failing.delete(o.repoURL);
+      if (o.awaited || wasFailing !== !!o.error) listener(o.repoURL);
     });
   }
 

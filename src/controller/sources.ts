@@ -9,17 +9,34 @@ export interface TreeLease {
   release(): void;
 }
 
+/**
+ * Git as a reconcile sees it. resolve and checkout never wait for the network — a worker must not sit on
+ * a server that hangs — so they can throw RevisionPendingError (git/errors.ts, code "pending"): the answer
+ * needs a fetch that has not ended; it has been started (or joined), and onChange will be called for the
+ * repository when it ends. A reconcile that gets it requeues the app without reporting an error.
+ */
 export interface SourceRepos {
-  /** The commit SHA a revision (branch, tag, SHA, HEAD) points at, from the last fetch. */
+  /**
+   * The commit SHA a revision (branch, tag, SHA, HEAD) points at, from the last fetch. Throws
+   * RevisionPendingError when there is no fetch to answer from yet, or when the revision is unknown and
+   * the last fetch is more than a few seconds old (a branch just pushed); UnknownRevisionError when the
+   * revision is not there; and, when the answer needs a fetch but the last one failed and none is under
+   * way, that fetch's error (the mirrors retry failed fetches themselves, with backoff).
+   */
   resolve(repoURL: string, revision: string): Promise<string>;
-  /** The tree at `sha`, leased until release(). */
+  /** The tree at `sha`, leased until release(). Throws as resolve does (RevisionPendingError for a commit a fetch may bring). */
   checkout(repoURL: string, sha: string): Promise<TreeLease>;
-  /** Keep this repository fetched (polling); idempotent. */
+  /** Keep this repository fetched (polling; failed fetches retried with backoff by kind); idempotent. */
   watch(repoURL: string): void;
-  /** Fetch now (webhooks, refresh annotation). */
+  /** Fetch now (webhooks, refresh annotation). Waits for the fetch. */
   refresh(repoURL: string): Promise<void>;
   /** The error of the repository's last fetch, if it failed (the last good state is still served). */
   lastError(repoURL: string): Error | undefined;
-  /** Calls `listener` when a watched repository's refs move, or its fetches start or stop failing. */
+  /**
+   * Calls `listener` with the repository URL (normalized) when its refs move; when its fetches start or
+   * stop failing; and when a fetch ends — well or not, whether or not a ref moved — that a resolve or
+   * checkout threw RevisionPendingError for. At least once per such event; possibly more (the queue
+   * de-duplicates).
+   */
   onChange(listener: (repoURL: string) => void): void;
 }

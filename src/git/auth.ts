@@ -10,7 +10,10 @@
  * - A bearer token becomes `http.extraHeader` through the same variables.
  * - SSH: the key is written to a file of mode 600 in a fresh folder of mode 700, named in `GIT_SSH_COMMAND`
  *   with `-i`, and removed when the process ends; host keys are checked strictly against `knownHosts` (the
- *   record's, else the global one, else ssh's default files) unless `insecureIgnoreHostKey` says otherwise.
+ *   record's, else the global one, else ssh's default files) unless `insecureIgnoreHostKey` says otherwise;
+ *   a server silent for `sshTimeoutSeconds` — while connecting (ConnectTimeout, which also bounds the banner
+ *   exchange) or once connected (ServerAliveInterval × ServerAliveCountMax) — is given up on, as curl's
+ *   low-speed limit does over HTTP.
  *
  * `secrets` lists every string that must be redacted from git's output.
  */
@@ -39,6 +42,8 @@ export interface AuthOptions {
   tempDir?: string;
   /** known_hosts lines used when the record has none (Argo CD's argocd-ssh-known-hosts-cm). */
   knownHosts?: string;
+  /** SSH: give up on a server silent this long (seconds). Default: ssh's own (none). */
+  sshTimeoutSeconds?: number;
 }
 
 /** The inline credential helper: prints the values of two variables of its own environment. */
@@ -65,6 +70,8 @@ export interface SshCommandOptions {
   keyFile?: string;
   knownHostsFile?: string;
   insecureIgnoreHostKey?: boolean;
+  /** Give up on a server silent this long, in seconds, connecting or connected. */
+  timeoutSeconds?: number;
 }
 
 /** The GIT_SSH_COMMAND for these options: never interactive, strict host keys unless told otherwise. */
@@ -75,6 +82,10 @@ export function sshCommand(o: SshCommandOptions): string {
   else {
     parts.push("-o", "StrictHostKeyChecking=yes");
     if (o.knownHostsFile) parts.push("-o", `UserKnownHostsFile=${shellQuote(o.knownHostsFile)}`);
+  }
+  if (o.timeoutSeconds !== undefined && o.timeoutSeconds > 0) {
+    const t = Math.ceil(o.timeoutSeconds);
+    parts.push("-o", `ConnectTimeout=${t}`, "-o", `ServerAliveInterval=${Math.max(1, Math.ceil(t / 3))}`, "-o", "ServerAliveCountMax=3");
   }
   return parts.join(" ");
 }
@@ -128,7 +139,7 @@ export async function prepareAuth(url: string, creds: RepoCredentials | undefine
   if (isSshURL(url)) {
     const knownHosts = creds?.knownHosts ?? opts.knownHosts;
     const needFiles = !!creds?.sshPrivateKey || (!!knownHosts && !creds?.insecureIgnoreHostKey);
-    const ssh: SshCommandOptions = { insecureIgnoreHostKey: !!creds?.insecureIgnoreHostKey };
+    const ssh: SshCommandOptions = { insecureIgnoreHostKey: !!creds?.insecureIgnoreHostKey, ...(opts.sshTimeoutSeconds ? { timeoutSeconds: opts.sshTimeoutSeconds } : {}) };
     if (needFiles) {
       tempFolder = await mkdtemp(join(opts.tempDir ?? tmpdir(), "plumb-ssh-"));
       await chmod(tempFolder, 0o700);

@@ -1,11 +1,15 @@
 /**
- * The git commands on one bare mirror: create it, fetch into it, read its refs, find a commit in it.
- * mirror.ts decides when; this file knows how.
+ * The git commands on one bare mirror: create it, fetch into it (the first time aside, then renamed), read
+ * its refs, find a commit in it. mirror.ts decides when; this file knows how.
  *
  * The fetch: `git fetch --prune --atomic --no-write-fetch-head -- <url> +refs/heads/*:refs/heads/*
  * +refs/tags/*:refs/tags/* +HEAD:refs/plumb/HEAD` — every branch and tag, deleted ones pruned (a wildcard
  * destination is pruned, the HEAD record is not), the remote's default branch recorded as refs/plumb/HEAD,
  * and all ref updates applied or none, so a failed fetch leaves the last good state.
+ *
+ * Over HTTP(S) the fetch also carries curl's low-speed limit (`-c http.lowSpeedLimit=B -c
+ * http.lowSpeedTime=S`): a server that accepts the connection and then sends fewer than B bytes a second
+ * for S seconds — one that hangs — is cut after about S seconds instead of at the command's time limit.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
@@ -23,28 +27,33 @@ export function isBareRepo(dir: string): boolean {
   return existsSync(join(dir, "HEAD"));
 }
 
-/** Creates the bare repository if missing (made aside, then renamed, so the folder is always valid). */
-export async function initBare(dir: string, url: string): Promise<void> {
-  if (isBareRepo(dir)) return;
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
+/** Creates a bare repository at `dir` (a new folder), recording `name` as plumb.url. */
+export async function initBare(dir: string, name: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  await runGit(["init", "--bare", "--quiet", tmp]);
-  await runGit(["--git-dir", tmp, "config", "plumb.url", url]);
-  await rename(tmp, dir);
+  await runGit(["init", "--bare", "--quiet", dir]);
+  await runGit(["--git-dir", dir, "config", "plumb.url", name]);
 }
 
 /** Options of fetchInto. */
 export interface FetchIntoOptions {
   auth: GitAuth;
+  /** The whole fetch is killed after this long. */
   timeoutMs: number;
+  /** HTTP(S): cut the fetch when fewer than `bytesPerSecond` arrive for `seconds` seconds. Absent: no limit. */
+  lowSpeed?: { bytesPerSecond: number; seconds: number };
   signal?: AbortSignal;
+}
+
+/** The `-c` options of curl's low-speed limit; none when either number is not positive. */
+export function lowSpeedArgs(lowSpeed: FetchIntoOptions["lowSpeed"]): string[] {
+  if (!lowSpeed || !(lowSpeed.bytesPerSecond > 0) || !(lowSpeed.seconds > 0)) return [];
+  return ["-c", `http.lowSpeedLimit=${Math.ceil(lowSpeed.bytesPerSecond)}`, "-c", `http.lowSpeedTime=${Math.ceil(lowSpeed.seconds)}`];
 }
 
 /** Fetches all branches, tags and the remote HEAD of `url` into the bare repository `dir`. */
 export async function fetchInto(dir: string, url: string, opts: FetchIntoOptions): Promise<void> {
   const run = (specs: string[]): Promise<string> =>
-    runGit(["--git-dir", dir, "fetch", "--quiet", "--prune", "--atomic", "--no-write-fetch-head", "--", url, ...specs], {
+    runGit([...lowSpeedArgs(opts.lowSpeed), "--git-dir", dir, "fetch", "--quiet", "--prune", "--atomic", "--no-write-fetch-head", "--", url, ...specs], {
       env: opts.auth.env,
       secrets: opts.auth.secrets,
       timeoutMs: opts.timeoutMs,
@@ -57,6 +66,23 @@ export async function fetchInto(dir: string, url: string, opts: FetchIntoOptions
     if (!(err instanceof GitCommandFailure && /couldn't find remote ref HEAD/i.test(err.stderr))) throw err;
     await run(REFSPECS);
     await runGit(["--git-dir", dir, "update-ref", "-d", "refs/plumb/HEAD"]).catch(() => undefined);
+  }
+}
+
+/**
+ * The first fetch of a mirror: into a new bare repository made aside, renamed to `dir` only once the fetch
+ * succeeded (a failed one leaves nothing), so a mirror folder always holds a good fetch.
+ */
+export async function fetchNew(dir: string, url: string, name: string, opts: FetchIntoOptions): Promise<void> {
+  const aside = `${dir}.new-${process.pid}`;
+  await rm(aside, { recursive: true, force: true });
+  try {
+    await initBare(aside, name);
+    await fetchInto(aside, url, opts);
+    await rename(aside, dir);
+  } catch (err) {
+    await rm(aside, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
   }
 }
 

@@ -6,7 +6,7 @@
 import { PlumbError } from "../core/errors.js";
 
 /** Why a Git operation failed. */
-export type GitErrorCode = "auth" | "host-key" | "not-found" | "unreachable" | "unknown-revision" | "failed";
+export type GitErrorCode = "auth" | "host-key" | "not-found" | "unreachable" | "unknown-revision" | "pending" | "failed";
 
 /** Base class of the errors of src/git. */
 export class GitError extends PlumbError {
@@ -59,9 +59,14 @@ export class RepositoryNotFoundError extends GitError {
   }
 }
 
-/** The server could not be reached (DNS, connection refused, TLS, timeout). */
+/** The server could not be reached (DNS, connection refused, TLS), or stopped answering (`timedOut`). */
 export class GitUnreachableError extends GitError {
-  constructor(repoURL: string, detail: string) {
+  constructor(
+    repoURL: string,
+    detail: string,
+    /** True when the server did not answer in time (low-speed limit or the command's time limit). */
+    readonly timedOut = false,
+  ) {
     super(
       "unreachable",
       repoURL,
@@ -86,6 +91,29 @@ export class UnknownRevisionError extends GitError {
       `unknown revision "${revision}" in ${repoURL}${detail ? ` (${detail})` : ""}` +
         (nearby.length > 0 ? `; revisions nearby: ${nearby.join(", ")}` : "; the repository has no branches or tags"),
       "set targetRevision to an existing branch, tag or commit SHA (HEAD or empty for the default branch), or push it first",
+    );
+  }
+}
+
+/**
+ * Not a failure: the answer needs a fetch that has not ended yet (the first fetch of a repository, or one
+ * more fetch to look for a revision pushed since the last). Thrown by the non-blocking resolve and checkout
+ * (`{ wait: false }`), which start that fetch — or join the one under way — instead of waiting for it.
+ * Whoever asked should try again when the fetch ends (SourceRepos.onChange says when), without reporting
+ * an error meanwhile.
+ */
+export class RevisionPendingError extends GitError {
+  constructor(
+    repoURL: string,
+    readonly revision: string,
+    /** "first-fetch": there is no mirror yet; "refetch": a fetch may bring the revision. */
+    readonly reason: "first-fetch" | "refetch",
+  ) {
+    super(
+      "pending",
+      repoURL,
+      reason === "first-fetch" ? `waiting for the first fetch of ${repoURL}` : `waiting for a fetch of ${repoURL} to look for revision "${revision}"`,
+      "nothing to do: the application is compared again as soon as that fetch ends",
     );
   }
 }

@@ -29,9 +29,22 @@ export class GitCommandFailure extends Error {
     readonly exitCode: number | null,
     readonly timedOut: boolean,
   ) {
-    super(`git ${args[0] ?? ""} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim() || `exit code ${exitCode}`}`);
+    super(`git ${gitSubcommand(args)} failed${timedOut ? " (timed out)" : ""}: ${stderr.trim() || `exit code ${exitCode}`}`);
     this.name = "GitCommandFailure";
   }
+}
+
+/** Options of git itself that take a value as the next argument. */
+const GIT_OPTIONS_WITH_VALUE = new Set(["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--config-env"]);
+
+/** The subcommand of a git command line (`fetch` in `git -c a=b --git-dir d fetch …`). */
+export function gitSubcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GIT_OPTIONS_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return args[0] ?? "";
 }
 
 /** Inherited variables that must not reach our git processes. */
@@ -52,7 +65,22 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out.replace(/([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, "$1:***@");
 }
 
-/** Runs `git args…` and resolves with its stdout; rejects with a GitCommandFailure. */
+/**
+ * How long a command's pipes may stay open after git itself exited. git waits for its own helpers before
+ * exiting normally, so the pipes close at once; only a descendant that left git's process group (a daemon
+ * it started) keeps them open, and its output is not ours to wait for.
+ */
+const EXIT_GRACE_MS = 200;
+
+/**
+ * Runs `git args…` and resolves with its stdout; rejects with a GitCommandFailure.
+ *
+ * git runs in a process group of its own (`detached`), so that a timeout or an abort kills the whole group:
+ * git and the helpers it started (git-remote-http, ssh, credential helpers), which share its stdout and
+ * stderr. Killing git alone would leave a helper blocked on a silent server holding the pipes, and the
+ * command would never end. The promise settles on git's exit: when the pipes are still open a moment
+ * later, the group is killed again and the pipes are closed from our side.
+ */
 export function runGit(args: readonly string[], opts: RunGitOptions = {}): Promise<string> {
   const secrets = opts.secrets ?? [];
   return new Promise((resolve, reject) => {
@@ -60,37 +88,52 @@ export function runGit(args: readonly string[], opts: RunGitOptions = {}): Promi
       reject(new GitCommandFailure(args, "aborted", null, false));
       return;
     }
-    const child = spawn("git", args, { cwd: opts.cwd, env: gitEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("git", args, { cwd: opts.cwd, env: gitEnv(opts.env), stdio: ["ignore", "pipe", "pipe"], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const kill = (): void => {
-      child.kill("SIGKILL");
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const killGroup = (): void => {
+      if (child.pid === undefined) return; // never started
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // ESRCH: the group has ended already.
+      }
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      kill();
+      killGroup();
     }, opts.timeoutMs ?? 120_000);
-    opts.signal?.addEventListener("abort", kill, { once: true });
+    opts.signal?.addEventListener("abort", killGroup, { once: true });
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
-    const done = (): void => {
+    const settle = (code: number | null, startError?: NodeJS.ErrnoException): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", kill);
-    };
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      done();
-      const text = e.code === "ENOENT" ? "git not found: install git and put it on PATH" : e.message;
-      reject(new GitCommandFailure(args, redact(text, secrets), null, false));
-    });
-    child.on("close", (code) => {
-      done();
-      if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+      clearTimeout(grace);
+      opts.signal?.removeEventListener("abort", killGroup);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      if (startError) {
+        const text = startError.code === "ENOENT" ? "git not found: install git and put it on PATH" : startError.message;
+        reject(new GitCommandFailure(args, redact(text, secrets), null, false));
+      } else if (code === 0 && !timedOut) resolve(Buffer.concat(out).toString("utf8"));
       else {
         const stderr = opts.signal?.aborted ? "aborted" : Buffer.concat(err).toString("utf8");
         reject(new GitCommandFailure(args, redact(stderr, secrets), code, timedOut));
       }
+    };
+    child.on("error", (e: NodeJS.ErrnoException) => settle(null, e));
+    child.on("exit", (code) => {
+      grace = setTimeout(() => {
+        killGroup();
+        settle(code);
+      }, EXIT_GRACE_MS);
     });
+    child.on("close", (code) => settle(code));
   });
 }
 
@@ -105,6 +148,8 @@ export function errorDetail(stderr: string): string {
 const HOST_KEY = /host key verification failed|no \S+ host key is known|remote host identification has changed/i;
 const AUTH = /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(publickey|access denied|returned error: 40[13]|invalid (username|credentials)|http basic: access denied|authentication required/i;
 const NOT_FOUND = /repository .*not found|not found.*repository|returned error: 404|does not appear to be a git repository|no such repository/i;
+/** curl's low-speed limit (http.lowSpeedLimit/Time) and its other timeouts. */
+const TIMED_OUT = /operation too slow|operation timed out|timeout was reached|connection timed out/i;
 const UNREACHABLE = /could not resolve (host|proxy)|connection refused|failed to connect|couldn't connect|timed out|network is unreachable|no route to host|empty reply|connection reset|ssl|certificate|recv failure|could not read from remote repository|unable to access|remote end hung up|rpc failed|connection closed/i;
 
 /** Turns a failed git network command into a typed error naming `repoURL`. */
@@ -114,12 +159,13 @@ export function classifyFailure(failure: unknown, repoURL: string, hasCredential
     const text = failure instanceof Error ? failure.message : String(failure);
     return new GitError("failed", repoURL, `git failed for ${repoURL}: ${text}`);
   }
-  if (failure.timedOut) return new GitUnreachableError(repoURL, `git ${failure.args[0]} timed out`);
+  if (failure.timedOut) return new GitUnreachableError(repoURL, `git ${gitSubcommand(failure.args)} timed out`, true);
   const detail = errorDetail(failure.stderr);
   const all = failure.stderr;
   if (HOST_KEY.test(all)) return new GitHostKeyError(repoURL, detail);
   if (AUTH.test(all)) return new GitAuthError(repoURL, detail, hasCredentials);
   if (NOT_FOUND.test(all)) return new RepositoryNotFoundError(repoURL, detail);
+  if (TIMED_OUT.test(all)) return new GitUnreachableError(repoURL, `timed out (${detail})`, true);
   if (UNREACHABLE.test(all)) return new GitUnreachableError(repoURL, detail);
-  return new GitError("failed", repoURL, `git ${failure.args[0]} failed for ${repoURL}: ${detail}`, "see the message from git above");
+  return new GitError("failed", repoURL, `git ${gitSubcommand(failure.args)} failed for ${repoURL}: ${detail}`, "see the message from git above");
 }

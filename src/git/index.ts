@@ -5,6 +5,8 @@
  * without ever appearing in argv, URLs or messages.
  *
  *   mirror.ts       Mirrors: fetch, resolve, checkout, status; "changed" / "fetched" events
+ *   fetch-queue.ts  when fetches run: per-repository coalescing, healthy and probation pools of slots
+ *   retry.ts        pure: how long to wait before trying again, by kind of failure
  *   bare.ts         the git commands on one bare mirror: init, fetch, read refs, find a commit
  *   resolve.ts      pure: revision → ref or SHA, nearby revisions, ref diffs
  *   checkout.ts     TreeCache: trees at a commit, leased, LRU-capped
@@ -17,7 +19,8 @@
  * Must not import: controller, cluster, render (this folder is below them).
  */
 export { Mirrors, defaultMirrorOptions } from "./mirror.js";
-export type { MirrorOptions, FetchResult, RepoChange, FetchOutcome, MirrorStatus, ResolvedRevision } from "./mirror.js";
+export type { MirrorOptions, FetchResult, RepoChange, FetchOutcome, MirrorStatus, ResolvedRevision, ResolveOptions, CheckoutOptions } from "./mirror.js";
+export { gitRetryDelayMs } from "./retry.js";
 export { Poller, defaultPollerOptions } from "./poller.js";
 export type { PollerOptions, FetchFailure } from "./poller.js";
 export type { TreeLease } from "./checkout.js";
@@ -31,6 +34,6 @@ export {
   SECRET_TYPE_LABELS,
 } from "./credentials.js";
 export type { CredentialSource, RepoCredentials, ParsedSecret, SecretCredentialOptions } from "./credentials.js";
-export { GitError, GitAuthError, GitHostKeyError, GitUnreachableError, RepositoryNotFoundError, UnknownRevisionError } from "./errors.js";
+export { GitError, GitAuthError, GitHostKeyError, GitUnreachableError, RepositoryNotFoundError, RevisionPendingError, UnknownRevisionError } from "./errors.js";
 export type { GitErrorCode } from "./errors.js";
 export { normalizeRepoURL, displayURL } from "./url.js";

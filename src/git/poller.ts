@@ -7,8 +7,10 @@
  * than an interval ago; afterwards the next fetch is due one interval (±`jitter`, so that repositories
  * subscribed together drift apart) after the end of the last fetch of that repository, *whoever asked for
  * it*: a webhook's `refresh` or a resolve that fetched pushes the next poll back, so there is never a poll
- * right after a refresh. A failed fetch is retried at the next interval; its error is reported as
- * "fetchFailed", and the mirror keeps its last good refs meanwhile.
+ * right after a refresh. A failed fetch is retried sooner, with a backoff by kind of failure (retry.ts:
+ * 5 s doubling for an unreachable server, a minute doubling for refused credentials…) that never waits
+ * longer than the interval; a good fetch returns to the interval. Its error is reported as "fetchFailed",
+ * and the mirror keeps its last good refs meanwhile.
  *
  * Events. "changed" (a RepoChange: which refs moved to which SHA) is forwarded from the mirrors — fired only
  * when a ref actually moved — so the controller enqueues just the apps tracking those refs. The poller
@@ -17,6 +19,7 @@
 import { EventEmitter } from "node:events";
 import type { GitError } from "./errors.js";
 import type { FetchOutcome, FetchResult, Mirrors, RepoChange } from "./mirror.js";
+import { gitRetryDelayMs } from "./retry.js";
 import { normalizeRepoURL, splitCredentials } from "./url.js";
 
 /** Options of Poller. */
@@ -42,6 +45,8 @@ interface Subscription {
   url: string;
   count: number;
   timer?: NodeJS.Timeout;
+  /** Fetches in a row that failed. */
+  failures: number;
 }
 
 /** Fetches subscribed repositories once per interval; emits "changed" and "fetchFailed". */
@@ -55,7 +60,9 @@ export class Poller extends EventEmitter<{ changed: [RepoChange]; fetchFailed: [
   private readonly onFetched = (o: FetchOutcome): void => {
     const sub = this.subs.get(o.repoURL);
     if (!sub) return;
-    this.schedule(o.repoURL, sub, this.nextDelay());
+    sub.failures = o.error ? sub.failures + 1 : 0;
+    const interval = this.nextDelay();
+    this.schedule(o.repoURL, sub, o.error ? Math.min(interval, this.jittered(gitRetryDelayMs(o.error, sub.failures - 1))) : interval);
     if (o.error) this.emit("fetchFailed", { repoURL: o.repoURL, error: o.error });
   };
 
@@ -81,7 +88,7 @@ export class Poller extends EventEmitter<{ changed: [RepoChange]; fetchFailed: [
     const key = normalizeRepoURL(url);
     let sub = this.subs.get(key);
     if (!sub) {
-      sub = { url: repoURL, count: 0 };
+      sub = { url: repoURL, count: 0, failures: 0 };
       this.subs.set(key, sub);
       const last = this.mirrors.status(repoURL).lastFetchAt?.getTime();
       const since = last === undefined ? Infinity : Date.now() - last;
@@ -127,8 +134,12 @@ export class Poller extends EventEmitter<{ changed: [RepoChange]; fetchFailed: [
 
   /** One interval with jitter. */
   private nextDelay(): number {
-    const { intervalMs, jitter } = this.options;
-    return Math.max(0, Math.round(intervalMs * (1 + jitter * (2 * Math.random() - 1))));
+    return this.jittered(this.options.intervalMs);
+  }
+
+  /** `ms` ± jitter. */
+  private jittered(ms: number): number {
+    return Math.max(0, Math.round(ms * (1 + this.options.jitter * (2 * Math.random() - 1))));
   }
 
   private schedule(key: string, sub: Subscription, delay: number): void {

@@ -2,7 +2,9 @@
  * Repository mirrors against a real Git server (smart HTTP, `git http-backend`) and the real git CLI:
  * a developer pushes branches and tags; plumb's mirror resolves them as Argo CD does, notices pushes, fetches
  * once however many ask, checks trees out, authenticates without leaking the password, survives the server
- * going away — and polls one repository once per interval for a hundred subscribers.
+ * going away — and polls one repository once per interval for a hundred subscribers. Servers that hang
+ * (loopback TCP servers that accept and never answer) are cut by the low-speed limit and never delay the
+ * fetches of healthy repositories; the controller's resolve never waits for them.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +14,22 @@ import { join, relative } from "node:path";
 import { git } from "../../src/gitserver/git.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
-import { GitAuthError, GitUnreachableError, Mirrors, Poller, UnknownRevisionError, type RepoChange, type RepoCredentials } from "../../src/git/index.js";
+import type { Resources } from "../../src/cluster/resources.js";
+import { GitSources } from "../../src/controller/git-sources.js";
+import {
+  GitAuthError,
+  GitUnreachableError,
+  Mirrors,
+  Poller,
+  RevisionPendingError,
+  UnknownRevisionError,
+  normalizeRepoURL,
+  type FetchOutcome,
+  type RepoChange,
+  type RepoCredentials,
+} from "../../src/git/index.js";
+import { closedPort, startHangingServer, type HangingServer } from "../helpers/hanging-server.js";
+import { waitFor } from "../helpers/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
@@ -279,6 +296,10 @@ describe("git mirrors: the server goes away", { timeout: 120_000 }, () => {
       wd.dispose();
       const mirrors = new Mirrors({ cacheDir: cache });
       assert.equal((await mirrors.resolve(url, "main")).sha, head);
+      assert.equal(mirrors.status(url).pool, "healthy", "its last fetch succeeded");
+      const peek = new Mirrors({ cacheDir: cache });
+      assert.equal(peek.status(url).pool, "healthy", "…which a new process knows from the mirror on disk");
+      await peek.close();
       await server.close();
 
       await assert.rejects(mirrors.fetch(url), (err: unknown) => {
@@ -288,11 +309,13 @@ describe("git mirrors: the server goes away", { timeout: 120_000 }, () => {
         return true;
       });
       assert.ok(mirrors.status(url).lastError instanceof GitUnreachableError);
+      assert.equal(mirrors.status(url).pool, "probation", "its last fetch failed");
       assert.equal((await mirrors.resolve(url, "main")).sha, head, "the mirror still answers");
       await assert.rejects(mirrors.resolve(url, "main", { refresh: true }), GitUnreachableError);
       await mirrors.close();
 
       const restarted = new Mirrors({ cacheDir: cache });
+      assert.equal(restarted.status(url).pool, "probation", "a restarted process knows the last fetch failed");
       assert.equal((await restarted.resolve(url, "HEAD")).sha, head, "a restarted process answers from the mirror on disk");
       await restarted.close();
     } finally {
@@ -375,5 +398,218 @@ describe("git mirrors: polling", { timeout: 120_000 }, () => {
     assert.equal(mirrors.status(url).fetches, fetches, "no subscriber, no polling");
     assert.deepEqual(poller.repositories(), []);
     poller.stop();
+  });
+});
+
+describe("git mirrors: the server goes away, retried", { timeout: 60_000 }, () => {
+  it("the poller retries a failed fetch after the backoff for its kind (unreachable: 5 s), not at the next interval", async () => {
+    const cache = tempDir("retry");
+    const url = `http://127.0.0.1:${await closedPort()}/gone.git`;
+    const mirrors = new Mirrors({ cacheDir: cache });
+    const poller = new Poller(mirrors, { intervalMs: 600_000, jitter: 0 });
+    const failures: string[] = [];
+    poller.on("fetchFailed", (f) => failures.push(f.error.code));
+    const unsubscribe = poller.subscribe(url);
+    try {
+      // The interval is ten minutes: a second attempt within this test's time limit is the backoff's.
+      await waitFor("a second fetch attempt", async () => mirrors.status(url).fetches >= 2 || undefined, 45_000, 100);
+      await waitFor("its failure reported", async () => failures.length >= 2 || undefined, 5_000, 20);
+      assert.deepEqual(failures.slice(0, 2), ["unreachable", "unreachable"]);
+    } finally {
+      unsubscribe();
+      poller.stop();
+      await mirrors.close();
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("git mirrors: servers that hang", { timeout: 90_000 }, () => {
+  let server: GitServer;
+  let hanging: HangingServer;
+  let url: string;
+  let wd: WorkDir;
+  const dirs: string[] = [];
+  before(async () => {
+    server = await startGitServer();
+    hanging = await startHangingServer();
+    url = await server.createRepo("healthy");
+    wd = await WorkDir.clone(url);
+    await wd.commit("first");
+    await wd.push("main");
+  });
+  after(async () => {
+    wd?.dispose();
+    await hanging?.close();
+    await server?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const cacheDir = (): string => {
+    const d = tempDir("hang");
+    dirs.push(d);
+    return d;
+  };
+
+  it("a fetch from a server that accepts and never answers is cut by the low-speed limit: GitUnreachableError, timed out", async () => {
+    // The fetch time limit is far beyond this test's: only the low-speed cut can end the fetch in time.
+    const cache = cacheDir();
+    const mirrors = new Mirrors({ cacheDir: cache, lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
+    const hangURL = `${hanging.url}/cut.git`;
+    try {
+      const err = await mirrors.fetch(hangURL).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof GitUnreachableError, String(err));
+      assert.equal(err.timedOut, true);
+      assert.match(err.message, /^cannot reach http:\/\/127\.0\.0\.1:\d+\/cut\.git: timed out \(.*too slow/i);
+      assert.equal(mirrors.status(hangURL).pool, "probation");
+      assert.deepEqual(readdirSync(join(cache, "repos")), [], "a first fetch that failed leaves no mirror behind");
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("over SSH too: a server that accepts and never answers is cut after the same time, GitUnreachableError, timed out", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000, fetchTimeoutMs: 600_000 });
+    const sshURL = `ssh://git@127.0.0.1:${hanging.port}/cut.git`;
+    try {
+      const err = await mirrors.fetch(sshURL).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof GitUnreachableError, String(err));
+      assert.equal(err.timedOut, true);
+      assert.match(err.message, /timed out/);
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("with maxConcurrentFetches repositories hanging, and more waiting, a healthy repository's fetch completes while they hang", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), maxConcurrentFetches: 4, lowSpeedTimeMs: 4_000 });
+    try {
+      await mirrors.fetch(url);
+      assert.equal(mirrors.status(url).pool, "healthy");
+
+      const hangURLs = Array.from({ length: 6 }, (_, i) => `${hanging.url}/hang-${i}.git`);
+      const ended = new Map<string, unknown>();
+      const fetches = hangURLs.map((u) => mirrors.fetch(u).then(() => ended.set(u, "fetched"), (e: unknown) => ended.set(u, e)));
+      const before = hanging.accepted;
+      await waitFor(
+        "four fetches hanging on the server, holding every probation slot",
+        async () => (hangURLs.filter((u) => mirrors.status(u).fetching).length === 4 && hanging.accepted - before >= 4) || undefined,
+        20_000,
+        20,
+      );
+
+      wd.write({ "pushed.txt": "while four servers hang\n" });
+      const pushed = await wd.commit("pushed while others hang");
+      await wd.push("main");
+      const result = await mirrors.fetch(url);
+      assert.equal(result.refs.get("refs/heads/main"), pushed);
+      assert.equal(ended.size, 0, `the healthy fetch waited for hanging ones: ${[...ended.keys()].join(", ")}`);
+      assert.equal(hangURLs.filter((u) => mirrors.status(u).fetching).length, 4, "…which were still hanging when it completed");
+
+      await Promise.all(fetches);
+      for (const u of hangURLs) {
+        const err = ended.get(u);
+        assert.ok(err instanceof GitUnreachableError && err.timedOut, `${u}: ${String(err)}`);
+        assert.equal(mirrors.status(u).pool, "probation");
+      }
+      assert.equal(mirrors.status(url).pool, "healthy");
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("a resolve that will not wait throws RevisionPendingError at once; the end of that fetch is announced, and its failure is the next answer", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), lowSpeedTimeMs: 2_000 });
+    const hangURL = `${hanging.url}/pending.git`;
+    const outcomes: FetchOutcome[] = [];
+    mirrors.on("fetched", (o) => outcomes.push(o));
+    try {
+      const err = await mirrors.resolve(hangURL, "main", { wait: false }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof RevisionPendingError, String(err));
+      assert.equal(err.code, "pending");
+      assert.match(err.message, /^waiting for the first fetch of http:\/\/127\.0\.0\.1:\d+\/pending\.git/);
+      assert.ok(mirrors.status(hangURL).fetching, "it answered while the fetch it started still runs");
+      await assert.rejects(mirrors.resolve(hangURL, "main", { wait: false }), RevisionPendingError, "asked again: still pending, same fetch");
+
+      await waitFor("the fetch to be cut", async () => outcomes.length > 0 || undefined, 60_000, 50);
+      assert.equal(outcomes.length, 1, "both askers joined one fetch");
+      assert.equal(outcomes[0]!.awaited, true);
+      assert.ok(outcomes[0]!.error instanceof GitUnreachableError);
+
+      const fetches = mirrors.status(hangURL).fetches;
+      await assert.rejects(mirrors.resolve(hangURL, "main", { wait: false }), GitUnreachableError, "the failure, not another wait");
+      assert.equal(mirrors.status(hangURL).fetching, false, "and no new fetch: retrying is the poller's job");
+      assert.equal(mirrors.status(hangURL).fetches, fetches);
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("resolve and checkout that will not wait: first fetch, an unknown revision, a commit not fetched yet", async () => {
+    const mirrors = new Mirrors({ cacheDir: cacheDir(), refetchUnknownAfterMs: 300 });
+    const outcomes: FetchOutcome[] = [];
+    const changes: RepoChange[] = [];
+    mirrors.on("fetched", (o) => outcomes.push(o));
+    mirrors.on("changed", (c) => changes.push(c));
+    const ended = async (n: number) => waitFor(`fetch #${n} to end`, async () => outcomes.length >= n || undefined, 30_000, 20);
+    try {
+      await assert.rejects(mirrors.resolve(url, "main", { wait: false }), /waiting for the first fetch of/);
+      await ended(1);
+      assert.deepEqual(outcomes[0], { repoURL: normalizeRepoURL(url), awaited: true });
+      const main = (await mirrors.resolve(url, "main", { wait: false })).sha;
+      assert.equal(main, await wd.head());
+
+      // An unknown revision, the last fetch older than refetchUnknownAfterMs: one fetch, announced though
+      // no ref moves; asked again right after, the answer is the unknown revision.
+      await sleep(350);
+      const changesBefore = changes.length;
+      await assert.rejects(mirrors.resolve(url, "nope", { wait: false }), (e: unknown) => e instanceof RevisionPendingError && e.reason === "refetch");
+      await ended(2);
+      assert.equal(outcomes[1]!.awaited, true);
+      assert.equal(changes.length, changesBefore, "nothing moved");
+      await assert.rejects(mirrors.resolve(url, "nope", { wait: false }), UnknownRevisionError);
+
+      // A commit pushed since the last fetch.
+      wd.write({ "later.txt": "later\n" });
+      const later = await wd.commit("later");
+      await wd.push("main");
+      await sleep(350);
+      await assert.rejects(mirrors.checkout(url, later, { wait: false }), RevisionPendingError);
+      await ended(3);
+      const lease = await mirrors.checkout(url, later, { wait: false });
+      assert.equal(readFileSync(join(lease.dir, "later.txt"), "utf8"), "later\n");
+      lease.release();
+    } finally {
+      await mirrors.close();
+    }
+  });
+
+  it("GitSources (the controller's view): resolve never waits; onChange says when to ask again", async () => {
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const cache = cacheDir();
+    // No secretsNamespace: the cluster is never asked for anything.
+    const sources = new GitSources({ cacheDir: cache, resources: {} as Resources, log, mirrorOptions: { lowSpeedTimeMs: 2_000, refetchUnknownAfterMs: 300 } });
+    const changed: string[] = [];
+    sources.onChange((u) => changed.push(u));
+    const hangURL = `${hanging.url}/controller.git`;
+    try {
+      await assert.rejects(sources.resolve(hangURL, "HEAD"), RevisionPendingError);
+      await assert.rejects(sources.resolve(url, "main"), RevisionPendingError);
+      await waitFor("the healthy repository announced", async () => changed.includes(normalizeRepoURL(url)) || undefined, 30_000, 20);
+      assert.equal(await sources.resolve(url, "main"), await wd.head(), "asked again when told: answered");
+      assert.ok(!changed.includes(normalizeRepoURL(hangURL)), "the hanging one is still being fetched");
+
+      // A fetch for an unknown revision that moves nothing and fails nothing is announced all the same.
+      await sleep(350);
+      const announced = changed.length;
+      await assert.rejects(sources.resolve(url, "not-pushed-yet"), RevisionPendingError);
+      await waitFor("the fetch for the unknown revision announced", async () => changed.slice(announced).includes(normalizeRepoURL(url)) || undefined, 30_000, 20);
+      await assert.rejects(sources.resolve(url, "not-pushed-yet"), UnknownRevisionError);
+
+      await waitFor("the hanging repository announced", async () => changed.includes(normalizeRepoURL(hangURL)) || undefined, 60_000, 50);
+      assert.ok(sources.lastError(hangURL) instanceof GitUnreachableError);
+      await assert.rejects(sources.resolve(hangURL, "HEAD"), GitUnreachableError);
+    } finally {
+      await sources.close();
+    }
   });
 });

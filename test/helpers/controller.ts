@@ -6,7 +6,7 @@ import { pino, type DestinationStream, type Level, type Logger, type StreamEntry
 import { parse as parseYaml, stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import { Controller, type ControllerOptions } from "../../src/controller/controller.js";
-import { GitSources } from "../../src/controller/git-sources.js";
+import { GitSources, type GitSourcesOptions } from "../../src/controller/git-sources.js";
 import type { KubeObject } from "../../src/core/object.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
@@ -26,6 +26,8 @@ export interface RunControllerExtras {
   pollIntervalMs?: number;
   /** Read repository Secrets from this namespace (GitSources' secretsNamespace). Default: none. */
   secretsNamespace?: string;
+  /** Mirror settings (e.g. a short lowSpeedTimeMs for a test with a hanging server). Default: the mirrors' defaults. */
+  mirrorOptions?: GitSourcesOptions["mirrorOptions"];
   /**
    * Also write the controller's log (pino's JSON lines) here, at `logLevel` (default "trace": everything);
    * the usual output per PLUMB_TEST_LOG is kept.
@@ -35,10 +37,10 @@ export interface RunControllerExtras {
 }
 
 export async function runController(resources: Resources, opts: Partial<ControllerOptions> & RunControllerExtras = {}): Promise<RunningController> {
-  const { pollIntervalMs, secretsNamespace, logDestination, logLevel, ...controllerOpts } = opts;
+  const { pollIntervalMs, secretsNamespace, mirrorOptions, logDestination, logLevel, ...controllerOpts } = opts;
   const cacheDir = mkdtempSync(join(tmpdir(), "plumb-ctrl-"));
   const log = testLogger(logDestination, logLevel);
-  const sources = new GitSources({ cacheDir, pollIntervalMs: pollIntervalMs ?? 1000, resources, log, ...(secretsNamespace ? { secretsNamespace } : {}) });
+  const sources = new GitSources({ cacheDir, pollIntervalMs: pollIntervalMs ?? 1000, resources, log, ...(secretsNamespace ? { secretsNamespace } : {}), ...(mirrorOptions ? { mirrorOptions } : {}) });
   const controller = new Controller({ resources, repos: sources, log, resyncMs: 30_000, ...controllerOpts });
   await controller.start();
   return {

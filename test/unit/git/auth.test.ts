@@ -34,6 +34,15 @@ describe("SSH command", () => {
     assert.equal(option(cmd, "StrictHostKeyChecking"), "no");
     assert.equal(option(cmd, "UserKnownHostsFile"), "/dev/null");
   });
+  it("gives up on a silent server after timeoutSeconds, connecting or connected; no limit unless asked", () => {
+    const cmd = sshCommand({ timeoutSeconds: 30 });
+    assert.equal(option(cmd, "ConnectTimeout"), "30");
+    assert.equal(Number(option(cmd, "ServerAliveInterval")) * Number(option(cmd, "ServerAliveCountMax")), 30);
+    assert.equal(option(cmd, "ConnectTimeout"), option(sshCommand({ timeoutSeconds: 29.2 }), "ConnectTimeout"), "whole seconds, rounded up");
+    assert.equal(option(sshCommand({ timeoutSeconds: 1 }), "ServerAliveInterval"), "1");
+    assert.equal(option(sshCommand({}), "ConnectTimeout"), undefined);
+    assert.equal(option(sshCommand({ timeoutSeconds: 0 }), "ServerAliveInterval"), undefined);
+  });
   it("quotes for the shell", () => {
     assert.equal(shellQuote("a b"), "'a b'");
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
