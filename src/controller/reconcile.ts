@@ -9,8 +9,9 @@
  *      nothing applied or pruned.
  *   4. an operation being terminated → stop it (operate.ts), before anything else is read.
  *   5. resolve the revision — the running operation's own commit, a manual sync's revision, or the source's
- *      targetRevision — and lease the tree (Git unreachable → ComparisonError, last state kept, nothing
- *      pruned, retried with a backoff by error kind; a first fetch still under way → look again when it ends).
+ *      targetRevision — and lease the tree, never waiting on the network (Git unreachable →
+ *      ComparisonError, last state kept, nothing pruned, retried with a backoff by error kind; a fetch
+ *      still under way → look again when it ends).
  *   6. compare (engine: cached render, dry-run diff against the watch caches) → sync status, resources,
  *      health (render or dry-run problem → ComparisonError, nothing applied); the project's resource
  *      rules are checked on what was rendered.
@@ -28,7 +29,7 @@ import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec } from "../engine/app.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
-import { GitError } from "../git/errors.js";
+import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
 import type { Written } from "../sync/execute.js";
 import type { SyncProgress } from "../sync/index.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
@@ -176,8 +177,9 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     sha = await deps.repos.resolve(source.repoURL, revisionWanted);
     lease = await deps.repos.checkout(source.repoURL, sha);
   } catch (err) {
-    // A first fetch under way: its end enqueues the app again (SourceRepos.onChange).
-    if (err instanceof GitError && (err.code as string) === "pending") return { requeueAfterMs: 2000 };
+    // A fetch under way (the first, or one looking for a new revision): its end enqueues the app again
+    // (SourceRepos.onChange); the timer is only a fallback. The worker is not held meanwhile.
+    if (err instanceof RevisionPendingError) return { requeueAfterMs: gitRetryDelayMs(err, 0) };
     return comparisonFailed(deps, view, status, err);
   }
   try {
@@ -295,9 +297,11 @@ async function comparisonFailed(deps: ReconcileDeps, view: ApplicationView, stat
     deps.event(view.object, "Warning", COMPARISON_ERROR, message.split("\n")[0]!);
   }
   await patchStatus(deps, view, next);
+  // Backoff by kind of failure (git/retry.ts): a network error soon, refused credentials later. A fetch
+  // that starts or stops failing enqueues the app anyway (SourceRepos.onChange).
   const attempt = deps.failures.get(view.key) ?? 0;
   deps.failures.set(view.key, attempt + 1);
-  return { requeueAfterMs: Math.min(5000 * 2 ** attempt, deps.resyncMs) };
+  return { requeueAfterMs: Math.min(gitRetryDelayMs(err, attempt), deps.resyncMs) };
 }
 
 /** The first dependsOn app that is not Synced and Healthy, as a message; undefined when all are ready. */

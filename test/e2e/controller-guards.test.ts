@@ -8,7 +8,9 @@
  * - several sources: a condition says only the first is rendered;
  * - a source plumb cannot render (a plugin, a folder of Jsonnet) is a condition and no comparison;
  * - the status always fits: an app bigger than the status budget is summarised and says so;
- * - a status write the API server refuses is visible (a Warning Event) and retried until it lands.
+ * - a status write the API server refuses is visible (a Warning Event) and retried until it lands;
+ * - a Git server that hangs delays no other repository's app: its own apps get a ComparisonError, and a
+ *   push to another repository is deployed while its fetches still hang.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +21,7 @@ import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
 import { resourcesFor } from "../helpers/cluster.js";
+import { startHangingServer } from "../helpers/hanging-server.js";
 import { appStatus, runController, type RunningController } from "../helpers/controller.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -81,7 +84,7 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
     await wd.commit("apps");
     await wd.push("main");
     // A small status budget, so that an app of 120 objects is over it.
-    ctrl = await runController(resources, { statusBudgetBytes: 8 * 1024 });
+    ctrl = await runController(resources, { statusBudgetBytes: 8 * 1024, mirrorOptions: { lowSpeedTimeMs: 10_000 } });
   });
   after(async () => {
     await ctrl?.stop();
@@ -208,5 +211,30 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
     assert.equal((await status(resources, "held"))?.sync, undefined, "the status could not be written");
     await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/held", contentType: "application/merge-patch+json", body: { metadata: { labels: { "hold-status": null } } } });
     await waitFor("the status written once the policy lets it", async () => (await status(resources, "held"))?.sync?.status === "Synced" || undefined, 60_000);
+  });
+
+  it("a hanging Git server delays no other repository: its apps get a ComparisonError, another repository's push deploys meanwhile", async () => {
+    const hanging = await startHangingServer();
+    try {
+      await resources.apply(application("steady", spec("plain", "steady")));
+      await waitFor("steady synced", async () => (await status(resources, "steady"))?.sync?.status === "Synced" || undefined, 60_000);
+      // More hanging repositories than fetch slots: five apps, each on its own repository of the server.
+      const stuck = ["hang-1", "hang-2", "hang-3", "hang-4", "hang-5"];
+      for (const name of stuck) await resources.apply(application(name, { ...spec("app", name), source: { repoURL: `${hanging.url}/${name}.git`, targetRevision: "main", path: "app" } }));
+      await waitFor("the hanging fetches to be under way", async () => hanging.sockets.size >= 4 || undefined, 30_000, 50);
+      wd.write({ "plain/settings.yaml": cm("settings", { v: "2" }) });
+      const sha = await wd.commit("settings v2");
+      await wd.push();
+      await ctrl.sources.refresh(repoURL); // what a webhook does
+      await waitFor("the push to the healthy repository deployed", async () => ((await get("ConfigMap", "steady", "settings"))?.data as { v?: string } | undefined)?.v === "2" || undefined, 30_000, 100);
+      assert.ok(hanging.sockets.size > 0, "deployed while the hanging fetches were still outstanding");
+      await waitFor("steady's status at the new commit", async () => (await status(resources, "steady"))?.sync?.revision === sha || undefined, 30_000);
+      for (const name of stuck) {
+        const s = await condition(name, "ComparisonError", /cannot reach .*timed out|timed out|too slow/i);
+        assert.equal(s.operationState, undefined, `${name}: nothing synced`);
+      }
+    } finally {
+      await hanging.close();
+    }
   });
 });
