@@ -98,12 +98,14 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
     await resources.apply(project("repos", { ...permissive, sourceRepos: ["https://git.example.invalid/*"] }));
     await resources.apply(project("dests", { ...permissive, destinations: [{ server: LOCAL, namespace: "team-*" }, { server: LOCAL, namespace: "!team-secret" }] }));
     await resources.apply(project("no-cluster", { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] }));
+    await resources.apply(project("no-namespaces", { ...permissive, clusterResourceBlacklist: [{ group: "", kind: "Namespace" }] }));
     await resources.apply(project("no-secrets", { ...permissive, namespaceResourceBlacklist: [{ group: "", kind: "Secret" }] }));
     await resources.apply(project("only-configmaps", { ...permissive, namespaceResourceWhitelist: [{ group: "", kind: "ConfigMap" }] }));
     const cases: Array<[string, string, string, RegExp]> = [
       ["by-repo", "repos", "plain", /application repo .*apps.* is not permitted in project 'repos'/],
       ["by-dest", "dests", "plain", /destination .*team-secret.* is not permitted|team-secret/],
       ["by-cluster-kind", "no-cluster", "cluster", /Namespace.*made-by-app.*not permitted|cluster.*Namespace/i],
+      ["by-cluster-blacklist", "no-namespaces", "cluster", /Namespace.*made-by-app.*clusterResourceBlacklist|clusterResourceBlacklist.*Namespace/i],
       ["by-blacklist", "no-secrets", "secret", /Secret.*token/],
       ["by-whitelist", "only-configmaps", "service", /Service.*svc/],
       ["by-missing-project", "nope", "plain", /^Application referencing project nope which does not exist$/],
