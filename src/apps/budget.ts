@@ -53,9 +53,18 @@ function tellingResource(r: ResourceStatus): boolean {
   return (r.status !== undefined && r.status !== "Synced") || (r.health !== undefined && r.health.status !== "Healthy") || r.requiresPruning === true;
 }
 
-/** Whether a sync result is a failure: a failed apply or a failed hook. */
-function tellingResult(r: ResourceResult): boolean {
-  return r.status === "SyncFailed" || r.hookPhase === "Failed" || r.hookPhase === "Error";
+/**
+ * Whether a sync result must be kept: a failure (a failed apply or hook) — and, while the sync runs, what
+ * a controller taking it over needs to go on: hooks still running, and the objects of the recorded step.
+ */
+function tellingResult(op: ApplicationStatus["operationState"]): (r: ResourceResult) => boolean {
+  const step = op?.phase === "Running" ? op.progress?.step : undefined;
+  return (r) =>
+    r.status === "SyncFailed" ||
+    r.hookPhase === "Failed" ||
+    r.hookPhase === "Error" ||
+    r.hookPhase === "Running" ||
+    (step !== undefined && r.syncPhase === step.phase && (r.syncWave ?? 0) === step.wave);
 }
 
 interface Counted {
@@ -179,7 +188,7 @@ export function fitStatus(status: ApplicationStatus, budgetBytes: number = DEFAU
   const need = (list: readonly unknown[]): number => list.reduce<number>((n, e) => n + jsonBytes(e) + 1, 0);
   const [roomRes, roomResults] = share(room, need(resources), need(results));
   const keptRes = pick(resources, roomRes, tellingResource);
-  const keptResults = pick(results, roomResults, tellingResult);
+  const keptResults = pick(results, roomResults, tellingResult(status.operationState));
 
   // 4. Count what is left out.
   const droppedRes = resources.filter((_, i) => !keptRes.has(i));

@@ -179,6 +179,8 @@ export const OperationState = z.strictObject({
   progress: OperationProgress.optional(),
   /** plumb: when a controller last took the running operation over from another one (restart, failover). */
   resumedAt: z.string().optional(),
+  /** plumb: when the operation was terminated (`plumb app terminate-op`); self-heal does not start it again. */
+  terminatedAt: z.string().optional(),
 });
 export type OperationState = z.infer<typeof OperationState>;
 

@@ -21,15 +21,16 @@
  * The record is written at most once per round, and only when the operation's state changed: a watch event
  * that changes nothing the sync waits for costs no status write.
  */
-import type { ApplicationSource, ApplicationStatus, ApplicationView, OperationState } from "../apps/index.js";
-import { historyAppend, setConditions, timestamp, withComparison } from "../apps/index.js";
+import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState } from "../apps/index.js";
+import { fitStatus, historyAppend, setConditions, timestamp, withComparison, type ResourceResult } from "../apps/index.js";
 import type { ChangeEntry } from "../core/changeset.js";
 import type { AppSpec } from "../engine/app.js";
 import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
-import { advanceSync, clusterOps, comparisonServes, planFor } from "../engine/sync.js";
+import { advanceSync, clusterOps, comparisonServes, deleteAfterRound, planFor } from "../engine/sync.js";
 import { parseDuration } from "../apps/retry.js";
 import { deleteHooks } from "../sync/execute.js";
-import { runningHooks, sameStep, stepName, stepsOf, withHooksEnded, type SyncPlan, type SyncProgress } from "../sync/index.js";
+import { compareSteps, runningHooks, sameStep, stepName, stepsOf, withHooksEnded, type SyncPlan, type SyncProgress } from "../sync/index.js";
+import type { Written } from "../sync/execute.js";
 import type { SyncTrigger } from "./metrics.js";
 import { afterFailure, canonical, entryOf, progressOf, progressRecord, recordTime, resultsOf, type Pending } from "./operation.js";
 import type { ReconcileDeps, ReconcileResult, TrackedOperation } from "./reconcile.js";
@@ -79,8 +80,9 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     const recorded = input.status.operationState!;
     trigger = pending.kind === "retry" ? "retry" : pending.trigger === "resumed" ? "resumed" : (tracked?.trigger ?? "resumed");
     if (pending.kind === "retry") {
+      // A new attempt starts afresh: the failed attempt's results are not its progress.
       const { finishedAt: _f, ...rest } = recorded;
-      state = { ...rest, progress: { attemptStartedAt: recordTime(now) } };
+      state = { ...rest, progress: { attemptStartedAt: recordTime(now) }, syncResult: withResults(recorded.syncResult ?? { revision: sha }, []) };
       tracked = undefined;
     } else {
       state = { ...recorded, syncResult: { revision: sha, source, destination: view.spec!.destination, ...recorded.syncResult }, progress: recorded.progress ?? { attemptStartedAt: recorded.startedAt } };
@@ -105,7 +107,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     plan = planFor(cmp, Boolean(sync.dryRun), opApp, sync.resources);
   } catch (err) {
     // Nothing can be applied: the attempt fails as a whole, before any write.
-    const recorded = pending.kind === "start" ? await begin(deps, view, status, trigger === "manual") : view;
+    if (pending.kind === "start") recorded = await begin(deps, view, status, trigger === "manual");
     return finish(deps, recorded, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
   }
   if (pending.kind === "start") {
@@ -116,33 +118,64 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     deps.log.info({ ...log, prune: opApp.prune, retryCount: state.retryCount ?? 0, ...(state.progress?.step ? { step: state.progress.step } : {}) }, pending.kind === "retry" ? "sync retried" : "sync resumed");
   }
   const attemptStartedAt = state.progress!.attemptStartedAt;
-  const known = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === attemptStartedAt && sameStep(tracked.progress.step, state.progress?.step);
-  const progress: SyncProgress = known ? tracked!.progress : (progressOf(state) ?? { entries: [] });
-  const writes = known ? tracked!.writes : new Map();
+  const { progress, writes } = progressFor(tracked, state);
 
   const timeoutMs = syncTimeout(deps, view);
-  const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const stop = () => (deps.getApp(view.key)?.status as { operationState?: { phase?: string } } | undefined)?.operationState?.phase === "Terminating";
+  const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger };
-  if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective });
+  if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
   const stepChanged = !sameStep(progress.step, r.progress.step) || progress.failure !== r.progress.failure;
   const message = r.state === "interrupted" ? state.message : stepChanged || !state.message ? waitingMessage(r.progress, r.waiting) : state.message;
-  status = {
-    ...status,
-    operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: { ...state.syncResult!, resources: resultsOf(r.progress.entries) } },
-  };
-  deps.operations.set(view.key, next);
+  status = { ...status, operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: withResults(state.syncResult!, resultsOf(r.progress.entries)) } };
+  // Only what the record will hold counts as a change: a long result list is shortened the same way.
   const before = recorded.status.operationState;
-  if (!before || canonical(before) !== canonical(status.operationState)) await patchStatus(deps, recorded, status);
+  const after = fitStatus(status, deps.statusBudgetBytes).status.operationState;
+  if (!before || canonical(before) !== canonical(after)) await patchStatus(deps, recorded, status);
+  deps.operations.set(view.key, next);
+  if (r.deletions.length > 0) await deleteAfterRound(input.ctx, r.deletions);
   if (r.state === "interrupted") {
-    deps.log.info(log, "sync interrupted by shutdown; it will be resumed");
-    return {};
+    if (deps.signal?.aborted) {
+      deps.log.info(log, "sync interrupted by shutdown; it will be resumed");
+      return {};
+    }
+    return { requeueAfterMs: 50 }; // a terminate request: stopped before the next step
   }
-  const left = timeoutMs > 0 ? Date.parse(attemptStartedAt) + timeoutMs - Date.now() + 1000 : Infinity;
-  return { requeueAfterMs: Math.max(100, Math.min(WAIT_FALLBACK_MS, left)) };
+  // Look again when a watch event comes, or at the fallback — and at the time limit, not after it.
+  const syncFail = r.progress.step?.phase === "SyncFail";
+  const from = syncFail ? Date.parse(r.progress.step!.appliedAt) : Date.parse(attemptStartedAt);
+  const left = timeoutMs > 0 ? from + timeoutMs - Date.now() + 1000 : Infinity;
+  return { requeueAfterMs: left > 0 ? Math.min(WAIT_FALLBACK_MS, left) : WAIT_FALLBACK_MS };
+}
+
+/**
+ * The progress to go on from: this process's own copy when it is of the same attempt and not behind the
+ * record (a status write that failed leaves the record behind; the copy knows the step was applied), else
+ * the record's.
+ */
+function progressFor(tracked: TrackedOperation | undefined, state: OperationState): { progress: SyncProgress; writes: Map<string, Written> } {
+  const step = state.progress?.step;
+  const same = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === state.progress?.attemptStartedAt;
+  const notBehind = same && (!step || (tracked.progress.step !== undefined && compareSteps(tracked.progress.step, step) >= 0));
+  if (notBehind) return { progress: tracked!.progress, writes: tracked!.writes };
+  return { progress: progressOf(state) ?? { entries: [] }, writes: new Map() };
+}
+
+/** The progress of a record, from this process's copy when it has one of that operation (terminate, failure). */
+function currentProgress(deps: ReconcileDeps, key: string, state: OperationState): SyncProgress {
+  const tracked = deps.operations.get(key);
+  if (tracked && tracked.startedAt === state.startedAt) return tracked.progress;
+  return progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) };
+}
+
+/** A sync result with this full list of results (and so no summary of a shorter one). */
+function withResults(result: NonNullable<OperationState["syncResult"]>, resources: ResourceResult[]): NonNullable<OperationState["syncResult"]> {
+  const { resourcesSummary: _s, resources: _r, ...rest } = result;
+  return { ...rest, ...(resources.length > 0 ? { resources } : {}) };
 }
 
 /** "Sync wave 1: waiting for Deployment shop/web (Progressing: …), …" (at most five named). */
@@ -153,7 +186,7 @@ function waitingMessage(progress: SyncProgress, waiting: readonly string[]): str
 }
 
 /** The operation's time limit: the Application's annotation, else the controller's. */
-function syncTimeout(deps: ReconcileDeps, view: ApplicationView): number {
+export function syncTimeout(deps: ReconcileDeps, view: ApplicationView): number {
   const text = view.object.metadata.annotations?.[SYNC_TIMEOUT_ANNOTATION];
   const ms = text !== undefined ? parseDuration(text) : undefined;
   return ms ?? deps.syncTimeoutMs;
@@ -175,9 +208,8 @@ async function begin(deps: ReconcileDeps, view: ApplicationView, status: Applica
  */
 export async function failOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, message: string): Promise<ReconcileResult> {
   const state = status.operationState!;
-  const tracked = deps.operations.get(view.key);
-  const progress = tracked && tracked.startedAt === state.startedAt ? tracked.progress : (progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) });
-  return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: tracked?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable: false });
+  const progress = currentProgress(deps, view.key, state);
+  return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: deps.operations.get(view.key)?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable: false });
 }
 
 /** Ends an attempt: a retry (still Running) or the operation's end, with history, conditions, Events, metrics and logs. */
@@ -187,7 +219,7 @@ async function finish(
   base: ApplicationStatus,
   progress: SyncProgress,
   end: { phase: "Succeeded" | "Failed"; message: string },
-  how: { trigger: SyncTrigger; selective: boolean; retryable?: boolean },
+  how: { trigger: SyncTrigger; selective: boolean; retryable?: boolean; deletions?: ChangeEntry[] },
 ): Promise<ReconcileResult> {
   const { trigger, selective } = how;
   const state = base.operationState!;
@@ -199,28 +231,33 @@ async function finish(
   const entries = progress.entries;
   const summary = entries.filter((e) => e.action !== "unchanged" && e.action !== "skipped").map((e) => `${e.action} ${e.key.kind}/${e.key.name}`).join(", ");
   const log = { app: view.key, revision: sha, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
-  deps.operations.delete(view.key);
-  deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: end.phase, trigger });
-  for (const e of entries) logPrune(deps, view, e, sha, trigger, dryRun);
-  deps.event(view.object, failed ? "Warning" : "Normal", failed ? "SyncFailed" : "Synced", failed ? `sync to ${sha.slice(0, 7)} failed: ${end.message.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
-  const results = resultsOf(entries);
+  const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries));
   const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
   const { progress: _p, ...rest } = state;
   let status: ApplicationStatus;
   if (retry?.retry) {
-    deps.log.warn({ ...log, phase: "Failed", changes: summary, message: end.message, retryCount: retry.retryCount }, "sync failed; retrying");
-    status = { ...base, operationState: { ...rest, phase: "Running", message: retry.message, retryCount: retry.retryCount, finishedAt: timestamp(new Date(now)), syncResult: { ...state.syncResult!, resources: results } } };
+    status = { ...base, operationState: { ...rest, phase: "Running", message: retry.message, retryCount: retry.retryCount, finishedAt: timestamp(new Date(now)), syncResult } };
   } else {
-    deps.log[failed ? "warn" : "info"]({ ...log, phase: end.phase, changes: summary, message: failed ? end.message : undefined }, failed ? "sync failed" : "sync succeeded");
-    status = { ...base, operationState: { ...rest, phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", finishedAt: timestamp(new Date(now)), syncResult: { ...state.syncResult!, resources: results } } };
+    status = { ...base, operationState: { ...rest, phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", finishedAt: timestamp(new Date(now)), syncResult } };
     if (!failed && !dryRun && !selective) {
       const initiatedBy = state.operation.initiatedBy;
       status = { ...status, history: historyAppend(status.history, { revision: sha, deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, ...(source ? { source } : {}), ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
     }
   }
   status = { ...status, conditions: setConditions(status.conditions, failed ? [{ type: SYNC_ERROR, message: end.message }] : [], [SYNC_ERROR]) };
+  // The record first: Events, metrics, logs and this process's copy go only once the end is on record (a
+  // write that fails is retried, and must not announce the end twice).
   await patchStatus(deps, view, status);
-  if (retry?.retry) return { requeueAfterMs: Math.max(50, retry.retryAt - Date.now() + 50) };
+  deps.operations.delete(view.key);
+  if (how.deletions?.length) await deleteAfterRound({ resources: deps.resources }, how.deletions);
+  deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: end.phase, trigger });
+  for (const e of entries) logPrune(deps, view, e, sha, trigger, dryRun);
+  deps.event(view.object, failed ? "Warning" : "Normal", failed ? "SyncFailed" : "Synced", failed ? `sync to ${sha.slice(0, 7)} failed: ${end.message.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
+  if (retry?.retry) {
+    deps.log.warn({ ...log, phase: "Failed", changes: summary, message: end.message, retryCount: retry.retryCount }, "sync failed; retrying");
+    return { requeueAfterMs: Math.max(50, retry.retryAt - Date.now() + 50) };
+  }
+  deps.log[failed ? "warn" : "info"]({ ...log, phase: end.phase, changes: summary, message: failed ? end.message : undefined }, failed ? "sync failed" : "sync succeeded");
   // The status above is the state after the sync; what the sync wrote comes back through the watches.
   return { requeueAfterMs: deps.resyncMs };
 }
@@ -232,31 +269,48 @@ function logPrune(deps: ReconcileDeps, view: ApplicationView, e: ChangeEntry, sh
 }
 
 /**
+ * Ends a requested sync that cannot start (its project refuses it, its spec cannot be synced, Git or the
+ * comparison fails) as a Failed operation saying why, and clears the request — as Argo CD fails it, rather
+ * than leaving it pending to run some time later, at some other commit.
+ */
+export async function refuseRequest(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, operation: Operation, message: string): Promise<ReconcileResult> {
+  const now = timestamp();
+  const state: OperationState = { operation, phase: "Failed", message, startedAt: now, finishedAt: now, retryCount: 0 };
+  const next: ApplicationStatus = { ...status, operationState: state, conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message }], [SYNC_ERROR]) };
+  await patchStatus(deps, view, next);
+  deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
+  await clearOperation(deps, view);
+  deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: "Failed", trigger: "manual" });
+  deps.log.warn({ app: view.key, trigger: "manual", message }, "sync refused");
+  deps.event(view.object, "Warning", "SyncFailed", `sync refused: ${message.split("\n")[0]}`);
+  return { requeueAfterMs: deps.resyncMs };
+}
+
+/**
  * Terminates the app's operation (phase Terminating, set by `plumb app terminate-op`): nothing more is
  * applied or pruned, its running hooks are deleted (as Argo CD's terminate does), and it ends Failed.
  */
 export async function terminate(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus): Promise<ReconcileResult> {
   const state = status.operationState!;
-  const tracked = deps.operations.get(view.key);
-  let progress: SyncProgress = tracked && tracked.startedAt === state.startedAt ? tracked.progress : (progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) });
+  let progress = currentProgress(deps, view.key, state);
   const hooks = runningHooks(progress);
   if (hooks.length > 0) {
     await deleteHooks(hooks, clusterOps(deps.resources));
     progress = withHooksEnded(progress, hooks, "Failed", "terminated: the hook was deleted");
   }
-  const trigger = tracked?.trigger ?? "resumed";
+  const trigger = deps.operations.get(view.key)?.trigger ?? "resumed";
+  const now = timestamp();
+  const { progress: _p, ...rest } = state;
+  const next: ApplicationStatus = {
+    ...status,
+    operationState: { ...rest, phase: "Failed", message: "terminated", finishedAt: now, terminatedAt: now, syncResult: withResults(rest.syncResult ?? { revision: "" }, resultsOf(progress.entries)) },
+    conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message: "terminated" }], [SYNC_ERROR]),
+  };
+  await patchStatus(deps, view, next);
   deps.operations.delete(view.key);
   deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: "Failed", trigger });
   deps.log.warn({ app: view.key, revision: state.syncResult?.revision, trigger, hooksDeleted: hooks.length }, "sync terminated");
   deps.event(view.object, "Warning", "SyncFailed", `sync${state.syncResult?.revision ? ` to ${state.syncResult.revision.slice(0, 7)}` : ""} terminated`);
-  const { progress: _p, ...rest } = state;
-  const results = progress.entries.length > 0 ? resultsOf(progress.entries) : state.syncResult?.resources;
-  const next: ApplicationStatus = {
-    ...status,
-    operationState: { ...rest, phase: "Failed", message: "terminated", finishedAt: timestamp(), ...(rest.syncResult ? { syncResult: { ...rest.syncResult, ...(results ? { resources: results } : {}) } } : {}) },
-    conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message: "terminated" }], [SYNC_ERROR]),
-  };
-  await patchStatus(deps, view, next);
   return { requeueAfterMs: deps.resyncMs };
 }
 

@@ -96,7 +96,8 @@ export function pendingOperation(input: PendingInput): Pending {
   if (attempted && last?.phase !== "Succeeded") {
     // A failed sync of this commit is tried again only with selfHeal, with the retry policy's backoff
     // (or the default one), as Argo CD's self-heal backoff does.
-    if (!automated.selfHeal) return { kind: "none" };
+    // Nor after someone terminated it: that was a decision, not a failure to heal.
+    if (!automated.selfHeal || last?.terminatedAt) return { kind: "none" };
     const finished = last?.finishedAt ? Date.parse(last.finishedAt) : 0;
     const due = finished + retryDelayMs(input.retry ?? DEFAULT_RETRY, selfHeals - 1);
     if (now < due) return { kind: "wait", ms: due - now + 50 };
@@ -206,12 +207,15 @@ export function resultsOf(entries: readonly ChangeEntry[]): ResourceResult[] {
 
 /**
  * A ChangeSet entry from a recorded result, for a controller that takes a running sync over. What the
- * record cannot tell apart comes back as the nearest kind: a Synced object as `configured`.
+ * record cannot tell apart comes back as the nearest kind: a Synced object as `configured`, a
+ * PruneSkipped one with the reason `prune-disabled`.
  */
 export function entryOf(r: ResourceResult): ChangeEntry {
   const key = { group: r.group, kind: r.kind, namespace: r.namespace, name: r.name };
   const prune = !r.hookType && (r.status === "Pruned" || r.status === "PruneSkipped");
   const action: ChangeEntry["action"] = r.status === "SyncFailed" ? "failed" : r.status === "Pruned" ? "pruned" : r.status === "Synced" ? "configured" : "skipped";
+  // Which prune option kept it is in the message only; any prune reason keeps it PruneSkipped.
+  const reason = r.status === "PruneSkipped" ? { reason: "prune-disabled" as const } : {};
   return {
     key,
     apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
@@ -221,6 +225,7 @@ export function entryOf(r: ResourceResult): ChangeEntry {
     phase: r.syncPhase ?? "Sync",
     stage: prune ? "prune" : "apply",
     wave: r.syncWave ?? 0,
+    ...reason,
     ...(r.hookType ? { hook: true } : {}),
     ...(r.hookPhase && r.hookPhase !== "Error" && r.hookPhase !== "Terminating" ? { hookPhase: r.hookPhase } : {}),
   };

@@ -19,7 +19,7 @@
  *      automated one (unless a dependsOn app is not Synced and Healthy yet), or none (operate.ts).
  *   8. patch the status once, only if it changed; requeue after the resync period, or sooner.
  */
-import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, SpecProblem } from "../apps/index.js";
+import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, OperationState, SpecProblem } from "../apps/index.js";
 import { parseDuration } from "../apps/retry.js";
 import { blocksComparison, projectFor, projectViolations, readApplication, sourcesOf, setConditions, statusPatch, withComparison, withSpecProblems } from "../apps/index.js";
 import { sleep } from "../core/concurrency.js";
@@ -29,16 +29,16 @@ import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec } from "../engine/app.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
-import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
+import { displayURL, gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
 import type { Written } from "../sync/execute.js";
 import type { SyncProgress } from "../sync/index.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
-import { pendingOperation } from "./operation.js";
-import { failOperation, finalizeApp, operate, SYNC_TIMEOUT_ANNOTATION, terminate } from "./operate.js";
+import { canonical, pendingOperation } from "./operation.js";
+import { failOperation, finalizeApp, operate, refuseRequest, SYNC_TIMEOUT_ANNOTATION, syncTimeout, terminate } from "./operate.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
-import { patchStatus } from "./writes.js";
+import { clearOperation, patchStatus } from "./writes.js";
 
 export { FINALIZERS } from "./operate.js";
 const COMPARISON_ERROR = "ComparisonError";
@@ -46,6 +46,7 @@ const COMPARISON_ERROR = "ComparisonError";
 const CACHE_LAG_RETRY_MS = 50;
 /** How long a new manual sync waits for its repository's fetch before it uses the mirror as it is. */
 const MANUAL_REFRESH_WAIT_MS = 5000;
+const FULL_SHA = /^[0-9a-f]{40}$/i;
 
 export interface Logger {
   info(obj: object, msg: string): void;
@@ -139,26 +140,46 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
       ? [{ type: "UnsupportedField", field: `metadata.annotations[${SYNC_TIMEOUT_ANNOTATION}]`, message: `${SYNC_TIMEOUT_ANNOTATION}: "${timeoutText}" is not a duration (e.g. 90s, 10m, 1h; 0 for no limit): the controller's --sync-timeout applies` }]
       : [];
   let status = withSpecProblems(view.status, [...view.problems, ...projectNotes, ...timeoutNote]);
-  if (!spec || !appSource || view.problems.some(blocksComparison)) {
-    await patchStatus(deps, view, status);
-    return {};
-  }
-  // The project's rules for the source and the destination; its rules for kinds wait for the render.
-  const denied = project.found ? projectViolations(project.spec, { sources: [appSource], destination: spec.destination, resources: [] }, { projectName: project.name }) : [project.message];
-  status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
   const state = view.status.operationState;
+  // A terminate request is honoured whatever else is wrong with the app.
   if (state?.phase === "Terminating") return terminate(deps, view, status);
-  if (denied.length > 0) {
-    if (state?.phase === "Running") return failOperation(deps, view, status, `the project refuses: ${denied.join("; ")}`);
+  const running = state?.phase === "Running" ? state : undefined;
+  let requested = deps.handledOperations.get(key) !== obj.metadata.resourceVersion && view.operation?.sync ? view.operation : undefined;
+  if (requested && running && canonical(requested) === canonical(running.operation)) {
+    // The request this very operation came from, its field not yet cleared (a restart between the two
+    // writes that start a manual sync): it is under way, not asked again.
+    deps.handledOperations.set(key, obj.metadata.resourceVersion ?? "");
+    await clearOperation(deps, view);
+    requested = undefined;
+  }
+  /** The running operation or the request cannot go on: it ends Failed, saying why (as Argo CD's does). */
+  const refuse = (message: string, at: ApplicationStatus): Promise<ReconcileResult> | undefined =>
+    running ? failOperation(deps, view, at, message) : requested ? refuseRequest(deps, view, at, requested, message) : undefined;
+
+  const blocking = view.problems.filter(blocksComparison);
+  if (!spec || !appSource || blocking.length > 0) {
+    const refused = refuse(`the spec cannot be synced: ${blocking.map((p) => p.message).join("; ") || "it has no source"}`, status);
+    if (refused) return refused;
     await patchStatus(deps, view, status);
     return {};
   }
 
   // The commit and source to compare with: the running operation's own, a manual sync's, or the spec's.
-  const requested = deps.handledOperations.get(key) !== obj.metadata.resourceVersion && view.operation?.sync ? view.operation : undefined;
-  const running = state?.phase === "Running" ? state : undefined;
   const source: ApplicationSource = running?.syncResult?.source ?? (running ? undefined : requested?.sync?.source) ?? appSource;
   const revisionWanted = running ? running.syncResult?.revision || running.operation.sync?.revision || source.targetRevision || "HEAD" : requested?.sync?.revision || source.targetRevision || "HEAD";
+
+  // The project's rules for the sources and the destination, before any of them is fetched; its rules
+  // for kinds wait for the render. (Repository URLs without the credentials a user may have written in.)
+  const sources = [...new Set([appSource, source])].map((s) => ({ repoURL: displayURL(s.repoURL) }));
+  const denied = project.found ? projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name }) : [project.message];
+  status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
+  if (denied.length > 0) {
+    const refused = refuse(`the project refuses: ${denied.join("; ")}`, status);
+    if (refused) return refused;
+    await patchStatus(deps, view, status);
+    return {};
+  }
+
   deps.repos.watch(source.repoURL);
   // A manual sync deploys what Git has now, as Argo CD's (which asks the server afresh), not what the last
   // poll saw: fetch once when the request is new — bounded, so a hanging server costs a few seconds at most.
@@ -166,21 +187,22 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
     await Promise.race([deps.repos.refresh(source.repoURL).catch(() => undefined), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
+  const timeoutMs = syncTimeout(deps, view);
 
   let sha: string;
   let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
   try {
     // The mirror still serves its last good state when Git is unreachable; the app must say so and
-    // change nothing until Git is back.
+    // change nothing until Git is back — unless a sync under way is pinned to a commit the mirror holds.
     const fetchError = deps.repos.lastError(source.repoURL);
-    if (fetchError) throw fetchError;
+    if (fetchError && !(running && FULL_SHA.test(revisionWanted))) throw fetchError;
     sha = await deps.repos.resolve(source.repoURL, revisionWanted);
     lease = await deps.repos.checkout(source.repoURL, sha);
   } catch (err) {
     // A fetch under way (the first, or one looking for a new revision): its end enqueues the app again
     // (SourceRepos.onChange); the timer is only a fallback. The worker is not held meanwhile.
     if (err instanceof RevisionPendingError) return { requeueAfterMs: gitRetryDelayMs(err, 0) };
-    return comparisonFailed(deps, view, status, err);
+    return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs });
   }
   try {
     const app = appSpec({
@@ -205,7 +227,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     try {
       cmp = await compareApp(ctx, app);
     } catch (err) {
-      return comparisonFailed(deps, view, status, err, sha);
+      return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs, sha });
     }
     deps.failures.delete(key);
     status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination));
@@ -215,7 +237,8 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     const refused = project.found ? resourceViolations(deps, project.spec, project.name, source === appSource ? [] : [source], spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
     if (refused.length > 0) {
       status = { ...status, conditions: setConditions(status.conditions, refused.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
-      if (running) return await failOperation(deps, view, status, `the project refuses: ${refused.join("; ")}`);
+      const ended = refuse(`the project refuses: ${refused.join("; ")}`, status);
+      if (ended) return await ended;
       await patchStatus(deps, view, status);
       return { requeueAfterMs: deps.resyncMs };
     }
@@ -235,6 +258,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
       onlyExtras: cmp.resources.every((r) => r.status !== "OutOfSync" && r.status !== "Missing"),
       now: Date.now(),
     });
+    // (Terminating was handled first; the pure decision still names it.)
     if (pending.kind === "terminate") return await terminate(deps, view, status);
     if (pending.kind === "none" || pending.kind === "wait") {
       await patchStatus(deps, view, keepRecentReconciledAt(view.status, status, deps.resyncMs));
@@ -286,15 +310,32 @@ export function keepRecentReconciledAt(before: ApplicationStatus, after: Applica
   return statusPatch(before, same) === undefined ? same : after;
 }
 
-/** Git or the comparison failed: say why in a ComparisonError condition; keep everything else as it was. */
-async function comparisonFailed(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, err: unknown, sha?: string): Promise<ReconcileResult> {
+/**
+ * Git or the comparison failed: say why in a ComparisonError condition; keep everything else as it was. A
+ * manual request then ends Failed with the reason (as Argo CD's); a sync under way waits for Git or the
+ * cluster to come back, but not past its time limit.
+ */
+async function comparisonFailed(
+  deps: ReconcileDeps,
+  view: ApplicationView,
+  status: ApplicationStatus,
+  err: unknown,
+  how: { refuse: (message: string, at: ApplicationStatus) => Promise<ReconcileResult> | undefined; running?: OperationState; timeoutMs: number; sha?: string },
+): Promise<ReconcileResult> {
   const message = err instanceof Error ? err.message : String(err);
   const fresh = setConditions(status.conditions, [{ type: COMPARISON_ERROR, message }], [COMPARISON_ERROR]);
+  const sha = how.sha;
   const next: ApplicationStatus = { ...status, conditions: fresh, ...(status.sync ? { sync: { ...status.sync, ...(sha ? { revision: sha } : {}) } } : { sync: { status: "Unknown" } }) };
   deps.metrics?.comparisonErrors.inc({ namespace: view.namespace, name: view.name });
   if (!view.status.conditions?.some((c) => c.type === COMPARISON_ERROR && c.message === message)) {
     deps.log.warn({ app: view.key, error: message }, "comparison failed");
     deps.event(view.object, "Warning", COMPARISON_ERROR, message.split("\n")[0]!);
+  }
+  const attemptStart = how.running?.progress?.attemptStartedAt ?? how.running?.startedAt;
+  const overdue = how.running && how.timeoutMs > 0 && attemptStart !== undefined && Date.now() - Date.parse(attemptStart) > how.timeoutMs;
+  if (!how.running || overdue) {
+    const ended = how.refuse(`${COMPARISON_ERROR}: ${message.split("\n")[0]}${overdue ? " (the sync ran out of its time limit meanwhile)" : ""}`, next);
+    if (ended) return ended;
   }
   await patchStatus(deps, view, next);
   // Backoff by kind of failure (git/retry.ts): a network error soon, refused credentials later. A fetch

@@ -8,7 +8,7 @@ import { keyOf, keyString, type KubeObject } from "../core/object.js";
 import { sleep } from "../core/concurrency.js";
 import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
-import { advance, executePlan, type Advanced, type ClusterOps, type Written } from "../sync/execute.js";
+import { advance, deleteHooks, executePlan, type Advanced, type ClusterOps, type Written } from "../sync/execute.js";
 import type { Step, SyncProgress } from "../sync/progress.js";
 import { planSync, type CompareStatus, type ResourceSelector, type SyncPlan } from "../sync/index.js";
 import type { AppSpec } from "./app.js";
@@ -135,6 +135,8 @@ export interface RoundOptions {
   /** What the sync wrote in earlier rounds (ExecuteOptions.written), kept by the caller. */
   written: Map<string, Written>;
   signal?: AbortSignal;
+  /** Asked before each step: true stops the round (a terminate request). */
+  stop?: () => boolean;
 }
 
 /** One round of a sync operation, and the comparison after it (what this round wrote, Synced). */
@@ -150,7 +152,7 @@ export interface RoundOutcome {
  */
 export async function advanceSync(ctx: EngineContext, comparison: AppComparison, plan: SyncPlan, progress: SyncProgress, opts: RoundOptions): Promise<RoundOutcome> {
   const observed = new Map<string, KubeObject>();
-  const before = progress.entries.length;
+  const before = new Set(progress.entries);
   const result = await advance(plan, progress, clusterOps(ctx.resources, ctx.predictions, ctx.observe), {
     concurrency: ctx.concurrency ?? 16,
     compareStatus: statusById(comparison),
@@ -159,10 +161,18 @@ export async function advanceSync(ctx: EngineContext, comparison: AppComparison,
     waitLast: false,
     startedAt: opts.startedAt,
     timeoutMs: opts.timeoutMs,
+    deferDeletions: true,
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.stop ? { stop: opts.stop } : {}),
   });
-  const fresh = result.progress.entries.slice(Math.min(before, result.progress.entries.length));
+  // This round's entries: new objects (an object handled again replaces its entry).
+  const fresh = result.progress.entries.filter((e) => !before.has(e));
   return { result, comparison: plan.dryRun ? comparison : afterWrites(comparison, fresh, observed, ctx) };
+}
+
+/** Deletes what a round handed back (its hooks' delete policies), once the caller has recorded the round. */
+export async function deleteAfterRound(ctx: Pick<EngineContext, "resources">, entries: readonly ChangeEntry[]): Promise<void> {
+  await deleteHooks(entries, clusterOps(ctx.resources));
 }
 
 /** The comparison after these writes (see syncApp): objects written Synced as the server answered, pruned ones gone. */

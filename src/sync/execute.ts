@@ -95,19 +95,30 @@ export interface ExecuteOptions {
   waitLast: boolean;
   /** Stop before the next step (a shutting-down controller); the progress so far is returned. */
   signal?: AbortSignal;
+  /** Asked before each step: true stops the round there (an operation being terminated). */
+  stop?: () => boolean;
+  /**
+   * Hand hook deletions (HookSucceeded, HookFailed) back instead of making them, so the caller records the
+   * hook's end before its object goes: a controller taking the sync over must not find it gone.
+   */
+  deferDeletions?: boolean;
 }
 
 export function defaultExecuteOptions(): ExecuteOptions {
   return { concurrency: 16, timeoutMs: 300_000, waitLast: true };
 }
 
-/** The result of one round of `advance`. */
-export type Advanced =
+/**
+ * The result of one round of `advance`. `deletions`: with `deferDeletions`, the hook objects their delete
+ * policy wants gone, for the caller to delete once it has recorded the progress (deleteObject).
+ */
+export type Advanced = { deletions: ChangeEntry[] } & (
   /** Something must be waited for (`waiting` names it); call again later. */
   | { state: "waiting"; progress: SyncProgress; waiting: string[] }
-  /** Stopped by the signal before the next step. */
+  /** Stopped before the next step: by the signal, or because `stop` said so (a terminate request). */
   | { state: "interrupted"; progress: SyncProgress }
-  | { state: "done"; progress: SyncProgress; phase: "Succeeded" | "Failed"; message: string };
+  | { state: "done"; progress: SyncProgress; phase: "Succeeded" | "Failed"; message: string }
+);
 
 const POLICY: Record<PropagationPolicy, "Foreground" | "Background" | "Orphan"> = {
   foreground: "Foreground",
@@ -137,6 +148,7 @@ export async function advance(plan: SyncPlan, progress: SyncProgress, ops: Clust
   const written = opts.written ?? new Map<string, Written>();
   const startedAt = opts.startedAt ?? Date.now();
   let p = progress;
+  const deletions: ChangeEntry[] = [];
   /** What the writes of the step just applied answered, by id: the freshest state there is. */
   let answers: Map<string, KubeObject> | undefined;
   for (;;) {
@@ -148,32 +160,36 @@ export async function advance(plan: SyncPlan, progress: SyncProgress, ops: Clust
       const verdict = evaluate(p, seen, findStep(plan, p.step!));
       p = verdict.progress;
       for (const e of verdict.deletions) {
-        await ops.delete(ref(e), { dryRun: false, propagationPolicy: "Foreground" }).catch(() => undefined);
+        if (opts.deferDeletions) deletions.push(e);
+        else await deleteObject(e, ops);
         written.delete(e.id);
         opts.observed?.delete(e.id);
         opts.onChange?.(e);
       }
       const where = stepName(p.step!);
-      if (verdict.failures.length > 0) {
+      const syncFail = p.step!.phase === "SyncFail";
+      if (verdict.failures.length > 0 && !syncFail) {
         if (p.failure === undefined) {
           p = withFailure(p, `${where}: ${verdict.failures.join("; ")}`);
           continue;
         }
-      } else if (verdict.waiting.length > 0) {
-        const syncFail = p.step!.phase === "SyncFail";
+      }
+      // A SyncFail hook that failed is noted; the others of its step are still waited for.
+      if (syncFail && verdict.failures.length > 0) p = { ...p, failure: `${p.failure}; ${verdict.failures.join("; ")}` };
+      if (verdict.waiting.length > 0) {
         const from = syncFail ? Date.parse(p.step!.appliedAt) : startedAt;
         if (opts.timeoutMs > 0 && Date.now() - from > opts.timeoutMs) {
           const limit = duration(opts.timeoutMs);
-          if (syncFail) return { state: "done", progress: p, phase: "Failed", message: `${p.failure}; the SyncFail hooks did not complete within ${limit}: ${verdict.waiting.join(", ")}` };
+          if (syncFail) return { state: "done", progress: p, phase: "Failed", message: `${p.failure}; the SyncFail hooks did not complete within ${limit}: ${verdict.waiting.join(", ")}`, deletions };
           p = withFailure(p, `${where}: timed out after ${limit} waiting for ${verdict.waiting.join(", ")}`);
           continue;
         }
-        return { state: "waiting", progress: p, waiting: verdict.waiting };
+        return { state: "waiting", progress: p, waiting: verdict.waiting, deletions };
       }
     }
     const step = nextStep(plan, p);
-    if (!step) return { state: "done", progress: p, ...outcomeOf(p) };
-    if (opts.signal?.aborted) return { state: "interrupted", progress: p };
+    if (!step) return { state: "done", progress: p, ...outcomeOf(p), deletions };
+    if (opts.signal?.aborted || opts.stop?.()) return { state: "interrupted", progress: p, deletions };
     opts.onStep?.(step);
     const before = p;
     const applied = await applyStep(step, plan.dryRun, ops, opts);
@@ -184,7 +200,7 @@ export async function advance(plan: SyncPlan, progress: SyncProgress, ops: Clust
     for (const e of applied.entries) opts.onChange?.(e);
     p = withStep(p, step, applied.entries, stamp(Date.now()));
     answers = applied.answers;
-    if (p.failure === undefined && endsAtApply(plan, before, step, opts.waitLast)) return { state: "done", progress: p, ...outcomeOf(p) };
+    if (p.failure === undefined && endsAtApply(plan, before, step, opts.waitLast)) return { state: "done", progress: p, ...outcomeOf(p), deletions };
   }
 }
 
@@ -324,7 +340,12 @@ async function waitGone(obj: KubeObject, ops: ClusterOps, timeoutMs: number): Pr
   }
 }
 
+/** Deletes an entry's object (a hook, per its delete policy or a terminate); a failure is not the sync's. */
+export async function deleteObject(e: ChangeEntry, ops: ClusterOps): Promise<void> {
+  await ops.delete(ref(e), { dryRun: false, propagationPolicy: "Foreground" }).catch(() => false);
+}
+
 /** Deletes hook objects of a terminated sync (those still running), as Argo CD's terminate does. */
 export async function deleteHooks(hooks: readonly ChangeEntry[], ops: ClusterOps): Promise<void> {
-  await mapLimit(hooks, 8, (e) => ops.delete(ref(e), { dryRun: false, propagationPolicy: "Foreground" }).catch(() => false));
+  await mapLimit(hooks, 8, (e) => deleteObject(e, ops));
 }

@@ -116,6 +116,14 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
       assert.equal(s.operationState, undefined, `${name}: no sync ran`);
     }
     assert.equal(await get("ConfigMap", "by-repo", "settings"), undefined, "nothing applied for a refused repository");
+    // A manual sync of a refused app ends Failed saying why, and does not linger as a request.
+    await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/by-repo", contentType: "application/merge-patch+json", body: { operation: { sync: {}, initiatedBy: { username: "e2e" } } } });
+    const refusedSync = await waitFor("the manual sync refused", async () => {
+      const app = await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "by-repo" });
+      const op = (app?.status as Status | undefined)?.operationState as { phase?: string; message?: string } | undefined;
+      return op?.phase === "Failed" && !app?.operation ? op : undefined;
+    }, 30_000);
+    assert.match(refusedSync.message ?? "", /the project refuses: application repo .* is not permitted/);
     assert.equal(await get("Namespace", "", "made-by-app"), undefined, "nothing applied for a refused kind");
     assert.equal(await get("Secret", "by-blacklist", "token"), undefined);
     assert.equal(await get("ConfigMap", "by-blacklist", "settings"), undefined, "not even the permitted objects of a refused app");

@@ -42,13 +42,13 @@ const wave = (w: number) => ({ "argocd.argoproj.io/sync-wave": String(w) });
 const cm = (name: string, w = 0, data: Record<string, string> = { v: "1" }, annotations: Record<string, string> = {}) => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, annotations: { ...wave(w), ...annotations } }, data });
 /** A LoadBalancer Service: Progressing for ever here (no cloud controller assigns an address). */
 const lb = (name: string, w = 0) => stringify({ apiVersion: "v1", kind: "Service", metadata: { name, annotations: wave(w) }, spec: { type: "LoadBalancer", selector: { app: name }, ports: [{ port: 80 }] } });
-/** A Pod template no node accepts: its Pods stay Pending. */
-const unschedulable = (name: string) => ({ metadata: { labels: { app: name } }, spec: { restartPolicy: "Never", nodeSelector: { "plumb.dev/no-such-node": "true" }, containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } });
+/** A Pod template no node accepts (unless a node gets the label `gate`): its Pods stay Pending. */
+const unschedulable = (name: string, gate = "plumb.dev/no-such-node") => ({ metadata: { labels: { app: name } }, spec: { restartPolicy: "Never", nodeSelector: { [gate]: "true" }, containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } });
 /** A Deployment that turns Degraded: its Pods never run and its progress deadline is one second. */
 const degrading = (name: string, w = 0) => stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name, annotations: wave(w) }, spec: { replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: name } }, template: { ...unschedulable(name), spec: { ...unschedulable(name).spec, restartPolicy: "Always" } } } });
 /** A hook Job that never completes (its Pod is never scheduled), or fails after two seconds. */
-const hookJob = (name: string, hook: string, failing = false) =>
-  stringify({ apiVersion: "batch/v1", kind: "Job", metadata: { name, annotations: { "argocd.argoproj.io/hook": hook } }, spec: { backoffLimit: 0, ...(failing ? { activeDeadlineSeconds: 2 } : {}), template: unschedulable(name) } });
+const hookJob = (name: string, hook: string, failing = false, gate?: string) =>
+  stringify({ apiVersion: "batch/v1", kind: "Job", metadata: { name, annotations: { "argocd.argoproj.io/hook": hook } }, spec: { backoffLimit: 0, ...(failing ? { activeDeadlineSeconds: 2 } : {}), template: unschedulable(name, gate) } });
 
 function application(name: string, repoURL: string, path: string, dest: string, opts: { automated?: boolean; namespace?: string; annotations?: Record<string, string>; syncOptions?: string[] } = {}): KubeObject {
   return {
@@ -159,8 +159,10 @@ describe("controller: the sync as a re-entrant operation", { timeout: 400_000 },
     assert.equal((await cli("sync", "term", "-n", "plumb", "--timeout", "60")).code, 0);
     assert.ok(await get("ConfigMap", "term", "old"));
     repo.wd.remove("app/old.yaml");
-    repo.wd.write({ "app/migrate.yaml": hookJob("migrate", "PreSync"), "app/after.yaml": cm("after") });
-    await repo.wd.commit("a hook that never completes");
+    // The hook runs once a node has the label plumb.dev/term-gate: given after the terminate, so that a
+    // controller that ignored it would see the hook complete and go on with the Sync phase and the prune.
+    repo.wd.write({ "app/migrate.yaml": hookJob("migrate", "PreSync", false, "plumb.dev/term-gate"), "app/after.yaml": cm("after") });
+    await repo.wd.commit("a hook that waits for a node");
     await repo.wd.push();
     const sync = cli("sync", "term", "-n", "plumb", "--prune", "--timeout", "120");
     await waitFor("the sync to wait for its PreSync hook", async () => {
@@ -169,14 +171,22 @@ describe("controller: the sync as a re-entrant operation", { timeout: 400_000 },
     }, 60_000);
     const term = await cli("terminate-op", "term", "-n", "plumb");
     assert.equal(term.code, 0, term.stderr);
+    const nodes = await resources.list("v1", "Node");
+    const label = (value: string | null) =>
+      Promise.all(nodes.items.map((n) => resources.client.request({ method: "PATCH", path: `/api/v1/nodes/${n.metadata.name}`, contentType: "application/merge-patch+json", body: { metadata: { labels: { "plumb.dev/term-gate": value } } } })));
+    await label("true");
     const done = await sync;
     assert.equal(done.code, 1, "the waiting sync reports the failure");
     const s = await ended("term");
     assert.equal(s.operationState?.phase, "Failed");
     assert.equal(s.operationState?.message, "terminated");
     await waitFor("the running hook to be deleted", async () => (await get("Job", "term", "migrate", "batch/v1")) === undefined || undefined, 30_000);
+    // The hook could run now; a sync that went on would apply the Sync phase and prune within seconds.
+    await sleep(6000);
+    await label(null);
     assert.equal(await get("ConfigMap", "term", "after"), undefined, "nothing of the Sync phase was applied");
     assert.ok(await get("ConfigMap", "term", "old"), "no prune ran");
+    assert.equal((await status(resources, "term"))?.operationState?.message, "terminated");
     const again = await cli("terminate-op", "term", "-n", "plumb");
     assert.equal(again.code, 1, "nothing left to terminate");
     assert.match(again.stderr, /no operation in progress/);

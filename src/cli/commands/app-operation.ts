@@ -16,6 +16,7 @@ import { isAutomated, readApplication, type OperationState, type SyncOperation }
 import { ApiError } from "../../cluster/client.js";
 import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
+import { stepName } from "../../sync/index.js";
 import { colour, printData, table } from "../output.js";
 import { collect } from "../source-flags.js";
 import { addAppFlags, fields, outputOf, shortSha, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
@@ -142,7 +143,7 @@ export async function waitForOperation(apps: AppClient, name: string, req: SyncR
     if (isOurs(state, pending, req)) {
       if (state!.phase !== "Running" && state!.phase !== "Terminating") return state!;
       const step = state!.progress?.step;
-      say(`sync ${state!.phase === "Terminating" ? "terminating" : "running"}${step ? ` (${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave})` : ""}${state!.message ? `: ${state!.message}` : ""}`);
+      say(`sync ${state!.phase === "Terminating" ? "terminating" : "running"}${step ? ` (${stepName(step)})` : ""}${state!.message ? `: ${state!.message}` : ""}`);
     } else if (pending) {
       const blocking = view.status.conditions?.find((c) => ["ComparisonError", "InvalidSpecError", "DependencyNotReady"].includes(c.type));
       say(blocking ? `sync requested; the controller reports ${blocking.type}: ${blocking.message.split("\n")[0]}` : "sync requested, waiting for the controller to start it");

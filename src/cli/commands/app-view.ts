@@ -2,6 +2,7 @@
  * The read-only `plumb app` sub-commands: `list`, `get` and `history`. Each prints an aligned, coloured
  * table for people (Argo CD's CLI layout) or the objects as they are with -o json|yaml for scripts.
  */
+import { stepName } from "../../sync/index.js";
 import type { Command } from "commander";
 import { isAutomated, readApplication, sourcesOf, type ApplicationView } from "../../apps/index.js";
 import { colour, printData, table } from "../output.js";
@@ -76,7 +77,7 @@ export function describeApp(v: ApplicationView, wide: boolean): string {
       ["Message", op.message],
     );
     const step = op.phase === "Running" ? op.progress?.step : undefined;
-    if (step) rows.push(["Step", `${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave}, applied ${step.appliedAt}${op.resumedAt ? ` (resumed ${op.resumedAt})` : ""}`]);
+    if (step) rows.push(["Step", `${stepName(step)}, applied ${step.appliedAt}${op.resumedAt ? ` (resumed ${op.resumedAt})` : ""}`]);
     if ((op.retryCount ?? 0) > 0) rows.push(["Retries", String(op.retryCount)]);
   }
   if (v.operation?.sync) rows.push(["Pending", `sync${v.operation.sync.revision ? ` to ${v.operation.sync.revision}` : ""} requested, waiting for the controller`]);

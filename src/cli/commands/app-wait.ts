@@ -10,6 +10,7 @@ import { ApiError } from "../../cluster/client.js";
 import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import { FINALIZERS } from "../../controller/reconcile.js";
+import { stepName } from "../../sync/index.js";
 import { colour, printData } from "../output.js";
 import { addAppFlags, forPrinting, outputOf, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
 
@@ -32,7 +33,7 @@ interface DeleteFlags extends AppFlags {
 function stateLine(v: ApplicationView, paint: (w: string) => string = word): string {
   const st = v.status.operationState;
   const step = st?.progress?.step;
-  const at = step ? ` at ${step.phase} ${step.stage === "prune" ? "prune " : ""}wave ${step.wave}` : "";
+  const at = step ? ` at ${stepName(step)}` : "";
   const op = v.operation ? "operation requested" : st?.phase === "Running" || st?.phase === "Terminating" ? `operation ${paint(st.phase)}${at}` : "no operation";
   return `${paint(v.status.sync?.status ?? "Unknown")}, ${paint(v.status.health?.status ?? "Unknown")}, ${op}`;
 }

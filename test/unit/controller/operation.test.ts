@@ -131,3 +131,17 @@ describe("results from typed entries", () => {
     assert.equal(progressOf({ ...state, progress: undefined }), undefined);
   });
 });
+
+describe("after a terminate, and a resume", () => {
+  it("self-heal does not start a terminated sync again", () => {
+    const terminated = last("Failed", { finishedAt: ago(600), terminatedAt: ago(600), message: "terminated" });
+    assert.equal(pendingOperation(input({ state: terminated, automated: { prune: true, selfHeal: true, allowEmpty: false } })).kind, "none");
+    // … while a sync that failed on its own is healed after its backoff.
+    assert.equal(pendingOperation(input({ state: last("Failed", { finishedAt: ago(600) }), automated: { prune: true, selfHeal: true, allowEmpty: false } })).kind, "start");
+  });
+
+  it("a PruneSkipped result read back stays PruneSkipped", () => {
+    const skipped = entry({ group: "", kind: "ConfigMap", namespace: "ns", name: "keep" }, "v1", "skipped", "Prune=false: kept in the cluster", { phase: "Sync", stage: "prune", wave: 0 }, { reason: "prune-false" });
+    assert.equal(resultOf(entryOf(resultOf(skipped))).status, "PruneSkipped");
+  });
+});

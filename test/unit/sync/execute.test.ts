@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keyOf, keyString, type KubeObject } from "../../../src/core/object.js";
-import { executePlan, type ClusterOps } from "../../../src/sync/execute.js";
+import { advance, executePlan, type ClusterOps } from "../../../src/sync/execute.js";
 import { planSync, type CompareStatus, type DesiredResource } from "../../../src/sync/index.js";
 
 /** An object store with a clock: `settle` decides what an object looks like after `ticks` reads. */
@@ -256,3 +256,58 @@ function bind(store: Store): ClusterOps {
     get: (o) => store.get(o),
   };
 }
+
+describe("advance: one round at a time", () => {
+  it("goes on from a recorded step: earlier waves are not applied again", async () => {
+    const store = new Store(settle);
+    const p = plan([cm("a", 0), cm("b", 1), cm("c", 2)]);
+    const first = await advance(p, { entries: [] }, store, { waitLast: false });
+    assert.equal(first.state, "done");
+    // A record that says wave 1 was applied: a new round applies wave 2 only.
+    store.log = [];
+    const recorded = { step: { phase: "Sync" as const, stage: "apply" as const, wave: 1, appliedAt: "2026-01-01T00:00:00Z" }, entries: [] };
+    const again = await advance(p, recorded, store, { waitLast: false });
+    assert.equal(again.state, "done");
+    assert.deepEqual(store.log, ["apply ConfigMap/c"]);
+  });
+
+  it("stops before the next step when asked (a terminate request), having applied nothing more", async () => {
+    const store = new Store(settle);
+    let steps = 0;
+    const r = await advance(plan([cm("a", 0), cm("b", 1)]), { entries: [] }, store, { waitLast: false, onStep: () => steps++, stop: () => steps >= 1 });
+    assert.equal(r.state, "interrupted");
+    assert.deepEqual(store.log, ["apply ConfigMap/a"]);
+  });
+
+  it("with deferDeletions, hands a completed hook back instead of deleting it, its entry already saying so", async () => {
+    const store = new Store(settle);
+    const p = plan([cm("app"), job("smoke", "PostSync", "HookSucceeded")]);
+    let progress = { entries: [] } as Parameters<typeof advance>[1];
+    let r: Awaited<ReturnType<typeof advance>>;
+    let deletions: string[] = [];
+    for (let i = 0; ; i++) {
+      r = await advance(p, progress, store, { waitLast: false, deferDeletions: true });
+      progress = r.progress;
+      deletions = [...deletions, ...r.deletions.map((e) => e.key.name)];
+      if (r.state !== "waiting" || i > 20) break;
+    }
+    assert.equal(r.state, "done");
+    assert.deepEqual(deletions, ["smoke"]);
+    assert.ok(store.objects.has("batch/Job/ns/smoke"), "not deleted by the round");
+    assert.match(progress.entries.find((e) => e.key.name === "smoke")!.message, /deleted \(HookSucceeded\)/);
+  });
+
+  it("keeps waiting for a SyncFail hook still running when another one failed, and notes the failure", async () => {
+    const store = new Store((o, reads) => (o.kind === "Job" && o.metadata.name === "slow" ? o : settle(o, reads)));
+    const p = plan([job("migrate-fail", "PreSync"), job("notify-fail", "SyncFail"), job("slow", "SyncFail")]);
+    let progress = { entries: [] } as Parameters<typeof advance>[1];
+    let r: Awaited<ReturnType<typeof advance>> | undefined;
+    for (let i = 0; i < 10; i++) {
+      r = await advance(p, progress, store, { waitLast: false });
+      progress = r.progress;
+      if (r.state !== "waiting") break;
+    }
+    assert.equal(r!.state, "waiting", "the slow SyncFail hook is still waited for");
+    assert.match(progress.failure ?? "", /migrate-fail failed.*notify-fail failed/);
+  });
+});
