@@ -143,7 +143,8 @@ async function main(h: Harness): Promise<void> {
 
   h.log(`creating ${STUCK} apps whose wave 1 never becomes healthy`);
   const names = Array.from({ length: STUCK }, (_, i) => `stuck-${String(i).padStart(3, "0")}`);
-  for (const [i, name] of names.entries()) await bench.apply(application(name, stuckURL, "app", `stuck-${i % 10}`));
+  // Each app in a namespace of its own: two apps must not manage one object.
+  for (const name of names) await bench.apply(application(name, stuckURL, "app", name));
   const waiting = (): number =>
     names.filter((n) => {
       const s = statusOf(apps.get(`plumb.dev/Application/plumb/${n}`));
