@@ -41,7 +41,7 @@ export const FINALIZERS = ["resources-finalizer.argocd.argoproj.io", "plumb.dev/
 /** The annotation that sets an Application's sync timeout (a Go duration; "0" for no limit). */
 export const SYNC_TIMEOUT_ANNOTATION = "plumb.dev/sync-timeout";
 const SYNC_ERROR = "SyncError";
-/** The longest a waiting sync goes without a look, should no watch event come (a cache that missed one). */
+/** How long a waiting sync goes without a look, should no watch event come (a cache that missed one); doubled while looks bring nothing new. */
 const WAIT_FALLBACK_MS = 10_000;
 
 /** One operation round's input: what the reconcile found. */
@@ -125,7 +125,8 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
-  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger };
+  const quiet = canonical(r.progress) === canonical(progress);
+  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: quiet && tracked ? tracked.quietRounds + 1 : 0 };
   if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
@@ -145,11 +146,13 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     }
     return { requeueAfterMs: 50 }; // a terminate request: stopped before the next step
   }
-  // Look again when a watch event comes, or at the fallback — and at the time limit, not after it.
+  // Look again when a watch event comes, or at the fallback — backing off while looks bring no news
+  // (10 s, 20 s, … 80 s) — and at the time limit, not after it.
+  const fallback = WAIT_FALLBACK_MS * 2 ** Math.min(next.quietRounds, 3);
   const syncFail = r.progress.step?.phase === "SyncFail";
   const from = syncFail ? Date.parse(r.progress.step!.appliedAt) : Date.parse(attemptStartedAt);
   const left = timeoutMs > 0 ? from + timeoutMs - Date.now() + 1000 : Infinity;
-  return { requeueAfterMs: left > 0 ? Math.min(WAIT_FALLBACK_MS, left) : WAIT_FALLBACK_MS };
+  return { requeueAfterMs: left > 0 ? Math.min(fallback, left) : fallback };
 }
 
 /**

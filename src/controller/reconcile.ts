@@ -64,6 +64,8 @@ export interface TrackedOperation {
   /** What the sync wrote, for reading watch caches that may lag behind those writes. */
   writes: Map<string, Written>;
   trigger: SyncTrigger;
+  /** Rounds in a row that changed nothing (a fallback look with no news): the next look backs off. */
+  quietRounds: number;
 }
 
 export interface ReconcileDeps {
