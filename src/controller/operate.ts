@@ -125,11 +125,11 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
-  const quiet = canonical(r.progress) === canonical(progress);
-  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: quiet && tracked ? tracked.quietRounds + 1 : 0 };
+  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0 };
   if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
+  if (tracked && canonical(r.progress) === canonical(progress)) next.quietRounds = tracked.quietRounds + 1;
   const stepChanged = !sameStep(progress.step, r.progress.step) || progress.failure !== r.progress.failure;
   const message = r.state === "interrupted" ? state.message : stepChanged || !state.message ? waitingMessage(r.progress, r.waiting) : state.message;
   status = { ...status, operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: withResults(state.syncResult!, resultsOf(r.progress.entries)) } };

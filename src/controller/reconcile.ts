@@ -173,7 +173,8 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   // The project's rules for the sources and the destination, before any of them is fetched; its rules
   // for kinds wait for the render. (Repository URLs without the credentials a user may have written in.)
   const sources = [...new Set([appSource, source])].map((s) => ({ repoURL: displayURL(s.repoURL) }));
-  const denied = project.found ? projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name }) : [project.message];
+  // The implicit default project permits everything: nothing to check.
+  const denied = !project.found ? [project.message] : project.implicit ? [] : projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name });
   status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
   if (denied.length > 0) {
     const refused = refuse(`the project refuses: ${denied.join("; ")}`, status);
@@ -236,7 +237,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     status = { ...status, conditions: setConditions(status.conditions, [], [COMPARISON_ERROR]) };
     // The project's rules on what is deployed: kinds, and the namespaces objects go to. A refusal applies
     // and prunes nothing; a sync under way fails with it.
-    const refused = project.found ? resourceViolations(deps, project.spec, project.name, source === appSource ? [] : [source], spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
+    const refused = project.found && !project.implicit ? resourceViolations(deps, project.spec, project.name, source === appSource ? [] : [source], spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
     if (refused.length > 0) {
       status = { ...status, conditions: setConditions(status.conditions, refused.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
       const ended = refuse(`the project refuses: ${refused.join("; ")}`, status);
