@@ -7,10 +7,16 @@
  * the benchmark.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
 import type { KubeObject } from "../src/core/object.js";
 import type { Informer } from "../src/cluster/informer.js";
+import type { Resources } from "../src/cluster/resources.js";
+import { Controller, type ControllerOptions } from "../src/controller/controller.js";
+import { GitSources } from "../src/controller/git-sources.js";
 
 /** A benchmark's cleanup steps and its hard deadline. */
 export class Harness {
@@ -174,3 +180,28 @@ function clockTicks(): number {
   }
   return ticksPerSecond;
 }
+
+/**
+ * The controller in this process, as the latency and fairness benchmarks run it: polls and resyncs an hour
+ * apart (only the webhook and the watches trigger anything), a webhook receiver on a free port taking
+ * GitHub pushes signed with `secret`; everything removed at the harness's cleanup.
+ */
+export async function inProcessController(h: Harness, resources: Resources, secret: string, opts: Partial<ControllerOptions> = {}): Promise<{ controller: Controller; webhookURL: string }> {
+  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-bench-ctrl-"));
+  h.defer("controller cache", () => rmSync(cacheDir, { recursive: true, force: true }));
+  const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });
+  const sources = new GitSources({ cacheDir, pollIntervalMs: 3_600_000, resources, log });
+  h.defer("git sources", () => sources.close());
+  const controller = new Controller({ resources, repos: sources, log, resyncMs: 3_600_000, webhook: { port: 0, secrets: { github: secret } }, ...opts });
+  await controller.start();
+  h.defer("controller", () => controller.stop());
+  return { controller, webhookURL: `${controller.webhookURL}/api/webhook` };
+}
+
+/** POSTs a GitHub push event of `sha` on `main` of `repoURL`, signed with `secret`. */
+export function githubPush(webhookURL: string, secret: string, repoURL: string, sha: string): Promise<Response> {
+  const body = JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, repository: { clone_url: repoURL, html_url: repoURL, full_name: "local/apps" } });
+  const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  return fetch(webhookURL, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
+}
+

@@ -16,24 +16,17 @@
  *
  *   node dist/bench/controller-fairness.js [samples=15] [stuck=200] [workers=16]
  */
-import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { stringify } from "yaml";
 import { KubeClient } from "../src/cluster/client.js";
 import { InformerFactory } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
-import { Controller } from "../src/controller/controller.js";
-import { GitSources } from "../src/controller/git-sources.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
 import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
-import { cpuSeconds, Harness, machine, machineCpu, summary, waitOn } from "./controller-common.js";
+import { cpuSeconds, githubPush, Harness, inProcessController, machine, machineCpu, summary, waitOn } from "./controller-common.js";
 
 const SAMPLES = Number(process.argv[2] ?? 15);
 const STUCK = Number(process.argv[3] ?? 200);
@@ -87,15 +80,8 @@ async function main(h: Harness): Promise<void> {
   await stuck.commit("stuck");
   await stuck.push("main");
 
-  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-bench-fair-"));
-  h.defer("controller cache", () => rmSync(cacheDir, { recursive: true, force: true }));
-  const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });
-  const sources = new GitSources({ cacheDir, pollIntervalMs: 3_600_000, resources: ctrlResources, log });
-  h.defer("git sources", () => sources.close());
   // No sync timeout: the waiting syncs must keep waiting for the whole benchmark.
-  const controller = new Controller({ resources: ctrlResources, repos: sources, log, resyncMs: 3_600_000, workers: WORKERS, syncTimeoutMs: 0, webhook: { port: 0, secrets: { github: SECRET } } });
-  await controller.start();
-  h.defer("controller", () => controller.stop());
+  const { controller, webhookURL } = await inProcessController(h, ctrlResources, SECRET, { workers: WORKERS, syncTimeoutMs: 0 });
   const bench = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
   h.defer("bench client", () => bench.client.close());
   await bench.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
@@ -104,11 +90,7 @@ async function main(h: Harness): Promise<void> {
   const apps = await informers.ensure("plumb.dev/v1alpha1", "Application", { namespace: "plumb" });
   await apps.synced;
 
-  const webhook = (sha: string): Promise<Response> => {
-    const body = JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, repository: { clone_url: quickURL, html_url: quickURL, full_name: "local/quick" } });
-    const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-    return fetch(`${controller.webhookURL}/api/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
-  };
+  const webhook = (sha: string): Promise<Response> => githubPush(webhookURL, SECRET, quickURL, sha);
   const quickKey = "plumb.dev/Application/plumb/quick";
   const syncedAt = (sha: string) => (o: KubeObject | undefined) => {
     const s = statusOf(o);

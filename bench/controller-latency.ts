@@ -19,23 +19,16 @@
  *
  *   node dist/bench/controller-latency.js [samples=20] [workers=4]
  */
-import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { stringify } from "yaml";
 import { KubeClient } from "../src/cluster/client.js";
 import { InformerFactory, type Informer } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
-import { Controller } from "../src/controller/controller.js";
-import { GitSources } from "../src/controller/git-sources.js";
 import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
 import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
-import { Harness, machine, summary, waitOn } from "./controller-common.js";
+import { githubPush, Harness, inProcessController, machine, summary, waitOn } from "./controller-common.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const SAMPLES = Number(process.argv[2] ?? 20);
@@ -110,16 +103,7 @@ async function main(h: Harness): Promise<void> {
   await wd.commit("initial");
   await wd.push("main");
 
-  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-bench-ctrl-"));
-  h.defer("controller cache", () => rmSync(cacheDir, { recursive: true, force: true }));
-  const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });
-  // An hour between polls and resyncs: within the benchmark only the webhook and the watches trigger.
-  const sources = new GitSources({ cacheDir, pollIntervalMs: 3_600_000, resources: ctrlResources, log });
-  h.defer("git sources", () => sources.close());
-  const controller = new Controller({ resources: ctrlResources, repos: sources, log, resyncMs: 3_600_000, workers: WORKERS, webhook: { port: 0, secrets: { github: SECRET } } });
-  await controller.start();
-  h.defer("controller", () => controller.stop());
-  const webhookURL = `${controller.webhookURL}/api/webhook`;
+  const { controller, webhookURL } = await inProcessController(h, ctrlResources, SECRET, { workers: WORKERS });
   // The benchmark's own client, apart from the controller's (no shared sockets), made once the CRDs exist.
   const bench = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
   h.defer("bench client", () => bench.client.close());
@@ -142,11 +126,7 @@ async function main(h: Harness): Promise<void> {
   const appInformer: Informer = apps;
   const reconcilesBefore = await ControllerMetrics.total(controller.metrics.reconciles);
 
-  const webhook = (sha: string): Promise<Response> => {
-    const body = JSON.stringify({ ref: "refs/heads/main", before: "0".repeat(40), after: sha, repository: { clone_url: repoURL, html_url: repoURL, full_name: "local/apps" } });
-    const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-    return fetch(webhookURL, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
-  };
+  const webhook = (sha: string): Promise<Response> => githubPush(webhookURL, SECRET, repoURL, sha);
 
   // (a) webhook push → Synced and Healthy.
   type PushSample = { total: number; webhookAnswered: number; running: number; succeeded: number };
