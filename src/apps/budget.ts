@@ -48,23 +48,23 @@ export function jsonBytes(value: unknown): number {
 
 const fmt = (n: number): string => n.toLocaleString("en-US");
 
-/** Whether an object's entry says something is wrong: not Synced, not Healthy, or to prune. */
-function tellingResource(r: ResourceStatus): boolean {
-  return (r.status !== undefined && r.status !== "Synced") || (r.health !== undefined && r.health.status !== "Healthy") || r.requiresPruning === true;
+/** An object's entry: first (0) when it says something is wrong — not Synced, not Healthy, or to prune. */
+function tellingResource(r: ResourceStatus): number {
+  return (r.status !== undefined && r.status !== "Synced") || (r.health !== undefined && r.health.status !== "Healthy") || r.requiresPruning === true ? 0 : 1;
 }
 
 /**
- * Whether a sync result must be kept: a failure (a failed apply or hook) — and, while the sync runs, what
- * a controller taking it over needs to go on: hooks still running, and the objects of the recorded step.
+ * A sync result's rank: failures (a failed apply or hook) and hooks still running first — a controller
+ * taking a running sync over must see those — then, while the sync runs, the objects of the recorded step
+ * (what it waits for), then the rest.
  */
-function tellingResult(op: ApplicationStatus["operationState"]): (r: ResourceResult) => boolean {
+function tellingResult(op: ApplicationStatus["operationState"]): (r: ResourceResult) => number {
   const step = op?.phase === "Running" ? op.progress?.step : undefined;
-  return (r) =>
-    r.status === "SyncFailed" ||
-    r.hookPhase === "Failed" ||
-    r.hookPhase === "Error" ||
-    r.hookPhase === "Running" ||
-    (step !== undefined && r.syncPhase === step.phase && (r.syncWave ?? 0) === step.wave);
+  return (r) => {
+    if (r.status === "SyncFailed" || r.hookPhase === "Failed" || r.hookPhase === "Error" || r.hookPhase === "Running") return 0;
+    if (step !== undefined && r.syncPhase === step.phase && (r.syncWave ?? 0) === step.wave) return 1;
+    return 2;
+  };
 }
 
 interface Counted {
@@ -109,15 +109,16 @@ function summaryOf<T>(list: readonly T[], dropped: readonly T[], key: (e: T) => 
 }
 
 /**
- * The indices of `entries` to keep within `room` bytes: telling entries first, then the others, each tier
- * in list order, each entry costing its JSON size plus a comma. Returned in list order.
+ * The indices of `entries` to keep within `room` bytes: by rank (0 first), each rank in list order, each
+ * entry costing its JSON size plus a comma. Returned in list order.
  */
-function pick<T>(entries: readonly T[], room: number, telling: (e: T) => boolean): Set<number> {
+function pick<T>(entries: readonly T[], room: number, rank: (e: T) => number): Set<number> {
   const kept = new Set<number>();
   let used = 0;
-  for (const tier of [true, false]) {
+  const tiers = [...new Set(entries.map(rank))].sort((a, b) => a - b);
+  for (const tier of tiers) {
     entries.forEach((e, i) => {
-      if (telling(e) !== tier) return;
+      if (rank(e) !== tier) return;
       const cost = jsonBytes(e) + 1;
       if (used + cost > room) return;
       used += cost;

@@ -22,7 +22,7 @@
  * that changes nothing the sync waits for costs no status write.
  */
 import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState } from "../apps/index.js";
-import { fitStatus, historyAppend, setConditions, timestamp, withComparison, type ResourceResult } from "../apps/index.js";
+import { fitStatus, historyAppend, readApplication, setConditions, timestamp, withComparison, type ResourceResult } from "../apps/index.js";
 import type { ChangeEntry } from "../core/changeset.js";
 import type { AppSpec } from "../engine/app.js";
 import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
@@ -114,30 +114,41 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     const hooks = stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"));
     recorded = await begin(deps, view, status, trigger === "manual" || hooks);
     deps.log.info({ ...log, prune: opApp.prune }, "sync started");
+  } else if (pending.kind === "retry" && stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"))) {
+    // A retry whose plan runs hooks goes on record before them, as a start does: they must not run twice.
+    recorded = { ...view, status: await patchStatus(deps, view, status) };
+    deps.log.info({ ...log, prune: opApp.prune, retryCount: state.retryCount ?? 0 }, "sync retried");
   } else if ((pending.kind === "advance" && pending.trigger === "resumed") || pending.kind === "retry") {
     deps.log.info({ ...log, prune: opApp.prune, retryCount: state.retryCount ?? 0, ...(state.progress?.step ? { step: state.progress.step } : {}) }, pending.kind === "retry" ? "sync retried" : "sync resumed");
   }
   const attemptStartedAt = state.progress!.attemptStartedAt;
-  const { progress, writes } = progressFor(tracked, state);
+  const { progress, writes, complete } = progressFor(tracked, state);
 
   const timeoutMs = syncTimeout(deps, view);
-  const stop = () => (deps.getApp(view.key)?.status as { operationState?: { phase?: string } } | undefined)?.operationState?.phase === "Terminating";
+  // A terminate request for this very operation, as the watch cache shows it now.
+  const stop = (): boolean => {
+    const now = deps.getApp(view.key);
+    const op = now ? readApplication(now).status.operationState : undefined;
+    return op?.phase === "Terminating" && op.startedAt === state.startedAt;
+  };
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
   const r = round.result;
-  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0 };
-  if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions });
+  const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0, complete };
+  if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions, complete });
 
   // Waiting (or stopping): record where the sync is, once per change of its state.
   if (tracked && canonical(r.progress) === canonical(progress)) next.quietRounds = tracked.quietRounds + 1;
   const stepChanged = !sameStep(progress.step, r.progress.step) || progress.failure !== r.progress.failure;
   const message = r.state === "interrupted" ? state.message : stepChanged || !state.message ? waitingMessage(r.progress, r.waiting) : state.message;
-  status = { ...status, operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: withResults(state.syncResult!, resultsOf(r.progress.entries)) } };
+  status = { ...status, operationState: { ...state, message, progress: progressRecord(r.progress, attemptStartedAt), syncResult: withResults(state.syncResult!, resultsOf(r.progress.entries), complete) } };
   // Only what the record will hold counts as a change: a long result list is shortened the same way.
+  // This process's copy first: should the write fail, the copy still knows what was applied, and the
+  // retry of the write goes on from there instead of applying the step again.
+  deps.operations.set(view.key, next);
   const before = recorded.status.operationState;
   const after = fitStatus(status, deps.statusBudgetBytes).status.operationState;
   if (!before || canonical(before) !== canonical(after)) await patchStatus(deps, recorded, status);
-  deps.operations.set(view.key, next);
   if (r.deletions.length > 0) await deleteAfterRound(input.ctx, r.deletions);
   if (r.state === "interrupted") {
     if (deps.signal?.aborted) {
@@ -160,25 +171,28 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
  * record (a status write that failed leaves the record behind; the copy knows the step was applied), else
  * the record's.
  */
-function progressFor(tracked: TrackedOperation | undefined, state: OperationState): { progress: SyncProgress; writes: Map<string, Written> } {
+function progressFor(tracked: TrackedOperation | undefined, state: OperationState): { progress: SyncProgress; writes: Map<string, Written>; complete: boolean } {
   const step = state.progress?.step;
   const same = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === state.progress?.attemptStartedAt;
   const notBehind = same && (!step || (tracked.progress.step !== undefined && compareSteps(tracked.progress.step, step) >= 0));
-  if (notBehind) return { progress: tracked!.progress, writes: tracked!.writes };
-  return { progress: progressOf(state) ?? { entries: [] }, writes: new Map() };
+  if (notBehind) return { progress: tracked!.progress, writes: tracked!.writes, complete: tracked!.complete };
+  return { progress: progressOf(state) ?? { entries: [] }, writes: new Map(), complete: !state.syncResult?.resourcesSummary };
 }
 
 /** The progress of a record, from this process's copy when it has one of that operation (terminate, failure). */
-function currentProgress(deps: ReconcileDeps, key: string, state: OperationState): SyncProgress {
+function currentProgress(deps: ReconcileDeps, key: string, state: OperationState): { progress: SyncProgress; complete: boolean } {
   const tracked = deps.operations.get(key);
-  if (tracked && tracked.startedAt === state.startedAt) return tracked.progress;
-  return progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) };
+  if (tracked && tracked.startedAt === state.startedAt) return { progress: tracked.progress, complete: tracked.complete };
+  return { progress: progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) }, complete: !state.syncResult?.resourcesSummary };
 }
 
-/** A sync result with this full list of results (and so no summary of a shorter one). */
-function withResults(result: NonNullable<OperationState["syncResult"]>, resources: ResourceResult[]): NonNullable<OperationState["syncResult"]> {
-  const { resourcesSummary: _s, resources: _r, ...rest } = result;
-  return { ...rest, ...(resources.length > 0 ? { resources } : {}) };
+/**
+ * A sync result with these results. When they are the whole list (`complete`), any summary of a shorter
+ * one goes; when they were read back from a shortened record, its summary stays and counts the others.
+ */
+function withResults(result: NonNullable<OperationState["syncResult"]>, resources: ResourceResult[], complete = true): NonNullable<OperationState["syncResult"]> {
+  const { resourcesSummary, resources: _r, ...rest } = result;
+  return { ...rest, ...(resources.length > 0 ? { resources } : {}), ...(!complete && resourcesSummary ? { resourcesSummary } : {}) };
 }
 
 /** "Sync wave 1: waiting for Deployment shop/web (Progressing: …), …" (at most five named). */
@@ -206,13 +220,14 @@ async function begin(deps: ReconcileDeps, view: ApplicationView, status: Applica
 }
 
 /**
- * Ends the app's Running operation as Failed with `message`, applying nothing (the project refuses what it
- * would deploy): no retry, since it would be refused again.
+ * Ends the app's Running operation as Failed with `message`, applying nothing more (the project refuses what
+ * it would deploy, its spec cannot be synced: no retry, it would be refused again; it ran out of time while
+ * Git or the comparison failed: `retryable`, as a timeout inside a round is).
  */
-export async function failOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, message: string): Promise<ReconcileResult> {
+export async function failOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, message: string, retryable = false): Promise<ReconcileResult> {
   const state = status.operationState!;
-  const progress = currentProgress(deps, view.key, state);
-  return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: deps.operations.get(view.key)?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable: false });
+  const { progress, complete } = currentProgress(deps, view.key, state);
+  return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: deps.operations.get(view.key)?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable, complete });
 }
 
 /** Ends an attempt: a retry (still Running) or the operation's end, with history, conditions, Events, metrics and logs. */
@@ -222,7 +237,7 @@ async function finish(
   base: ApplicationStatus,
   progress: SyncProgress,
   end: { phase: "Succeeded" | "Failed"; message: string },
-  how: { trigger: SyncTrigger; selective: boolean; retryable?: boolean; deletions?: ChangeEntry[] },
+  how: { trigger: SyncTrigger; selective: boolean; retryable?: boolean; deletions?: ChangeEntry[]; complete?: boolean },
 ): Promise<ReconcileResult> {
   const { trigger, selective } = how;
   const state = base.operationState!;
@@ -234,7 +249,7 @@ async function finish(
   const entries = progress.entries;
   const summary = entries.filter((e) => e.action !== "unchanged" && e.action !== "skipped").map((e) => `${e.action} ${e.key.kind}/${e.key.name}`).join(", ");
   const log = { app: view.key, revision: sha, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
-  const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries));
+  const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries), how.complete ?? true);
   const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
   const { progress: _p, ...rest } = state;
   let status: ApplicationStatus;
@@ -278,7 +293,9 @@ function logPrune(deps: ReconcileDeps, view: ApplicationView, e: ChangeEntry, sh
  */
 export async function refuseRequest(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, operation: Operation, message: string): Promise<ReconcileResult> {
   const now = timestamp();
-  const state: OperationState = { operation, phase: "Failed", message, startedAt: now, finishedAt: now, retryCount: 0 };
+  // The last sync's result stays: it is what says which commit and spec were last attempted.
+  const last = status.operationState?.syncResult;
+  const state: OperationState = { operation, phase: "Failed", message, startedAt: now, finishedAt: now, retryCount: 0, ...(last ? { syncResult: last } : {}) };
   const next: ApplicationStatus = { ...status, operationState: state, conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message }], [SYNC_ERROR]) };
   await patchStatus(deps, view, next);
   deps.handledOperations.set(view.key, view.object.metadata.resourceVersion ?? "");
@@ -295,7 +312,8 @@ export async function refuseRequest(deps: ReconcileDeps, view: ApplicationView, 
  */
 export async function terminate(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus): Promise<ReconcileResult> {
   const state = status.operationState!;
-  let progress = currentProgress(deps, view.key, state);
+  const current = currentProgress(deps, view.key, state);
+  let progress = current.progress;
   const hooks = runningHooks(progress);
   if (hooks.length > 0) {
     await deleteHooks(hooks, clusterOps(deps.resources));
@@ -306,7 +324,7 @@ export async function terminate(deps: ReconcileDeps, view: ApplicationView, stat
   const { progress: _p, ...rest } = state;
   const next: ApplicationStatus = {
     ...status,
-    operationState: { ...rest, phase: "Failed", message: "terminated", finishedAt: now, terminatedAt: now, syncResult: withResults(rest.syncResult ?? { revision: "" }, resultsOf(progress.entries)) },
+    operationState: { ...rest, phase: "Failed", message: "terminated", finishedAt: now, terminatedAt: now, ...(rest.syncResult ? { syncResult: withResults(rest.syncResult, resultsOf(progress.entries), current.complete) } : {}) },
     conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message: "terminated" }], [SYNC_ERROR]),
   };
   await patchStatus(deps, view, next);

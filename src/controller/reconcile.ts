@@ -29,7 +29,8 @@ import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec } from "../engine/app.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
-import { displayURL, gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
+import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
+import { splitCredentials } from "../git/url.js";
 import type { Written } from "../sync/execute.js";
 import type { SyncProgress } from "../sync/index.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
@@ -66,6 +67,8 @@ export interface TrackedOperation {
   trigger: SyncTrigger;
   /** Rounds in a row that changed nothing (a fallback look with no news): the next look backs off. */
   quietRounds: number;
+  /** Whether `progress` holds every object's entry (false when read back from a shortened record). */
+  complete: boolean;
 }
 
 export interface ReconcileDeps {
@@ -172,7 +175,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
 
   // The project's rules for the sources and the destination, before any of them is fetched; its rules
   // for kinds wait for the render. (Repository URLs without the credentials a user may have written in.)
-  const sources = [...new Set([appSource, source])].map((s) => ({ repoURL: displayURL(s.repoURL) }));
+  const sources = [...new Set([appSource, source])].map((s) => ({ repoURL: splitCredentials(s.repoURL).url }));
   // The implicit default project permits everything: nothing to check.
   const denied = !project.found ? [project.message] : project.implicit ? [] : projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name });
   status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
@@ -194,10 +197,11 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
 
   let sha: string;
   let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
+  let fetchError: Error | undefined;
   try {
     // The mirror still serves its last good state when Git is unreachable; the app must say so and
     // change nothing until Git is back — unless a sync under way is pinned to a commit the mirror holds.
-    const fetchError = deps.repos.lastError(source.repoURL);
+    fetchError = deps.repos.lastError(source.repoURL);
     if (fetchError && !(running && FULL_SHA.test(revisionWanted))) throw fetchError;
     sha = await deps.repos.resolve(source.repoURL, revisionWanted);
     lease = await deps.repos.checkout(source.repoURL, sha);
@@ -234,10 +238,11 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     }
     deps.failures.delete(key);
     status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination));
-    status = { ...status, conditions: setConditions(status.conditions, [], [COMPARISON_ERROR]) };
+    // A sync pinned to a commit goes on while fetches fail; the condition still says Git is failing.
+    status = { ...status, conditions: setConditions(status.conditions, fetchError ? [{ type: COMPARISON_ERROR, message: fetchError.message }] : [], [COMPARISON_ERROR]) };
     // The project's rules on what is deployed: kinds, and the namespaces objects go to. A refusal applies
     // and prunes nothing; a sync under way fails with it.
-    const refused = project.found && !project.implicit ? resourceViolations(deps, project.spec, project.name, source === appSource ? [] : [source], spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
+    const refused = project.found && !project.implicit ? resourceViolations(deps, project.spec, project.name, spec.destination, [...cmp.desired, ...cmp.toPrune]) : [];
     if (refused.length > 0) {
       status = { ...status, conditions: setConditions(status.conditions, refused.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
       const ended = refuse(`the project refuses: ${refused.join("; ")}`, status);
@@ -285,14 +290,14 @@ const PROJECT_ERROR = "InvalidSpecError";
 
 /**
  * The project's refusals of the rendered objects and of the live ones a sync would prune (gitops-engine's
- * permission check covers every task, prunes included), and of an operation's own source.
+ * permission check covers every task, prunes included). The sources were checked before the fetch.
  */
-function resourceViolations(deps: ReconcileDeps, project: AppProjectSpec, name: string, sources: ApplicationSource[], destination: ApplicationDestination, desired: readonly KubeObject[]): string[] {
+function resourceViolations(deps: ReconcileDeps, project: AppProjectSpec, name: string, destination: ApplicationDestination, desired: readonly KubeObject[]): string[] {
   const resources = desired.map((o) => {
     const key = keyOf(o);
     return { ...key, namespaced: deps.resources.discovery.isNamespaced(key.group, key.kind) ?? key.namespace !== "" };
   });
-  return projectViolations(project, { sources, destination, resources }, { projectName: name });
+  return projectViolations(project, { sources: [], destination, resources }, { projectName: name });
 }
 
 /** The source options render reads: all of them, so that one render cannot do is refused, not ignored. */
@@ -334,18 +339,25 @@ async function comparisonFailed(
     deps.log.warn({ app: view.key, error: message }, "comparison failed");
     deps.event(view.object, "Warning", COMPARISON_ERROR, message.split("\n")[0]!);
   }
-  const attemptStart = how.running?.progress?.attemptStartedAt ?? how.running?.startedAt;
-  const overdue = how.running && how.timeoutMs > 0 && attemptStart !== undefined && Date.now() - Date.parse(attemptStart) > how.timeoutMs;
-  if (!how.running || overdue) {
-    const ended = how.refuse(`${COMPARISON_ERROR}: ${message.split("\n")[0]}${overdue ? " (the sync ran out of its time limit meanwhile)" : ""}`, next);
+  // A sync under way waits for Git or the cluster — within its time limit, counted while an attempt runs
+  // (not while a retry waits for its backoff), from its SyncFail step's start once it failed.
+  const progress = how.running?.progress;
+  const from = progress ? Date.parse(progress.step?.phase === "SyncFail" ? progress.step.appliedAt : progress.attemptStartedAt) : undefined;
+  const deadline = from !== undefined && how.timeoutMs > 0 ? from + how.timeoutMs : undefined;
+  const overdue = deadline !== undefined && Date.now() > deadline;
+  if (!how.running) {
+    const ended = how.refuse(`${COMPARISON_ERROR}: ${message.split("\n")[0]}`, next);
     if (ended) return ended;
+  } else if (overdue) {
+    return failOperation(deps, view, next, `${COMPARISON_ERROR}: ${message.split("\n")[0]} (and the sync ran out of its time limit meanwhile)`, true);
   }
   await patchStatus(deps, view, next);
   // Backoff by kind of failure (git/retry.ts): a network error soon, refused credentials later. A fetch
   // that starts or stops failing enqueues the app anyway (SourceRepos.onChange).
   const attempt = deps.failures.get(view.key) ?? 0;
   deps.failures.set(view.key, attempt + 1);
-  return { requeueAfterMs: Math.min(gitRetryDelayMs(err, attempt), deps.resyncMs) };
+  const delay = Math.min(gitRetryDelayMs(err, attempt), deps.resyncMs);
+  return { requeueAfterMs: deadline !== undefined ? Math.max(50, Math.min(delay, deadline - Date.now() + 1000)) : delay };
 }
 
 /** The first dependsOn app that is not Synced and Healthy, as a message; undefined when all are ready. */

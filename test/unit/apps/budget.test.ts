@@ -196,3 +196,27 @@ describe("withComparison after a summarised status", () => {
     assert.equal(next.resources!.length, 3);
   });
 });
+
+describe("fitStatus while a sync runs", () => {
+  it("keeps failures and running hooks first, then the recorded step's objects, then the rest", () => {
+    const many = results(6000).map((r, i) => ({ ...r, status: "Synced" as const, message: "configured", syncWave: i < 3000 ? 0 : 1 }));
+    const hook: ResourceResult = { group: "batch", version: "v1", kind: "Job", namespace: "team-a", name: "smoke-x1", status: "Synced", message: "hook created", hookType: "PostSync", hookPhase: "Running", syncPhase: "PostSync", syncWave: 0 };
+    const failed: ResourceResult = { ...many[5999]!, name: "broken", status: "SyncFailed", message: "denied" };
+    const list = [...many, hook, failed];
+    const running: ApplicationStatus = {
+      ...status(resources(10), list),
+      operationState: { ...status().operationState!, phase: "Running", progress: { attemptStartedAt: "2025-01-31T12:00:00Z", step: { phase: "Sync", stage: "apply", wave: 1, appliedAt: "2025-01-31T12:00:01Z" } }, syncResult: { revision: "x", resources: list } },
+    };
+    const fitted = fitStatus(running, 128 * 1024);
+    assert.ok(fitted.summarized);
+    const kept = fitted.status.operationState!.syncResult!.resources!;
+    assert.ok(kept.some((r) => r.name === "smoke-x1"), "the running hook is kept");
+    assert.ok(kept.some((r) => r.name === "broken"), "the failure is kept");
+    const waveOf = (w: number) => kept.filter((r) => r.syncWave === w && r.kind !== "Job").length;
+    assert.ok(waveOf(1) > 0, "objects of the recorded step are kept");
+    assert.equal(waveOf(0), 0, "other steps' objects go before the recorded step's");
+    // Without the Running phase the recorded step means nothing: the first entries are kept instead.
+    const ended = fitStatus({ ...running, operationState: { ...running.operationState!, phase: "Succeeded" } }, 128 * 1024);
+    assert.ok(ended.status.operationState!.syncResult!.resources!.some((r) => r.syncWave === 0 && r.kind !== "Job"));
+  });
+});
