@@ -14,8 +14,11 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { KubeObject } from "../src/core/object.js";
 import type { Informer } from "../src/cluster/informer.js";
-import type { Resources } from "../src/cluster/resources.js";
+import { KubeClient } from "../src/cluster/client.js";
+import { Resources as ClusterResources } from "../src/cluster/resources.js";
 import { Controller, type ControllerOptions } from "../src/controller/controller.js";
+import { startGitServer, type GitServer } from "../src/gitserver/server.js";
+import { startLocalCluster, type LocalCluster } from "../src/localcluster/cluster.js";
 import { GitSources } from "../src/controller/git-sources.js";
 
 /** A benchmark's cleanup steps and its hard deadline. */
@@ -181,12 +184,23 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
+/** A local control plane of one fake node, a client for the controller, and a Git server; all stopped at cleanup. */
+export async function benchWorld(h: Harness, name: string): Promise<{ cluster: LocalCluster; ctrlResources: ClusterResources; git: GitServer }> {
+  const cluster = await startLocalCluster({ name, nodes: 1 });
+  h.defer("local cluster", () => cluster.stop());
+  const ctrlResources = new ClusterResources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
+  h.defer("controller client", () => ctrlResources.client.close());
+  const git = await startGitServer();
+  h.defer("git server", () => git.close());
+  return { cluster, ctrlResources, git };
+}
+
 /**
  * The controller in this process, as the latency and fairness benchmarks run it: polls and resyncs an hour
  * apart (only the webhook and the watches trigger anything), a webhook receiver on a free port taking
  * GitHub pushes signed with `secret`; everything removed at the harness's cleanup.
  */
-export async function inProcessController(h: Harness, resources: Resources, secret: string, opts: Partial<ControllerOptions> = {}): Promise<{ controller: Controller; webhookURL: string }> {
+export async function inProcessController(h: Harness, resources: ClusterResources, secret: string, opts: Partial<ControllerOptions> = {}): Promise<{ controller: Controller; webhookURL: string }> {
   const cacheDir = mkdtempSync(join(tmpdir(), "plumb-bench-ctrl-"));
   h.defer("controller cache", () => rmSync(cacheDir, { recursive: true, force: true }));
   const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });

@@ -23,10 +23,8 @@ import { Resources } from "../src/cluster/resources.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
-import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
-import { startLocalCluster } from "../src/localcluster/cluster.js";
-import { cpuSeconds, githubPush, Harness, inProcessController, machine, machineCpu, summary, waitOn } from "./controller-common.js";
+import { benchWorld, cpuSeconds, githubPush, Harness, inProcessController, machine, machineCpu, summary, waitOn } from "./controller-common.js";
 
 const SAMPLES = Number(process.argv[2] ?? 15);
 const STUCK = Number(process.argv[3] ?? 200);
@@ -56,12 +54,7 @@ const wave = (w: number) => ({ annotations: { "argocd.argoproj.io/sync-wave": St
 
 async function main(h: Harness): Promise<void> {
   h.log(`starting the local control plane (samples ${SAMPLES}, stuck apps ${STUCK}, workers ${WORKERS})`);
-  const cluster = await startLocalCluster({ name: "bench-fairness", nodes: 1 });
-  h.defer("local cluster", () => cluster.stop());
-  const ctrlResources = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
-  h.defer("controller client", () => ctrlResources.client.close());
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
+  const { cluster, ctrlResources, git } = await benchWorld(h, "bench-fairness");
   const quickURL = await git.createRepo("quick");
   const stuckURL = await git.createRepo("stuck");
   const quick = await WorkDir.clone(quickURL);

@@ -25,10 +25,8 @@ import { InformerFactory, type Informer } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
 import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
-import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
-import { startLocalCluster } from "../src/localcluster/cluster.js";
-import { githubPush, Harness, inProcessController, machine, summary, waitOn } from "./controller-common.js";
+import { benchWorld, githubPush, Harness, inProcessController, machine, summary, waitOn } from "./controller-common.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const SAMPLES = Number(process.argv[2] ?? 20);
@@ -88,12 +86,7 @@ const syncedAt = (sha: string) => (o: KubeObject | undefined) => {
 
 async function main(h: Harness): Promise<void> {
   h.log(`starting the local control plane (samples ${SAMPLES}, workers ${WORKERS})`);
-  const cluster = await startLocalCluster({ name: "bench-latency", nodes: 1 });
-  h.defer("local cluster", () => cluster.stop());
-  const ctrlResources = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
-  h.defer("controller client", () => ctrlResources.client.close());
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
+  const { cluster, ctrlResources, git } = await benchWorld(h, "bench-latency");
   const repoURL = await git.createRepo("apps");
   const wd = await WorkDir.clone(repoURL);
   h.defer("work dir", () => wd.dispose());

@@ -95,14 +95,18 @@ export function withOperationProgress(status: ApplicationStatus, progress: { mes
   };
 }
 
-/** The status when a failed attempt will be retried: retryCount + 1, still Running, with why. */
-export function withOperationRetry(status: ApplicationStatus, message: string): ApplicationStatus {
+/**
+ * The status when a failed attempt will be retried: retryCount + 1, still Running, with why; the failure's
+ * time in finishedAt (what the retry's backoff counts from) and no position, since no attempt runs.
+ */
+export function withOperationRetry(status: ApplicationStatus, message: string, now: Date = new Date(), syncResult?: SyncOperationResult): ApplicationStatus {
   const op = status.operationState;
   if (!op) return status;
-  return { ...status, operationState: { ...op, phase: "Running", message, retryCount: (op.retryCount ?? 0) + 1 } };
+  const { progress: _p, ...rest } = op;
+  return { ...status, operationState: { ...rest, phase: "Running", message, retryCount: (op.retryCount ?? 0) + 1, finishedAt: timestamp(now), ...(syncResult ? { syncResult } : {}) } };
 }
 
-/** The status when an operation ends: its final phase, message and result, finishedAt now. */
+/** The status when an operation ends: its final phase, message and result, finishedAt now, no position left. */
 export function withOperationFinished(
   status: ApplicationStatus,
   end: { phase: Exclude<OperationPhase, "Running">; message: string; syncResult?: SyncOperationResult },
@@ -110,9 +114,10 @@ export function withOperationFinished(
 ): ApplicationStatus {
   const op = status.operationState;
   if (!op) return status;
+  const { progress: _p, ...rest } = op;
   return {
     ...status,
-    operationState: { ...op, phase: end.phase, message: end.message, ...(end.syncResult ? { syncResult: end.syncResult } : {}), finishedAt: timestamp(now) },
+    operationState: { ...rest, phase: end.phase, message: end.message, ...(end.syncResult ? { syncResult: end.syncResult } : {}), finishedAt: timestamp(now) },
   };
 }
 

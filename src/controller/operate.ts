@@ -21,15 +21,14 @@
  * The record is written at most once per round, and only when the operation's state changed: a watch event
  * that changes nothing the sync waits for costs no status write.
  */
-import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState } from "../apps/index.js";
-import { fitStatus, historyAppend, readApplication, setConditions, timestamp, withComparison, type ResourceResult } from "../apps/index.js";
+import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState, SpecProblem } from "../apps/index.js";
+import { fitStatus, historyAppend, readApplication, setConditions, timestamp, withComparison, withOperationFinished, withOperationRetry, withOperationStarted, type ResourceResult } from "../apps/index.js";
 import type { ChangeEntry } from "../core/changeset.js";
 import type { AppSpec } from "../engine/app.js";
 import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
-import { advanceSync, clusterOps, comparisonServes, deleteAfterRound, planFor } from "../engine/sync.js";
+import { advanceSync, comparisonServes, deleteAfterRound, planFor } from "../engine/sync.js";
 import { parseDuration } from "../apps/retry.js";
-import { deleteHooks } from "../sync/execute.js";
-import { compareSteps, runningHooks, sameStep, stepName, stepsOf, withHooksEnded, type SyncPlan, type SyncProgress } from "../sync/index.js";
+import { compareSteps, hasHooks, runningHooks, sameStep, stepName, stepsOf, withHooksEnded, type SyncPlan, type SyncProgress } from "../sync/index.js";
 import type { Written } from "../sync/execute.js";
 import type { SyncTrigger } from "./metrics.js";
 import { afterFailure, canonical, entryOf, progressOf, progressRecord, recordTime, resultsOf, type Pending } from "./operation.js";
@@ -55,6 +54,21 @@ export interface OperateInput {
   sha: string;
   source: ApplicationSource;
   comparison: AppComparison;
+  /** The operation's time limit (readSyncTimeout). */
+  timeoutMs: number;
+}
+
+/**
+ * An Application's sync time limit: its plumb.dev/sync-timeout annotation, else the controller's; and, when
+ * the annotation is not a duration, the problem to report (the controller's limit applies then).
+ */
+export function readSyncTimeout(view: ApplicationView, fallbackMs: number): { ms: number; problem?: SpecProblem } {
+  const text = view.object.metadata.annotations?.[SYNC_TIMEOUT_ANNOTATION];
+  if (text === undefined) return { ms: fallbackMs };
+  const ms = parseDuration(text);
+  if (ms !== undefined) return { ms };
+  const field = `metadata.annotations[${SYNC_TIMEOUT_ANNOTATION}]`;
+  return { ms: fallbackMs, problem: { type: "UnsupportedField", field, message: `${SYNC_TIMEOUT_ANNOTATION}: "${text}" is not a duration (e.g. 90s, 10m, 1h; 0 for no limit): the controller's --sync-timeout applies` } };
 }
 
 /** Starts, advances or retries the app's operation by one round, and records it. */
@@ -65,15 +79,8 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   let trigger: SyncTrigger;
   let tracked = deps.operations.get(view.key);
   if (pending.kind === "start") {
-    state = {
-      operation: pending.operation,
-      phase: "Running",
-      message: "",
-      startedAt: recordTime(now),
-      retryCount: 0,
-      syncResult: { revision: sha, source, destination: view.spec!.destination },
-      progress: { attemptStartedAt: recordTime(now) },
-    };
+    const started = withOperationStarted(input.status, pending.operation, new Date(now)).operationState!;
+    state = { ...started, syncResult: { revision: sha, source, destination: view.spec!.destination }, progress: { attemptStartedAt: started.startedAt } };
     trigger = pending.trigger;
     tracked = undefined;
   } else {
@@ -111,10 +118,9 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     return finish(deps, recorded, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
   }
   if (pending.kind === "start") {
-    const hooks = stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"));
-    recorded = await begin(deps, view, status, trigger === "manual" || hooks);
+    recorded = await begin(deps, view, status, trigger === "manual" || stepsOf(plan).some(hasHooks));
     deps.log.info({ ...log, prune: opApp.prune }, "sync started");
-  } else if (pending.kind === "retry" && stepsOf(plan).some((s) => s.tasks.some((t) => t.action === "hook"))) {
+  } else if (pending.kind === "retry" && stepsOf(plan).some(hasHooks)) {
     // A retry whose plan runs hooks goes on record before them, as a start does: they must not run twice.
     recorded = { ...view, status: await patchStatus(deps, view, status) };
     deps.log.info({ ...log, prune: opApp.prune, retryCount: state.retryCount ?? 0 }, "sync retried");
@@ -124,7 +130,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const attemptStartedAt = state.progress!.attemptStartedAt;
   const { progress, writes, complete } = progressFor(tracked, state);
 
-  const timeoutMs = syncTimeout(deps, view);
+  const timeoutMs = input.timeoutMs;
   // A terminate request for this very operation, as the watch cache shows it now.
   const stop = (): boolean => {
     const now = deps.getApp(view.key);
@@ -169,21 +175,16 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
 /**
  * The progress to go on from: this process's own copy when it is of the same attempt and not behind the
  * record (a status write that failed leaves the record behind; the copy knows the step was applied), else
- * the record's.
+ * the record's — with the results of the last attempt when no attempt runs (a retry waiting). `complete`:
+ * whether the entries are every object's (not read back from a shortened record).
  */
 function progressFor(tracked: TrackedOperation | undefined, state: OperationState): { progress: SyncProgress; writes: Map<string, Written>; complete: boolean } {
   const step = state.progress?.step;
-  const same = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === state.progress?.attemptStartedAt;
+  const same = tracked && tracked.startedAt === state.startedAt && tracked.attemptStartedAt === (state.progress?.attemptStartedAt ?? tracked.attemptStartedAt);
   const notBehind = same && (!step || (tracked.progress.step !== undefined && compareSteps(tracked.progress.step, step) >= 0));
   if (notBehind) return { progress: tracked!.progress, writes: tracked!.writes, complete: tracked!.complete };
-  return { progress: progressOf(state) ?? { entries: [] }, writes: new Map(), complete: !state.syncResult?.resourcesSummary };
-}
-
-/** The progress of a record, from this process's copy when it has one of that operation (terminate, failure). */
-function currentProgress(deps: ReconcileDeps, key: string, state: OperationState): { progress: SyncProgress; complete: boolean } {
-  const tracked = deps.operations.get(key);
-  if (tracked && tracked.startedAt === state.startedAt) return { progress: tracked.progress, complete: tracked.complete };
-  return { progress: progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) }, complete: !state.syncResult?.resourcesSummary };
+  const progress = progressOf(state) ?? { entries: (state.syncResult?.resources ?? []).map(entryOf) };
+  return { progress, writes: new Map(), complete: !state.syncResult?.resourcesSummary };
 }
 
 /**
@@ -200,13 +201,6 @@ function waitingMessage(progress: SyncProgress, waiting: readonly string[]): str
   const at = progress.step ? stepName(progress.step) : "sync";
   const named = waiting.slice(0, 5).join(", ") + (waiting.length > 5 ? `, and ${waiting.length - 5} more` : "");
   return progress.failure !== undefined ? `${progress.failure}; running the SyncFail hooks` : `${at}: waiting for ${named || "resources"} to become healthy`;
-}
-
-/** The operation's time limit: the Application's annotation, else the controller's. */
-export function syncTimeout(deps: ReconcileDeps, view: ApplicationView): number {
-  const text = view.object.metadata.annotations?.[SYNC_TIMEOUT_ANNOTATION];
-  const ms = text !== undefined ? parseDuration(text) : undefined;
-  return ms ?? deps.syncTimeoutMs;
 }
 
 /** Puts a starting operation on record (when `record`) and takes the `operation` field off a manual one. */
@@ -226,7 +220,7 @@ async function begin(deps: ReconcileDeps, view: ApplicationView, status: Applica
  */
 export async function failOperation(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus, message: string, retryable = false): Promise<ReconcileResult> {
   const state = status.operationState!;
-  const { progress, complete } = currentProgress(deps, view.key, state);
+  const { progress, complete } = progressFor(deps.operations.get(view.key), state);
   return finish(deps, view, status, progress, { phase: "Failed", message }, { trigger: deps.operations.get(view.key)?.trigger ?? "resumed", selective: (state.operation.sync?.resources?.length ?? 0) > 0, retryable, complete });
 }
 
@@ -251,12 +245,11 @@ async function finish(
   const log = { app: view.key, revision: sha, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
   const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries), how.complete ?? true);
   const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
-  const { progress: _p, ...rest } = state;
   let status: ApplicationStatus;
   if (retry?.retry) {
-    status = { ...base, operationState: { ...rest, phase: "Running", message: retry.message, retryCount: retry.retryCount, finishedAt: timestamp(new Date(now)), syncResult } };
+    status = withOperationRetry(base, retry.message, new Date(now), syncResult);
   } else {
-    status = { ...base, operationState: { ...rest, phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", finishedAt: timestamp(new Date(now)), syncResult } };
+    status = withOperationFinished(base, { phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", syncResult }, new Date(now));
     if (!failed && !dryRun && !selective) {
       const initiatedBy = state.operation.initiatedBy;
       status = { ...status, history: historyAppend(status.history, { revision: sha, deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, ...(source ? { source } : {}), ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
@@ -312,19 +305,18 @@ export async function refuseRequest(deps: ReconcileDeps, view: ApplicationView, 
  */
 export async function terminate(deps: ReconcileDeps, view: ApplicationView, status: ApplicationStatus): Promise<ReconcileResult> {
   const state = status.operationState!;
-  const current = currentProgress(deps, view.key, state);
+  const current = progressFor(deps.operations.get(view.key), state);
   let progress = current.progress;
   const hooks = runningHooks(progress);
   if (hooks.length > 0) {
-    await deleteHooks(hooks, clusterOps(deps.resources));
+    await deleteAfterRound({ resources: deps.resources }, hooks);
     progress = withHooksEnded(progress, hooks, "Failed", "terminated: the hook was deleted");
   }
   const trigger = deps.operations.get(view.key)?.trigger ?? "resumed";
-  const now = timestamp();
-  const { progress: _p, ...rest } = state;
+  const ended = withOperationFinished(status, { phase: "Failed", message: "terminated", ...(state.syncResult ? { syncResult: withResults(state.syncResult, resultsOf(progress.entries), current.complete) } : {}) });
   const next: ApplicationStatus = {
-    ...status,
-    operationState: { ...rest, phase: "Failed", message: "terminated", finishedAt: now, terminatedAt: now, ...(rest.syncResult ? { syncResult: withResults(rest.syncResult, resultsOf(progress.entries), current.complete) } : {}) },
+    ...ended,
+    operationState: { ...ended.operationState!, terminatedAt: ended.operationState!.finishedAt },
     conditions: setConditions(status.conditions, [{ type: SYNC_ERROR, message: "terminated" }], [SYNC_ERROR]),
   };
   await patchStatus(deps, view, next);

@@ -19,8 +19,7 @@
  *      automated one (unless a dependsOn app is not Synced and Healthy yet), or none (operate.ts).
  *   8. patch the status once, only if it changed; requeue after the resync period, or sooner.
  */
-import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, OperationState, SpecProblem } from "../apps/index.js";
-import { parseDuration } from "../apps/retry.js";
+import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, OperationState } from "../apps/index.js";
 import { blocksComparison, projectFor, projectViolations, readApplication, sourcesOf, setConditions, statusPatch, withComparison, withSpecProblems } from "../apps/index.js";
 import { sleep } from "../core/concurrency.js";
 import { keyOf, type KubeObject } from "../core/object.js";
@@ -28,6 +27,7 @@ import { atLeastVersion } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
 import { appSpec } from "../engine/app.js";
+import type { SourceOptions } from "../render/index.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
 import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
 import { splitCredentials } from "../git/url.js";
@@ -35,7 +35,7 @@ import type { Written } from "../sync/execute.js";
 import type { SyncProgress } from "../sync/index.js";
 import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
 import { canonical, pendingOperation } from "./operation.js";
-import { failOperation, finalizeApp, operate, refuseRequest, SYNC_TIMEOUT_ANNOTATION, syncTimeout, terminate } from "./operate.js";
+import { failOperation, finalizeApp, operate, readSyncTimeout, refuseRequest, terminate } from "./operate.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
@@ -139,12 +139,9 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   const appSource = spec ? sourcesOf(spec)[0] : undefined;
   const project = projectFor(spec?.project, (name) => deps.getProject(view.group, view.namespace, name));
   const projectNotes = project.found ? project.problems.map((p) => ({ ...p, message: `AppProject ${project.name}: ${p.message}` })) : [];
-  const timeoutText = obj.metadata.annotations?.[SYNC_TIMEOUT_ANNOTATION];
-  const timeoutNote: SpecProblem[] =
-    timeoutText !== undefined && parseDuration(timeoutText) === undefined
-      ? [{ type: "UnsupportedField", field: `metadata.annotations[${SYNC_TIMEOUT_ANNOTATION}]`, message: `${SYNC_TIMEOUT_ANNOTATION}: "${timeoutText}" is not a duration (e.g. 90s, 10m, 1h; 0 for no limit): the controller's --sync-timeout applies` }]
-      : [];
-  let status = withSpecProblems(view.status, [...view.problems, ...projectNotes, ...timeoutNote]);
+  const timeout = readSyncTimeout(view, deps.syncTimeoutMs);
+  const timeoutMs = timeout.ms;
+  let status = withSpecProblems(view.status, [...view.problems, ...projectNotes, ...(timeout.problem ? [timeout.problem] : [])]);
   const state = view.status.operationState;
   // A terminate request is honoured whatever else is wrong with the app.
   if (state?.phase === "Terminating") return terminate(deps, view, status);
@@ -193,7 +190,6 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
     await Promise.race([deps.repos.refresh(source.repoURL).catch(() => undefined), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
-  const timeoutMs = syncTimeout(deps, view);
 
   let sha: string;
   let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
@@ -280,7 +276,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
         return { requeueAfterMs: 2000 };
       }
     }
-    return await operate(deps, { view, status, pending, app, ctx, sha, source, comparison: cmp });
+    return await operate(deps, { view, status, pending, app, ctx, sha, source, comparison: cmp, timeoutMs });
   } finally {
     lease.release();
   }
@@ -301,11 +297,10 @@ function resourceViolations(deps: ReconcileDeps, project: AppProjectSpec, name: 
 }
 
 /** The source options render reads: all of them, so that one render cannot do is refused, not ignored. */
-function renderOptions(source: ApplicationSource): EngineContextSource {
+function renderOptions(source: ApplicationSource): SourceOptions {
   const { repoURL: _r, targetRevision: _t, path: _p, chart: _c, ref: _f, name: _n, ...options } = source;
   return options;
 }
-type EngineContextSource = Parameters<typeof appSpec>[0]["source"];
 
 /**
  * A comparison that changed nothing but the time does not rewrite reconciledAt while the recorded one is

@@ -39,6 +39,7 @@ export {
   endsAtApply,
   evaluate,
   findStep,
+  hasHooks,
   nextStep,
   outcomeOf,
   runningHooks,
