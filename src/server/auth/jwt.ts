@@ -13,11 +13,15 @@ import { ISSUER } from "./types.js";
 export interface TokenClaims extends JWTPayload {
   sub: string;
   jti: string;
+  /** What the token is: a login session, an account's API token, an SSO session, a project role's token. */
+  kind: TokenKind;
   /** SSO groups carried into the session. */
   groups?: string[];
   /** Display name (SSO email). */
   name?: string;
 }
+
+export type TokenKind = "session" | "apiKey" | "sso" | "project";
 
 /** A fresh random signing key, base64 (what `server.secretkey` holds). */
 export function newSigningKey(): string {
@@ -28,7 +32,7 @@ export function newSigningKey(): string {
  * Signs a token. `expiresInSeconds` 0 or undefined: no expiry (API tokens may be made so). `id` defaults
  * to a random UUID.
  */
-export async function signToken(key: string, claims: { sub: string; groups?: string[]; name?: string; aud?: string }, opts: { expiresInSeconds?: number; id?: string; now?: number } = {}): Promise<{ token: string; claims: TokenClaims }> {
+export async function signToken(key: string, claims: { sub: string; kind: TokenKind; groups?: string[]; name?: string; aud?: string }, opts: { expiresInSeconds?: number; id?: string; now?: number } = {}): Promise<{ token: string; claims: TokenClaims }> {
   const iat = Math.floor((opts.now ?? Date.now()) / 1000);
   const jti = opts.id ?? randomUUID();
   const payload: TokenClaims = { ...claims, jti, iss: ISSUER, iat, nbf: iat, ...(opts.expiresInSeconds ? { exp: iat + opts.expiresInSeconds } : {}) };
@@ -40,7 +44,7 @@ export async function signToken(key: string, claims: { sub: string; groups?: str
 export async function verifyToken(key: string, token: string): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, keyBytes(key), { issuer: ISSUER, algorithms: ["HS256"] });
-    if (typeof payload.sub !== "string" || typeof payload.jti !== "string") throw new UnauthenticatedError("the token has no subject or id");
+    if (typeof payload.sub !== "string" || typeof payload.jti !== "string" || typeof payload.kind !== "string") throw new UnauthenticatedError("the token has no subject, id or kind");
     return payload as TokenClaims;
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw err;
