@@ -22,7 +22,8 @@ import type { Resources } from "../cluster/resources.js";
 import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
 import { ControllerMetrics } from "./metrics.js";
 import { WorkQueue } from "./queue.js";
-import { reconcile, type Logger, type ReconcileDeps } from "./reconcile.js";
+import { reconcile, REFRESH_ANNOTATIONS, type Logger, type ReconcileDeps } from "./reconcile.js";
+export { REFRESH_ANNOTATIONS };
 import { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 
@@ -36,7 +37,7 @@ export const DEFAULT_WORKERS = 16;
 /** How long a sync operation may take by default (docs/adr/0004-re-entrant-operations.md). */
 export const DEFAULT_SYNC_TIMEOUT_MS = 10 * 60_000;
 
-export const REFRESH_ANNOTATIONS = ["plumb.dev/refresh", "argocd.argoproj.io/refresh"];
+
 
 export interface ControllerOptions {
   resources: Resources;
@@ -65,6 +66,12 @@ export interface ControllerOptions {
    * number of apps, a resync pass over them in order would evict each render before its next use.
    */
   renderCacheSize?: number;
+  /**
+   * Informer factories to share with another part of the process (the API server): Applications,
+   * AppProjects, and managed objects (label selector: the tracking label). Made here when absent; the
+   * controller stops only the ones it made.
+   */
+  informers?: { apps: InformerFactory; projects: InformerFactory; managed: InformerFactory };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -93,10 +100,10 @@ export class Controller {
   readonly metrics = new ControllerMetrics({ queue: () => this.queue.metrics(), predictions: () => this.predictions.stats() });
 
   constructor(private readonly opts: ControllerOptions) {
-    this.apps = new InformerFactory(opts.resources);
+    this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources);
     this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
-    this.projects = new InformerFactory(opts.resources);
-    this.managed = new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
+    this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources);
+    this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
     this.managed.addIndex(BY_APP, (o) => {
       const app = o.metadata.labels?.[TRACKING_LABEL];
       return app ? [app] : [];
@@ -199,7 +206,7 @@ export class Controller {
     await this.workers;
     await this.webhookServer?.close();
     await this.metricsServer?.close();
-    await Promise.all([this.apps.stop(), this.projects.stop(), this.managed.stop(), this.clusterScoped.stop()]);
+    await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.clusterScoped.stop()]);
   }
 
   /** A managed object as the watch cache holds it, if at least as new as `written` (ClusterOps.observe). */

@@ -23,6 +23,7 @@
  */
 import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState, SpecProblem } from "../apps/index.js";
 import { fitStatus, historyAppend, readApplication, setConditions, timestamp, withComparison, withOperationFinished, withOperationRetry, withOperationStarted, type ResourceResult } from "../apps/index.js";
+import { RESOURCES_FINALIZERS } from "../core/annotations.js";
 import type { ChangeEntry } from "../core/changeset.js";
 import type { AppSpec } from "../engine/app.js";
 import { compareApp, type AppComparison, type EngineContext } from "../engine/compare.js";
@@ -36,7 +37,7 @@ import type { ReconcileDeps, ReconcileResult, TrackedOperation } from "./reconci
 import { comparisonStatus } from "./status.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
 
-export const FINALIZERS = ["resources-finalizer.argocd.argoproj.io", "plumb.dev/resources-finalizer"];
+export const FINALIZERS = RESOURCES_FINALIZERS;
 /** The annotation that sets an Application's sync timeout (a Go duration; "0" for no limit). */
 export const SYNC_TIMEOUT_ANNOTATION = "plumb.dev/sync-timeout";
 const SYNC_ERROR = "SyncError";

@@ -39,7 +39,7 @@ import { failOperation, finalizeApp, operate, readSyncTimeout, refuseRequest, te
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
-import { clearOperation, patchStatus } from "./writes.js";
+import { appRequest, clearOperation, patchStatus } from "./writes.js";
 
 export { FINALIZERS } from "./operate.js";
 const COMPARISON_ERROR = "ComparisonError";
@@ -186,10 +186,15 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   deps.repos.watch(source.repoURL);
   // A manual sync deploys what Git has now, as Argo CD's (which asks the server afresh), not what the last
   // poll saw: fetch once when the request is new — bounded, so a hanging server costs a few seconds at most.
-  if (requested && deps.refreshedFor.get(key) !== obj.metadata.resourceVersion) {
+  // A refresh asked through the annotation (Argo CD's `argocd.argoproj.io/refresh: normal|hard`, the API's
+  // `?refresh=`) does the same, and "hard" renders the commit again; the annotation is then removed, as
+  // Argo CD's controller removes it, so the next request is a change again.
+  const refresh = refreshRequested(obj);
+  if ((requested || refresh) && deps.refreshedFor.get(key) !== obj.metadata.resourceVersion) {
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
     await Promise.race([deps.repos.refresh(source.repoURL).catch(() => undefined), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
+  if (refresh) await appRequest(deps, view, "", { metadata: { annotations: Object.fromEntries(REFRESH_ANNOTATIONS.map((a) => [a, null])) } });
 
   let sha: string;
   let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
@@ -221,7 +226,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     });
     const ctx: EngineContext = {
       resources: deps.resources,
-      render: deps.renderCache.forCommit(source.repoURL, sha),
+      render: deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"),
       liveObjects: (name, desired) => deps.liveObjects(name, desired, view.status.resources ?? []),
       ...deps.engine,
       ...(deps.jq ? { jq: deps.jq } : {}),
@@ -366,4 +371,14 @@ function dependencyBlocker(deps: ReconcileDeps, view: ApplicationView): string |
     if (!ready) return `waiting for application ${key} to be Synced and Healthy (now ${st.sync?.status ?? "Unknown"}, ${st.health?.status ?? "Unknown"})`;
   }
   return undefined;
+}
+
+/** The refresh annotations (plumb's, Argo CD's): their presence asks for a refresh. */
+export const REFRESH_ANNOTATIONS = ["plumb.dev/refresh", "argocd.argoproj.io/refresh"];
+
+/** The refresh an Application's annotation asks for: "hard" (render again), "normal", or none. */
+export function refreshRequested(obj: KubeObject): "normal" | "hard" | undefined {
+  const values = REFRESH_ANNOTATIONS.map((a) => obj.metadata.annotations?.[a]).filter((v): v is string => v !== undefined);
+  if (values.length === 0) return undefined;
+  return values.includes("hard") ? "hard" : "normal";
 }

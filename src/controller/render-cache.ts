@@ -27,15 +27,16 @@ export class RenderCache {
    * A render function keyed on `identity` (repository URL and commit SHA: a checked-out tree's folder name
    * is not enough, trees are shared and may be recreated elsewhere).
    */
-  forCommit(repoURL: string, sha: string): typeof render {
-    return (req: RenderRequest) => this.get(repoURL, sha, req);
+  forCommit(repoURL: string, sha: string, fresh = false): typeof render {
+    return (req: RenderRequest) => this.get(repoURL, sha, req, fresh);
   }
 
-  async get(repoURL: string, sha: string, req: RenderRequest): Promise<RenderResult> {
+  /** The render of `req` at the commit; `fresh` (a hard refresh) renders again and keeps the new result. */
+  async get(repoURL: string, sha: string, req: RenderRequest, fresh = false): Promise<RenderResult> {
     const key = createHash("sha256")
       .update(JSON.stringify([repoURL, sha, req.path, req.source ?? {}, req.appName, req.destinationNamespace, req.kubeVersion ?? "", req.apiVersions ?? []]))
       .digest("hex");
-    const hit = this.entries.get(key);
+    const hit = fresh ? undefined : this.entries.get(key);
     if (hit) {
       this.stats.hits++;
       this.entries.delete(key);
@@ -44,6 +45,7 @@ export class RenderCache {
     }
     this.stats.misses++;
     const p = this.renderFn(req);
+    this.entries.delete(key);
     this.entries.set(key, p);
     p.catch(() => this.entries.delete(key));
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);

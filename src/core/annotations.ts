@@ -50,3 +50,9 @@ export function parseOptionList(value: string | undefined): Map<string, string> 
   }
   return out;
 }
+
+/**
+ * The finalizers that make deleting an Application delete its resources first: Argo CD's name (kept on
+ * argoproj.io Applications) and plumb's.
+ */
+export const RESOURCES_FINALIZERS = ["resources-finalizer.argocd.argoproj.io", "plumb.dev/resources-finalizer"];

@@ -22,3 +22,9 @@ export class UsageError extends PlumbError {}
 
 /** The local control plane could not start or stop as asked. */
 export class ClusterError extends PlumbError {}
+
+/** The named object does not exist (the API answers 404, the CLI exits 1). */
+export class NotFoundError extends PlumbError {}
+
+/** The request conflicts with the object's state, e.g. an operation already running (409; CLI exit 1). */
+export class ConflictError extends PlumbError {}

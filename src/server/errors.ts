@@ -4,7 +4,7 @@
  * body `{error, message}` — `error` a stable machine word, `message` what went wrong and what to do.
  * Nothing else in the server writes an error response.
  */
-import { PlumbError, UsageError } from "../core/errors.js";
+import { ConflictError, NotFoundError, PlumbError, UsageError } from "../core/errors.js";
 import { ApiError } from "../cluster/client.js";
 
 /** No valid session or token (401). */
@@ -13,11 +13,8 @@ export class UnauthenticatedError extends PlumbError {}
 /** Authenticated, but the role does not allow it (403). */
 export class ForbiddenError extends PlumbError {}
 
-/** The object does not exist — or the caller may not know that it does (404). */
-export class NotFoundError extends PlumbError {}
-
-/** The request conflicts with the object's state, e.g. an operation already running (409). */
-export class ConflictError extends PlumbError {}
+// Not found (404) and conflict (409) are the core's (core/errors.ts): the Application client throws them too.
+export { ConflictError, NotFoundError };
 
 /** Too many attempts (429); `retryAfterSeconds` goes into the Retry-After header. */
 export class RateLimitedError extends PlumbError {

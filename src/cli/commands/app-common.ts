@@ -2,17 +2,17 @@
  * What every `plumb app` sub-command shares: the flags that say where Applications live (kubeconfig,
  * `-n/--app-namespace`, `--argo` for Argo CD's group), a small client for Application objects that turns
  * "not found" and "no such CRD" into errors naming the app and the namespace, and the formatting helpers of
- * the human output (short SHAs, ages, destinations, status words in colour).
+ * the human output (short SHAs, ages, destinations, status words in colour). The client itself is
+ * apps/client.ts, shared with the API server.
  *
  * The CLI works straight against the cluster, like `argocd --core`: it reads Applications and writes their
  * spec and `operation` field; the controller does everything else.
  */
 import type { Command } from "commander";
-import { API_GROUP, API_VERSION, ARGO_GROUP, readApplication, type ApplicationView } from "../../apps/index.js";
-import { ApiError } from "../../cluster/client.js";
-import { UnknownKindError } from "../../cluster/discovery.js";
-import type { Resources } from "../../cluster/resources.js";
-import { PlumbError, UsageError } from "../../core/errors.js";
+import { AppClient } from "../../apps/client.js";
+export { AppClient };
+import type { ApplicationView } from "../../apps/index.js";
+import { UsageError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import { colour, parseFormat, statusColour, type Format } from "../output.js";
@@ -25,16 +25,6 @@ export interface AppFlags extends KubeFlags {
 
 /** The namespace Applications live in unless -n says otherwise. */
 export const DEFAULT_APP_NAMESPACE = "plumb";
-
-/** The field manager of the CLI's server-side applies (the controller's is "plumb"). */
-export const CLI_FIELD_MANAGER = "plumb-cli";
-
-/** An Application that does not exist. Exit code 1, as `kubectl get` gives for a missing object. */
-export class AppNotFoundError extends PlumbError {
-  constructor(name: string, namespace: string, group: string) {
-    super(`application "${name}" not found in namespace "${namespace}" (${group})`, `list them with: plumb app list -n ${namespace}${group === ARGO_GROUP ? " --argo" : ""}`);
-  }
-}
 
 /** Adds the kube flags, -n/--app-namespace and --argo; with `outputs`, also -o/--output. */
 export function addAppFlags(cmd: Command, outputs?: string): Command {
@@ -55,91 +45,13 @@ export function outputOf(f: AppFlags, allowWide = false): { format: Format; wide
   return { format: parseFormat(value), wide: false };
 }
 
-/** Reads and writes Application objects of one group in one namespace. */
-export class AppClient {
-  readonly group: string;
-  readonly apiVersion: string;
-
-  private constructor(
-    readonly resources: Resources,
-    readonly namespace: string,
-    argo: boolean,
-  ) {
-    this.group = argo ? ARGO_GROUP : API_GROUP;
-    this.apiVersion = `${this.group}/${API_VERSION}`;
-  }
-
-  /** Connects to the cluster the flags name. Call close() when done. */
-  static async open(f: AppFlags): Promise<AppClient> {
-    return new AppClient(await connect(f), f.appNamespace, Boolean(f.argo));
-  }
-
-  close(): void {
-    this.resources.client.close();
-  }
-
-  /** The Application, or undefined when it does not exist. */
-  async find(name: string): Promise<KubeObject | undefined> {
-    return this.call(() => this.resources.get({ apiVersion: this.apiVersion, kind: "Application", namespace: this.namespace, name }));
-  }
-
-  /** The Application; throws AppNotFoundError when it does not exist. */
-  async get(name: string): Promise<KubeObject> {
-    const obj = await this.find(name);
-    if (!obj) throw new AppNotFoundError(name, this.namespace, this.group);
-    return obj;
-  }
-
-  /** The Application read as the controller reads it. */
-  async view(name: string): Promise<ApplicationView> {
-    return readApplication(await this.get(name));
-  }
-
-  /** Every Application in the namespace (or in all namespaces), sorted by namespace and name. */
-  async list(allNamespaces = false): Promise<KubeObject[]> {
-    const { items } = await this.call(() => this.resources.list(this.apiVersion, "Application", allNamespaces ? {} : { namespace: this.namespace }));
-    return items.sort((a, b) => (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") || a.metadata.name.localeCompare(b.metadata.name));
-  }
-
-  /** A JSON merge patch (or a JSON patch) of the Application's main resource. */
-  async patch(name: string, body: unknown, contentType = "application/merge-patch+json"): Promise<KubeObject> {
-    return this.call(() => this.resources.client.request<KubeObject>({ method: "PATCH", path: this.path(name), contentType, body }), name);
-  }
-
-  /** Deletes the Application; false when it was already gone. */
-  async delete(name: string): Promise<boolean> {
-    return this.call(() => this.resources.delete({ apiVersion: this.apiVersion, kind: "Application", namespace: this.namespace, name }));
-  }
-
-  /** The URL path of an Application. */
-  path(name: string, namespace = this.namespace): string {
-    return `/apis/${this.group}/${API_VERSION}/namespaces/${namespace}/applications/${name}`;
-  }
-
-  /** Runs an API call, turning "no such CRD" and "not found" into errors a person can act on. */
-  async call<T>(fn: () => Promise<T>, name?: string): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof UnknownKindError) {
-        throw new PlumbError(
-          `the cluster serves no ${this.apiVersion} Applications (their CustomResourceDefinition is not installed)`,
-          this.group === ARGO_GROUP ? "run `plumb controller --argo-compat` against this cluster once: it installs the CRDs" : "run `plumb controller` against this cluster once: it installs the CRDs",
-        );
-      }
-      if (name && err instanceof ApiError && err.status === 404) throw new AppNotFoundError(name, this.namespace, this.group);
-      throw err;
-    }
-  }
-}
-
 /** Opens a client for the flags, runs `fn`, and closes it. */
 export async function withApps<T>(f: AppFlags, fn: (apps: AppClient) => Promise<T>): Promise<T> {
-  const apps = await AppClient.open(f);
+  const apps = new AppClient(await connect(f), f.appNamespace, Boolean(f.argo));
   try {
     return await fn(apps);
   } finally {
-    apps.close();
+    apps.resources.client.close();
   }
 }
 

@@ -10,11 +10,11 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { analyzeApplication, APPLICATION_API_VERSIONS, DEFAULT_PROJECT, LOCAL_SERVER } from "../../apps/index.js";
-import { PlumbError, UsageError } from "../../core/errors.js";
+import { UsageError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
 import { printData } from "../output.js";
 import { collect, sourceFromFlags } from "../source-flags.js";
-import { addAppFlags, CLI_FIELD_MANAGER, forPrinting, outputOf, withApps, type AppClient, type AppFlags } from "./app-common.js";
+import { addAppFlags, forPrinting, outputOf, withApps, type AppFlags } from "./app-common.js";
 
 interface CreateFlags extends AppFlags {
   file?: string;
@@ -99,31 +99,12 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Refuses an Application the controller could not use; warns about fields it will report as unsupported. */
-function check(obj: KubeObject): void {
+/** Refuses an Application the controller could not use (before --dry-run prints it); warns about fields it will report as unsupported. */
+function checkLocally(obj: KubeObject): void {
   const { problems } = analyzeApplication(obj);
   const invalid = problems.filter((p) => p.type === "InvalidSpecError");
   if (invalid.length) throw new UsageError(`application "${obj.metadata.name}" is invalid:\n${invalid.map((p) => `  ${p.message}`).join("\n")}`);
   for (const p of problems) process.stderr.write(`plumb: warning: ${obj.metadata.name}: ${p.message}\n`);
-}
-
-/** Applies one Application; "created", "updated" or "unchanged". */
-async function upsertOne(apps: AppClient, obj: KubeObject, upsert: boolean): Promise<{ result: string; live: KubeObject }> {
-  const ref = { apiVersion: obj.apiVersion, kind: "Application", namespace: obj.metadata.namespace, name: obj.metadata.name };
-  const before = await apps.call(() => apps.resources.get(ref));
-  if (before && !upsert) throw new PlumbError(`application "${obj.metadata.name}" already exists in namespace "${obj.metadata.namespace}"`, "use --upsert to update it");
-  let live: KubeObject;
-  try {
-    live = await apps.call(() => apps.resources.apply(obj, { fieldManager: CLI_FIELD_MANAGER, force: true }));
-  } catch (err) {
-    const ns = obj.metadata.namespace ?? "";
-    if (!before && err instanceof Error && /namespaces? "?[^"]*"? not found/.test(err.message)) {
-      throw new PlumbError(`namespace "${ns}" does not exist`, `create it (kubectl create namespace ${ns}) or choose another with -n`);
-    }
-    throw err;
-  }
-  const result = !before ? "created" : before.metadata.resourceVersion === live.metadata.resourceVersion ? "unchanged" : "updated";
-  return { result, live };
 }
 
 export function register(app: Command): void {
@@ -159,12 +140,12 @@ export function register(app: Command): void {
         if (!name) throw new UsageError("an application name is required (or -f FILE)");
         objs = [applicationFromFlags(name, f, apiVersion)];
       }
-      for (const o of objs) check(o);
+      for (const o of objs) checkLocally(o);
       if (f.dryRun) return printData(objs.length === 1 ? objs[0] : objs, format === "json" ? "json" : "yaml");
       await withApps(f, async (apps) => {
         const applied: KubeObject[] = [];
         for (const o of objs) {
-          const { result, live } = await upsertOne(apps, o, Boolean(f.upsert));
+          const { result, live } = await apps.upsert(o, { upsert: Boolean(f.upsert) });
           applied.push(forPrinting(live));
           if (format === "text") process.stdout.write(`application "${o.metadata.name}" ${result}\n`);
         }

@@ -9,11 +9,10 @@
  * than the request (timestamps have whole seconds). A request the controller never started before the
  * timeout is withdrawn — atomically, by a JSON patch that tests the id first — so it does not linger.
  */
-import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { isAutomated, readApplication, type OperationState, type SyncOperation } from "../../apps/index.js";
-import { ApiError } from "../../cluster/client.js";
+import { isPending, isRecordOf, rollbackSync, type SyncRequest } from "../../apps/client.js";
+import { readApplication, type OperationState, type SyncOperation } from "../../apps/index.js";
 import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import { stepName } from "../../sync/index.js";
@@ -21,8 +20,6 @@ import { colour, printData, table } from "../output.js";
 import { collect } from "../source-flags.js";
 import { addAppFlags, fields, outputOf, shortSha, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
 
-/** The `operation.info` entry naming a request. */
-export const REQUEST_INFO = "plumb.dev/request";
 const POLL_MS = 500;
 
 interface OperationFlags extends AppFlags {
@@ -61,69 +58,12 @@ export function parseResourceFlag(value: string): NonNullable<SyncOperation["res
   return { ...(group ? { group } : {}), kind, name, ...(namespace ? { namespace } : {}) };
 }
 
-/**
- * Asks the controller to stop the running operation, as `argocd app terminate-op` does: the status' phase
- * becomes Terminating (a conditional write, so an operation that ended meanwhile is not touched).
- */
-export async function requestTerminate(apps: AppClient, name: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const obj = await apps.get(name);
-    const phase = readApplication(obj).status.operationState?.phase;
-    if (phase === "Terminating") return;
-    if (phase !== "Running") throw new PlumbError(`application "${name}" has no operation in progress${phase ? ` (the last one ${phase})` : ""}; nothing to terminate`);
-    try {
-      await apps.call(() => apps.resources.client.request({ method: "PATCH", path: `${apps.path(name)}/status`, contentType: "application/merge-patch+json", body: { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: { operationState: { phase: "Terminating" } } } }), name);
-      return;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && attempt < 5) continue;
-      throw err;
-    }
-  }
-}
-
-/** A request made: its id and when (ms since the epoch). */
-export interface SyncRequest {
-  id: string;
-  at: number;
-}
-
 function username(): string {
   try {
     return userInfo().username;
   } catch {
     return process.env.USER ?? "unknown";
   }
-}
-
-/** Sets the Application's `operation` to a sync; refuses while another operation is pending or running. */
-export async function requestSync(apps: AppClient, name: string, sync: SyncOperation): Promise<SyncRequest> {
-  const id = randomUUID();
-  for (let attempt = 0; ; attempt++) {
-    const obj = await apps.get(name);
-    const phase = readApplication(obj).status.operationState?.phase;
-    const running = phase === "Running" || phase === "Terminating";
-    if (obj.operation || running) {
-      throw new PlumbError(`another operation is already in progress on application "${name}"`, `wait for it: plumb app wait ${name} --operation -n ${apps.namespace}`);
-    }
-    const at = Date.now();
-    const operation = { sync, initiatedBy: { username: username() }, info: [{ name: REQUEST_INFO, value: id }] };
-    try {
-      // resourceVersion makes the patch conditional: nobody started an operation since we looked.
-      await apps.patch(name, { metadata: { resourceVersion: obj.metadata.resourceVersion }, operation });
-      return { id, at };
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && attempt < 5) continue;
-      throw err;
-    }
-  }
-}
-
-/** Whether `state` is the record of `req`. */
-function isOurs(state: OperationState | undefined, pending: boolean, req: SyncRequest): boolean {
-  if (!state) return false;
-  const info = state.operation.info;
-  if (info?.some((i) => i.name === REQUEST_INFO)) return info.some((i) => i.name === REQUEST_INFO && i.value === req.id);
-  return !pending && !state.operation.initiatedBy?.automated && Date.parse(state.startedAt) >= Math.floor(req.at / 1000) * 1000;
 }
 
 /** Waits until the controller has finished the requested operation; prints progress for people on stderr. */
@@ -138,9 +78,9 @@ export async function waitForOperation(apps: AppClient, name: string, req: SyncR
     const obj = await apps.find(name);
     if (!obj) throw new PlumbError(`application "${name}" was deleted while waiting for its sync`);
     const view = readApplication(obj);
-    const pending = (view.operation?.info ?? []).some((i) => i.name === REQUEST_INFO && i.value === req.id);
+    const pending = isPending(view, req);
     const state = view.status.operationState;
-    if (isOurs(state, pending, req)) {
+    if (isRecordOf(state, pending, req)) {
       if (state!.phase !== "Running" && state!.phase !== "Terminating") return state!;
       const step = state!.progress?.step;
       say(`sync ${state!.phase === "Terminating" ? "terminating" : "running"}${step ? ` (${stepName(step)})` : ""}${state!.message ? `: ${state!.message}` : ""}`);
@@ -149,26 +89,13 @@ export async function waitForOperation(apps: AppClient, name: string, req: SyncR
       say(blocking ? `sync requested; the controller reports ${blocking.type}: ${blocking.message.split("\n")[0]}` : "sync requested, waiting for the controller to start it");
     }
     if (Date.now() > deadline) {
-      const withdrawn = pending && (await withdraw(apps, name, req));
+      const withdrawn = pending && (await apps.withdraw(name, req));
       throw new PlumbError(
         `timed out after ${Math.round(limitMs / 1000)}s waiting for the sync of "${name}"; last: ${said || "no news from the controller"}`,
         withdrawn ? "the controller never started it, so the request was withdrawn; is `plumb controller` running against this cluster?" : "the controller carries on; follow it with: plumb app wait " + name + " --operation",
       );
     }
     await sleep(POLL_MS);
-  }
-}
-
-/** Removes a request the controller has not started; false when it had started it meanwhile. */
-async function withdraw(apps: AppClient, name: string, req: SyncRequest): Promise<boolean> {
-  try {
-    const obj = await apps.get(name);
-    const i = ((obj.operation as { info?: Array<{ name: string; value: string }> } | undefined)?.info ?? []).findIndex((e) => e.name === REQUEST_INFO && e.value === req.id);
-    if (i < 0) return false;
-    await apps.patch(name, [{ op: "test", path: `/operation/info/${i}/value`, value: req.id }, { op: "remove", path: "/operation" }], "application/json-patch+json");
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -212,7 +139,7 @@ export function reportOperation(name: string, namespace: string, state: Operatio
 async function run(apps: AppClient, name: string, sync: SyncOperation, f: OperationFlags): Promise<void> {
   const { format } = outputOf(f);
   const limit = timeoutMs(f.timeout);
-  const req = await requestSync(apps, name, sync);
+  const req = await apps.requestSync(name, sync, { username: username() });
   if (f.async) {
     if (format === "text") process.stdout.write(`sync of "${name}" requested${sync.revision ? ` (revision ${shortSha(sync.revision)})` : ""}\n`);
     else printData({ application: name, namespace: apps.namespace, request: req.id }, format);
@@ -256,7 +183,7 @@ export function register(app: Command): void {
     .action(async (name: string, f: TerminateFlags) => {
       const limit = timeoutMs(f.timeout);
       await withApps(f, async (apps) => {
-        await requestTerminate(apps, name);
+        await apps.requestTerminate(name);
         if (!f.wait) {
           process.stdout.write(`operation of application "${name}" is terminating\n`);
           return;
@@ -278,19 +205,9 @@ export function register(app: Command): void {
     .action(async (name: string, id: string | undefined, f: OperationFlags) => {
       outputOf(f);
       await withApps(f, async (apps) => {
-        const view = await apps.view(name);
-        if (view.spec && isAutomated(view.spec)) {
-          throw new UsageError("rollback cannot be performed against an application with automated sync enabled", "turn automated sync off first (plumb app create --upsert without --sync-policy), as Argo CD requires");
-        }
-        const history = view.status.history ?? [];
         if (id !== undefined && !/^\d+$/.test(id)) throw new UsageError(`history ID "${id}" is not a number`);
-        const entry = id === undefined ? history.at(-2) : history.find((h) => h.id === Number(id));
-        if (!entry) {
-          const ids = history.map((h) => h.id).join(", ");
-          throw new UsageError(id === undefined ? `application "${name}" has no previous deployment to roll back to` : `application "${name}" has no history entry ${id}`, ids ? `its history IDs: ${ids}` : "it has no history yet");
-        }
-        if (!entry.revision) throw new UsageError(`history entry ${entry.id} has several revisions; rollback supports one source`);
-        await run(apps, name, { revision: entry.revision, ...(f.prune ? { prune: true } : {}), ...(f.dryRun ? { dryRun: true } : {}) }, f);
+        const sync = rollbackSync(await apps.view(name), id === undefined ? undefined : Number(id), { prune: f.prune, dryRun: f.dryRun });
+        await run(apps, name, sync, f);
       });
     });
 }

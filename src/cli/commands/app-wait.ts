@@ -6,10 +6,8 @@
  */
 import type { Command } from "commander";
 import { readApplication, type ApplicationView } from "../../apps/index.js";
-import { ApiError } from "../../cluster/client.js";
 import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
-import { FINALIZERS } from "../../controller/reconcile.js";
 import { stepName } from "../../sync/index.js";
 import { colour, printData } from "../output.js";
 import { addAppFlags, forPrinting, outputOf, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
@@ -85,30 +83,6 @@ async function waitApp(apps: AppClient, name: string, f: WaitFlags, text: boolea
   }
 }
 
-/** The resources finalizer of this group (Argo CD's name for argoproj.io Applications). */
-function finalizerFor(apps: AppClient): string {
-  return apps.group === "argoproj.io" ? FINALIZERS[0]! : FINALIZERS[1]!;
-}
-
-/** Sets (cascade) or removes (orphan) the resources finalizer, retrying on a concurrent update. */
-async function setFinalizer(apps: AppClient, name: string, cascade: boolean): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const obj = await apps.get(name);
-    const current = obj.metadata.finalizers ?? [];
-    const has = current.some((x) => FINALIZERS.includes(x));
-    // No finalizer may be added to an object already being deleted; it keeps what it has.
-    if (cascade === has || (cascade && obj.metadata.deletionTimestamp)) return;
-    const finalizers = cascade ? [...current, finalizerFor(apps)] : current.filter((x) => !FINALIZERS.includes(x));
-    try {
-      await apps.patch(name, { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers } });
-      return;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && attempt < 5) continue;
-      throw err;
-    }
-  }
-}
-
 function parseBool(value: string | undefined): boolean {
   if (value === undefined || value === "true") return true;
   if (value === "false") return false;
@@ -138,8 +112,7 @@ export function register(app: Command): void {
     .action(async (name: string, f: DeleteFlags) => {
       const limit = timeoutMs(f.timeout);
       await withApps(f, async (apps) => {
-        await setFinalizer(apps, name, f.cascade);
-        await apps.delete(name);
+        await apps.deleteApp(name, f.cascade);
         if (!f.wait) {
           process.stdout.write(`application "${name}" deleted${f.cascade ? " (the controller deletes its resources, then the Application)" : ""}\n`);
           return;

@@ -35,3 +35,16 @@ export const SESSION_COOKIE = "plumb.token";
 
 /** The issuer of every token the server signs. */
 export const ISSUER = "plumb";
+
+/** Logs people in with a local account's password and out again (auth/local.ts). */
+export interface SessionService {
+  /** A session token for the account; UnauthenticatedError or RateLimitedError when refused. */
+  login(username: string, password: string, clientAddress: string): Promise<{ token: string; principal: Principal }>;
+  /** Ends the session the principal's token belongs to. */
+  logout(principal: Principal): Promise<void> | void;
+}
+
+/** Answers "may this caller do this" (rbac/): Argo CD's resource, action and object words. */
+export interface Authorizer {
+  enforce(principal: Principal, resource: string, action: string, object: string): boolean;
+}
