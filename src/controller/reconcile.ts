@@ -26,8 +26,6 @@ import { keyOf, type KubeObject } from "../core/object.js";
 import { atLeastVersion } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
 import type { JqPathEvaluator } from "../diff/index.js";
-import { appSpec } from "../engine/app.js";
-import type { SourceOptions } from "../render/index.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
 import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
 import { splitCredentials } from "../git/url.js";
@@ -40,6 +38,7 @@ import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
+import { engineAppFor } from "./engine-app.js";
 
 export { FINALIZERS } from "./operate.js";
 const COMPARISON_ERROR = "ComparisonError";
@@ -213,17 +212,7 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs });
   }
   try {
-    const app = appSpec({
-      name: view.name,
-      namespace: spec.destination.namespace ?? "",
-      repoRoot: lease.dir,
-      path: source.path ?? ".",
-      source: renderOptions(source),
-      ignoreDifferences: spec.ignoreDifferences ?? [],
-      syncOptions: spec.syncPolicy?.syncOptions ?? [],
-      prune: Boolean(spec.syncPolicy?.automated?.prune),
-      allowEmpty: Boolean(spec.syncPolicy?.automated?.allowEmpty),
-    });
+    const app = engineAppFor(view.name, spec, source, lease.dir);
     const ctx: EngineContext = {
       resources: deps.resources,
       render: deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"),
@@ -302,10 +291,6 @@ function resourceViolations(deps: ReconcileDeps, project: AppProjectSpec, name: 
 }
 
 /** The source options render reads: all of them, so that one render cannot do is refused, not ignored. */
-function renderOptions(source: ApplicationSource): SourceOptions {
-  const { repoURL: _r, targetRevision: _t, path: _p, chart: _c, ref: _f, name: _n, ...options } = source;
-  return options;
-}
 
 /**
  * A comparison that changed nothing but the time does not rewrite reconciledAt while the recorded one is

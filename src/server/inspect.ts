@@ -1,0 +1,138 @@
+/**
+ * What the API shows of an app's objects, each read on request (one app at a time, never a list of the
+ * cluster's Applications): the managed resources with desired, live and predicted state and the diff
+ * (the engine's comparison at the commit the controller last compared — render from the mirror, server-
+ * side dry run — exactly what the controller acts on), the rendered manifests at a revision, one live
+ * object the app manages or owns, and the events of the app or of one of its objects.
+ *
+ * Secret values never leave: the comparison's sides are already masked (diff/mask.ts), and every object
+ * answered here passes maskSecretVersions once more.
+ */
+import { readApplication, sourcesOf, type ApplicationView } from "../apps/index.js";
+import type { Resources } from "../cluster/resources.js";
+import { resourcePath } from "../cluster/discovery.js";
+import { engineAppFor } from "../controller/engine-app.js";
+import type { SourceRepos } from "../controller/sources.js";
+import { isOwnedBy } from "../core/tracking.js";
+import type { KubeObject } from "../core/object.js";
+import { maskSecretVersions } from "../diff/index.js";
+import { compareApp, renderDesired } from "../engine/compare.js";
+import { RevisionPendingError } from "../git/errors.js";
+import { ConflictError, InvalidRequestError, NotFoundError } from "./errors.js";
+
+export interface InspectDeps {
+  resources: Resources;
+  repos: SourceRepos;
+}
+
+/** One managed resource as `managed-resources` answers it (Argo CD's ResourceDiff; states are JSON strings). */
+export interface ManagedResource {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  status: string;
+  targetState?: string;
+  liveState?: string;
+  predictedLiveState?: string;
+  normalizedLiveState?: string;
+  diff: string;
+  modified: boolean;
+  hook: boolean;
+}
+
+const json = (o: KubeObject | undefined): string | undefined => (o ? JSON.stringify(o) : undefined);
+
+/** Runs `fn` with the app's first source checked out at `revision` (a commit, branch or tag). */
+async function withTree<T>(deps: InspectDeps, view: ApplicationView, revision: string | undefined, fn: (dir: string, sha: string) => Promise<T>): Promise<T> {
+  const source = view.spec ? sourcesOf(view.spec)[0] : undefined;
+  if (!view.spec || !source) throw new ConflictError(`application "${view.name}" has no source to render`);
+  const rev = revision || view.status.sync?.revision || source.targetRevision || "HEAD";
+  deps.repos.watch(source.repoURL);
+  let sha: string | undefined;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      sha = await deps.repos.resolve(source.repoURL, rev);
+      const lease = await deps.repos.checkout(source.repoURL, sha);
+      try {
+        return await fn(lease.dir, sha);
+      } finally {
+        lease.release();
+      }
+    } catch (err) {
+      // A fetch under way (the server's first look at this repository): wait for it, briefly.
+      if (!(err instanceof RevisionPendingError)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new ConflictError(`the repository of "${view.name}" is still being fetched`, "try again in a few seconds");
+}
+
+/** The managed resources of the app with desired, live and predicted state and the diff. */
+export async function managedResources(deps: InspectDeps, app: KubeObject): Promise<ManagedResource[]> {
+  const view = readApplication(app);
+  return withTree(deps, view, undefined, async (dir) => {
+    const source = sourcesOf(view.spec!)[0]!;
+    const cmp = await compareApp({ resources: deps.resources }, engineAppFor(view.name, view.spec!, source, dir));
+    const desiredByKey = new Map(cmp.desired.map((o) => [`${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
+    return cmp.resources.map((r) => {
+      const desired = desiredByKey.get(`${r.key.group}/${r.key.kind}/${r.key.namespace}/${r.key.name}`);
+      const [target, predicted, live] = maskSecretVersions([desired, r.predicted, r.live]);
+      return {
+        group: r.key.group,
+        kind: r.key.kind,
+        namespace: r.key.namespace,
+        name: r.key.name,
+        status: r.status,
+        ...(target ? { targetState: json(target) } : {}),
+        ...(live ? { liveState: json(live), normalizedLiveState: json(live) } : {}),
+        ...(predicted ? { predictedLiveState: json(predicted) } : {}),
+        diff: r.diff,
+        modified: r.status !== "Synced",
+        hook: false,
+      };
+    });
+  });
+}
+
+/** The app's rendered manifests at `revision` (default: the compared commit), Secrets masked. */
+export async function manifestsOf(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ manifests: string[]; revision: string }> {
+  const view = readApplication(app);
+  return withTree(deps, view, revision, async (dir, sha) => {
+    const source = sourcesOf(view.spec!)[0]!;
+    const { desired } = await renderDesired({ resources: deps.resources }, engineAppFor(view.name, view.spec!, source, dir));
+    return { manifests: desired.map((o) => JSON.stringify(maskSecretVersions([o])[0])), revision: sha };
+  });
+}
+
+export interface ResourceRef {
+  group: string;
+  version?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * One live object of the app: one it manages (tracking label) or one owned, through ownerReferences, by
+ * something it manages (`inTree` says whether the resource tree holds it). Masked.
+ */
+export async function liveResource(deps: InspectDeps, app: KubeObject, ref: ResourceRef, inTree: (ref: ResourceRef) => Promise<boolean>): Promise<KubeObject> {
+  const info = await deps.resources.discovery.resourceForGroupKind(ref.group, ref.kind);
+  if (!info) throw new InvalidRequestError(`the cluster serves no kind ${ref.group ? `${ref.group}/` : ""}${ref.kind}`);
+  const obj = await deps.resources.client.request<KubeObject>({ path: resourcePath(info, ref.namespace, ref.name) }).catch(() => undefined);
+  const notHis = new NotFoundError(`application "${app.metadata.name}" has no ${ref.kind} "${ref.namespace ? `${ref.namespace}/` : ""}${ref.name}"`);
+  if (!obj) throw notHis;
+  if (!isOwnedBy(obj, app.metadata.name) && !(await inTree(ref))) throw notHis;
+  const { managedFields: _m, ...metadata } = obj.metadata;
+  return maskSecretVersions([{ ...obj, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, kind: info.kind, metadata }])[0]!;
+}
+
+/** Events about the app, or about one of its objects (by namespace, name and uid when given). */
+export async function eventsOf(deps: InspectDeps, app: KubeObject, resource?: { namespace?: string; name: string; uid?: string }): Promise<KubeObject[]> {
+  const target = resource ?? { namespace: app.metadata.namespace, name: app.metadata.name, uid: app.metadata.uid };
+  const selector = [`involvedObject.name=${target.name}`, ...(target.uid ? [`involvedObject.uid=${target.uid}`] : [])].join(",");
+  const ns = target.namespace ? `/namespaces/${encodeURIComponent(target.namespace)}` : "";
+  const list = await deps.resources.client.request<{ items: KubeObject[] }>({ path: `/api/v1${ns}/events?fieldSelector=${encodeURIComponent(selector)}&limit=500` });
+  return list.items.sort((a, b) => String((a as { lastTimestamp?: string }).lastTimestamp ?? "").localeCompare(String((b as { lastTimestamp?: string }).lastTimestamp ?? "")));
+}

@@ -1,0 +1,71 @@
+/**
+ * An app's objects (Argo CD's paths): the resource tree, the managed resources with their diffs, one live
+ * object's manifest, the rendered manifests at a revision, and events — each needing `applications, get`
+ * on the app. The work is in server/inspect.ts and server/tree/.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { SourceRepos } from "../../controller/sources.js";
+import type { KubeObject } from "../../core/object.js";
+import type { Api } from "../app.js";
+import { eventsOf, liveResource, managedResources, manifestsOf, type ResourceRef } from "../inspect.js";
+import { appFor, json, KubeObjectSchema, Name, type RouteDeps } from "./common.js";
+
+/** The resource tree of an app (server/tree/). */
+export interface TreeSource {
+  tree(app: KubeObject): Promise<{ nodes: Array<{ group?: string; kind: string; namespace?: string; name: string }> }>;
+}
+
+export interface ResourceRouteDeps extends RouteDeps {
+  repos: SourceRepos;
+  trees: TreeSource;
+}
+
+const AppQuery = z.object({ appNamespace: z.string().optional() });
+const ResourceQuery = AppQuery.extend({ namespace: z.string().optional(), resourceName: z.string().min(1), version: z.string().optional(), kind: z.string().min(1), group: z.string().optional() });
+const EventsQuery = AppQuery.extend({ resourceNamespace: z.string().optional(), resourceName: z.string().optional(), resourceUID: z.string().optional() });
+const ManifestsQuery = AppQuery.extend({ revision: z.string().max(256).optional() });
+const NameParam = z.object({ name: Name });
+
+const Tree = z.looseObject({ nodes: z.array(z.looseObject({ kind: z.string(), name: z.string() })) }).openapi("ApplicationTree");
+const Managed = z.object({ items: z.array(z.looseObject({ kind: z.string(), name: z.string(), diff: z.string() })) }).openapi("ManagedResourcesResponse");
+const Manifest = z.object({ manifest: z.string() }).openapi("ApplicationResourceResponse");
+const Manifests = z.object({ manifests: z.array(z.string()), revision: z.string() }).openapi("ManifestResponse");
+const Events = z.object({ items: z.array(KubeObjectSchema) }).openapi("EventList");
+
+export function mountResources(api: Api, deps: ResourceRouteDeps): void {
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/resource-tree", tags: ["resources"], summary: "The app's resources and their children", request: { params: NameParam, query: AppQuery }, responses: json(Tree, "the tree") }), async (c) => {
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, c.req.valid("query").appNamespace, "get");
+    return c.json((await deps.trees.tree(app)) as never, 200);
+  });
+
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/managed-resources", tags: ["resources"], summary: "Desired, live and predicted state and the diff of each managed resource", request: { params: NameParam, query: AppQuery }, responses: json(Managed, "the managed resources") }), async (c) => {
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, c.req.valid("query").appNamespace, "get");
+    return c.json({ items: await managedResources(deps, app) } as never, 200);
+  });
+
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/resource", tags: ["resources"], summary: "One live object of the app", request: { params: NameParam, query: ResourceQuery }, responses: json(Manifest, "the live manifest (Secrets masked)") }), async (c) => {
+    const q = c.req.valid("query");
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, q.appNamespace, "get");
+    const ref: ResourceRef = { group: q.group ?? "", kind: q.kind, name: q.resourceName, ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.version ? { version: q.version } : {}) };
+    const inTree = async (r: ResourceRef): Promise<boolean> => (await deps.trees.tree(app)).nodes.some((n) => (n.group ?? "") === r.group && n.kind === r.kind && (n.namespace ?? "") === (r.namespace ?? "") && n.name === r.name);
+    const obj = await liveResource(deps, app, ref, inTree);
+    return c.json({ manifest: JSON.stringify(obj) }, 200);
+  });
+
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/manifests", tags: ["resources"], summary: "The app's rendered manifests at a revision", request: { params: NameParam, query: ManifestsQuery }, responses: json(Manifests, "the manifests (Secrets masked)") }), async (c) => {
+    const q = c.req.valid("query");
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, q.appNamespace, "get");
+    return c.json(await manifestsOf(deps, app, q.revision), 200);
+  });
+
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/events", tags: ["resources"], summary: "Events of the app or of one of its resources", request: { params: NameParam, query: EventsQuery }, responses: json(Events, "the events") }), async (c) => {
+    const q = c.req.valid("query");
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, q.appNamespace, "get");
+    const resource = q.resourceName ? { name: q.resourceName, ...(q.resourceNamespace ? { namespace: q.resourceNamespace } : {}), ...(q.resourceUID ? { uid: q.resourceUID } : {}) } : undefined;
+    if (resource) {
+      const inTree = (await deps.trees.tree(app)).nodes.some((n) => n.name === resource.name && (n.namespace ?? "") === (resource.namespace ?? ""));
+      if (!inTree) return c.json({ items: [] } as never, 200);
+    }
+    return c.json({ items: await eventsOf(deps, app, resource) } as never, 200);
+  });
+}
