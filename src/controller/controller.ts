@@ -154,7 +154,7 @@ export class Controller {
     this.opts.repos.onChange((url) => this.repositoryChanged(url));
 
     if (this.opts.webhook) {
-      const app = webhookApp({ secrets: this.opts.webhook.secrets, onPush: (e) => this.onPush(e), logger: log as never });
+      const app = this.webhookApp(this.opts.webhook.secrets);
       this.webhookServer = await serveWebhooks(app, { port: this.opts.webhook.port, host: this.opts.webhook.host ?? "127.0.0.1" });
     }
     if (this.opts.metrics) {
@@ -262,6 +262,11 @@ export class Controller {
       out.push(...inf.byIndex(BY_APP, app));
     }
     return out;
+  }
+
+  /** The webhook receiver (`POST /api/webhook`) as a Hono app, to serve on a port of one's own or in the API server. */
+  webhookApp(secrets: WebhookSecrets): Hono {
+    return webhookApp({ secrets, onPush: (e) => this.onPush(e), logger: this.opts.log as never });
   }
 
   /** A verified push: refresh the repositories of the apps that track the pushed ref, and enqueue those apps. */

@@ -108,3 +108,27 @@ export async function generateCertificates(days = 30): Promise<ClusterCertificat
     serviceAccount: { key: sa.privateKey, pub: sa.publicKey },
   };
 }
+
+/**
+ * A self-signed server certificate for `hosts` (DNS names or IP addresses), valid for `days` days: what
+ * `plumb server` serves HTTPS with when it is given no certificate (clients must skip verification or
+ * trust this one, as with Argo CD's generated argocd-server certificate).
+ */
+export async function selfSignedServerCertificate(hosts: string[], days = 365): Promise<PemPair> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: "CN=plumb-server, O=plumb",
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + days * 86_400_000),
+    signingAlgorithm: ALG,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(hosts.map((h) => (/^[\d.]+$|:/.test(h) ? { type: "ip" as const, value: h } : { type: "dns" as const, value: h }))),
+    ],
+  });
+  return { cert: cert.toString("pem"), key: await privatePem(keys.privateKey) };
+}
