@@ -12,6 +12,7 @@ import { UsageError } from "../../core/errors.js";
 import { Controller, DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
+import type { WebhookSecrets } from "../../webhooks/index.js";
 
 interface ControllerFlags extends KubeFlags {
   namespace?: string;
@@ -28,23 +29,33 @@ interface ControllerFlags extends KubeFlags {
   syncTimeout: string;
 }
 
-function seconds(value: string, flag: string): number {
+export function seconds(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
   return n * 1000;
 }
 
-function duration(value: string, flag: string): number {
+export function duration(value: string, flag: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new UsageError(`${flag} must be a duration such as 90s, 10m or 1h (0 for no limit), got "${value}"`);
   return ms;
 }
 
-function port(value: string | undefined, flag: string): number | undefined {
+export function port(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!(Number.isInteger(n) && n >= 0 && n < 65536)) throw new UsageError(`${flag} must be a port number (0 for any free port), got "${value}"`);
   return n;
+}
+
+/** The webhook secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_. */
+export function webhookSecretsFromEnv(env = process.env): WebhookSecrets {
+  return {
+    ...(env.PLUMB_WEBHOOK_GITHUB_SECRET ? { github: env.PLUMB_WEBHOOK_GITHUB_SECRET } : {}),
+    ...(env.PLUMB_WEBHOOK_GITLAB_SECRET ? { gitlab: env.PLUMB_WEBHOOK_GITLAB_SECRET } : {}),
+    ...(env.PLUMB_WEBHOOK_BITBUCKET_SECRET ? { bitbucket: env.PLUMB_WEBHOOK_BITBUCKET_SECRET } : {}),
+    ...(env.PLUMB_WEBHOOK_GITEA_SECRET ? { gitea: env.PLUMB_WEBHOOK_GITEA_SECRET } : {}),
+  };
 }
 
 export function register(program: Command): void {
@@ -72,7 +83,6 @@ export function register(program: Command): void {
       const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
-      const env = process.env;
       const controller = new Controller({
         resources,
         repos: sources,
@@ -88,12 +98,7 @@ export function register(program: Command): void {
           ? {
               webhook: {
                 port: webhookPort,
-                secrets: {
-                  ...(env.PLUMB_WEBHOOK_GITHUB_SECRET ? { github: env.PLUMB_WEBHOOK_GITHUB_SECRET } : {}),
-                  ...(env.PLUMB_WEBHOOK_GITLAB_SECRET ? { gitlab: env.PLUMB_WEBHOOK_GITLAB_SECRET } : {}),
-                  ...(env.PLUMB_WEBHOOK_BITBUCKET_SECRET ? { bitbucket: env.PLUMB_WEBHOOK_BITBUCKET_SECRET } : {}),
-                  ...(env.PLUMB_WEBHOOK_GITEA_SECRET ? { gitea: env.PLUMB_WEBHOOK_GITEA_SECRET } : {}),
-                },
+                secrets: webhookSecretsFromEnv(),
               },
             }
           : {}),

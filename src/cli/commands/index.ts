@@ -7,8 +7,9 @@ import { register as health } from "./health.js";
 import { register as diff } from "./diff.js";
 import { register as apply } from "./apply.js";
 import { register as controller } from "./controller.js";
+import { register as server } from "./server.js";
 import { register as app } from "./app.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [demo, up, controller, app, render, diff, apply, health];
+export const commands: Register[] = [demo, up, server, controller, app, render, diff, apply, health];
