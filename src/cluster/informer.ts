@@ -13,6 +13,10 @@
  * (`plumb.dev/app`), with one informer per type for all apps: `ensure()` starts one on first use, and
  * handlers registered on the factory are attached to every informer it has or will have.
  *
+ * A `transform` option (client-go's TransformFunc) is applied to every object before it is cached: a
+ * consumer that needs a few fields of objects it holds by the thousand (the server's resource tree: Pods,
+ * ReplicaSets) strips the rest once, instead of keeping whole objects with their managedFields.
+ *
  * Indexes (client-go's Indexers): `addIndex(name, fn)` keeps, next to the cache, a map from each value `fn`
  * gives an object (e.g. its tracking label) to the keys of the objects that have it, updated with the cache
  * itself; `byIndex(name, value)` answers from it without scanning the cache. With 1,000 apps a scan per
@@ -71,6 +75,12 @@ export interface InformerOptions extends Partial<ReflectorOptions> {
   labelSelector?: string;
   /** Told when a handler throws (the other handlers still run). */
   onHandlerError?: (err: unknown, event: InformerEvent, obj: KubeObject) => void;
+  /**
+   * Applied to every listed or watched object before it is cached and handed to handlers (to strip what the
+   * consumer does not need). It must keep apiVersion, kind, metadata.name, .namespace and .resourceVersion,
+   * which the cache is keyed and diffed by. Default: objects are cached as the API server sends them.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 /** The values an object has for an index (none: not indexed). */
@@ -177,7 +187,8 @@ export class Informer implements ReflectorSink {
 
   /** ReflectorSink: a full LIST, diffed against the cache. */
   replace(items: KubeObject[]): void {
-    const diff = diffRelist(this.cache, items);
+    const transform = this.opts.transform;
+    const diff = diffRelist(this.cache, transform ? items.map(transform) : items);
     for (const obj of diff.deleted) {
       this.remove(objectKey(obj), obj);
       this.emit("delete", obj);
@@ -197,7 +208,8 @@ export class Informer implements ReflectorSink {
   }
 
   /** ReflectorSink: one watch event. */
-  apply(type: "ADDED" | "MODIFIED" | "DELETED", obj: KubeObject): void {
+  apply(type: "ADDED" | "MODIFIED" | "DELETED", raw: KubeObject): void {
+    const obj = this.opts.transform ? this.opts.transform(raw) : raw;
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (type === "DELETED") {
