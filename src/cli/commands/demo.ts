@@ -1,8 +1,9 @@
 /**
  * `plumb demo`: plumb's main job on this machine, end to end. It starts the local control plane, a local Git
- * server holding a repository `demo` with the example Helm chart under `guestbook/`, and the controller
- * in-process (auto-sync, prune, self-heal; Git polled every 10 s; a webhook receiver with a generated
- * secret); creates the Application `guestbook` and waits until it is Synced and Healthy; prints what to try;
+ * server holding a repository `demo` with the example Helm chart under `guestbook/`, and `plumb server`
+ * in-process — the API server with the controller (auto-sync, prune, self-heal; Git polled every 10 s) and
+ * the webhook receiver (a generated secret) — on plain HTTP on loopback, with a generated admin password;
+ * creates the Application `guestbook` and waits until it is Synced and Healthy; prints what to try;
  * then streams one line per sync, self-heal or problem to stderr until Ctrl-C or SIGTERM, which stops
  * everything it started and removes its folders.
  *
@@ -19,7 +20,7 @@ import { KubeClient } from "../../cluster/client.js";
 import { Resources } from "../../cluster/resources.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
-import { Controller } from "../../controller/controller.js";
+import { startServer } from "../../server/server.js";
 import { GitSources } from "../../controller/git-sources.js";
 import type { Logger } from "../../controller/reconcile.js";
 import { git } from "../../gitserver/git.js";
@@ -33,6 +34,7 @@ import { packageRoot } from "../../tools/versions.js";
 interface DemoFlags {
   port?: string;
   gitPort?: string;
+  serverPort?: string;
   webhookPort?: string;
   dir?: string;
   timeout: string;
@@ -47,7 +49,8 @@ export function register(program: Command): void {
     .description("plumb's main job on this machine: a local cluster, a Git server with an example chart, and the controller keeping them equal, until Ctrl-C")
     .option("--port <port>", "kube-apiserver port on 127.0.0.1 (default: a free port)")
     .option("--git-port <port>", "Git server port on 127.0.0.1 (default: a free port)")
-    .option("--webhook-port <port>", "webhook receiver port on 127.0.0.1 (default: a free port)")
+    .option("--server-port <port>", "API server port on 127.0.0.1, also serving the webhook receiver at /api/webhook (default: a free port)")
+    .option("--webhook-port <port>", "the same as --server-port (the webhook receiver is served by the API server)")
     .option("--dir <dir>", "folder for the cluster, the repository and the controller's cache, new or empty (default: a temp folder); what plumb creates there is removed on exit")
     .option("--timeout <seconds>", "how long the cluster start-up and the first sync may take, each", "180")
     .action(async (flags: DemoFlags) => {
@@ -91,13 +94,13 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
   const ports = {
     api: optionalPort(flags.port, "--port"),
     git: optionalPort(flags.gitPort, "--git-port"),
-    webhook: optionalPort(flags.webhookPort, "--webhook-port"),
+    webhook: optionalPort(flags.serverPort ?? flags.webhookPort, flags.serverPort ? "--server-port" : "--webhook-port"),
   };
   const timeoutMs = positive(flags.timeout, "--timeout") * 1000;
   const chosen = Object.values(ports).filter((p): p is number => p !== undefined);
-  if (new Set(chosen).size !== chosen.length) throw new UsageError("--port, --git-port and --webhook-port must differ");
+  if (new Set(chosen).size !== chosen.length) throw new UsageError("--port, --git-port and --server-port must differ");
   // Ports first: a busy one is reported before anything starts.
-  const named: Array<[number | undefined, string]> = [[ports.api, "--port (kube-apiserver)"], [ports.git, "--git-port (Git server)"], [ports.webhook, "--webhook-port (webhook receiver)"]];
+  const named: Array<[number | undefined, string]> = [[ports.api, "--port (kube-apiserver)"], [ports.git, "--git-port (Git server)"], [ports.webhook, "--server-port (API server and webhook receiver)"]];
   for (const [port, what] of named) {
     if (port === undefined) continue;
     try {
@@ -161,28 +164,31 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     const secret = randomBytes(16).toString("hex");
     const sources = new GitSources({ cacheDir: join(state, "cache"), pollIntervalMs: POLL_INTERVAL_MS, resources, log: lines });
     teardown.defer("the Git mirrors", () => sources.close());
-    const controller = new Controller({
+    say("starting plumb server (the API, the controller with its CRDs and watches, the webhook receiver)");
+    const server = await startServer({
       resources,
-      repos: sources,
+      namespace: APP.namespace,
       log: lines,
-      webhook: { port: ports.webhook ?? 0, secrets: { github: secret, gitlab: secret, gitea: secret, bitbucket: secret } },
+      version: process.env.npm_package_version ?? "0.1.0",
+      repos: sources,
+      port: ports.webhook ?? 0,
+      tls: "none",
+      controller: {},
+      webhookSecrets: { github: secret, gitlab: secret, gitea: secret, bitbucket: secret },
+    }).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      throw /EADDRINUSE/.test(message) ? new UsageError(`--server-port: port ${ports.webhook} on 127.0.0.1 is already in use`) : err;
     });
-    say("starting the controller (CRDs, watches, webhook receiver)");
-    // Registered before start: a start that fails half-way still stops its watches.
     // Bounded: a sync in flight when the API server is already gone (Ctrl-C reaches the whole process group)
     // can keep the controller's stop waiting; stopping the cluster next ends it.
     teardown.defer(
-      "the controller",
+      "plumb server",
       async () => {
         lines.quiet = true;
-        await controller.stop();
+        await server.close();
       },
       10_000,
     );
-    await controller.start().catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      throw /EADDRINUSE/.test(message) ? new UsageError(`--webhook-port: port ${ports.webhook} on 127.0.0.1 is already in use`) : err;
-    });
     checkpoint();
 
     await resources.apply(application(repoURL));
@@ -196,7 +202,9 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
         state,
         kubeconfig: cluster.kubeconfigPath,
         repoURL,
-        webhookURL: `${controller.webhookURL ?? ""}/api/webhook`,
+        webhookURL: `${server.url}/api/webhook`,
+        serverURL: server.url,
+        adminPassword: server.generatedAdminPassword ?? "(see Secret plumb-initial-admin-secret)",
         secret,
         kubectlPathExport: kubectlPathHint(),
         needsIdentity: !(await hasGitIdentity()),
@@ -344,6 +352,8 @@ interface TryFacts {
   kubeconfig: string;
   repoURL: string;
   webhookURL: string;
+  serverURL: string;
+  adminPassword: string;
   secret: string;
   kubectlPathExport?: string;
   needsIdentity: boolean;
@@ -359,6 +369,7 @@ function whatToTry(f: TryFacts): string {
     `  cluster      ${f.server}   (state in ${f.state})`,
     `  Git          ${f.repoURL}   (branch main, the Helm chart in guestbook/)`,
     `  Application  ${APP.namespace}/${APP.name} → namespace ${APP.destination}; auto-sync, prune, self-heal; Synced and Healthy`,
+    `  API server   ${f.serverURL}   (user admin, password ${f.adminPassword}; plain HTTP on loopback)`,
     `  webhook      ${f.webhookURL}   (secret ${f.secret}, for GitHub, GitLab, Gitea or Bitbucket)`,
     "",
     "What to try, in another terminal:",
@@ -382,8 +393,12 @@ function whatToTry(f: TryFacts): string {
     `  kubectl scale deployment guestbook-web -n ${APP.destination} --replicas=5`,
     `  kubectl get deployment guestbook-web -n ${APP.destination} -w`,
     "",
-    "  # The Application, with its sync and health status, resources and history.",
-    f.appGet ? `  ${f.appGet}` : `  kubectl get application ${APP.name} -n ${APP.namespace} -o yaml`,
+    "  # The Application, with its sync and health status, resources and history — through the API server",
+    "  # after logging in, or straight through the kubeconfig with --core.",
+    ...(f.appGet ? [`  ${plumbCommand()} login ${f.serverURL.replace(/^http:\/\//, "")} --plaintext --username admin --password '${f.adminPassword}'`, `  ${f.appGet}`, `  ${f.appGet} --core`] : [`  kubectl get application ${APP.name} -n ${APP.namespace} -o yaml`]),
+    "  # The REST API (Argo CD's paths): log in, then call it with the token.",
+    `  TOKEN=$(curl -s -X POST ${f.serverURL}/api/v1/session -H 'Content-Type: application/json' -d '{"username":"admin","password":"${f.adminPassword}"}' | sed -E 's/.*"token":"([^"]*)".*/\\1/')`,
+    `  curl -s ${f.serverURL}/api/v1/applications -H "Authorization: Bearer $TOKEN"`,
     "",
     "Each sync and self-heal is reported below. Press Ctrl-C to stop: everything the demo started is stopped and removed.",
     "",

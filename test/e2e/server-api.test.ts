@@ -1,0 +1,303 @@
+/**
+ * The API server as its users meet it, on a real cluster, a real Git server and `plumb server` in-process
+ * (with the controller):
+ *
+ * - without a session every endpoint but login, version and settings answers 401;
+ * - `role:readonly` lists and gets but may not sync or delete; a policy granting sync on `team-a/*` lets
+ *   its user sync team-a's apps and not team-b's, and its list shows only team-a's; a deny line wins;
+ * - logins: the generated admin password, a wrong password (401, then 429), a token from before a
+ *   password change (refused), an expired token (refused), an API token (works until revoked);
+ * - sync with a revision and a subset of resources, rollback, terminate;
+ * - the cookie is CSRF-safe, bodies are size-limited, errors are `{error, message}`;
+ * - no Secret value in any response body of the suite, nor in the server's log.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { stringify } from "yaml";
+import type { Resources } from "../../src/cluster/resources.js";
+import type { KubeObject } from "../../src/core/object.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { resourcesFor } from "../helpers/cluster.js";
+import { startTestServer, type TestServer } from "../helpers/server.js";
+import { waitFor } from "../helpers/wait.js";
+
+const SECRET_VALUE = "known-secret-value-7f3a9c";
+const wave = (w: number) => ({ "argocd.argoproj.io/sync-wave": String(w) });
+const cm = (name: string, w = 0, v = "1") => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, annotations: wave(w) }, data: { v } });
+const secret = stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "credentials" }, stringData: { password: SECRET_VALUE } });
+const stuckHook = stringify({
+  apiVersion: "batch/v1",
+  kind: "Job",
+  metadata: { name: "stuck", annotations: { "argocd.argoproj.io/hook": "PreSync" } },
+  spec: { backoffLimit: 0, template: { spec: { restartPolicy: "Never", nodeSelector: { "plumb.dev/no-such-node": "true" }, containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } } },
+});
+
+function application(name: string, project: string, repoURL: string, path: string): KubeObject {
+  return {
+    apiVersion: "plumb.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name, namespace: "plumb", labels: { team: project } },
+    spec: { project, source: { repoURL, targetRevision: "main", path }, destination: { server: "https://kubernetes.default.svc", namespace: name }, syncPolicy: { syncOptions: ["CreateNamespace=true"] } },
+  };
+}
+const project = (name: string): KubeObject => ({ apiVersion: "plumb.dev/v1alpha1", kind: "AppProject", metadata: { name, namespace: "plumb" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] } });
+
+describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let git: GitServer;
+  let wd: WorkDir;
+  let srv: TestServer;
+  let admin: string;
+  let first: string;
+
+  const opState = async (name: string) => ((await srv.call("GET", `/api/v1/applications/${name}`, { token: admin })).body as { status?: { operationState?: { phase?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string }> } }; history?: Array<{ id: number; revision: string }> } }).status;
+  const ended = (name: string) =>
+    waitFor(`${name}'s operation to end`, async () => {
+      const s = await opState(name);
+      const phase = s?.operationState?.phase;
+      return phase && phase !== "Running" && phase !== "Terminating" ? s : undefined;
+    }, 90_000);
+  const setPolicy = async (csv: string, dflt = "") => {
+    await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-rbac-cm", namespace: "plumb" }, data: { "policy.csv": csv, "policy.default": dflt } });
+  };
+
+  before(async () => {
+    cluster = await startLocalCluster({ name: "e2e-server-api" });
+    resources = await resourcesFor(cluster);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    git = await startGitServer();
+    const url = await git.createRepo("apps");
+    wd = await WorkDir.clone(url);
+    wd.write({ "a1/one.yaml": cm("one", 0), "a1/two.yaml": cm("two", 1), "a1/secret.yaml": secret, "a2/cm.yaml": cm("a2"), "b1/cm.yaml": cm("b1"), "hooked/cm.yaml": cm("h"), "hooked/job.yaml": stuckHook });
+    first = await wd.commit("first");
+    await wd.push("main");
+    await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cm", namespace: "plumb" }, data: { "accounts.alice": "login", "accounts.bob": "login", "accounts.carol": "login", "accounts.ci": "apiKey" } });
+    await setPolicy(["g, alice, role:readonly", "p, bob, applications, get, team-a/*, allow", "p, bob, applications, sync, team-a/*, allow", "p, bob, applications, get, team-a/a2, deny", "p, bob, applications, sync, team-a/a2, deny"].join("\n"));
+    for (const p of ["team-a", "team-b"]) await resources.apply(project(p));
+    for (const [name, proj, path] of [["a1", "team-a", "a1"], ["a2", "team-a", "a2"], ["b1", "team-b", "b1"], ["hooked", "team-a", "hooked"]] as const) await resources.apply(application(name, proj, url, path));
+    srv = await startTestServer(resources);
+    assert.ok(srv.adminPassword.length >= 16, "a fresh installation generates the admin password");
+    admin = await srv.login("admin", srv.adminPassword);
+    for (const user of ["alice", "bob", "carol"]) {
+      const r = await srv.call("PUT", "/api/v1/account/password", { token: admin, body: { name: user, currentPassword: srv.adminPassword, newPassword: `${user}-password-1` } });
+      assert.equal(r.status, 200, r.text);
+    }
+  });
+  after(async () => {
+    await srv?.stop();
+    wd?.dispose();
+    await git?.close();
+    resources?.client.close();
+    await cluster?.stop();
+  });
+
+  it("answers 401 without a session on every endpoint of the OpenAPI document but login, version and settings", async () => {
+    const doc = (await srv.call("GET", "/api/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
+    const paths = Object.keys(doc.paths);
+    assert.ok(paths.length >= 20, `the document lists the API (${paths.length} paths)`);
+    const open = new Set(["post /api/v1/session", "get /api/version", "get /api/v1/settings"]);
+    let checked = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(methods)) {
+        const concrete = path.replace(/\{[^}]+\}/g, "x");
+        const r = await srv.call(method.toUpperCase(), concrete, method === "get" || method === "delete" ? {} : { body: {} });
+        if (open.has(`${method} ${path}`)) assert.notEqual(r.status, 401, `${method} ${path} is public`);
+        else {
+          assert.equal(r.status, 401, `${method} ${path} without a session: ${r.status} ${r.text}`);
+          assert.equal((r.body as { error: string }).error, "Unauthenticated");
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 20, `${checked} endpoints refused`);
+    const stream = await srv.call("GET", "/api/v1/stream/applications");
+    assert.equal(stream.status, 401, "the stream too");
+    assert.equal((await srv.call("GET", "/api/v1/applications", { token: "not-a-token" })).status, 401, "a forged token");
+  });
+
+  it("role:readonly lists and gets but may not sync or delete", async () => {
+    const alice = await srv.login("alice", "alice-password-1");
+    const list = await srv.call("GET", "/api/v1/applications", { token: alice });
+    assert.equal(list.status, 200);
+    assert.deepEqual((list.body.items as KubeObject[]).map((a) => a.metadata.name).sort(), ["a1", "a2", "b1", "hooked"]);
+    assert.ok(/^\d+$/.test(list.body.metadata.resourceVersion), "the list says its resourceVersion");
+    assert.equal((await srv.call("GET", "/api/v1/applications/b1", { token: alice })).status, 200);
+    const sync = await srv.call("POST", "/api/v1/applications/a1/sync", { token: alice, body: {} });
+    assert.equal(sync.status, 403, sync.text);
+    assert.equal(sync.body.error, "PermissionDenied");
+    assert.equal((await srv.call("DELETE", "/api/v1/applications/a1", { token: alice })).status, 403);
+    assert.ok(await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "a1" }), "a1 still exists");
+    assert.equal((await srv.call("GET", "/api/v1/account/can-i/applications/sync/team-a%2Fa1", { token: alice })).body.value, "no");
+    assert.equal((await srv.call("GET", "/api/v1/account/can-i/applications/get/team-a%2Fa1", { token: alice })).body.value, "yes");
+  });
+
+  it("sync on team-a/* lets its user sync team-a's apps, not team-b's; the list shows only team-a's; a deny line wins", async () => {
+    const bob = await srv.login("bob", "bob-password-1");
+    const list = await srv.call("GET", "/api/v1/applications", { token: bob });
+    assert.deepEqual((list.body.items as KubeObject[]).map((a) => a.metadata.name).sort(), ["a1", "hooked"], "team-a's apps, without the denied a2");
+    assert.equal((await srv.call("POST", "/api/v1/applications/b1/sync", { token: bob, body: {} })).status, 403, "team-b");
+    assert.equal((await srv.call("POST", "/api/v1/applications/a2/sync", { token: bob, body: {} })).status, 403, "the deny line");
+    assert.equal((await srv.call("GET", "/api/v1/applications/a2", { token: bob })).status, 403, "deny on get too");
+    // The sync with a revision and a subset of resources: only ConfigMap "one", at the first commit.
+    const sync = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: { revision: first, resources: [{ group: "", kind: "ConfigMap", name: "one", namespace: "a1" }], syncOptions: { items: ["CreateNamespace=true"] } } });
+    assert.equal(sync.status, 200, sync.text);
+    assert.equal(sync.body.operation?.initiatedBy?.username, "bob", "the request names who asked");
+    const done = await ended("a1");
+    assert.equal(done.operationState?.phase, "Succeeded", done.operationState?.message);
+    assert.equal(done.operationState?.syncResult?.revision, first);
+    assert.deepEqual(done.operationState?.syncResult?.resources?.map((r) => `${r.kind}/${r.name}`), ["ConfigMap/one"], "only the named object");
+    assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "one" }));
+    assert.equal(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "two" }), undefined, "the other object is not applied");
+    const busy = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: {} });
+    assert.ok(busy.status === 200 || busy.status === 409, "a second sync is accepted or refused as a conflict, never a 500");
+    if (busy.status === 200) await ended("a1");
+  });
+
+  it("rolls back to a history entry and terminates a running operation", async () => {
+    await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: { prune: true } }).then((r) => assert.equal(r.status, 200, r.text));
+    const firstDeploy = await ended("a1");
+    assert.equal(firstDeploy.operationState?.phase, "Succeeded", firstDeploy.operationState?.message);
+    wd.write({ "a1/two.yaml": cm("two", 1, "2") });
+    const second = await wd.commit("second");
+    await wd.push("main");
+    const refreshed = await srv.call("GET", "/api/v1/applications/a1?refresh=hard", { token: admin });
+    assert.equal(refreshed.status, 200);
+    await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: {} }).then((r) => assert.equal(r.status, 200, r.text));
+    const secondDeploy = await ended("a1");
+    assert.equal(secondDeploy.operationState?.syncResult?.revision, second);
+    const entry = secondDeploy.history!.find((h) => h.revision === first)!;
+    assert.ok(entry, `a history entry at the first commit: ${JSON.stringify(secondDeploy.history)}`);
+    const rb = await srv.call("POST", "/api/v1/applications/a1/rollback", { token: admin, body: { id: entry.id } });
+    assert.equal(rb.status, 200, rb.text);
+    const rolled = await ended("a1");
+    assert.equal(rolled.operationState?.phase, "Succeeded", rolled.operationState?.message);
+    assert.equal(rolled.operationState?.syncResult?.revision, first, "synced back to the first commit");
+    const two = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "two" });
+    assert.equal((two?.data as { v: string }).v, "1");
+
+    // Terminate: a PreSync hook that never completes keeps the sync Running until it is stopped.
+    await srv.call("POST", "/api/v1/applications/hooked/sync", { token: admin, body: {} }).then((r) => assert.equal(r.status, 200, r.text));
+    await waitFor("the hooked sync to run", async () => (await opState("hooked"))?.operationState?.phase === "Running", 60_000);
+    const bob = await srv.login("bob", "bob-password-1");
+    assert.equal((await srv.call("DELETE", "/api/v1/applications/hooked/operation", { token: bob })).status, 200, "bob may sync team-a, so he may terminate");
+    const stopped = await ended("hooked");
+    assert.equal(stopped.operationState?.phase, "Failed");
+    assert.match(stopped.operationState?.message ?? "", /terminat/i);
+    assert.equal((await srv.call("DELETE", "/api/v1/applications/hooked/operation", { token: admin })).status, 409, "nothing left to terminate");
+  });
+
+  it("shows the resource tree, managed resources, one resource, manifests and events — with the Secret masked", async () => {
+    const tree = await srv.call("GET", "/api/v1/applications/a1/resource-tree", { token: admin });
+    assert.equal(tree.status, 200, tree.text);
+    assert.ok((tree.body.nodes as Array<{ kind: string; name: string }>).some((n) => n.kind === "Secret" && n.name === "credentials"), tree.text);
+    const managed = await srv.call("GET", "/api/v1/applications/a1/managed-resources", { token: admin });
+    assert.equal(managed.status, 200, managed.text);
+    const sec = (managed.body.items as Array<{ kind: string; liveState?: string; targetState?: string }>).find((i) => i.kind === "Secret");
+    assert.ok(sec?.liveState && sec.targetState, "the Secret's states are there");
+    assert.match(sec.liveState, /\+{8}/, "masked with +");
+    const one = await srv.call("GET", "/api/v1/applications/a1/resource?namespace=a1&resourceName=credentials&version=v1&kind=Secret&group=", { token: admin });
+    assert.equal(one.status, 200, one.text);
+    assert.match(JSON.parse(one.body.manifest).data.password, /^\++$/);
+    const foreign = await srv.call("GET", "/api/v1/applications/a1/resource?namespace=kube-system&resourceName=extension-apiserver-authentication&version=v1&kind=ConfigMap", { token: admin });
+    assert.equal(foreign.status, 404, "an object the app does not own is not shown");
+    const manifests = await srv.call("GET", "/api/v1/applications/a1/manifests", { token: admin });
+    assert.equal(manifests.status, 200, manifests.text);
+    assert.equal((manifests.body.manifests as string[]).length, 3);
+    const events = await srv.call("GET", "/api/v1/applications/a1/events", { token: admin });
+    assert.equal(events.status, 200, events.text);
+    assert.ok((events.body.items as unknown[]).length > 0, "the controller's events about a1");
+  });
+
+  it("logs in and refuses: wrong password (401, then 429), a token from before a password change, an expired token; an API token works until revoked", async () => {
+    const wrong = await srv.call("POST", "/api/v1/session", { body: { username: "admin", password: "nope" } });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.body.error, "Unauthenticated");
+    let limited;
+    for (let i = 0; i < 8 && !limited; i++) {
+      const r = await srv.call("POST", "/api/v1/session", { body: { username: "carol", password: `wrong-${i}` } });
+      if (r.status === 429) limited = r;
+      else assert.equal(r.status, 401);
+    }
+    assert.ok(limited, "failed logins are rate-limited");
+    assert.ok(Number(limited.headers.get("retry-after")) > 0, "with Retry-After");
+    assert.equal((await srv.call("POST", "/api/v1/session", { body: { username: "carol", password: "carol-password-1" } })).status, 429, "even the right password, while limited");
+
+    const before = await srv.login("alice", "alice-password-1");
+    assert.equal((await srv.call("GET", "/api/v1/session/userinfo", { token: before })).body.username, "alice");
+    const change = await srv.call("PUT", "/api/v1/account/password", { token: before, body: { currentPassword: "alice-password-1", newPassword: "alice-password-2" } });
+    assert.equal(change.status, 200, change.text);
+    assert.equal((await srv.call("GET", "/api/v1/applications", { token: before })).status, 401, "a token issued before the password change");
+    await srv.login("alice", "alice-password-2");
+
+    const expiring = await srv.call("POST", "/api/v1/account/ci/token", { token: admin, body: { expiresIn: 1 } });
+    assert.equal(expiring.status, 200, expiring.text);
+    const apiToken = await srv.call("POST", "/api/v1/account/ci/token", { token: admin, body: { id: "pipeline" } });
+    assert.equal(apiToken.status, 200, apiToken.text);
+    assert.equal((await srv.call("GET", "/api/v1/session/userinfo", { token: apiToken.body.token })).body.username, "ci");
+    await new Promise((r) => setTimeout(r, 2100));
+    assert.equal((await srv.call("GET", "/api/v1/session/userinfo", { token: expiring.body.token })).status, 401, "an expired token");
+    const accounts = await srv.call("GET", "/api/v1/account", { token: admin });
+    assert.ok(JSON.stringify(accounts.body).includes("pipeline"), "the token is listed by id");
+    assert.ok(!JSON.stringify(accounts.body).includes(apiToken.body.token), "but never the token itself");
+    assert.equal((await srv.call("DELETE", "/api/v1/account/ci/token/pipeline", { token: admin })).status, 200);
+    await waitFor("the revoked token to be refused", async () => (await srv.call("GET", "/api/v1/session/userinfo", { token: apiToken.body.token })).status === 401, 10_000);
+    const logout = await srv.call("DELETE", "/api/v1/session", { token: before });
+    assert.equal(logout.status, 401, "a refused token cannot log out either");
+  });
+
+  it("keeps the cookie CSRF-safe, limits bodies, and maps every error to {error, message}", async () => {
+    const login = await fetch(`${srv.url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: srv.adminPassword }) });
+    const cookie = login.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /plumb\.token=/);
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Strict/i);
+    const jar = cookie.split(";")[0]!;
+    assert.equal((await srv.call("GET", "/api/v1/applications", { headers: { cookie: jar } })).status, 200, "the cookie authenticates reads");
+    const forged = await srv.call("POST", "/api/v1/applications/b1/sync", { headers: { cookie: jar, origin: "https://evil.example" }, body: {} });
+    assert.equal(forged.status, 403, "a cross-site write with the cookie");
+    const noOrigin = await srv.call("POST", "/api/v1/applications/b1/sync", { headers: { cookie: jar }, body: {} });
+    assert.equal(noOrigin.status, 403, "a cookie write without Origin");
+    const same = await srv.call("POST", "/api/v1/applications/b1/sync", { headers: { cookie: jar, origin: srv.url }, body: { dryRun: true } });
+    assert.equal(same.status, 200, same.text);
+    await ended("b1");
+    const big = await srv.call("POST", "/api/v1/applications", { token: admin, body: { metadata: { name: "big" }, spec: { x: "y".repeat(2 * 1024 * 1024) } } });
+    assert.equal(big.status, 413, "a body over the limit");
+    const bad = await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: { prune: "yes" } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(Object.keys(bad.body).sort(), ["error", "message"]);
+    const missing = await srv.call("GET", "/api/v1/applications/nosuch", { token: admin });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error, "NotFound");
+    assert.ok(srv.logs.some((l) => l.includes('"audit":true') && l.includes('"app":"plumb/a1"')), "writes leave an audit line naming the app");
+    assert.equal(login.headers.get("x-content-type-options"), "nosniff", "security headers");
+  });
+
+  it("creates, updates the spec of, and deletes an Application", async () => {
+    const app = application("made", "team-b", "http://example.invalid/repo.git", "x");
+    const created = await srv.call("POST", "/api/v1/applications", { token: admin, body: app });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await srv.call("POST", "/api/v1/applications", { token: admin, body: app })).status, 409, "exists, no upsert");
+    assert.equal((await srv.call("POST", "/api/v1/applications?upsert=true", { token: admin, body: app })).status, 200);
+    const spec = { ...(app.spec as object), source: { repoURL: "http://example.invalid/repo.git", targetRevision: "v2", path: "y" } };
+    const updated = await srv.call("PUT", "/api/v1/applications/made/spec", { token: admin, body: spec });
+    assert.equal(updated.status, 200, updated.text);
+    assert.equal(updated.body.source.path, "y");
+    const invalid = await srv.call("PUT", "/api/v1/applications/made/spec", { token: admin, body: { project: "team-b" } });
+    assert.equal(invalid.status, 400, `a spec without a destination: ${invalid.text}`);
+    const bob = await srv.login("bob", "bob-password-1");
+    assert.equal((await srv.call("POST", "/api/v1/applications", { token: bob, body: application("bobs", "team-a", "http://x/y.git", ".") })).status, 403, "bob may not create");
+    assert.equal((await srv.call("DELETE", "/api/v1/applications/made?cascade=false", { token: admin })).status, 200);
+    await waitFor("made to be gone", async () => (await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "made" })) === undefined, 30_000);
+  });
+
+  it("never answered or logged a Secret value or the admin password (a scan of every response of this suite)", () => {
+    assert.ok(srv.bodies.length > 50, `${srv.bodies.length} responses scanned`);
+    const leaks = srv.bodies.filter((b) => b.includes(SECRET_VALUE) || b.includes(Buffer.from(SECRET_VALUE).toString("base64")));
+    assert.equal(leaks.length, 0, `Secret values in ${leaks.length} response(s): ${leaks[0]?.slice(0, 300)}`);
+    const logged = srv.logs.filter((l) => l.includes(SECRET_VALUE) || l.includes(Buffer.from(SECRET_VALUE).toString("base64")) || l.includes(srv.adminPassword));
+    assert.equal(logged.length, 0, `Secret values in the log: ${logged[0]?.slice(0, 300)}`);
+  });
+});
