@@ -23,7 +23,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import * as client from "openid-client";
 import { z } from "zod";
 import { PlumbError } from "../../core/errors.js";
-import { errorResponse, InvalidRequestError, NotFoundError, UnauthenticatedError } from "../errors.js";
+import { errorResponse, InvalidRequestError, NotFoundError, UnauthenticatedError, UpstreamError } from "../errors.js";
 import { signToken } from "./jwt.js";
 import { expandLogoutURL, type OidcConfig } from "./oidc-config.js";
 import { CliCodes, FLOW_TTL_SECONDS, flowCookieName, openFlow, parseCliParams, safeReturnPath, sealFlow, type Flow } from "./oidc-flow.js";
@@ -53,7 +53,7 @@ export interface OidcLoginOptions {
 }
 
 /** The provider could not be reached or answered nonsense (502). */
-export class IdentityProviderError extends PlumbError {}
+export class IdentityProviderError extends UpstreamError {}
 
 const CliTokenRequest = z.object({ code: z.string().min(1).max(200), verifier: z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/, "verifier must be an RFC 7636 code verifier") });
 
@@ -253,7 +253,6 @@ export class OidcLogin {
   }
 
   private describe(err: unknown): ReturnType<typeof errorResponse> {
-    if (err instanceof IdentityProviderError) return { status: 502, body: { error: "IdentityProviderUnavailable", message: err.message } };
     return errorResponse(err);
   }
 
