@@ -1,14 +1,15 @@
 /**
  * The RBAC policy follows plumb-rbac-cm on a real control plane: a change to the ConfigMap is in force
  * within a few seconds; an invalid edit is logged with its line and the previous policy stays; deleting
- * the ConfigMap leaves the built-in policy alone.
+ * the ConfigMap leaves the built-in policy alone; the AppProject hook applies project roles and logs the
+ * policies it leaves out.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Resources } from "../../src/cluster/resources.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
 import type { Principal } from "../../src/server/auth/types.js";
-import { Rbac, watchRbac } from "../../src/server/rbac/index.js";
+import { Rbac, watchRbac, type RbacWatch } from "../../src/server/rbac/index.js";
 import { RBAC_CONFIGMAP, Settings } from "../../src/server/settings.js";
 import { resourcesFor } from "../helpers/cluster.js";
 import { waitFor } from "../helpers/wait.js";
@@ -23,6 +24,7 @@ describe("RBAC reload from plumb-rbac-cm", { timeout: 300_000 }, () => {
   let resources: Resources;
   let settings: Settings;
   let rbac: Rbac;
+  let watch: RbacWatch;
   const logged: Array<{ level: string; obj: object; msg: string }> = [];
   const log = {
     info: (obj: object, msg: string) => void logged.push({ level: "info", obj, msg }),
@@ -40,7 +42,7 @@ describe("RBAC reload from plumb-rbac-cm", { timeout: 300_000 }, () => {
     settings = new Settings(resources, NS);
     await settings.start();
     rbac = await Rbac.create();
-    await watchRbac(settings, rbac, log);
+    watch = await watchRbac(settings, rbac, log);
   });
   after(async () => {
     await settings?.stop();
@@ -74,5 +76,21 @@ describe("RBAC reload from plumb-rbac-cm", { timeout: 300_000 }, () => {
     await resources.delete({ apiVersion: "v1", kind: "ConfigMap", namespace: NS, name: RBAC_CONFIGMAP });
     await until("alice has nothing", () => !rbac.enforce(alice, "applications", "sync", "team-a/web"));
     assert.equal(rbac.enforce(admin, "applications", "sync", "team-a/prod"), true, "the built-in admin");
+  });
+
+  it("the AppProject hook applies project roles and warns once about a policy that reaches out", async () => {
+    const token: Principal = { ...person("proj:team-a:ci"), via: "projectToken" };
+    const proj = {
+      apiVersion: "plumb.dev/v1alpha1",
+      kind: "AppProject",
+      metadata: { name: "team-a", namespace: NS },
+      spec: { roles: [{ name: "ci", policies: ["p, proj:team-a:ci, applications, sync, team-a/*, allow", "p, proj:team-a:ci, applications, sync, team-b/*, allow"] }] },
+    };
+    await watch.setProjects([proj]);
+    await watch.setProjects([proj]);
+    assert.equal(rbac.enforce(token, "applications", "sync", "team-a/web"), true);
+    assert.equal(rbac.enforce(token, "applications", "sync", "team-b/web"), false);
+    const warnings = logged.filter((l) => l.level === "warn" && /team-a role ci policy 2/.test(l.msg));
+    assert.equal(warnings.length, 1, "logged once, not on every call");
   });
 });
