@@ -13,7 +13,6 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { getCookie } from "hono/cookie";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "../controller/reconcile.js";
@@ -96,15 +95,19 @@ function ownOrigin(deps: ApiDeps, requestURL: string): string {
 export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso?: Hono; webhook?: Hono } = {}): Api {
   const app = router();
   app.use("*", secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] }, strictTransportSecurity: "max-age=31536000" }));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      onError: () => {
-        throw new PayloadTooLargeError(`the request body is larger than ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`);
-      },
-    }),
-  );
+  // Bodies must say their size (every browser and fetch does), so an oversized one is refused before a
+  // byte of it is read. (hono/body-limit re-creates the request with the global Request class, which the
+  // node server's own request objects do not survive.)
+  app.use("*", async (c, next) => {
+    const max = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    const length = c.req.header("content-length");
+    if (length !== undefined) {
+      if (!/^\d+$/.test(length) || Number(length) > max) throw new PayloadTooLargeError(`the request body is larger than ${max} bytes`);
+    } else if (c.req.header("transfer-encoding") && !["GET", "HEAD", "OPTIONS", "DELETE"].includes(c.req.method)) {
+      throw new InvalidRequestError("a request body needs a Content-Length header (chunked bodies are not accepted)");
+    }
+    await next();
+  });
   app.use("*", async (c, next) => {
     const path = c.req.path;
     const isPublic = PUBLIC.some((p) => (!p.method || p.method === c.req.method) && p.path.test(path));

@@ -11,9 +11,11 @@
  * - the cookie is CSRF-safe, bodies are size-limited, errors are `{error, message}`;
  * - no Secret value in any response body of the suite, nor in the server's log.
  */
+import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { stringify } from "yaml";
+import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
@@ -54,11 +56,20 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
   let first: string;
 
   const opState = async (name: string) => ((await srv.call("GET", `/api/v1/applications/${name}`, { token: admin })).body as { status?: { operationState?: { phase?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string }> } }; history?: Array<{ id: number; revision: string }> } }).status;
-  const ended = (name: string) =>
-    waitFor(`${name}'s operation to end`, async () => {
+  /** The request id of an operation the API answered (the app's `operation.info`). */
+  const requestOf = (answer: { status: number; text: string; body: { operation?: { info?: Array<{ name: string; value: string }> } } }): string => {
+    assert.equal(answer.status, 200, answer.text);
+    const id = answer.body.operation?.info?.find((i) => i.name === "plumb.dev/request")?.value;
+    assert.ok(id, `the answer holds the request: ${answer.text.slice(0, 300)}`);
+    return id;
+  };
+  /** Waits until the operation of request `id` has ended. */
+  const ended = (name: string, id: string) =>
+    waitFor(`${name}'s operation ${id} to end`, async () => {
       const s = await opState(name);
-      const phase = s?.operationState?.phase;
-      return phase && phase !== "Running" && phase !== "Terminating" ? s : undefined;
+      const op = s?.operationState as { phase?: string; operation?: { info?: Array<{ name: string; value: string }> } } | undefined;
+      const ours = op?.operation?.info?.some((i) => i.value === id);
+      return ours && op?.phase && op.phase !== "Running" && op.phase !== "Terminating" ? s : undefined;
     }, 90_000);
   const setPolicy = async (csv: string, dflt = "") => {
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-rbac-cm", namespace: "plumb" }, data: { "policy.csv": csv, "policy.default": dflt } });
@@ -68,6 +79,7 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     cluster = await startLocalCluster({ name: "e2e-server-api" });
     resources = await resourcesFor(cluster);
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    await installCRDs(resources);
     git = await startGitServer();
     const url = await git.createRepo("apps");
     wd = await WorkDir.clone(url);
@@ -143,47 +155,44 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     assert.equal((await srv.call("GET", "/api/v1/applications/a2", { token: bob })).status, 403, "deny on get too");
     // The sync with a revision and a subset of resources: only ConfigMap "one", at the first commit.
     const sync = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: { revision: first, resources: [{ group: "", kind: "ConfigMap", name: "one", namespace: "a1" }], syncOptions: { items: ["CreateNamespace=true"] } } });
-    assert.equal(sync.status, 200, sync.text);
     assert.equal(sync.body.operation?.initiatedBy?.username, "bob", "the request names who asked");
-    const done = await ended("a1");
+    const done = await ended("a1", requestOf(sync));
     assert.equal(done.operationState?.phase, "Succeeded", done.operationState?.message);
     assert.equal(done.operationState?.syncResult?.revision, first);
-    assert.deepEqual(done.operationState?.syncResult?.resources?.map((r) => `${r.kind}/${r.name}`), ["ConfigMap/one"], "only the named object");
+    assert.deepEqual(done.operationState?.syncResult?.resources?.filter((r) => r.kind !== "Namespace").map((r) => `${r.kind}/${r.name}`), ["ConfigMap/one"], "only the named object (and the namespace CreateNamespace=true makes)");
     assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "one" }));
     assert.equal(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "two" }), undefined, "the other object is not applied");
+    const again = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: {} });
     const busy = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: {} });
-    assert.ok(busy.status === 200 || busy.status === 409, "a second sync is accepted or refused as a conflict, never a 500");
-    if (busy.status === 200) await ended("a1");
+    assert.equal(busy.status, 409, `a sync while one is pending is a conflict: ${busy.text}`);
+    assert.equal(busy.body.error, "Conflict");
+    await ended("a1", requestOf(again));
   });
 
   it("rolls back to a history entry and terminates a running operation", async () => {
-    await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: { prune: true } }).then((r) => assert.equal(r.status, 200, r.text));
-    const firstDeploy = await ended("a1");
+    const firstDeploy = await ended("a1", requestOf(await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: { prune: true } })));
     assert.equal(firstDeploy.operationState?.phase, "Succeeded", firstDeploy.operationState?.message);
     wd.write({ "a1/two.yaml": cm("two", 1, "2") });
     const second = await wd.commit("second");
     await wd.push("main");
     const refreshed = await srv.call("GET", "/api/v1/applications/a1?refresh=hard", { token: admin });
     assert.equal(refreshed.status, 200);
-    await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: {} }).then((r) => assert.equal(r.status, 200, r.text));
-    const secondDeploy = await ended("a1");
+    const secondDeploy = await ended("a1", requestOf(await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: {} })));
     assert.equal(secondDeploy.operationState?.syncResult?.revision, second);
     const entry = secondDeploy.history!.find((h) => h.revision === first)!;
     assert.ok(entry, `a history entry at the first commit: ${JSON.stringify(secondDeploy.history)}`);
-    const rb = await srv.call("POST", "/api/v1/applications/a1/rollback", { token: admin, body: { id: entry.id } });
-    assert.equal(rb.status, 200, rb.text);
-    const rolled = await ended("a1");
+    const rolled = await ended("a1", requestOf(await srv.call("POST", "/api/v1/applications/a1/rollback", { token: admin, body: { id: entry.id } })));
     assert.equal(rolled.operationState?.phase, "Succeeded", rolled.operationState?.message);
     assert.equal(rolled.operationState?.syncResult?.revision, first, "synced back to the first commit");
     const two = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "a1", name: "two" });
     assert.equal((two?.data as { v: string }).v, "1");
 
     // Terminate: a PreSync hook that never completes keeps the sync Running until it is stopped.
-    await srv.call("POST", "/api/v1/applications/hooked/sync", { token: admin, body: {} }).then((r) => assert.equal(r.status, 200, r.text));
+    const hooked = requestOf(await srv.call("POST", "/api/v1/applications/hooked/sync", { token: admin, body: {} }));
     await waitFor("the hooked sync to run", async () => (await opState("hooked"))?.operationState?.phase === "Running", 60_000);
     const bob = await srv.login("bob", "bob-password-1");
     assert.equal((await srv.call("DELETE", "/api/v1/applications/hooked/operation", { token: bob })).status, 200, "bob may sync team-a, so he may terminate");
-    const stopped = await ended("hooked");
+    const stopped = await ended("hooked", hooked);
     assert.equal(stopped.operationState?.phase, "Failed");
     assert.match(stopped.operationState?.message ?? "", /terminat/i);
     assert.equal((await srv.call("DELETE", "/api/v1/applications/hooked/operation", { token: admin })).status, 409, "nothing left to terminate");
@@ -261,10 +270,18 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     const noOrigin = await srv.call("POST", "/api/v1/applications/b1/sync", { headers: { cookie: jar }, body: {} });
     assert.equal(noOrigin.status, 403, "a cookie write without Origin");
     const same = await srv.call("POST", "/api/v1/applications/b1/sync", { headers: { cookie: jar, origin: srv.url }, body: { dryRun: true } });
-    assert.equal(same.status, 200, same.text);
-    await ended("b1");
-    const big = await srv.call("POST", "/api/v1/applications", { token: admin, body: { metadata: { name: "big" }, spec: { x: "y".repeat(2 * 1024 * 1024) } } });
-    assert.equal(big.status, 413, "a body over the limit");
+    await ended("b1", requestOf(same));
+    // A body over the limit is refused on its Content-Length, before it is read.
+    const bigStatus = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${srv.url}/api/v1/applications`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json", "content-length": String(2 * 1024 * 1024) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on("error", reject);
+      req.write("{");
+    });
+    assert.equal(bigStatus, 413, "a body over the limit");
     const bad = await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: { prune: "yes" } });
     assert.equal(bad.status, 400);
     assert.deepEqual(Object.keys(bad.body).sort(), ["error", "message"]);

@@ -12,6 +12,15 @@ import type { Resources } from "../../src/cluster/resources.js";
 import { GitSources } from "../../src/controller/git-sources.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server.js";
 
+/** An answer as a test reads it; `body` is the parsed JSON (or the text), of whatever shape the endpoint has. */
+export interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test reads answers of many shapes
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
 export interface TestServer {
   server: RunningServer;
   url: string;
@@ -21,7 +30,7 @@ export interface TestServer {
   /** Every response body the client received. */
   bodies: string[];
   /** A request; `token` as a bearer header. Answers the status, the parsed body (or text) and the headers. */
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer>;
   /** Logs in and answers the token (throws unless 200). */
   login(username: string, password: string): Promise<string>;
   stop(): Promise<void>;

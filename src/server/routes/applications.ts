@@ -104,6 +104,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     const selector = q.selector ? parseSelector(q.selector) : undefined;
     const fields = q.fields ? list(q.fields).map((f) => f.replace(/^items\./, "").split(".")) : undefined;
     const items: string[] = [];
+    const visible = deps.rbac.filter(p, "applications", "get");
     for (const app of deps.state.apps()) {
       if (q.name && app.metadata.name !== q.name) continue;
       if (q.appNamespace && app.metadata.namespace !== q.appNamespace) continue;
@@ -113,7 +114,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
         const spec = readApplication(app).spec;
         if (!spec || !sourcesOf(spec).some((s) => sameRepository(s.repoURL, q.repo!))) continue;
       }
-      if (!may(deps, p, "get", app)) continue;
+      if (!visible(rbacObject(deps, app))) continue;
       items.push(fields ? JSON.stringify(pick(lean(app), fields)) : appJSON(app));
     }
     const body = `{"metadata":{"resourceVersion":${JSON.stringify(deps.state.resourceVersion)}},"items":[${items.join(",")}]}`;
