@@ -22,6 +22,7 @@ import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
 import { resourcesFor } from "../helpers/cluster.js";
+import { Browser, startOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -87,7 +88,7 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     first = await wd.commit("first");
     await wd.push("main");
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cm", namespace: "plumb" }, data: { "accounts.alice": "login", "accounts.bob": "login", "accounts.carol": "login", "accounts.ci": "apiKey" } });
-    await setPolicy(["g, alice, role:readonly", "p, bob, applications, get, team-a/*, allow", "p, bob, applications, sync, team-a/*, allow", "p, bob, applications, get, team-a/a2, deny", "p, bob, applications, sync, team-a/a2, deny"].join("\n"));
+    await setPolicy(["g, alice, role:readonly", "p, bob, applications, get, team-a/*, allow", "p, bob, applications, sync, team-a/*, allow", "p, bob, applications, get, team-a/a2, deny", "p, bob, applications, sync, team-a/a2, deny", "g, sso-admins, role:admin"].join("\n"));
     for (const p of ["team-a", "team-b"]) await resources.apply(project(p));
     for (const [name, proj, path] of [["a1", "team-a", "a1"], ["a2", "team-a", "a2"], ["b1", "team-b", "b1"], ["hooked", "team-a", "hooked"]] as const) await resources.apply(application(name, proj, url, path));
     srv = await startTestServer(resources);
@@ -308,6 +309,41 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     assert.equal((await srv.call("POST", "/api/v1/applications", { token: bob, body: application("bobs", "team-a", "http://x/y.git", ".") })).status, 403, "bob may not create");
     assert.equal((await srv.call("DELETE", "/api/v1/applications/made?cascade=false", { token: admin })).status, 200);
     await waitFor("made to be gone", async () => (await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "made" })) === undefined, 30_000);
+  });
+
+  it("SSO: the authorization-code flow against a real OIDC provider; the groups claim grants a role", async () => {
+    const idp = await startOidcProvider({
+      redirectUris: [`${srv.url}/auth/callback`],
+      accounts: { dana: { password: "dana-pw", email: "dana@example.com", name: "Dana", groups: ["sso-admins"] }, erin: { password: "erin-pw", email: "erin@example.com", name: "Erin", groups: [] } },
+    });
+    try {
+      const cm = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "plumb", name: "plumb-cm" });
+      await resources.apply({ ...cm!, metadata: { name: "plumb-cm", namespace: "plumb" }, data: { ...(cm!.data as object), "oidc.config": `name: Test IdP\nissuer: ${idp.issuer}\nclientID: ${idp.clientId}\nclientSecret: $oidc.clientSecret\n` } });
+      await resources.client.request({ method: "PATCH", path: "/api/v1/namespaces/plumb/secrets/plumb-secret", contentType: "application/merge-patch+json", body: { stringData: { "oidc.clientSecret": idp.clientSecret } } });
+      const settings = await waitFor("the settings to offer SSO", async () => (await srv.call("GET", "/api/v1/settings")).body.oidcConfig, 10_000);
+      assert.equal(settings.issuer, idp.issuer);
+      assert.ok(!JSON.stringify(settings).includes(idp.clientSecret), "the client secret is not in the settings");
+      const signIn = async (user: string, password: string): Promise<string> => {
+        const b = new Browser();
+        const form = await b.get(`${srv.url}/auth/login?return_url=%2Fapplications`);
+        assert.match(form.body, /Sign in/, form.body.slice(0, 200));
+        const consent = await b.submit(form, { login: user, password });
+        const end = consent.body.match(/Authorize/) ? await b.submit(consent, {}) : consent;
+        assert.equal(new URL(end.url).pathname, "/applications", "back where the login started");
+        const cookie = b.cookie(srv.url, "plumb.token");
+        assert.ok(cookie, "a session cookie");
+        return cookie.value;
+      };
+      const dana = await signIn("dana", "dana-pw");
+      const info = await srv.call("GET", "/api/v1/session/userinfo", { token: dana });
+      assert.deepEqual(info.body.groups, ["sso-admins"]);
+      assert.equal((await srv.call("GET", "/api/v1/applications", { token: dana })).body.items.length, 4, "role:admin through the group sees every app");
+      const erin = await signIn("erin", "erin-pw");
+      assert.equal((await srv.call("GET", "/api/v1/applications", { token: erin })).body.items.length, 0, "no group, no role: nothing");
+      assert.equal((await srv.call("POST", "/api/v1/applications/a1/sync", { token: erin, body: {} })).status, 403);
+    } finally {
+      await idp.close();
+    }
   });
 
   it("never answered or logged a Secret value or the admin password (a scan of every response of this suite)", () => {
