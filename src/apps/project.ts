@@ -39,7 +39,7 @@ export const ProjectDestination = z.strictObject({
 });
 export type ProjectDestination = z.infer<typeof ProjectDestination>;
 
-/** A role for the API's RBAC: declared, not enforced yet. */
+/** A role for the API's RBAC (server/rbac/projects.ts): its policies and groups, and the ids of the tokens issued for it. */
 export const ProjectRole = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
@@ -96,7 +96,6 @@ export function defaultProject(namespace = "") {
 }
 
 const UNSUPPORTED_PROJECT_FIELDS: Array<[keyof AppProjectSpec, string]> = [
-  ["roles", "project roles are not enforced yet"],
   ["syncWindows", "sync windows are not enforced yet; every sync is allowed"],
   ["orphanedResources", "orphaned resources are not monitored yet"],
   ["signatureKeys", "commit signatures are not verified yet"],

@@ -106,15 +106,12 @@ describe("denial messages and analysis", () => {
     assert.match(projectDenial({}, { kind: "Namespace", namespaced: false })!, /cluster-scoped kind Namespace/);
   });
 
-  it("reports unknown and unsupported project fields", () => {
+  it("reports unknown project fields (roles are supported: the API server enforces them)", () => {
     const { spec, problems } = analyzeProject({ spec: { sourceRepo: ["*"], destinations: [{ server: "*", namespace: "*" }], roles: [{ name: "ci", policies: ["p, x"] }] } });
     assert.ok(spec);
     assert.deepEqual(
       problems.map((p) => [p.type, p.field]),
-      [
-        ["UnsupportedField", "spec.sourceRepo"],
-        ["UnsupportedField", "spec.roles"],
-      ],
+      [["UnsupportedField", "spec.sourceRepo"]],
     );
     assert.match(problems[0]!.message, /did you mean sourceRepos\?/);
   });
