@@ -4,7 +4,8 @@
  * controller applies them, and an Application's status lists them, as the controller writes it:
  *
  * - the tree shows Deployment → ReplicaSet → Pods, Service → EndpointSlice and Job → Pod with health,
- *   the managed resources with their sync status, a listed resource that is not there as Missing;
+ *   the managed resources with their sync status, a listed resource that is not there as Missing, one
+ *   recorded at a version no longer served found at the served one;
  * - only the child kinds those resources can own are watched, only in the namespaces they are in;
  * - another app's Deployment in the same namespace, and its Pods, are not in the tree;
  * - a scale-up shows the new Pods once the watch has seen them, and onChange tells about it;
@@ -66,9 +67,15 @@ describe("resource tree on the local control plane", { timeout: 300_000 }, () =>
     // The tree's watches on a client of their own, as the server is told to give it.
     treeResources = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig, { maxSockets: 64 }));
     await installCRDs(resources);
+    await resources.discovery.waitForKind("plumb.dev/v1alpha1", "Application");
     for (const name of ["plumb", NS, OTHER_NS]) await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
     for (const obj of [deployment("web", 2), service, job, settings]) await resources.apply(withTracking(obj, "shop"));
     await resources.apply(withTracking(deployment("intruder", 1), "other"));
+    // The app's own object its status does not list (a summarised status), and one whose label was copied.
+    await resources.apply(withTracking({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "unlisted", namespace: NS }, data: {} }, "shop"));
+    await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "copied-label", namespace: NS, labels: { "plumb.dev/app": "shop" } }, data: {} });
+    // A second app, in the other namespace: a Service.
+    await resources.apply(withTracking({ apiVersion: "v1", kind: "Service", metadata: { name: "cfg", namespace: OTHER_NS }, spec: { selector: { app: "cfg" }, ports: [{ port: 80 }] } }, "config"));
     await resources.apply({
       apiVersion: "plumb.dev/v1alpha1",
       kind: "Application",
@@ -86,7 +93,8 @@ describe("resource tree on the local control plane", { timeout: 300_000 }, () =>
             entry("apps", "Deployment", NS, "web", "Synced"),
             entry("", "Service", NS, "web", "Synced"),
             entry("batch", "Job", NS, "migrate", "Synced"),
-            entry("", "ConfigMap", OTHER_NS, "settings", "OutOfSync"),
+            // Recorded at a version the cluster does not serve (since removed): found at the served one.
+            { ...entry("", "ConfigMap", OTHER_NS, "settings", "OutOfSync"), version: "v9" },
             entry("apps", "Deployment", NS, "ghost", "OutOfSync"),
           ],
         },
@@ -149,6 +157,12 @@ describe("resource tree on the local control plane", { timeout: 300_000 }, () =>
     assert.equal(managed.list().length, 4, "managed: one label-selected watch each of Deployments, Services, Jobs, ConfigMaps");
   });
 
+  it("shows the app's own objects its status does not list, not those that only carry its label", async () => {
+    const tree = await treeWhen("the unlisted ConfigMap", (_t, find) => find("ConfigMap", "unlisted").length === 1);
+    assert.equal(tree.nodes.find((n) => n.name === "unlisted")?.status, undefined, "no sync verdict: the status does not list it");
+    assert.equal(tree.nodes.some((n) => n.name === "copied-label"), false, "a copied label is not ownership");
+  });
+
   it("leaves out another app's Deployment in the same namespace, and its Pods", async () => {
     // The namespace's Pod cache holds the intruder's Pod too: it is left out by ownership, not by absence.
     await waitFor("the intruder's Pod", async () => (await resources.list("v1", "Pod", { namespace: NS })).items.some((p) => p.metadata.name.startsWith("intruder-")) || undefined);
@@ -179,6 +193,21 @@ describe("resource tree on the local control plane", { timeout: 300_000 }, () =>
       assert.equal(after.nodes.filter((n) => n.kind === "ReplicaSet").length, 1, "a scale is no rollout");
     } finally {
       off();
+    }
+  });
+
+  it("watches at most maxNamespaces namespaces, dropping the least recently used", async () => {
+    const config: KubeObject = { ...app, metadata: { ...app.metadata, name: "config" }, status: { resources: [{ group: "", version: "v1", kind: "Service", namespace: OTHER_NS, name: "cfg", status: "Synced" }] } };
+    const small = new ResourceTrees({ resources: treeResources, managed, log: quiet, maxNamespaces: 1 });
+    try {
+      await small.tree(app);
+      assert.deepEqual(small.watchedNamespaces(), [NS]);
+      await small.tree(config);
+      assert.deepEqual(small.watchedNamespaces(), [OTHER_NS], "the first namespace's watches stopped for the second's");
+      const tree = await treeWhen("the Service's EndpointSlice", (_t, find) => find("EndpointSlice").length > 0, small, config);
+      assert.deepEqual(tree.nodes.map((n) => n.kind).sort(), ["EndpointSlice", "Service"]);
+    } finally {
+      await small.stop();
     }
   });
 

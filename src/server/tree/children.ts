@@ -255,14 +255,15 @@ export class ResourceTrees {
 
   /** The managed informer of a kind, synced; undefined when the cluster does not serve it. */
   private async managedInformer(k: { group: string; version: string; kind: string }): Promise<Informer | undefined> {
-    let apiVersion = k.group ? `${k.group}/${k.version}` : k.version;
-    if (!k.version) {
-      const info = await this.opts.resources.discovery.resourceForGroupKind(k.group, k.kind);
-      if (!info) return this.unserved(`${k.group}/${k.kind}`);
-      apiVersion = k.group ? `${k.group}/${info.version}` : info.version;
-    }
-    const informer = await this.opts.managed.ensure(apiVersion, k.kind).catch(() => undefined);
-    if (!informer) return this.unserved(`${apiVersion}/${k.kind}`);
+    const withVersion = (version: string): string => (k.group ? `${k.group}/${version}` : version);
+    const preferred = async (): Promise<Informer | undefined> => {
+      const info = await this.opts.resources.discovery.resourceForGroupKind(k.group, k.kind).catch(() => undefined);
+      return info ? this.opts.managed.ensure(withVersion(info.version), k.kind).catch(() => undefined) : undefined;
+    };
+    // The version recorded in the status, else (none recorded, or no longer served) the preferred one:
+    // objects are looked up by group, kind, namespace and name, whatever the version.
+    const informer = (k.version ? await this.opts.managed.ensure(withVersion(k.version), k.kind).catch(() => undefined) : undefined) ?? (await preferred());
+    if (!informer) return this.unserved(`${k.group}/${k.kind}`);
     await this.synced(informer, `${k.kind} (managed)`);
     return informer;
   }

@@ -57,7 +57,7 @@ export function stripForTree(obj: KubeObject): KubeObject {
       // annotations, which its health may read (an autoscaling/v1 HPA's conditions are an annotation), less
       // kubectl's copy of the whole last-applied object.
       const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = obj;
-      return { ...base, metadata: stripMeta(obj.metadata ?? { name: "" }, true), ...rest };
+      return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: stripMeta(obj.metadata ?? { name: "" }, true), ...rest };
     }
   }
 }
