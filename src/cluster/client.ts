@@ -73,6 +73,16 @@ export class KubeClient {
     return new KubeClient(cluster.server.replace(/\/+$/, ""), { agent, headers: { ...(httpsOpts.headers as Record<string, string>) } }, secure);
   }
 
+  /**
+   * A client for the same server and credentials with a connection pool of its own: for long-running
+   * watches that must not take the connections other requests need.
+   */
+  withPool(maxSockets: number): KubeClient {
+    const options = { ...((this.base.agent as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
+    const agent = this.secure ? new Agent(options) : (new HttpAgent(options) as unknown as Agent);
+    return new KubeClient(this.server, { ...this.base, agent }, this.secure);
+  }
+
   /** Performs one request and decodes the JSON answer; non-2xx answers become ApiError. */
   async request<T = unknown>(req: KubeRequest): Promise<T> {
     const res = await this.send(req);

@@ -35,6 +35,9 @@ export class PayloadTooLargeError extends PlumbError {}
 /** A service the server depends on (the identity provider) could not be reached or answered nonsense (502). */
 export class UpstreamError extends PlumbError {}
 
+/** Something the answer needs is not ready yet (a cache still filling); try again shortly (503). */
+export class UnavailableError extends PlumbError {}
+
 /** What the API answers for an error: the HTTP status and the JSON body. */
 export interface ErrorResponse {
   status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503;
@@ -51,6 +54,7 @@ export function errorResponse(err: unknown): ErrorResponse {
   if (err instanceof ConflictError) return { status: 409, body: { error: "Conflict", message } };
   if (err instanceof RateLimitedError) return { status: 429, body: { error: "TooManyRequests", message }, headers: { "retry-after": String(err.retryAfterSeconds) } };
   if (err instanceof PayloadTooLargeError) return { status: 413, body: { error: "PayloadTooLarge", message } };
+  if (err instanceof UnavailableError) return { status: 503, body: { error: "Unavailable", message }, headers: { "retry-after": "5" } };
   if (err instanceof UpstreamError) return { status: 502, body: { error: "IdentityProviderUnavailable", message } };
   if (err instanceof InvalidRequestError || err instanceof UsageError) return { status: 400, body: { error: "InvalidArgument", message } };
   if (err instanceof ApiError) {

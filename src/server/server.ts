@@ -11,7 +11,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import type { Resources } from "../cluster/resources.js";
+import { Resources } from "../cluster/resources.js";
 import { Controller, type ControllerOptions } from "../controller/controller.js";
 import type { Logger } from "../controller/reconcile.js";
 import type { SourceRepos } from "../controller/sources.js";
@@ -109,7 +109,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const oidcConfig = () => oidcSettings(settings.configMap(SETTINGS_CONFIGMAP), settings.secret(SETTINGS_SECRET), { externalURL: externalURL() })?.config;
   const sso = new OidcLogin({ config: oidcConfig, signingKey: () => local.signingKey() ?? "", externalURL, log });
   const auth = new Authentication({ local, projects: projectTokens, ssoEnabled: () => sso.enabled() });
-  const trees = new ResourceTrees({ resources: opts.treeResources ?? resources, managed: informers.managed, log });
+  // The tree's child watches each hold a connection: a pool of their own, so they never starve requests.
+  const treeResources = opts.treeResources ?? new Resources(resources.client.withPool(256), resources.discovery);
+  const trees = new ResourceTrees({ resources: treeResources, managed: informers.managed, log });
 
   const deps = {
     state,
@@ -160,6 +162,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await trees.stop();
+      if (!opts.treeResources) treeResources.client.close();
       await controller?.stop();
       await settings.stop();
       // The controller stops only the informers it made: these are the server's.

@@ -11,8 +11,6 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
-import { KubeClient } from "../../cluster/client.js";
-import { Resources } from "../../cluster/resources.js";
 import { UsageError } from "../../core/errors.js";
 import { DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
@@ -69,14 +67,11 @@ export function register(program: Command): void {
       const out = pino.destination({ dest: 1, sync: false });
       const log = pino({ level: f.logLevel, base: { component: "server" } }, out);
       const resources = await connect(f);
-      // The resource tree's child watches each hold a connection: they get a client of their own.
-      const treeResources = new Resources(await KubeClient.fromKubeconfigFile(f.kubeconfig, f.context, { maxSockets: 256 }));
       const repos = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), secretsNamespace: f.reposNamespace ?? f.namespace, resources, log });
       const metricsPort = port(f.metricsPort, "--metrics-port");
       const tls = f.insecure ? ("none" as const) : f.tlsCert ? { cert: await readFile(f.tlsCert, "utf8"), key: await readFile(f.tlsKey!, "utf8") } : ("self-signed" as const);
       const server = await startServer({
         resources,
-        treeResources,
         namespace: f.namespace,
         ...(f.appNamespace ? { appNamespace: f.appNamespace } : {}),
         log,
@@ -109,7 +104,6 @@ export function register(program: Command): void {
       await server.close();
       await repos.close();
       resources.client.close();
-      treeResources.client.close();
       out.flushSync();
     });
 }

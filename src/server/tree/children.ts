@@ -28,6 +28,7 @@
  */
 import { TRACKING_LABEL } from "../../core/annotations.js";
 import { PlumbError } from "../../core/errors.js";
+import { UnavailableError } from "../errors.js";
 import { keyOf, keyString, parseApiVersion, type KubeObject } from "../../core/object.js";
 import { isOwnedBy } from "../../core/tracking.js";
 import { InformerFactory, type Informer, type InformerFactoryOptions } from "../../cluster/informer.js";
@@ -68,7 +69,7 @@ export interface ResourceTreesOptions {
 }
 
 /** The caches a tree needs did not fill in time (the API server is slow or down). */
-export class TreeUnavailableError extends PlumbError {}
+export class TreeUnavailableError extends UnavailableError {}
 
 /** The child watches of one namespace. */
 interface NamespaceWatch {
