@@ -117,6 +117,13 @@ describe("plumb demo: the README's main command", { timeout: 240_000 }, () => {
     assert.deepEqual(JSON.parse(out), { refreshed: 1 });
   });
 
+  it("the printed REST calls log in as admin and list guestbook through the API server", { skip: spawnSync("curl", ["--version"]).status !== 0 && "no curl" }, async () => {
+    const script = [printed(stdout, /^TOKEN=\$\(curl /), printed(stdout, /^curl -s \S+\/api\/v1\/applications /)].join("\n");
+    const list = JSON.parse(await bash(script, work, env)) as { items: Array<{ metadata: { name: string }; status?: { sync?: { status?: string } } }> };
+    assert.deepEqual(list.items.map((a) => a.metadata.name), ["guestbook"]);
+    assert.equal(list.items[0]!.status?.sync?.status, "Synced");
+  });
+
   it("the printed kubectl scale is reverted by self-heal", async () => {
     await bash(printed(stdout, /^kubectl scale deployment guestbook-web/), work, env);
     await waitFor("guestbook-web back at 3 replicas", async () => ((await resources!.get(web)) as Deploy).spec.replicas === 3, 30_000, 100);
