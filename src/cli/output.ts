@@ -1,6 +1,7 @@
 /**
- * Output for people and scripts: aligned tables, colour only when stdout is a terminal (and NO_COLOR is
- * unset), and `-o json|yaml` for machines.
+ * Output for people and scripts: aligned tables, colour only when stdout is a terminal, and `-o json|yaml`
+ * for machines. Colour rule (https://no-color.org): NO_COLOR set and not empty → never; else FORCE_COLOR set
+ * (and not 0 or false) → always; else only when stdout is a terminal that is not TERM=dumb.
  */
 import { stringify } from "yaml";
 import { UsageError } from "../core/errors.js";
@@ -12,7 +13,15 @@ export function parseFormat(value: string, allowed: readonly Format[] = ["text",
   throw new UsageError(`-o ${value}: expected one of ${allowed.join(", ")}`);
 }
 
-const useColour = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+/** Whether output gets colour, by the rule of the module comment. */
+export function colourWanted(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== "" && force !== "0" && force.toLowerCase() !== "false") return true;
+  return isTTY && env.TERM !== "dumb";
+}
+
+const useColour = (): boolean => colourWanted(process.env, Boolean(process.stdout.isTTY));
 
 /** An ANSI colour sequence (ESC [ ... m). */
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");

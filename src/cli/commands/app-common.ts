@@ -1,23 +1,29 @@
 /**
- * What every `plumb app` sub-command shares: the flags that say where Applications live (kubeconfig,
- * `-n/--app-namespace`, `--argo` for Argo CD's group), a small client for Application objects that turns
- * "not found" and "no such CRD" into errors naming the app and the namespace, and the formatting helpers of
- * the human output (short SHAs, ages, destinations, status words in colour). The client itself is
- * apps/client.ts, shared with the API server.
+ * What every `plumb app` sub-command shares: the flags that say where Applications live (the plumb server
+ * of a context or --server; or, with --core, the kubeconfig and `--argo` for Argo CD's group;
+ * `-n/--app-namespace` in both), the backend those flags choose (backend.ts: the same verbs over the API or
+ * through the kubeconfig), and the formatting helpers of the human output (short SHAs, ages, destinations,
+ * status words in colour).
  *
- * The CLI works straight against the cluster, like `argocd --core`: it reads Applications and writes their
- * spec and `operation` field; the controller does everything else.
+ * In core mode the CLI works straight against the cluster, like `argocd --core`: it reads Applications and
+ * writes their spec and `operation` field; the controller does everything else. Over the API the server
+ * makes those same writes on the user's behalf, after checking their permissions.
  */
 import type { Command } from "commander";
 import { AppClient } from "../../apps/client.js";
-export { AppClient };
 import type { ApplicationView } from "../../apps/index.js";
 import { UsageError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
+import { ApiBackend } from "../api-backend.js";
+import { ApiClient } from "../api-client.js";
+import { CoreBackend, type AppBackend } from "../backend.js";
+import { configPath, loadConfig } from "../config.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import { colour, parseFormat, statusColour, type Format } from "../output.js";
+import { addTargetFlags, resolveTarget, type Target, type TargetFlags } from "../target.js";
+export type { AppBackend };
 
-export interface AppFlags extends KubeFlags {
+export interface AppFlags extends KubeFlags, TargetFlags {
   appNamespace: string;
   argo?: boolean;
   output?: string;
@@ -26,11 +32,11 @@ export interface AppFlags extends KubeFlags {
 /** The namespace Applications live in unless -n says otherwise. */
 export const DEFAULT_APP_NAMESPACE = "plumb";
 
-/** Adds the kube flags, -n/--app-namespace and --argo; with `outputs`, also -o/--output. */
+/** Adds the target flags, the kube flags, -n/--app-namespace and --argo; with `outputs`, also -o/--output. */
 export function addAppFlags(cmd: Command, outputs?: string): Command {
-  addKubeFlags(cmd)
+  addTargetFlags(addKubeFlags(cmd))
     .option("-n, --app-namespace <ns>", "namespace of the Application objects", DEFAULT_APP_NAMESPACE)
-    .option("--argo", "address Argo CD's argoproj.io Applications instead of plumb.dev ones");
+    .option("--argo", "with --core: address Argo CD's argoproj.io Applications instead of plumb.dev ones");
   if (outputs) cmd.option("-o, --output <format>", outputs, "text");
   return cmd;
 }
@@ -45,14 +51,37 @@ export function outputOf(f: AppFlags, allowWide = false): { format: Format; wide
   return { format: parseFormat(value), wide: false };
 }
 
-/** Opens a client for the flags, runs `fn`, and closes it. */
-export async function withApps<T>(f: AppFlags, fn: (apps: AppClient) => Promise<T>): Promise<T> {
-  const apps = new AppClient(await connect(f), f.appNamespace, Boolean(f.argo));
+/** Where the flags, the environment and the contexts file send a command (target.ts has the rule). */
+export function targetOf(f: TargetFlags & KubeFlags): Target {
+  return resolveTarget(f, process.env, loadConfig(configPath()));
+}
+
+/** The API client of a target in API mode. */
+export function apiClientOf(t: Extract<Target, { mode: "api" }>): ApiClient {
+  return new ApiClient({ server: t.server, ...(t.token ? { token: t.token } : {}), insecure: Boolean(t.insecure) });
+}
+
+/** Opens the backend the flags choose (see target.ts), runs `fn`, and closes it. */
+export async function withApps<T>(f: AppFlags, fn: (apps: AppBackend) => Promise<T>): Promise<T> {
+  const target = targetOf(f);
+  let apps: AppBackend;
+  if (target.mode === "api") {
+    if (f.argo) throw new UsageError("--argo addresses argoproj.io Applications through the kubeconfig: it needs --core", "the plumb server serves its Applications by name and namespace; leave --argo out");
+    apps = new ApiBackend(apiClientOf(target), f.appNamespace);
+  } else {
+    apps = new CoreBackend(new AppClient(await connect(f), f.appNamespace, Boolean(f.argo)));
+  }
   try {
     return await fn(apps);
   } finally {
-    apps.resources.client.close();
+    apps.close();
   }
+}
+
+/** The AppClient of core mode; in API mode, a UsageError saying `what` needs --core. */
+export function coreOf(apps: AppBackend, what: string): AppClient {
+  if (!apps.core) throw new UsageError(`${what} is not available over the plumb server`, "run it with --core (and a kubeconfig that can read the cluster)");
+  return apps.core;
 }
 
 /** The first 7 characters of a commit SHA ("" for none). */
@@ -117,4 +146,13 @@ export function forPrinting(obj: KubeObject): KubeObject {
   const { managedFields: _drop, ...metadata } = obj.metadata;
   const { apiVersion, kind, metadata: _meta, ...rest } = obj;
   return { apiVersion, kind, metadata, ...rest };
+}
+
+/** The API client the flags choose; in core mode, a UsageError saying `what` needs a plumb server. */
+export function requireApi(f: TargetFlags & KubeFlags, what: string): ApiClient {
+  const target = targetOf(f);
+  if (target.mode !== "api") {
+    throw new UsageError(`${what} needs a plumb server${f.core ? " (not --core)" : ""}`, "log in first (plumb login SERVER), or pass --server ADDRESS --auth-token TOKEN");
+  }
+  return apiClientOf(target);
 }

@@ -11,14 +11,15 @@
  */
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { isPending, isRecordOf, rollbackSync, type SyncRequest } from "../../apps/client.js";
+import { isPending, isRecordOf, type SyncRequest } from "../../apps/client.js";
 import { readApplication, type OperationState, type SyncOperation } from "../../apps/index.js";
 import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import { stepName } from "../../sync/index.js";
 import { colour, printData, table } from "../output.js";
 import { collect } from "../source-flags.js";
-import { addAppFlags, fields, outputOf, shortSha, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
+import { rollbackEntry } from "../backend.js";
+import { addAppFlags, fields, outputOf, shortSha, timeoutMs, withApps, word, type AppBackend, type AppFlags } from "./app-common.js";
 
 const POLL_MS = 500;
 
@@ -67,7 +68,7 @@ function username(): string {
 }
 
 /** Waits until the controller has finished the requested operation; prints progress for people on stderr. */
-export async function waitForOperation(apps: AppClient, name: string, req: SyncRequest, limitMs: number, quiet: boolean): Promise<OperationState> {
+export async function waitForOperation(apps: AppBackend, name: string, req: SyncRequest, limitMs: number, quiet: boolean): Promise<OperationState> {
   const deadline = Date.now() + limitMs;
   let said = "";
   const say = (line: string): void => {
@@ -92,7 +93,11 @@ export async function waitForOperation(apps: AppClient, name: string, req: SyncR
       const withdrawn = pending && (await apps.withdraw(name, req));
       throw new PlumbError(
         `timed out after ${Math.round(limitMs / 1000)}s waiting for the sync of "${name}"; last: ${said || "no news from the controller"}`,
-        withdrawn ? "the controller never started it, so the request was withdrawn; is `plumb controller` running against this cluster?" : "the controller carries on; follow it with: plumb app wait " + name + " --operation",
+        withdrawn
+          ? "the controller never started it, so the request was withdrawn; is `plumb controller` running against this cluster?"
+          : pending
+            ? `the request stays pending until the controller starts it (is \`plumb controller\` running?); follow it with: plumb app wait ${name} --operation`
+            : `the controller carries on; follow it with: plumb app wait ${name} --operation`,
       );
     }
     await sleep(POLL_MS);
@@ -135,13 +140,13 @@ export function reportOperation(name: string, namespace: string, state: Operatio
   }
 }
 
-/** Requests the sync and, unless --async, waits for it and reports it. */
-async function run(apps: AppClient, name: string, sync: SyncOperation, f: OperationFlags): Promise<void> {
+/** Makes the request and, unless --async, waits for it and reports it. */
+async function run(apps: AppBackend, name: string, request: () => Promise<SyncRequest>, revision: string | undefined, f: OperationFlags): Promise<void> {
   const { format } = outputOf(f);
   const limit = timeoutMs(f.timeout);
-  const req = await apps.requestSync(name, sync, { username: username() });
+  const req = await request();
   if (f.async) {
-    if (format === "text") process.stdout.write(`sync of "${name}" requested${sync.revision ? ` (revision ${shortSha(sync.revision)})` : ""}\n`);
+    if (format === "text") process.stdout.write(`sync of "${name}" requested${revision ? ` (revision ${shortSha(revision)})` : ""}\n`);
     else printData({ application: name, namespace: apps.namespace, request: req.id }, format);
     return;
   }
@@ -173,7 +178,7 @@ export function register(app: Command): void {
           ...(f.syncOption.length ? { syncOptions: f.syncOption } : {}),
           ...(resources.length ? { resources } : {}),
         };
-        await run(apps, name, sync, f);
+        await run(apps, name, () => apps.requestSync(name, sync, { username: username() }), sync.revision, f);
       });
     });
 
@@ -206,8 +211,10 @@ export function register(app: Command): void {
       outputOf(f);
       await withApps(f, async (apps) => {
         if (id !== undefined && !/^\d+$/.test(id)) throw new UsageError(`history ID "${id}" is not a number`);
-        const sync = rollbackSync(await apps.view(name), id === undefined ? undefined : Number(id), { prune: f.prune, dryRun: f.dryRun });
-        await run(apps, name, sync, f);
+        const view = await apps.view(name);
+        const entry = rollbackEntry(view, id === undefined ? undefined : Number(id));
+        const revision = view.status.history?.find((h) => h.id === entry)?.revision;
+        await run(apps, name, () => apps.requestRollback(name, entry, { prune: f.prune, dryRun: f.dryRun }, { username: username() }), revision, f);
       });
     });
 }

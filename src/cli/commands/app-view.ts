@@ -1,5 +1,5 @@
 /**
- * The read-only `plumb app` sub-commands: `list`, `get` and `history`. Each prints an aligned, coloured
+ * The read-only `plumb app` sub-commands: `list`, `get`, `history` and `resources`. Each prints an aligned, coloured
  * table for people (Argo CD's CLI layout) or the objects as they are with -o json|yaml for scripts.
  */
 import { stepName } from "../../sync/index.js";
@@ -147,4 +147,30 @@ export function register(app: Command): void {
       process.stdout.write(table(rows));
     });
   });
+
+  addAppFlags(app.command("resources").description("list the app's managed resources: group, kind, namespace, name, sync status, health").argument("<name>"), "text, json or yaml")
+    .option("--orphaned", "only the resources that are no longer in Git (require pruning)")
+    .action(async (name: string, f: AppFlags & { orphaned?: boolean }) => {
+      const { format } = outputOf(f);
+      await withApps(f, async (apps) => {
+        const all = (await apps.view(name)).status.resources ?? [];
+        const resources = f.orphaned ? all.filter((r) => r.requiresPruning) : all;
+        if (format !== "text") return printData(resources, format);
+        if (resources.length === 0) {
+          process.stderr.write(`plumb: application "${name}" has no ${f.orphaned ? "orphaned " : ""}resources${all.length ? "" : " recorded yet (not compared yet, or nothing rendered)"}\n`);
+          return;
+        }
+        process.stdout.write(table(resourceRows(resources)));
+      });
+    });
+}
+
+/** The rows of `app resources`: GROUP KIND NAMESPACE NAME STATUS HEALTH (and what else is worth knowing). */
+export function resourceRows(resources: NonNullable<ApplicationView["status"]["resources"]>): string[][] {
+  const rows = [["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH", "NOTE"]];
+  for (const r of resources) {
+    const note = [r.requiresPruning ? "requires pruning" : "", r.hook ? "hook" : "", r.health?.message ?? ""].filter(Boolean).join("; ");
+    rows.push([r.group, r.kind, r.namespace, r.name, word(r.status ?? "Unknown"), word(r.health?.status), note]);
+  }
+  return rows;
 }

@@ -10,7 +10,7 @@ import { sleep } from "../../core/concurrency.js";
 import { PlumbError, UsageError } from "../../core/errors.js";
 import { stepName } from "../../sync/index.js";
 import { colour, printData } from "../output.js";
-import { addAppFlags, forPrinting, outputOf, timeoutMs, withApps, word, type AppClient, type AppFlags } from "./app-common.js";
+import { addAppFlags, forPrinting, outputOf, timeoutMs, withApps, word, type AppBackend, type AppFlags } from "./app-common.js";
 
 const POLL_MS = 500;
 
@@ -59,7 +59,7 @@ function resourceStates(v: ApplicationView): Map<string, string> {
   return m;
 }
 
-async function waitApp(apps: AppClient, name: string, f: WaitFlags, text: boolean): Promise<ApplicationView> {
+async function waitApp(apps: AppBackend, name: string, f: WaitFlags, text: boolean): Promise<ApplicationView> {
   const limit = timeoutMs(f.timeout);
   const deadline = Date.now() + limit;
   const wanted = [f.sync ? "Synced" : "", f.health ? "Healthy" : "", f.operation ? "no operation running" : ""].filter(Boolean).join(", ");

@@ -12,6 +12,7 @@ import { parseAllDocuments } from "yaml";
 import { UsageError } from "../../core/errors.js";
 import { type KubeObject, keyDisplay, keyOf } from "../../core/object.js";
 import { assessHealth, type HealthResult } from "../../health/index.js";
+import { statusColour } from "../output.js";
 
 const OUTPUTS = ["text", "json"] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -88,7 +89,7 @@ function formatText(results: Assessed[]): string {
   const lines = results.map(({ obj, health }) => {
     // Messages copied from conditions may span lines; one object, one line.
     const message = health?.message.replace(/\s*\n\s*/g, " ").trim();
-    const verdict = !health ? `no health for ${obj.kind}` : message ? `${health.status}: ${message}` : health.status;
+    const verdict = !health ? `no health for ${obj.kind}` : message ? `${statusColour(health.status)}: ${message}` : statusColour(health.status);
     // With several objects each line says which one it is about.
     return results.length > 1 ? `${keyDisplay(keyOf(obj))}: ${verdict}` : verdict;
   });

@@ -9,7 +9,11 @@ import { register as apply } from "./apply.js";
 import { register as controller } from "./controller.js";
 import { register as server } from "./server.js";
 import { register as app } from "./app.js";
+import { register as login } from "./login.js";
+import { register as account } from "./account.js";
+import { register as proj } from "./proj.js";
+import { register as completion } from "./completion.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [demo, up, server, controller, app, render, diff, apply, health];
+export const commands: Register[] = [demo, up, server, controller, login, app, proj, account, render, diff, apply, health, completion];
