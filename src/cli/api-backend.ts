@@ -31,11 +31,21 @@ export interface ManagedResource {
   requiresPruning?: boolean;
 }
 
-/** The request id the server wrote into the answer's `operation.info`. */
+type Info = Array<{ name: string; value: string }>;
+
+/**
+ * The request id the server wrote into the answer's `operation.info`. Should the controller have taken the
+ * request already (the field cleared before the server read the app back), the id is in the record it
+ * started — a record started by a person no earlier than the request (timestamps have whole seconds).
+ */
 function requestOf(app: KubeObject, at: number): SyncRequest {
-  const info = (app.operation as { info?: Array<{ name: string; value: string }> } | undefined)?.info ?? [];
+  const pending = (app.operation as { info?: Info } | undefined)?.info?.find((i) => i.name === REQUEST_INFO)?.value;
+  if (pending) return { id: pending, at };
+  const state = (app.status as { operationState?: { startedAt?: string; operation?: { info?: Info; initiatedBy?: { automated?: boolean } } } } | undefined)?.operationState;
+  const started = state?.startedAt && Date.parse(state.startedAt) >= Math.floor(at / 1000) * 1000 && !state.operation?.initiatedBy?.automated;
+  const recorded = started ? state.operation?.info?.find((i) => i.name === REQUEST_INFO)?.value : undefined;
   // Without an id (a server that does not set it) the record is matched by time, as isRecordOf does.
-  return { id: info.find((i) => i.name === REQUEST_INFO)?.value ?? "", at };
+  return { id: recorded ?? "", at };
 }
 
 export class ApiBackend implements AppBackend {
@@ -141,6 +151,18 @@ export class ApiBackend implements AppBackend {
   async managedResources(name: string): Promise<ManagedResource[]> {
     const r = await this.about(name, () => this.api.get<{ items?: ManagedResource[] | null }>(this.path(name, "/managed-resources"), { appNamespace: this.namespace }));
     return r.items ?? [];
+  }
+
+  /** One live object of the app (GET …/resource; masked by the server), or undefined when it is gone. */
+  async liveResource(name: string, ref: { group: string; version?: string; kind: string; namespace?: string; name: string }): Promise<KubeObject | undefined> {
+    try {
+      const query = { appNamespace: this.namespace, resourceName: ref.name, kind: ref.kind, group: ref.group, ...(ref.namespace ? { namespace: ref.namespace } : {}), ...(ref.version ? { version: ref.version } : {}) };
+      const { manifest } = await this.api.get<{ manifest: string }>(this.path(name, "/resource"), query);
+      return JSON.parse(manifest) as KubeObject;
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** The app's manifests rendered at `revision` (default: the server's choice, the target revision). */

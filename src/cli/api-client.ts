@@ -76,7 +76,7 @@ export function errorForResponse(status: number, body: unknown, server: string, 
     case 401:
       return new ApiUnauthenticatedError(`${host}: not logged in or the session has expired (${message})`, `log in again: plumb login ${host}`);
     case 403:
-      return new PermissionDeniedError(`permission denied: ${message}`, "ask an administrator for the permission (plumb account can-i ACTION RESOURCE OBJECT tells what you may do)");
+      return new PermissionDeniedError(/^permission denied/i.test(message) ? message : `permission denied: ${message}`, "ask an administrator for the permission (plumb account can-i ACTION RESOURCE OBJECT tells what you may do)");
     case 404:
       return new NotFoundError(message);
     case 409:
@@ -136,7 +136,9 @@ export class ApiClient {
         url,
         {
           method,
-          headers: { ...headers, ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
+          // Always a Content-Length off GET/HEAD: a body-less DELETE without one makes the server read a
+          // body stream it then fails to re-create (hono's bodyLimit under @hono/node-server answers 500).
+          headers: { ...headers, ...(body !== undefined || (method !== "GET" && method !== "HEAD") ? { "content-length": String(body === undefined ? 0 : Buffer.byteLength(body)) } : {}) },
           ...(url.protocol === "https:" ? { rejectUnauthorized: !this.target.insecure } : {}),
           timeout: this.target.timeoutMs ?? 60_000,
         },

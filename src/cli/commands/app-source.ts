@@ -14,6 +14,7 @@
  */
 import type { Command } from "commander";
 import { sourcesOf, type ApplicationView } from "../../apps/index.js";
+import { mapLimit } from "../../core/concurrency.js";
 import { UsageError } from "../../core/errors.js";
 import { keyDisplay, type KubeObject } from "../../core/object.js";
 import { compareObject, loadJqPathEvaluator, maskSecret, summarize, type ResourceDiff } from "../../diff/index.js";
@@ -122,21 +123,35 @@ async function diffCommand(name: string, f: SourceFlags): Promise<void> {
   });
 }
 
-/** The objects `manifests` prints, masked unless --show-secrets (core mode). */
+/** The objects `manifests` prints, masked unless --show-secrets (core mode), sorted by kind, namespace, name. */
 async function manifestsOf(apps: AppBackend, view: ApplicationView, f: SourceFlags): Promise<KubeObject[]> {
   const wantsDesired = f.source === "git" || f.local || f.revision;
   const revision = f.revision ?? view.status.sync?.revision ?? (view.spec ? sourcesOf(view.spec)[0]?.targetRevision : undefined) ?? "HEAD";
   if (apps instanceof ApiBackend) {
     if (f.local) coreOf(apps, "manifests --local");
     if (f.showSecrets) process.stderr.write(colour("grey", "plumb: warning: the plumb server masks Secret values; --show-secrets applies with --core\n"));
-    if (wantsDesired) return (await apps.manifests(view.name, f.revision ?? view.status.sync?.revision)).manifests;
-    return (await apps.managedResources(view.name)).flatMap((m) => parseState(m.liveState) ?? []).map(forPrinting);
+    if (wantsDesired) return (await apps.manifests(view.name, revision)).manifests;
+    return sortObjects((await liveOverApi(apps, view)).map(forPrinting));
   }
   const core = coreOf(apps, "manifests");
   const objs = wantsDesired
     ? await desiredManifests(core, view, f.local ? { local: f.local, ...(f.localRepoRoot ? { repoRoot: f.localRepoRoot } : {}) } : { revision }, reposNamespaceOf(f))
-    : (await liveManifests(core, view)).map(forPrinting);
+    : sortObjects((await liveManifests(core, view)).map(forPrinting));
   return f.showSecrets ? objs : objs.map((o) => maskSecret(o));
+}
+
+/** The live objects of the app over the API: each resource of its status read through …/resource. */
+async function liveOverApi(apps: ApiBackend, view: ApplicationView): Promise<KubeObject[]> {
+  const known = (view.status.resources ?? []).filter((r) => r.health?.status !== "Missing");
+  if (known.length === 0) return (await apps.managedResources(view.name)).flatMap((m) => parseState(m.liveState) ?? []);
+  const objs = await mapLimit(known, 8, (r) => apps.liveResource(view.name, r));
+  return objs.filter((o): o is KubeObject => o !== undefined);
+}
+
+/** Objects in one order whatever read them: group, kind, namespace, name. */
+function sortObjects(objs: KubeObject[]): KubeObject[] {
+  const k = (o: KubeObject): string => [o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "", o.kind, o.metadata.namespace ?? "", o.metadata.name].join("\u0000");
+  return [...objs].sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
 }
 
 export function register(app: Command): void {

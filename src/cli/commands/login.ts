@@ -15,6 +15,7 @@ import { ApiClient, ApiUnauthenticatedError, serverURL } from "../api-client.js"
 import { configPath, contextNameFor, currentContext, findContext, loadConfig, saveConfig, withContext, withCurrent, withoutToken, type Config } from "../config.js";
 import { printData, table } from "../output.js";
 import { promptLine, promptSecret, readAllStdin } from "../prompt.js";
+import { loginWithSso } from "../sso.js";
 
 interface LoginFlags {
   username?: string;
@@ -40,14 +41,16 @@ function openBrowser(url: string): void {
   }
 }
 
-/**
- * The token of an SSO login through the browser.
- * TODO(sso): connect cli/sso.ts once it is on main:
- *   return loginWithSso(server, { open: openBrowser, timeoutMs, fetch: api.fetch });
- */
-async function ssoLogin(_server: string, _api: ApiClient, _timeoutMs: number): Promise<string> {
-  void openBrowser;
-  throw new UsageError("SSO login is not available in this build", "log in with a user name and password: plumb login SERVER --username NAME");
+/** The token of an SSO login through the browser (cli/sso.ts), over the same TLS choice as the rest. */
+async function ssoLogin(server: string, api: ApiClient, timeoutMs: number): Promise<string> {
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    return await loginWithSso(server, { open: openBrowser, timeoutMs, fetch: api.fetch, signal: abort.signal });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
 }
 
 async function passwordLogin(api: ApiClient, f: LoginFlags): Promise<{ token: string; user: string }> {

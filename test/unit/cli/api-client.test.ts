@@ -36,6 +36,7 @@ function handler(seen: Array<{ method?: string; url?: string; auth?: string; bod
     "/api/v1/bad": [400, { error: "InvalidArgument", message: "name: a lower-case DNS name" }],
     "/api/v1/unauth": [401, { error: "Unauthenticated", message: "token expired" }],
     "/api/v1/denied": [403, { error: "PermissionDenied", message: "permission denied: applications, sync, default/web (user \"dev\")" }],
+    "/api/v1/forbidden": [403, { error: "PermissionDenied", message: "cross-site request refused" }],
     "/api/v1/missing": [404, { error: "NotFound", message: "application \"x\" not found" }],
     "/api/v1/conflict": [409, { error: "Conflict", message: "another operation is already in progress" }],
     "/api/v1/slow-down": [429, { error: "TooManyRequests", message: "too many login attempts" }, { "retry-after": "7" }],
@@ -77,7 +78,8 @@ describe("ApiClient over HTTP", () => {
   const mapped: Array<[string, (e: unknown) => boolean, number, RegExp]> = [
     ["/api/v1/bad", (e) => e instanceof UsageError, 2, /name: a lower-case DNS name/],
     ["/api/v1/unauth", (e) => e instanceof ApiUnauthenticatedError, 1, /log in again: plumb login 127\.0\.0\.1:\d+/],
-    ["/api/v1/denied", (e) => e instanceof PermissionDeniedError, 1, /^permission denied: permission denied: applications, sync/],
+    ["/api/v1/denied", (e) => e instanceof PermissionDeniedError, 1, /^permission denied: applications, sync, default\/web \(user "dev"\)\n {2}→ ask an administrator/],
+    ["/api/v1/forbidden", (e) => e instanceof PermissionDeniedError, 1, /^permission denied: cross-site request refused/],
     ["/api/v1/missing", (e) => e instanceof NotFoundError, 1, /application "x" not found/],
     ["/api/v1/conflict", (e) => e instanceof ConflictError, 1, /already in progress/],
     ["/api/v1/slow-down", () => true, 1, /too many login attempts[\s\S]*try again in 7s/],
