@@ -121,7 +121,8 @@ ${fn}() {
   ${fn}_subs "$path_"
   if (( \${#reply} )); then _describe -t commands 'command' reply; else _files; fi
 }
-compdef ${fn} ${p}
+# Autoloaded from $fpath this file is _${p}'s body: complete now; sourced, register the function.
+if [[ "\${funcstack[1]}" == "${fn}" ]]; then ${fn} "$@"; else compdef ${fn} ${p}; fi
 `;
 }
 

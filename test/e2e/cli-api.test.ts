@@ -5,13 +5,14 @@
  * --core on the same app (timestamps aside). API runs get a kubeconfig that does not exist, so nothing
  * reaches the cluster but through the server. Accounts: a password set, an API token generated, used with
  * --server/--auth-token, refused by RBAC (403), revoked (401: log in again); `can-i`; logout. TLS: a
- * self-signed server is refused with a hint and accepted with --insecure.
+ * self-signed server is refused with a hint and accepted with --insecure. SSO: `login --sso` through a
+ * real OIDC provider on loopback, the browser driven by the test.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -22,6 +23,7 @@ import { startLocalCluster, type LocalCluster } from "../../src/localcluster/clu
 import { resourcesFor } from "../helpers/cluster.js";
 import { appStatus } from "../helpers/controller.js";
 import { repoRoot } from "../helpers/paths.js";
+import { Browser, DEFAULT_ACCOUNTS, startOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -59,9 +61,9 @@ describe("plumb over the API server: the same verbs, the same output as --core",
   const CONFIG = join(temp, "plumb", "config");
 
   /** The CLI as a child process: its own contexts file; over the API no usable kubeconfig at all. */
-  const plumb = (args: string[], opts: { stdin?: string; core?: boolean } = {}): Promise<Run> =>
+  const plumb = (args: string[], opts: { stdin?: string; core?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Run> =>
     new Promise((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PLUMB_CONFIG: CONFIG, KUBECONFIG: opts.core ? cluster.kubeconfigPath : join(temp, "no-kubeconfig") };
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", PLUMB_CONFIG: CONFIG, KUBECONFIG: opts.core ? cluster.kubeconfigPath : join(temp, "no-kubeconfig"), ...opts.env };
       for (const k of ["PLUMB_SERVER", "PLUMB_AUTH_TOKEN", "PLUMB_CONTEXT", "FORCE_COLOR"]) delete env[k];
       const child = execFile(process.execPath, [join(repoRoot, "dist", "src", "cli", "main.js"), ...args, ...(opts.core ? ["--core"] : [])], { env }, (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
@@ -253,5 +255,56 @@ describe("plumb over the API server: the same verbs, the same output as --core",
     } finally {
       await tls.stop();
     }
+  });
+
+  it("login --sso: the browser ($BROWSER) logs in at the identity provider, the CLI gets the token", async () => {
+    const idp = await startOidcProvider({ redirectUris: [`${srv.url}/auth/callback`] });
+    try {
+      const patch = (path: string, body: unknown) => resources.client.request({ method: "PATCH", path, contentType: "application/merge-patch+json", body });
+      await patch("/api/v1/namespaces/plumb/configmaps/plumb-cm", { data: { "oidc.config": `name: Test IdP\nissuer: ${idp.issuer}\nclientID: ${idp.clientId}\nclientSecret: $oidc.clientSecret\n` } });
+      await patch("/api/v1/namespaces/plumb/secrets/plumb-secret", { stringData: { "oidc.clientSecret": idp.clientSecret } });
+      await waitFor("the server to offer SSO", async () => ((await srv.call("GET", "/api/v1/settings")).body as { oidcConfig?: unknown }).oidcConfig, 20_000);
+      // The "browser" the CLI opens writes down the URL; this test's browser then signs in there.
+      const urlFile = join(temp, "browser-url");
+      const opener = join(temp, "browser.sh");
+      writeFileSync(opener, `#!/bin/sh\nprintf '%s' "$1" > ${JSON.stringify(urlFile)}\n`, { mode: 0o755 });
+      const login = plumb(["login", host, "--plaintext", "--sso", "--name", "sso", "--sso-timeout", "60"], { env: { BROWSER: opener } });
+      const url = await waitFor("the CLI to open the browser", async () => existsSync(urlFile) && readFileSync(urlFile, "utf8"), 20_000);
+      assert.match(url, new RegExp(`^${srv.url}/auth/login\\?cli_port=\\d+&cli_challenge=`));
+      const b = new Browser();
+      const first = await b.get(url);
+      assert.match(first.body, /Sign in/);
+      const consent = await b.submit(first, { login: "alice", password: DEFAULT_ACCOUNTS.alice!.password });
+      const end = consent.body.includes("Authorize") ? await b.submit(consent, {}) : consent;
+      assert.match(end.body, /logged in to plumb/);
+      const r = await login;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^'alice\\S*' logged in to ${srv.url}; context 'sso' is current\n$`));
+      assert.match(await ok(["account", "get-user-info"]), /Logged In:\s+true\nUsername:\s+alice/);
+      assert.ok(!b.visited.some((v) => v.includes(readFileSync(CONFIG, "utf8").match(/token: (\S+)/)?.[1] ?? "no token")), "the token never reached the browser");
+    } finally {
+      await idp.close();
+    }
+  });
+
+  // util-linux `script` gives the CLI a pseudo-terminal, as a person's shell would.
+  const hasScript = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+  it("on a terminal the password is asked for and never echoed", { skip: !hasScript && "no util-linux script(1)" }, async () => {
+    const cmd = [process.execPath, join(repoRoot, "dist", "src", "cli", "main.js"), "login", host, "--plaintext", "--username", "admin", "--name", "pty"].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: { ...process.env, PLUMB_CONFIG: CONFIG, NO_COLOR: "1", TERM: "xterm" } });
+    let screen = "";
+    let typed = false;
+    child.stdout.on("data", (d: Buffer) => {
+      screen += d.toString();
+      if (!typed && screen.includes("Password: ")) {
+        typed = true;
+        child.stdin.write(`${srv.adminPassword}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 0, screen);
+    assert.ok(typed, `no password prompt: ${screen}`);
+    assert.match(screen, /'admin' logged in to .*; context 'pty' is current/);
+    assert.ok(!screen.includes(srv.adminPassword), "the password was echoed");
   });
 });

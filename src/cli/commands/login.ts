@@ -28,10 +28,11 @@ interface LoginFlags {
   name?: string;
 }
 
-/** Tries to open `url` in the user's browser; the URL is printed either way. */
+/** Tries to open `url` in the user's browser ($BROWSER, else the platform's opener); the URL is printed either way. */
 function openBrowser(url: string): void {
   process.stderr.write(`plumb: opening ${url} in your browser (open it yourself if nothing happens)\n`);
-  const [cmd, args] = process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", url]] : ["xdg-open", [url]];
+  const browser = process.env.BROWSER;
+  const [cmd, args] = browser ? [browser, [url]] : process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", url]] : ["xdg-open", [url]];
   try {
     const child = spawn(cmd, args as string[], { stdio: "ignore", detached: true });
     child.on("error", () => undefined);

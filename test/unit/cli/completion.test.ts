@@ -5,12 +5,23 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { commandNodes, completionScript, editDistance, suggestions } from "../../../src/cli/completion.js";
 import { buildProgram } from "../../../src/cli/program.js";
 import { UsageError } from "../../../src/core/errors.js";
 
 const program = buildProgram();
+/** The fish script in a file (fish reads scripts from files), removed after the tests. */
+const fishDir = mkdtempSync(join(tmpdir(), "plumb-fish-"));
+after(() => rmSync(fishDir, { recursive: true, force: true }));
+const fishFile = (): string => {
+  const file = join(fishDir, "plumb.fish");
+  writeFileSync(file, completionScript(program, "fish"));
+  return file;
+};
 const has = (shell: string): boolean => spawnSync(shell, ["--version"], { stdio: "ignore" }).status === 0;
 
 /** Completes `words` (the last one being typed) with the bash script; the candidates offered. */
@@ -56,7 +67,7 @@ describe("completion scripts", () => {
   });
 
   it("fish: the script is valid (fish -n)", { skip: !has("fish") && "fish is not installed" }, () => {
-    const r = spawnSync("fish", ["-n"], { input: completionScript(program, "fish"), encoding: "utf8" });
+    const r = spawnSync("fish", ["-n", fishFile()], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -76,6 +87,34 @@ describe("completion scripts", () => {
       assert.ok(ok(got), `got ${JSON.stringify(got)}`);
     });
   }
+
+  // zsh's completion system stubbed: _describe prints the candidates it is given, _files says FILES.
+  const zshComplete = (words: string[]): string[] => {
+    const stubs = `compdef() {}; _describe() { print -rl -- "\${(@P)4}"; }; _files() { print FILES; }`;
+    const script = `${stubs}\n${completionScript(program, "zsh")}\nwords=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; _plumb`;
+    const r = spawnSync("zsh", ["-c", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.split("\n").filter(Boolean).map((l) => l.split(":")[0]!);
+  };
+  it("zsh: offers the sub-commands, the flags of the command typed, files after a flag's value", { skip: !has("zsh") && "zsh is not installed" }, () => {
+    assert.ok(zshComplete(["plumb", "app", "sy"]).includes("sync"));
+    const flags = zshComplete(["plumb", "app", "sync", "web", "--rev"]);
+    assert.ok(flags.includes("--revision") && !flags.includes("--all-namespaces"), flags.join(" "));
+    assert.deepEqual(zshComplete(["plumb", "app", "sync", "--kubeconfig", ""]), ["FILES"]);
+    assert.ok(zshComplete(["plumb", "app", "-n", "plumb", ""]).includes("get"), "a flag's value is skipped");
+  });
+
+  it("fish: complete -C offers the sub-commands and the flags of the command typed", { skip: !has("fish") && "fish is not installed" }, () => {
+    const fishComplete = (line: string): string[] => {
+      const r = spawnSync("fish", ["-c", `source ${fishFile()}; complete -C ${JSON.stringify(line)}`], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.split("\n").filter(Boolean).map((l) => l.split("\t")[0]!);
+    };
+    assert.deepEqual(fishComplete("plumb app sy"), ["sync"]);
+    assert.deepEqual(fishComplete("plumb app sync web --rev"), ["--revision"]);
+    assert.deepEqual(fishComplete("plumb app -n plumb ge"), ["get"]);
+    assert.ok(fishComplete("plumb ").includes("account"));
+  });
 
   it("an unknown shell is a usage error naming the shells", () => {
     assert.throws(() => completionScript(program, "tcsh"), (e: Error) => e instanceof UsageError && /bash, zsh, fish/.test(e.message));
