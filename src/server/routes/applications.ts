@@ -11,7 +11,7 @@
  * old string goes with it), and the answer is the strings joined.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { rollbackSync } from "../../apps/client.js";
+import { REQUEST_INFO, rollbackSync, type AppClient } from "../../apps/client.js";
 import { analyzeApplication, API_GROUP, API_VERSION, ARGO_GROUP, readApplication, sourcesOf, type SyncOperation } from "../../apps/index.js";
 import { sleep } from "../../core/concurrency.js";
 import type { KubeObject } from "../../core/object.js";
@@ -198,9 +198,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
         ...(body.resources?.length ? { resources: body.resources.map((r) => ({ ...(r.group ? { group: r.group } : {}), kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) })) } : {}),
         ...(body.strategy ? { syncStrategy: body.strategy } : {}),
       };
-      const apps = clientFor(deps, app);
-      await apps.requestSync(name, sync, { username: p.username });
-      return c.json(lean(await apps.get(name)) as never, 200);
+      return c.json((await requested(clientFor(deps, app), name, sync, p.username)) as never, 200);
     },
   );
 
@@ -216,8 +214,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
       c.set("auditApp", `${app.metadata.namespace}/${name}`);
       const apps = clientFor(deps, app);
       const sync = rollbackSync(readApplication(await apps.get(name)), Number(body.id), { prune: body.prune, dryRun: body.dryRun });
-      await apps.requestSync(name, sync, { username: p.username });
-      return c.json(lean(await apps.get(name)) as never, 200);
+      return c.json((await requested(apps, name, sync, p.username)) as never, 200);
     },
   );
 
@@ -229,6 +226,17 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     await clientFor(deps, app).requestTerminate(name);
     return c.json({}, 200);
   });
+}
+
+/**
+ * Requests the sync and answers the app with the request in its `operation` field — also when the
+ * controller has already taken it (and cleared the field), so the caller always learns the request's id
+ * (`operation.info` plumb.dev/request) to follow its record by.
+ */
+async function requested(apps: AppClient, name: string, sync: SyncOperation, username: string): Promise<KubeObject> {
+  const req = await apps.requestSync(name, sync, { username });
+  const live = lean(await apps.get(name));
+  return live.operation ? live : { ...live, operation: { sync, initiatedBy: { username }, info: [{ name: REQUEST_INFO, value: req.id }] } };
 }
 
 /**
