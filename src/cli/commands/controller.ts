@@ -13,6 +13,7 @@ import { Controller, DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import type { WebhookSecrets } from "../../webhooks/index.js";
+import { untilStopped } from "../signals.js";
 
 interface ControllerFlags extends KubeFlags {
   namespace?: string;
@@ -106,10 +107,7 @@ export function register(program: Command): void {
       await controller.start();
       if (controller.webhookURL) log.info({ url: `${controller.webhookURL}/api/webhook` }, "webhook receiver listening");
       if (controller.metricsURL) log.info({ url: `${controller.metricsURL}/metrics` }, "metrics served");
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
+      await untilStopped();
       log.info({}, "stopping");
       await controller.stop();
       await sources.close();

@@ -17,6 +17,7 @@ import { GitSources } from "../../controller/git-sources.js";
 import { startServer } from "../../server/server.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import { duration, port, seconds, webhookSecretsFromEnv } from "./controller.js";
+import { untilStopped } from "../signals.js";
 
 interface ServerFlags extends KubeFlags {
   namespace: string;
@@ -96,10 +97,7 @@ export function register(program: Command): void {
         process.stderr.write(`plumb: the initial password of "admin" is: ${server.generatedAdminPassword}\n  (also in Secret plumb-initial-admin-secret in namespace ${f.namespace}; change it with: plumb account update-password)\n`);
       }
       process.stderr.write(`plumb: server listening at ${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", () => resolve());
-        process.once("SIGTERM", () => resolve());
-      });
+      await untilStopped();
       log.info({}, "stopping");
       await server.close();
       await repos.close();

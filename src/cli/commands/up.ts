@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { UsageError } from "../../core/errors.js";
 import { startLocalCluster } from "../../localcluster/cluster.js";
 import { findBinary } from "../../tools/binaries.js";
+import { untilStopped } from "../signals.js";
 
 export function register(program: Command): void {
   program
@@ -44,11 +45,7 @@ export function register(program: Command): void {
           "",
         ].join("\n"),
       );
-      await new Promise<void>((resolve) => {
-        const done = (): void => resolve();
-        process.once("SIGINT", done);
-        process.once("SIGTERM", done);
-      });
+      await untilStopped();
       process.stderr.write("plumb: stopping the local control plane\n");
       await cluster.stop();
     });
