@@ -63,9 +63,11 @@ export class AppState {
     };
     this.informers.apps.on("add", (o) => (seen(o), this.emit("ADDED", o)));
     this.informers.apps.on("update", (_old, o) => (seen(o), this.emit("MODIFIED", o)));
-    this.informers.apps.on("delete", (o) => this.emit("DELETED", o));
+    this.informers.apps.on("delete", (o) => (seen(o), this.emit("DELETED", o)));
     await Promise.all([...this.appInformers, ...this.projectInformers].map((i) => i.synced));
     for (const o of this.apps()) seen(o);
+    // A list's own resourceVersion is a position after everything it saw, deletes included (the streams resume from it).
+    for (const i of this.appInformers) seen({ apiVersion: "", kind: "", metadata: { name: "", resourceVersion: i.stats.resourceVersion } });
   }
 
   private emit(type: AppEventType, app: KubeObject): void {

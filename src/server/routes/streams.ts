@@ -1,0 +1,165 @@
+/**
+ * The stream routes: Server-Sent Events over Hono's `streamSSE`.
+ *
+ * - `GET /api/v1/stream/applications?name=&projects=&selector=&appNamespace=&repo=&resourceVersion=` —
+ *   the Applications the caller may see, as Argo CD's `{"result": {"type", "application"}}`, from the fan-out
+ *   hub (server/streams.ts: initial state, resume by `resourceVersion` or the `Last-Event-ID` header — the
+ *   header wins, since a browser reconnects to the same URL with a newer id — relist, slow-client cut).
+ * - `GET /api/v1/stream/applications/{name}/resource-tree?appNamespace=` — one app's resource tree, sent
+ *   whenever it differs from the last one sent. Generic over where the tree comes from (`TreeSource`):
+ *   recomputed when the tree module says the app's objects changed or the app itself changed (a
+ *   recomputation asked for while one runs is coalesced into one more); RBAC `applications, get` checked
+ *   at the start and before each send; the stream ends when the app is deleted or the role no longer
+ *   allows it.
+ *
+ * Both send `: keepalive` comments every `keepaliveMs` (proxies close idle connections) and end cleanly when
+ * the client goes away: every listener they registered is removed.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import type { KubeObject } from "../../core/object.js";
+import type { Api, ApiDeps } from "../app.js";
+import { checkName } from "../app.js";
+import { appRBACObject, facetOf } from "../app-filter.js";
+import { ForbiddenError } from "../errors.js";
+import type { AppState } from "../state.js";
+import { formatSSE, type AppStreams } from "../streams.js";
+
+/** Where trees come from (the tree module). */
+export interface TreeSource {
+  /** The resource tree of an app (Argo CD's ApplicationTree: `{nodes: [...]}`). */
+  treeFor(app: KubeObject): Promise<unknown>;
+  /** Told when an app's tree may have changed (no argument: any app's); returns the function that stops it. */
+  onTreeChange(listener: (app?: { namespace: string; name: string }) => void): () => void;
+}
+
+/** What the stream routes need (ApiDeps has all but `streams` and `trees`). */
+export type StreamRouteDeps = Pick<ApiDeps, "rbac" | "namespace" | "log"> & {
+  state: Pick<AppState, "app" | "subscribe">;
+  streams: AppStreams;
+  /** Without it, the resource-tree stream is not mounted. */
+  trees?: TreeSource;
+};
+
+const many = z.union([z.string(), z.array(z.string())]).optional();
+const position = z
+  .string()
+  .regex(/^\d{1,30}$/, "a resourceVersion is a number: the id of the last event received, or a list's metadata.resourceVersion")
+  .optional();
+
+const StreamQuery = z.object({
+  name: z.string().min(1).optional().openapi({ description: "Only the app of this name (in appNamespace, default the server's namespace)" }),
+  projects: many.openapi({ description: "Only apps of these projects (repeat the parameter)" }),
+  project: many.openapi({ description: "Legacy name of projects" }),
+  selector: z.string().optional().openapi({ description: "A label selector, e.g. team=a,tier!=db" }),
+  appNamespace: z.string().optional(),
+  repo: z.string().optional().openapi({ description: "Only apps with a source in this repository" }),
+  resourceVersion: position.openapi({ description: "Resume after this event id (the Last-Event-ID header wins)" }),
+});
+
+const TreeQuery = z.object({ appNamespace: z.string().optional() });
+
+const sseResponse = { 200: { description: "A stream of Server-Sent Events", content: { "text/event-stream": { schema: z.string() } } } };
+
+const appStream = createRoute({ method: "get", path: "/api/v1/stream/applications", request: { query: StreamQuery }, responses: sseResponse, summary: "Watch Applications" });
+const treeStream = createRoute({
+  method: "get",
+  path: "/api/v1/stream/applications/{name}/resource-tree",
+  request: { params: z.object({ name: z.string() }), query: TreeQuery },
+  responses: sseResponse,
+  summary: "Watch an Application's resource tree",
+});
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((s) => s !== "");
+
+/** Writes `: keepalive` (and what `extra` returns) every `ms` until the returned function is called. */
+function keepalive(sse: SSEStreamingApi, ms: number, extra?: () => string | undefined): () => void {
+  const timer = setInterval(() => void sse.write(`: keepalive\n\n${extra?.() ?? ""}`), ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Registers the stream routes on `api`. */
+export function mountStreams(api: Api, deps: StreamRouteDeps): void {
+  api.openapi(appStream, (c) => {
+    const q = c.req.valid("query");
+    const header = c.req.header("last-event-id");
+    const from = header !== undefined && header.trim() !== "" ? header.trim() : q.resourceVersion;
+    // Opened before the response starts: a bad selector or resourceVersion is a 400, not a broken stream.
+    c.header("X-Accel-Buffering", "no"); // nginx: do not hold events back
+    const client = deps.streams.open(c.get("principal"), { name: q.name, projects: [...list(q.projects), ...list(q.project)], selector: q.selector, appNamespace: q.appNamespace, repo: q.repo }, from);
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(() => client.close());
+      const stop = keepalive(sse, deps.streams.options.keepaliveMs, () => {
+        const b = client.bookmark();
+        return b ? formatSSE(b) : undefined;
+      });
+      try {
+        for (let m = await client.next(); m !== undefined && !sse.aborted; m = await client.next()) await sse.write(formatSSE(m));
+      } finally {
+        stop();
+        client.close();
+      }
+    });
+  });
+
+  const trees = deps.trees;
+  if (!trees) return;
+  api.openapi(treeStream, (c) => {
+    const name = checkName(c.req.valid("param").name, "application name");
+    const namespace = c.req.valid("query").appNamespace || deps.namespace;
+    const principal = c.get("principal");
+    const allowed = (app: KubeObject | undefined): app is KubeObject => app !== undefined && deps.rbac.enforce(principal, "applications", "get", appRBACObject(facetOf(app), deps.namespace));
+    // A missing app and a forbidden one answer alike, so that names cannot be probed.
+    if (!allowed(deps.state.app(namespace, name))) throw new ForbiddenError(`permission denied: applications, get, ${namespace}/${name} (or no such application)`);
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (sse) => {
+      let dirty = true;
+      let ended = false;
+      let wake: (() => void) | undefined;
+      const poke = (): void => {
+        dirty = true;
+        wake?.();
+      };
+      const offTree = trees.onTreeChange((app) => {
+        if (!app || (app.namespace === namespace && app.name === name)) poke();
+      });
+      const offApp = deps.state.subscribe((_type, app) => {
+        if (app.metadata.name === name && app.metadata.namespace === namespace) poke();
+      });
+      sse.onAbort(() => {
+        ended = true;
+        wake?.();
+      });
+      const stop = keepalive(sse, deps.streams.options.keepaliveMs);
+      let last: string | undefined;
+      try {
+        while (!ended && !sse.aborted) {
+          if (!dirty) {
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+            continue;
+          }
+          dirty = false;
+          const app = deps.state.app(namespace, name);
+          if (!allowed(app)) break;
+          let data: string;
+          try {
+            data = JSON.stringify({ result: await trees.treeFor(app) });
+          } catch (err) {
+            deps.log.warn({ app: `${namespace}/${name}`, error: err instanceof Error ? err.message : String(err) }, "resource tree failed; waiting for the next change");
+            continue;
+          }
+          if (data !== last) {
+            last = data;
+            await sse.write(formatSSE({ data }));
+          }
+        }
+      } finally {
+        stop();
+        offTree();
+        offApp();
+      }
+    });
+  });
+}
