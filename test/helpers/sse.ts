@@ -19,6 +19,7 @@ export class SSEReader {
   private buffer = "";
   private readonly ready: SSEMessage[] = [];
   private done = false;
+  private inflight: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | undefined;
   /** Comment lines seen (`: keepalive`). */
   comments = 0;
 
@@ -34,9 +35,12 @@ export class SSEReader {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no SSE message within ${timeoutMs} ms`);
       let timer: NodeJS.Timeout | undefined;
-      const chunk = await Promise.race([this.reader.read(), new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left)))]);
+      // A read outlives a timeout: the next call waits on the same one, so no chunk is lost.
+      this.inflight ??= this.reader.read();
+      const chunk = await Promise.race([this.inflight, new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), left)))]);
       clearTimeout(timer);
       if (chunk === "timeout") throw new Error(`no SSE message within ${timeoutMs} ms`);
+      this.inflight = undefined;
       if (chunk.done) this.done = true;
       else this.feed(this.decoder.decode(chunk.value, { stream: true }));
     }
