@@ -33,9 +33,9 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 /** `applications, get` on the projects each subject is given, nothing else. */
 function allowList(bySubject: Record<string, string[]>): Authorizer {
-  return {
-    enforce: (p: Principal, resource: string, action: string, object: string) => resource === "applications" && action === "get" && (bySubject[p.subject] ?? []).includes(object.split("/")[0]!),
-  };
+  const enforce = (p: Principal, resource: string, action: string, object: string): boolean => resource === "applications" && action === "get" && (bySubject[p.subject] ?? []).includes(object.split("/")[0]!);
+  const authorizer = { enforce, filter: (p: Principal, resource: string, action: string) => (object: string) => enforce(p, resource, action, object) };
+  return authorizer;
 }
 
 function application(name: string, project: string): KubeObject {

@@ -5,12 +5,13 @@
  *   the Applications the caller may see, as Argo CD's `{"result": {"type", "application"}}`, from the fan-out
  *   hub (server/streams.ts: initial state, resume by `resourceVersion` or the `Last-Event-ID` header — the
  *   header wins, since a browser reconnects to the same URL with a newer id — relist, slow-client cut).
- * - `GET /api/v1/stream/applications/{name}/resource-tree?appNamespace=` — one app's resource tree, sent
- *   whenever it differs from the last one sent. Generic over where the tree comes from (`TreeSource`):
- *   recomputed when the tree module says the app's objects changed or the app itself changed (a
- *   recomputation asked for while one runs is coalesced into one more); RBAC `applications, get` checked
- *   at the start and before each send; the stream ends when the app is deleted or the role no longer
- *   allows it.
+ * - `GET /api/v1/stream/applications/{name}/resource-tree?appNamespace=` — one app's resource tree as
+ *   `{"result": tree}`, sent whenever it differs from the last one sent. Generic over where the tree comes
+ *   from (`TreeSource`; `resourceTreeSource` for server/tree): recomputed when the app changes or the tree
+ *   source reports a change that `affects` it (changes arriving while one recomputation runs make one
+ *   more, not many); the tree's watches held (`retain`) while the stream is open; RBAC `applications, get`
+ *   checked at the start and before each send; the stream ends when the app is deleted or the role no
+ *   longer allows it.
  *
  * Both send `: keepalive` comments every `keepaliveMs` (proxies close idle connections) and end cleanly when
  * the client goes away: every listener they registered is removed.
@@ -24,13 +25,31 @@ import { appRBACObject, facetOf } from "../app-filter.js";
 import { ForbiddenError } from "../errors.js";
 import type { AppState } from "../state.js";
 import { formatSSE, type AppStreams } from "../streams.js";
+import { changeAffects, type ApplicationTree, type ResourceTrees, type TreeChange } from "../tree/index.js";
 
-/** Where trees come from (the tree module). */
-export interface TreeSource {
+/**
+ * Where trees come from: generic over the tree's and the change notice's shapes (`resourceTreeSource` adapts
+ * server/tree's ResourceTrees).
+ */
+export interface TreeSource<C = unknown, T = unknown> {
   /** The resource tree of an app (Argo CD's ApplicationTree: `{nodes: [...]}`). */
-  treeFor(app: KubeObject): Promise<unknown>;
-  /** Told when an app's tree may have changed (no argument: any app's); returns the function that stops it. */
-  onTreeChange(listener: (app?: { namespace: string; name: string }) => void): () => void;
+  treeFor(app: KubeObject): Promise<T>;
+  /** Told of every change that may alter some tree; returns the function that stops it. */
+  onTreeChange(listener: (change: C) => void): () => void;
+  /** Whether a change may alter this app's tree, the last one computed being `last`. Default: every change may. */
+  affects?(change: C, app: KubeObject, last: T | undefined): boolean;
+  /** Keeps what the app's tree needs (watches) alive while a stream shows it; returns the release. */
+  retain?(app: KubeObject): () => void;
+}
+
+/** server/tree's ResourceTrees as a TreeSource. */
+export function resourceTreeSource(trees: ResourceTrees): TreeSource<TreeChange, ApplicationTree> {
+  return {
+    treeFor: (app) => trees.tree(app),
+    onTreeChange: (listener) => trees.onChange(listener),
+    affects: (change, app, last) => last === undefined || changeAffects(change, app.metadata.name, last),
+    retain: (app) => trees.retain(app),
+  };
 }
 
 /** What the stream routes need (ApiDeps has all but `streams` and `trees`). */
@@ -38,7 +57,8 @@ export type StreamRouteDeps = Pick<ApiDeps, "rbac" | "namespace" | "log"> & {
   state: Pick<AppState, "app" | "subscribe">;
   streams: AppStreams;
   /** Without it, the resource-tree stream is not mounted. */
-  trees?: TreeSource;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any change and tree shape; the route only passes them back
+  trees?: TreeSource<any, any>;
 };
 
 const many = z.union([z.string(), z.array(z.string())]).optional();
@@ -70,7 +90,12 @@ const treeStream = createRoute({
   summary: "Watch an Application's resource tree",
 });
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]).filter((s) => s !== "");
+/** A repeated (or comma-separated) query parameter, as the list route reads it. */
+const list = (v: string | string[] | undefined): string[] =>
+  (v === undefined ? [] : Array.isArray(v) ? v : [v])
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Writes `: keepalive` (and what `extra` returns) every `ms` until the returned function is called. */
 function keepalive(sse: SSEStreamingApi, ms: number, extra?: () => string | undefined): () => void {
@@ -117,22 +142,25 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
       let dirty = true;
       let ended = false;
       let wake: (() => void) | undefined;
+      let lastTree: unknown;
+      let lastSent: string | undefined;
       const poke = (): void => {
         dirty = true;
         wake?.();
       };
-      const offTree = trees.onTreeChange((app) => {
-        if (!app || (app.namespace === namespace && app.name === name)) poke();
+      const offTree = trees.onTreeChange((change) => {
+        const app = deps.state.app(namespace, name);
+        if (app && (!trees.affects || trees.affects(change, app, lastTree))) poke();
       });
       const offApp = deps.state.subscribe((_type, app) => {
         if (app.metadata.name === name && app.metadata.namespace === namespace) poke();
       });
+      const release = trees.retain?.(deps.state.app(namespace, name)!);
       sse.onAbort(() => {
         ended = true;
         wake?.();
       });
       const stop = keepalive(sse, deps.streams.options.keepaliveMs);
-      let last: string | undefined;
       try {
         while (!ended && !sse.aborted) {
           if (!dirty) {
@@ -142,16 +170,16 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
           }
           dirty = false;
           const app = deps.state.app(namespace, name);
-          if (!allowed(app)) break;
-          let data: string;
+          if (!allowed(app)) break; // deleted, or the role no longer allows it
           try {
-            data = JSON.stringify({ result: await trees.treeFor(app) });
+            lastTree = await trees.treeFor(app);
           } catch (err) {
             deps.log.warn({ app: `${namespace}/${name}`, error: err instanceof Error ? err.message : String(err) }, "resource tree failed; waiting for the next change");
             continue;
           }
-          if (data !== last) {
-            last = data;
+          const data = JSON.stringify({ result: lastTree });
+          if (data !== lastSent) {
+            lastSent = data;
             await sse.write(formatSSE({ data }));
           }
         }
@@ -159,6 +187,7 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
         stop();
         offTree();
         offApp();
+        release?.();
       }
     });
   });

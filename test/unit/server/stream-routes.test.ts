@@ -49,13 +49,19 @@ function state() {
   };
 }
 
-/** Trees the test sets per app; `changed(name)` tells the route. */
+/** Trees the test sets per app; `set` tells the route's listener (a change concerns the app of that name). */
 function trees() {
   const byApp = new Map<string, unknown>();
-  const listeners = new Set<(app?: { namespace: string; name: string }) => void>();
-  const src: TreeSource & { set(name: string, tree: unknown, notify?: boolean): void; listeners: typeof listeners; computed: number } = {
+  const listeners = new Set<(change: { name: string }) => void>();
+  const src: TreeSource<{ name: string }> & { set(name: string, tree: unknown, notify?: boolean): void; listeners: typeof listeners; computed: number; held: number } = {
     listeners,
     computed: 0,
+    held: 0,
+    affects: (change, app) => change.name === app.metadata.name,
+    retain: () => {
+      src.held++;
+      return () => src.held--;
+    },
     treeFor: async (app) => {
       src.computed++;
       return byApp.get(app.metadata.name) ?? { nodes: [] };
@@ -66,7 +72,7 @@ function trees() {
     },
     set(name, tree, notify = true) {
       byApp.set(name, tree);
-      if (notify) for (const l of listeners) l({ namespace: NS, name });
+      if (notify) for (const l of listeners) l({ name });
     },
   };
   return src;
@@ -87,7 +93,11 @@ function server(rbac: Authorizer & { allow: Set<string> }) {
 }
 
 function projects(...allow: string[]): Authorizer & { allow: Set<string> } {
-  const a = { allow: new Set(allow), enforce: (_p: Principal, _r: string, _a: string, object: string) => a.allow.has(object.split("/")[0]!) };
+  const a = {
+    allow: new Set(allow),
+    enforce: (_p: Principal, _r: string, _a: string, object: string) => a.allow.has(object.split("/")[0]!),
+    filter: () => (object: string) => a.allow.has(object.split("/")[0]!),
+  };
   return a;
 }
 
@@ -147,8 +157,9 @@ describe("stream routes, in-process", () => {
     await waitUntil(() => tr.computed === before + 3);
     assert.equal(tr.listeners.size, 1);
     assert.equal(st.listeners.size, 2, "the hub's and the route's");
+    assert.equal(tr.held, 1, "the tree's watches are held while the stream is open");
     await r.cancel();
-    await waitUntil(() => tr.listeners.size === 0 && st.listeners.size === 1);
+    await waitUntil(() => tr.listeners.size === 0 && st.listeners.size === 1 && tr.held === 0);
   });
 
   it("resource-tree: 403 for a forbidden or missing app; the stream ends when the app is deleted or the role revoked", async () => {
@@ -169,7 +180,7 @@ describe("stream routes, in-process", () => {
     rbac.allow.delete("default");
     tr.set("api", { nodes: [{ kind: "Secret", name: "x" }] });
     assert.equal(await apiTree.end(), true, "revoked: ended without sending the new tree");
-    await waitUntil(() => tr.listeners.size === 0);
+    await waitUntil(() => tr.listeners.size === 0 && tr.held === 0);
   });
 });
 
