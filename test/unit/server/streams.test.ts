@@ -75,14 +75,18 @@ function app(name: string, o: AppOpts = {}): KubeObject {
   };
 }
 
-/** Allows `applications, get` on the projects in `projects` (mutable: a policy change). */
+/** Allows `applications, get` on the projects in `projects` (mutable: a policy change; a filter keeps the policy it was made with). */
 function allowProjects(...projects: string[]): Authorizer & { projects: Set<string> } {
   const a = {
     projects: new Set(projects),
     enforce(_p: Principal, resource: string, action: string, object: string): boolean {
       return resource === "applications" && action === "get" && a.projects.has(object.split("/")[0]!);
     },
-    filter: (p: Principal, resource: string, action: string) => (object: string) => a.enforce(p, resource, action, object),
+    // As the real one: the policy as it is when the filter is made.
+    filter: (_p: Principal, resource: string, action: string) => {
+      const now = new Set(a.projects);
+      return (object: string) => resource === "applications" && action === "get" && now.has(object.split("/")[0]!);
+    },
   };
   return a;
 }
