@@ -13,8 +13,10 @@
  *   2. 50 requests by admin and 50 by alice, one after the other, timed to the last byte of the body.
  *
  * Then, in this process, over the same apps: the time of each part of a list — RBAC for every app
- * (`enforce` per app, as the route does, and `filter` narrowed once), JSON.stringify of every app (what a
- * cold cache costs), the joining of cached strings — to tell what dominates. `--cpu-prof DIR` also runs
+ * (`enforce` per app, and `filter` narrowed once, as the route does), JSON.stringify of every app (what a
+ * cold cache costs), joining the cached strings into the body, encoding the body to UTF-8 (what Hono's
+ * c.body does with a string), and, for comparison, a body made of per-app cached UTF-8 buffers — to tell
+ * what dominates. `--cpu-prof DIR` also runs
  * the server under `node --cpu-prof` and summarizes where its CPU went, by function.
  *
  *   node dist/bench/server-list.js [--sizes 1000,10000] [--requests 50] [--create-concurrency 16] [--cpu-prof DIR]
@@ -79,9 +81,16 @@ async function decomposition(apps: KubeObject[]): Promise<Record<string, number>
   });
   const stringify = timeIt(5, () => apps.map((a) => JSON.stringify(lean(a))));
   const cached = apps.map((a) => JSON.stringify(lean(a)));
-  const join = timeIt(5, () => Buffer.byteLength(`{"metadata":{"resourceVersion":"1"},"items":[${cached.join(",")}]}`));
+  let body = "";
+  const join = timeIt(5, () => (body = `{"metadata":{"resourceVersion":"1"},"items":[${cached.join(",")}]}`).length);
+  const encoder = new TextEncoder();
+  const encode = timeIt(5, () => encoder.encode(body).length);
+  // The alternative: each app's UTF-8 bytes kept per version, the body a sequence of them (no join, no encode).
+  const bytes = cached.map((c) => Buffer.from(c));
+  const comma = Buffer.from(",");
+  const chunks = timeIt(5, () => bytes.flatMap((b, i) => (i === 0 ? [b] : [comma, b])).length);
   const r = (ms: number): number => Math.round(ms * 10) / 10;
-  return { apps: apps.length, aliceKeeps: kept, rbacEnforcePerAppAliceMs: r(enforceAlice), rbacEnforcePerAppAdminMs: r(enforceAdmin), rbacFilterAliceMs: r(filterAlice), jsonStringifyAllMs: r(stringify), joinCachedMs: r(join) };
+  return { apps: apps.length, aliceKeeps: kept, rbacEnforcePerAppAliceMs: r(enforceAlice), rbacEnforcePerAppAdminMs: r(enforceAdmin), rbacFilterAliceMs: r(filterAlice), jsonStringifyAllMs: r(stringify), joinCachedStringsMs: r(join), utf8EncodeBodyMs: r(encode), bodyAsCachedBufferChunksMs: r(chunks), bodyMiB: r(Buffer.byteLength(body) / 2 ** 20) };
 }
 
 await h.run(async () => {
