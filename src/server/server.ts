@@ -29,6 +29,8 @@ import { mountApplications } from "./routes/applications.js";
 import { mountProjects } from "./routes/projects.js";
 import { mountResources } from "./routes/resources.js";
 import { mountSession } from "./routes/session.js";
+import { mountStreams, resourceTreeSource } from "./routes/streams.js";
+import { AppStreams } from "./streams.js";
 import { Settings, SETTINGS_CONFIGMAP, SETTINGS_SECRET } from "./settings.js";
 import { AppState, sharedInformers } from "./state.js";
 import { ResourceTrees } from "./tree/index.js";
@@ -112,6 +114,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // The tree's child watches each hold a connection: a pool of their own, so they never starve requests.
   const treeResources = opts.treeResources ?? new Resources(resources.client.withPool(256), resources.discovery);
   const trees = new ResourceTrees({ resources: treeResources, managed: informers.managed, log });
+  const streams = new AppStreams(state, { rbac, namespace: opts.namespace });
 
   const deps = {
     state,
@@ -139,6 +142,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       mountResources(api, deps);
       mountProjects(api, deps);
       mountAccount(api, deps);
+      mountStreams(api, { ...deps, streams, trees: resourceTreeSource(trees) });
     },
     { sso: sso.routes(), ...(controller && opts.webhookSecrets ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },
   );
@@ -157,6 +161,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(controller ? { controller } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     close: async () => {
+      streams.stop();
       await new Promise<void>((done) => {
         server.close(() => done());
         (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();

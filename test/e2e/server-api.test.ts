@@ -24,6 +24,7 @@ import { startLocalCluster, type LocalCluster } from "../../src/localcluster/clu
 import { resourcesFor } from "../helpers/cluster.js";
 import { Browser, startOidcProvider } from "../helpers/oidc-provider.js";
 import { startTestServer, type TestServer } from "../helpers/server.js";
+import { SSEReader } from "../helpers/sse.js";
 import { waitFor } from "../helpers/wait.js";
 
 const SECRET_VALUE = "known-secret-value-7f3a9c";
@@ -56,7 +57,7 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
   let admin: string;
   let first: string;
 
-  const opState = async (name: string) => ((await srv.call("GET", `/api/v1/applications/${name}`, { token: admin })).body as { status?: { operationState?: { phase?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string }> } }; history?: Array<{ id: number; revision: string }> } }).status;
+  const opState = async (name: string) => ((await srv.call("GET", `/api/v1/applications/${name}`, { token: admin })).body as { status?: { sync?: { status?: string }; operationState?: { phase?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string }> } }; history?: Array<{ id: number; revision: string }> } }).status;
   /** The request id of an operation the API answered (the app's `operation.info`). */
   const requestOf = (answer: { status: number; text: string; body: { operation?: { info?: Array<{ name: string; value: string }> } } }): string => {
     assert.equal(answer.status, 200, answer.text);
@@ -203,6 +204,17 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     const tree = await srv.call("GET", "/api/v1/applications/a1/resource-tree", { token: admin });
     assert.equal(tree.status, 200, tree.text);
     assert.ok((tree.body.nodes as Array<{ kind: string; name: string }>).some((n) => n.kind === "Secret" && n.name === "credentials"), tree.text);
+    const treeStream = await fetch(`${srv.url}/api/v1/stream/applications/a1/resource-tree`, { headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(treeStream.status, 200);
+    const reader = new SSEReader(treeStream.body!);
+    let streamed: { result?: { nodes?: Array<{ kind: string }> }; nodes?: Array<{ kind: string }> } | undefined;
+    while (!streamed) {
+      const m = await reader.next(10_000);
+      if (!m) break;
+      if (m.data) streamed = JSON.parse(m.data);
+    }
+    await reader.cancel();
+    assert.ok((streamed?.result?.nodes ?? streamed?.nodes ?? []).some((n) => n.kind === "Secret"), `the tree stream sends the tree first: ${JSON.stringify(streamed).slice(0, 200)}`);
     const managed = await srv.call("GET", "/api/v1/applications/a1/managed-resources", { token: admin });
     assert.equal(managed.status, 200, managed.text);
     const sec = (managed.body.items as Array<{ kind: string; liveState?: string; targetState?: string }>).find((i) => i.kind === "Secret");
@@ -344,6 +356,59 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     } finally {
       await idp.close();
     }
+  });
+
+  it("the stream delivers an app's Synced and Healthy transitions in order, and a reconnect with the last id misses nothing", async () => {
+    type Seen = { type: string; sync?: string; health?: string; id?: string };
+    const open = async (lastId?: string): Promise<SSEReader> => {
+      const res = await fetch(`${srv.url}/api/v1/stream/applications?name=b1`, { headers: { authorization: `Bearer ${admin}`, ...(lastId ? { "last-event-id": lastId } : {}) } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+      return new SSEReader(res.body!);
+    };
+    /** Reads until `done` says the last state is reached; every message of the app, in order. */
+    const read = async (r: SSEReader, done: (s: Seen) => boolean, into: Seen[]): Promise<string | undefined> => {
+      let last: string | undefined;
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const m = await r.next(deadline - Date.now());
+        if (!m) break;
+        if (m.id) last = m.id;
+        if (!m.data) continue;
+        srv.bodies.push(m.data);
+        const { result } = JSON.parse(m.data) as { result: { type: string; application: { status?: { sync?: { status?: string }; health?: { status?: string } } } } };
+        const seen = { type: result.type, sync: result.application.status?.sync?.status, health: result.application.status?.health?.status, ...(m.id ? { id: m.id } : {}) };
+        into.push(seen);
+        if (done(seen)) return last;
+      }
+      throw new Error(`the stream did not reach the state; saw ${JSON.stringify(into)}`);
+    };
+    const first: Seen[] = [];
+    const r1 = await open();
+    const sync1 = requestOf(await srv.call("POST", "/api/v1/applications/b1/sync", { token: admin, body: {} }));
+    const lastId = await read(r1, (x) => x.sync === "Synced" && x.health === "Healthy", first);
+    await ended("b1", sync1);
+    assert.equal(first[0]!.type, "ADDED", "the current state first");
+    assert.equal(first[0]!.sync, "OutOfSync", "b1 was only dry-run synced before");
+    const syncedAt = first.findIndex((x) => x.sync === "Synced");
+    assert.ok(first.slice(syncedAt).every((x) => x.sync === "Synced"), `no OutOfSync after Synced: ${JSON.stringify(first)}`);
+    await r1.cancel();
+
+    // While nobody listens: a push makes b1 OutOfSync, a sync makes it Synced again.
+    wd.write({ "b1/cm.yaml": cm("b1", 0, "2") });
+    await wd.commit("b1 v2");
+    await wd.push("main");
+    await srv.call("GET", "/api/v1/applications/b1?refresh=normal", { token: admin });
+    await waitFor("b1 OutOfSync", async () => (await opState("b1"))?.sync?.status === "OutOfSync", 30_000);
+    await ended("b1", requestOf(await srv.call("POST", "/api/v1/applications/b1/sync", { token: admin, body: {} })));
+    await waitFor("b1 Synced", async () => (await opState("b1"))?.sync?.status === "Synced", 30_000);
+
+    const missed: Seen[] = [];
+    const r2 = await open(lastId);
+    await read(r2, (x) => x.sync === "Synced" && missed.some((y) => y.sync === "OutOfSync"), missed);
+    await r2.cancel();
+    assert.ok(missed.every((x) => x.type === "MODIFIED"), `only the changes since the last id, no fresh snapshot: ${JSON.stringify(missed)}`);
+    assert.ok(missed.findIndex((x) => x.sync === "OutOfSync") < missed.findIndex((x, i) => x.sync === "Synced" && i > missed.findIndex((y) => y.sync === "OutOfSync")), "OutOfSync, then Synced");
   });
 
   it("never answered or logged a Secret value or the admin password (a scan of every response of this suite)", () => {

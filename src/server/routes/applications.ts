@@ -12,14 +12,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { REQUEST_INFO, rollbackSync, type AppClient } from "../../apps/client.js";
-import { analyzeApplication, API_GROUP, API_VERSION, ARGO_GROUP, readApplication, sourcesOf, type SyncOperation } from "../../apps/index.js";
+import { analyzeApplication, API_GROUP, API_VERSION, ARGO_GROUP, readApplication, type SyncOperation } from "../../apps/index.js";
 import { sleep } from "../../core/concurrency.js";
 import type { KubeObject } from "../../core/object.js";
 import { REFRESH_ANNOTATIONS } from "../../controller/reconcile.js";
-import { sameRepository } from "../../webhooks/index.js";
 import type { Api } from "../app.js";
 import { ForbiddenError, InvalidRequestError } from "../errors.js";
-import { parseSelector } from "../selector.js";
+import { appBytes, appRBACObject, facetOf, queryMatcher } from "../app-filter.js";
 import { appFor, clientFor, flag, json, KubeObjectSchema, lean, may, must, Name, projectOf, rbacObject, type RouteDeps } from "./common.js";
 
 const AppNamespace = z.object({ appNamespace: z.string().optional() });
@@ -66,15 +65,6 @@ const Empty = z.object({}).openapi("Empty");
 /** How long a get with `refresh` waits for the controller's new comparison. */
 const REFRESH_WAIT_MS = 10_000;
 
-const serialized = new WeakMap<KubeObject, string>();
-
-/** The JSON of an app as the API answers it (cached per object version). */
-function appJSON(app: KubeObject): string {
-  let s = serialized.get(app);
-  if (s === undefined) serialized.set(app, (s = JSON.stringify(lean(app))));
-  return s;
-}
-
 function list(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
@@ -100,25 +90,17 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications", tags: ["applications"], summary: "List the Applications the caller may see", request: { query: ListQuery }, responses: json(ApplicationList, "the applications") }), (c) => {
     const q = c.req.valid("query");
     const p = c.get("principal");
-    const projects = new Set([...list(q.projects), ...list(q.project)]);
-    const selector = q.selector ? parseSelector(q.selector) : undefined;
+    const projects = [...list(q.projects), ...list(q.project)];
+    const matches = queryMatcher({ ...(q.name ? { name: q.name } : {}), ...(projects.length ? { projects } : {}), ...(q.selector ? { selector: q.selector } : {}), ...(q.appNamespace ? { appNamespace: q.appNamespace } : {}), ...(q.repo ? { repo: q.repo } : {}) }, deps.namespace);
     const fields = q.fields ? list(q.fields).map((f) => f.replace(/^items\./, "").split(".")) : undefined;
-    const items: string[] = [];
     const visible = deps.rbac.filter(p, "applications", "get");
+    const items: Buffer[] = [];
     for (const app of deps.state.apps()) {
-      if (q.name && app.metadata.name !== q.name) continue;
-      if (q.appNamespace && app.metadata.namespace !== q.appNamespace) continue;
-      if (projects.size && !projects.has(projectOf(app))) continue;
-      if (selector && !selector(app.metadata.labels)) continue;
-      if (q.repo) {
-        const spec = readApplication(app).spec;
-        if (!spec || !sourcesOf(spec).some((s) => sameRepository(s.repoURL, q.repo!))) continue;
-      }
-      if (!visible(rbacObject(deps, app))) continue;
-      items.push(fields ? JSON.stringify(pick(lean(app), fields)) : appJSON(app));
+      const facet = facetOf(app);
+      if (!matches(facet) || !visible(appRBACObject(facet, deps.namespace))) continue;
+      items.push(fields ? Buffer.from(JSON.stringify(pick(lean(app), fields))) : appBytes(app));
     }
-    const body = `{"metadata":{"resourceVersion":${JSON.stringify(deps.state.resourceVersion)}},"items":[${items.join(",")}]}`;
-    return c.body(body, 200, { "content-type": "application/json; charset=utf-8" }) as never;
+    return c.body(listBody(deps.state.resourceVersion, items), 200, { "content-type": "application/json; charset=utf-8" }) as never;
   });
 
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}", tags: ["applications"], summary: "One Application", request: { params: NameParam, query: GetQuery }, responses: json(KubeObjectSchema, "the application") }), async (c) => {
@@ -126,7 +108,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     const q = c.req.valid("query");
     let app = appFor(deps, c.get("principal"), name, q.appNamespace, "get");
     if (q.refresh) app = await refresh(deps, app, q.refresh);
-    return c.body(appJSON(app), 200, { "content-type": "application/json; charset=utf-8" }) as never;
+    return c.body(new Uint8Array(appBytes(app)), 200, { "content-type": "application/json; charset=utf-8" }) as never;
   });
 
   api.openapi(
@@ -225,6 +207,32 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     c.set("auditApp", `${app.metadata.namespace}/${name}`);
     await clientFor(deps, app).requestTerminate(name);
     return c.json({}, 200);
+  });
+}
+
+/**
+ * The list's body, streamed: the cached JSON of each app written in chunks of 64, so a 10,000-app answer
+ * is never built as one string (nor copied to encode it).
+ */
+function listBody(resourceVersion: string, items: Buffer[]): ReadableStream<Uint8Array> {
+  const comma = Buffer.from(",");
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    start(ctl) {
+      ctl.enqueue(Buffer.from(`{"metadata":{"resourceVersion":${JSON.stringify(resourceVersion)}},"items":[`));
+    },
+    pull(ctl) {
+      const parts: Buffer[] = [];
+      for (const end = Math.min(items.length, i + 64); i < end; i++) {
+        if (i > 0) parts.push(comma);
+        parts.push(items[i]!);
+      }
+      if (parts.length) ctl.enqueue(Buffer.concat(parts));
+      if (i >= items.length) {
+        ctl.enqueue(Buffer.from("]}"));
+        ctl.close();
+      }
+    },
   });
 }
 

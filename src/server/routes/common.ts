@@ -10,6 +10,7 @@ import type { Resources } from "../../cluster/resources.js";
 import type { KubeObject } from "../../core/object.js";
 import type { ApiDeps } from "../app.js";
 import type { Principal } from "../auth/types.js";
+import { appRBACObject, withoutManagedFields } from "../app-filter.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../errors.js";
 
 /** What the application routes need beyond the chain's deps. */
@@ -45,8 +46,7 @@ export function projectOf(app: KubeObject): string {
 
 /** The RBAC object of an app: `<project>/<name>`, or `<project>/<namespace>/<name>` outside the server's namespace. */
 export function rbacObject(deps: Pick<ApiDeps, "namespace">, app: KubeObject, project = projectOf(app)): string {
-  const ns = app.metadata.namespace ?? deps.namespace;
-  return ns === deps.namespace ? `${project}/${app.metadata.name}` : `${project}/${ns}/${app.metadata.name}`;
+  return appRBACObject({ project, namespace: app.metadata.namespace ?? deps.namespace, name: app.metadata.name }, deps.namespace);
 }
 
 /** Whether the caller may `action` the app. */
@@ -77,11 +77,7 @@ export function clientFor(deps: RouteDeps, app: KubeObject): AppClient {
 }
 
 /** The object without managedFields (noise, and an API answer should be lean). */
-export function lean(obj: KubeObject): KubeObject {
-  if (!obj.metadata.managedFields) return obj;
-  const { managedFields: _drop, ...metadata } = obj.metadata;
-  return { ...obj, metadata };
-}
+export const lean = withoutManagedFields;
 
 /** The app read as the controller reads it (for history, status). */
 export { readApplication };
