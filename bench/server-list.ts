@@ -19,7 +19,7 @@
  * what dominates. `--cpu-prof DIR` also runs
  * the server under `node --cpu-prof` and summarizes where its CPU went, by function.
  *
- *   node dist/bench/server-list.js [--sizes 1000,10000] [--requests 50] [--create-concurrency 16] [--cpu-prof DIR]
+ *   node dist/bench/server-list.js [--sizes 1000,10000] [--requests 50] [--create-concurrency 16] [--cpu-prof DIR] [--server-node-flags=--max-old-space-size=256]
  *
  * Output: one JSON object on stdout (machine, date, /proc/stat steal over the run, figures per size).
  */
@@ -46,6 +46,8 @@ const { values: args } = parseArgs({
     requests: { type: "string", default: "50" },
     "create-concurrency": { type: "string", default: "16" },
     "cpu-prof": { type: "string" },
+    /** Node flags for the server process, e.g. "--max-old-space-size=256" (how a deployment caps the heap). */
+    "server-node-flags": { type: "string", default: "" },
   },
 });
 const SIZES = args.sizes.split(",").map(Number);
@@ -118,7 +120,7 @@ await h.run(async () => {
     const { child, match } = await spawnUntil(
       h,
       `plumb server (${size} apps)`,
-      [...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), join(repoRoot, "dist", "src", "cli", "main.js"), "server", "--kubeconfig", cluster.kubeconfigPath, "--insecure", "--port", "0", "--no-controller", "--namespace", NS, "--log-level", "warn", "--cache-dir", cacheDir],
+      [...args["server-node-flags"].split(" ").filter(Boolean), ...(profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : []), join(repoRoot, "dist", "src", "cli", "main.js"), "server", "--kubeconfig", cluster.kubeconfigPath, "--insecure", "--port", "0", "--no-controller", "--namespace", NS, "--log-level", "warn", "--cache-dir", cacheDir],
       /server listening at (http:\/\/\S+)/,
     );
     const url = match[1]!;

@@ -102,17 +102,20 @@ export function withoutManagedFields(app: KubeObject): KubeObject {
   return { ...app, metadata };
 }
 
-const serialized = new WeakMap<KubeObject, Buffer>();
+const serialized = new WeakMap<KubeObject, Uint8Array<ArrayBuffer>>();
+const encoder = new TextEncoder();
 
 /**
  * The UTF-8 JSON of the app without managedFields, computed once per cached object. Bytes, not a string:
  * a list of 10,000 apps is these buffers written one after the other, never one 30 MB string and its
  * encoded copy (docs/benchmarks.md).
  */
-export function appBytes(app: KubeObject): Buffer {
+export function appBytes(app: KubeObject): Uint8Array<ArrayBuffer> {
   let b = serialized.get(app);
   if (b === undefined) {
-    b = Buffer.from(JSON.stringify(withoutManagedFields(app)));
+    // TextEncoder's arrays own their memory (Buffer.from would slice a shared 8 KiB pool slab, which a
+    // long-lived cache entry then keeps alive whole).
+    b = encoder.encode(JSON.stringify(withoutManagedFields(app)));
     serialized.set(app, b);
   }
   return b;
@@ -120,7 +123,7 @@ export function appBytes(app: KubeObject): Buffer {
 
 /** The same JSON as a string (one app, for a stream event). */
 export function appJSON(app: KubeObject): string {
-  return appBytes(app).toString("utf8");
+  return Buffer.from(appBytes(app).buffer, appBytes(app).byteOffset, appBytes(app).byteLength).toString("utf8");
 }
 
 /** A digest of what a watcher can tell apart (see the module comment for what is left out). */
