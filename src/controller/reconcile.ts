@@ -116,8 +116,28 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-/** Reconciles one Application. Throws only for unexpected failures (the queue retries with backoff). */
+/**
+ * Reconciles one Application. Throws only for unexpected failures (the queue retries with backoff).
+ *
+ * A refresh asked through the annotation (Argo CD's `argocd.argoproj.io/refresh: normal|hard`, the API's
+ * `?refresh=`) fetches as a manual sync does, "hard" renders the commit again, and the annotation is
+ * removed once the reconcile is done — whatever it found — as Argo CD's controller removes it: its absence
+ * tells the asker the comparison is in the status, and the next request is a change again.
+ */
 export async function reconcile(deps: ReconcileDeps, key: string): Promise<ReconcileResult> {
+  const obj = deps.getApp(key);
+  const refresh = obj && refreshRequested(obj);
+  try {
+    return await reconcileApp(deps, key);
+  } finally {
+    if (obj && refresh) {
+      const view = readApplication(obj);
+      await appRequest(deps, view, "", { metadata: { annotations: Object.fromEntries(REFRESH_ANNOTATIONS.map((a) => [a, null])) } }).catch((err: unknown) => deps.log.warn({ app: key, error: err instanceof Error ? err.message : String(err) }, "could not remove the refresh annotation"));
+    }
+  }
+}
+
+async function reconcileApp(deps: ReconcileDeps, key: string): Promise<ReconcileResult> {
   const obj = deps.getApp(key);
   if (!obj) {
     deps.written.delete(key);
@@ -157,6 +177,8 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   const refuse = (message: string, at: ApplicationStatus): Promise<ReconcileResult> | undefined =>
     running ? failOperation(deps, view, at, message) : requested ? refuseRequest(deps, view, at, requested, message) : undefined;
 
+  const refresh = refreshRequested(obj); // removed by reconcile() when done
+
   const blocking = view.problems.filter(blocksComparison);
   if (!spec || !appSource || blocking.length > 0) {
     const refused = refuse(`the spec cannot be synced: ${blocking.map((p) => p.message).join("; ") || "it has no source"}`, status);
@@ -185,15 +207,10 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
   deps.repos.watch(source.repoURL);
   // A manual sync deploys what Git has now, as Argo CD's (which asks the server afresh), not what the last
   // poll saw: fetch once when the request is new — bounded, so a hanging server costs a few seconds at most.
-  // A refresh asked through the annotation (Argo CD's `argocd.argoproj.io/refresh: normal|hard`, the API's
-  // `?refresh=`) does the same, and "hard" renders the commit again; the annotation is then removed, as
-  // Argo CD's controller removes it, so the next request is a change again.
-  const refresh = refreshRequested(obj);
   if ((requested || refresh) && deps.refreshedFor.get(key) !== obj.metadata.resourceVersion) {
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
     await Promise.race([deps.repos.refresh(source.repoURL).catch(() => undefined), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
-  if (refresh) await appRequest(deps, view, "", { metadata: { annotations: Object.fromEntries(REFRESH_ANNOTATIONS.map((a) => [a, null])) } });
 
   let sha: string;
   let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
@@ -259,7 +276,8 @@ export async function reconcile(deps: ReconcileDeps, key: string): Promise<Recon
     // (Terminating was handled first; the pure decision still names it.)
     if (pending.kind === "terminate") return await terminate(deps, view, status);
     if (pending.kind === "none" || pending.kind === "wait") {
-      await patchStatus(deps, view, keepRecentReconciledAt(view.status, status, deps.resyncMs));
+      // A refresh someone asked for says when it compared, even when nothing else changed.
+      await patchStatus(deps, view, refresh ? status : keepRecentReconciledAt(view.status, status, deps.resyncMs));
       return { requeueAfterMs: pending.kind === "wait" ? Math.min(pending.ms, deps.resyncMs) : deps.resyncMs };
     }
     if (pending.kind === "start") {

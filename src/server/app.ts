@@ -58,8 +58,8 @@ export interface ApiDeps {
   namespace: string;
   /** plumb's version, for /api/version. */
   version: string;
-  /** The external URL (for the Origin check and SSO redirects); from the request's Host when undefined. */
-  externalURL?: string;
+  /** The external URL (for the Origin check and SSO redirects), read at each request (plumb-cm may change it). */
+  externalURL?: string | (() => string);
   /** Max request body in bytes. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: number;
 }
@@ -83,9 +83,26 @@ function tokenOf(authorization: string | undefined, cookie: string | undefined):
   return cookie ? { token: cookie, viaCookie: true } : undefined;
 }
 
-/** The origin the browser should be on: the external URL's, else the request's own. */
-function ownOrigin(deps: ApiDeps, requestURL: string): string {
-  return new URL(deps.externalURL ?? requestURL).origin;
+/** The origins a browser of this server is on: the external URL's and the request's own. */
+function ownOrigins(deps: ApiDeps, requestURL: string): string[] {
+  const ext = typeof deps.externalURL === "function" ? deps.externalURL() : deps.externalURL;
+  const out = [new URL(requestURL).origin];
+  try {
+    if (ext) out.push(new URL(ext).origin);
+  } catch {
+    // an unparsable url setting: the request's own origin only
+  }
+  return out;
+}
+
+/** The origin of an Origin or Referer header; undefined when absent or unparsable. */
+function originOf(origin: string | undefined, referer: string | undefined): string | undefined {
+  if (origin) return origin;
+  try {
+    return referer ? new URL(referer).origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -99,6 +116,7 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
   // byte of it is read. (hono/body-limit re-creates the request with the global Request class, which the
   // node server's own request objects do not survive.)
   app.use("*", async (c, next) => {
+    if (c.req.path === "/api/webhook") return next(); // the receiver has its own limit (pushes can be large)
     const max = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
     const length = c.req.header("content-length");
     if (length !== undefined) {
@@ -127,9 +145,9 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
     // A browser sends its cookie on a forged cross-site request too; only its own pages may write with it.
     const unsafe = !["GET", "HEAD", "OPTIONS"].includes(c.req.method);
     if (unsafe && (c.get("viaCookie") || path === "/api/v1/session")) {
-      const origin = c.req.header("origin") ?? (c.req.header("referer") ? new URL(c.req.header("referer")!).origin : undefined);
+      const origin = originOf(c.req.header("origin"), c.req.header("referer"));
       if (c.get("viaCookie") && !origin) throw new ForbiddenError("a write with the session cookie needs an Origin header (cross-site request refused)");
-      if (origin && origin !== ownOrigin(deps, c.req.url)) throw new ForbiddenError(`cross-site request from ${origin} refused`);
+      if (origin && !ownOrigins(deps, c.req.url).includes(origin)) throw new ForbiddenError(`cross-site request from ${origin.slice(0, 200)} refused`);
     }
     await next();
     if (unsafe && !path.startsWith("/api/webhook") && path !== "/api/v1/session") {

@@ -131,7 +131,9 @@ export async function liveResource(deps: InspectDeps, app: KubeObject, ref: Reso
 /** Events about the app, or about one of its objects (by namespace, name and uid when given). */
 export async function eventsOf(deps: InspectDeps, app: KubeObject, resource?: { namespace?: string; name: string; uid?: string }): Promise<KubeObject[]> {
   const target = resource ?? { namespace: app.metadata.namespace, name: app.metadata.name, uid: app.metadata.uid };
-  const selector = [`involvedObject.name=${target.name}`, ...(target.uid ? [`involvedObject.uid=${target.uid}`] : [])].join(",");
+  // By uid when known: a name alone would match other objects of that name (in every namespace, for a
+  // cluster-scoped one).
+  const selector = target.uid ? `involvedObject.uid=${target.uid}` : `involvedObject.name=${target.name}`;
   const ns = target.namespace ? `/namespaces/${encodeURIComponent(target.namespace)}` : "";
   const list = await deps.resources.client.request<{ items: KubeObject[] }>({ path: `/api/v1${ns}/events?fieldSelector=${encodeURIComponent(selector)}&limit=500` });
   return list.items.sort((a, b) => String((a as { lastTimestamp?: string }).lastTimestamp ?? "").localeCompare(String((b as { lastTimestamp?: string }).lastTimestamp ?? "")));

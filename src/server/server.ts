@@ -73,17 +73,34 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Builds everything and starts listening. */
+/**
+ * Builds everything and starts listening. A start that fails half-way (the port taken, the cluster
+ * refusing) stops what it had started — the controller first of all — before it throws.
+ */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const undo: Array<() => Promise<void> | void> = [];
+  try {
+    return await start(opts, undo);
+  } catch (err) {
+    for (const step of undo.reverse()) await Promise.resolve().then(step).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void>): Promise<RunningServer> {
   const { resources, log } = opts;
   await ensureNamespace(resources, opts.namespace);
   const informers = sharedInformers(resources, opts.appNamespace);
+  undo.push(() => Promise.all([informers.apps.stop(), informers.projects.stop(), informers.managed.stop()]).then(() => undefined));
   let controller: Controller | undefined;
   if (opts.controller !== false) {
     controller = new Controller({ resources, repos: opts.repos, log, informers, ...(opts.argoCompat ? { argoCompat: true } : {}), ...(opts.appNamespace ? { namespace: opts.appNamespace } : {}), ...(opts.controller ?? {}) });
+    const started = controller;
+    undo.push(() => started.stop());
     await controller.start();
   }
   const settings = new Settings(resources, opts.namespace);
+  undo.push(() => settings.stop());
   await settings.start();
   const local = new LocalAuth(settings);
   const { generatedAdminPassword } = await local.initialize();
@@ -94,7 +111,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const rbac = await Rbac.create();
   const rbacWatch = await watchRbac(settings, rbac, log);
-  const projectsChanged = (): void => void rbacWatch.setProjects(state.projects());
+  // Project roles only from the server's own namespace, as Argo CD: an AppProject elsewhere must not grant
+  // roles over this namespace's projects.
+  const projectsChanged = (): void => void rbacWatch.setProjects(state.projects().filter((p) => p.metadata.namespace === opts.namespace));
   informers.projects.on("add", projectsChanged);
   informers.projects.on("update", projectsChanged);
   informers.projects.on("delete", projectsChanged);
@@ -107,13 +126,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tlsOption = opts.tls ?? "self-signed";
   const tls = tlsOption === "none" ? undefined : tlsOption === "self-signed" ? await selfSignedServerCertificate(["localhost", host === "0.0.0.0" ? "127.0.0.1" : host]) : tlsOption;
   let listenURL = "";
-  const externalURL = (): string => opts.externalURL ?? externalURLFrom(settings.configMap(SETTINGS_CONFIGMAP), listenURL || undefined);
+  // The URL people reach the server at: the flag, else plumb-cm `url`, else where it listens.
+  const externalURL = (): string => opts.externalURL ?? (settings.configMap(SETTINGS_CONFIGMAP).url ? externalURLFrom(settings.configMap(SETTINGS_CONFIGMAP)) : listenURL);
   const oidcConfig = () => oidcSettings(settings.configMap(SETTINGS_CONFIGMAP), settings.secret(SETTINGS_SECRET), { externalURL: externalURL() })?.config;
   const sso = new OidcLogin({ config: oidcConfig, signingKey: () => local.signingKey() ?? "", externalURL, log });
   const auth = new Authentication({ local, projects: projectTokens, ssoEnabled: () => sso.enabled() });
   // The tree's child watches each hold a connection: a pool of their own, so they never starve requests.
   const treeResources = opts.treeResources ?? new Resources(resources.client.withPool(256), resources.discovery);
   const trees = new ResourceTrees({ resources: treeResources, managed: informers.managed, log });
+  undo.push(async () => {
+    await trees.stop();
+    if (!opts.treeResources) treeResources.client.close();
+  });
   const streams = new AppStreams(state, { rbac, namespace: opts.namespace });
 
   const deps = {
@@ -131,7 +155,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     projectTokens,
     secure: Boolean(tls),
     sso: () => sso.info(),
-    ...(opts.externalURL ? { externalURL: opts.externalURL } : {}),
+    externalURL,
     ...(opts.bodyLimit ? { bodyLimit: opts.bodyLimit } : {}),
   };
   const app = createApp(
@@ -144,7 +168,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       mountAccount(api, deps);
       mountStreams(api, { ...deps, streams, trees: resourceTreeSource(trees) });
     },
-    { sso: sso.routes(), ...(controller && opts.webhookSecrets ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },
+    // The webhook receiver only with a secret: it must never take unsigned pushes on the public port.
+    { sso: sso.routes(), ...(controller && opts.webhookSecrets && Object.keys(opts.webhookSecrets).length > 0 ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },
   );
 
   const server = (await new Promise<Server>((resolve, reject) => {

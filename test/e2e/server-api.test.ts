@@ -92,7 +92,8 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     await setPolicy(["g, alice, role:readonly", "p, bob, applications, get, team-a/*, allow", "p, bob, applications, sync, team-a/*, allow", "p, bob, applications, get, team-a/a2, deny", "p, bob, applications, sync, team-a/a2, deny", "g, sso-admins, role:admin"].join("\n"));
     for (const p of ["team-a", "team-b"]) await resources.apply(project(p));
     for (const [name, proj, path] of [["a1", "team-a", "a1"], ["a2", "team-a", "a2"], ["b1", "team-b", "b1"], ["hooked", "team-a", "hooked"]] as const) await resources.apply(application(name, proj, url, path));
-    srv = await startTestServer(resources);
+    // Git is polled once a minute: every fetch the suite sees was asked for (a sync, a refresh).
+    srv = await startTestServer(resources, { pollIntervalMs: 60_000 });
     assert.ok(srv.adminPassword.length >= 16, "a fresh installation generates the admin password");
     admin = await srv.login("admin", srv.adminPassword);
     for (const user of ["alice", "bob", "carol"]) {
@@ -155,6 +156,10 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     assert.equal((await srv.call("POST", "/api/v1/applications/b1/sync", { token: bob, body: {} })).status, 403, "team-b");
     assert.equal((await srv.call("POST", "/api/v1/applications/a2/sync", { token: bob, body: {} })).status, 403, "the deny line");
     assert.equal((await srv.call("GET", "/api/v1/applications/a2", { token: bob })).status, 403, "deny on get too");
+    const hidden = await srv.call("GET", "/api/v1/applications/b1", { token: bob });
+    const missing = await srv.call("GET", "/api/v1/applications/nosuch", { token: bob });
+    assert.deepEqual([hidden.status, missing.status], [403, 403], "a hidden app and a missing one answer alike");
+    assert.ok(!hidden.text.includes("team-b"), `the answer does not name the hidden app's project: ${hidden.text}`);
     // The sync with a revision and a subset of resources: only ConfigMap "one", at the first commit.
     const sync = await srv.call("POST", "/api/v1/applications/a1/sync", { token: bob, body: { revision: first, resources: [{ group: "", kind: "ConfigMap", name: "one", namespace: "a1" }], syncOptions: { items: ["CreateNamespace=true"] } } });
     assert.equal(sync.body.operation?.initiatedBy?.username, "bob", "the request names who asked");
@@ -179,6 +184,9 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     await wd.push("main");
     const refreshed = await srv.call("GET", "/api/v1/applications/a1?refresh=hard", { token: admin });
     assert.equal(refreshed.status, 200);
+    assert.equal(refreshed.body.status?.sync?.status, "OutOfSync", "the refresh fetched the push and compared before answering");
+    assert.equal(refreshed.body.status?.sync?.revision, second);
+    assert.equal(refreshed.body.metadata.annotations?.["plumb.dev/refresh"], undefined, "the controller removed the annotation");
     const secondDeploy = await ended("a1", requestOf(await srv.call("POST", "/api/v1/applications/a1/sync", { token: admin, body: {} })));
     assert.equal(secondDeploy.operationState?.syncResult?.revision, second);
     const entry = secondDeploy.history!.find((h) => h.revision === first)!;
@@ -307,8 +315,14 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
 
   it("creates, updates the spec of, and deletes an Application", async () => {
     const app = application("made", "team-b", "http://example.invalid/repo.git", "x");
-    const created = await srv.call("POST", "/api/v1/applications", { token: admin, body: app });
+    // An `operation` in the body would be a sync without the sync permission: it is not written.
+    const created = await srv.call("POST", "/api/v1/applications", { token: admin, body: { ...app, operation: { sync: { prune: true } }, status: { sync: { status: "Synced" } } } });
     assert.equal(created.status, 200, created.text);
+    assert.equal(created.body.operation, undefined, "no operation");
+    const stored = await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "made" });
+    assert.equal(stored?.operation, undefined, "none stored either");
+    const elsewhere = await srv.call("POST", "/api/v1/applications", { token: admin, body: { ...app, metadata: { name: "made", namespace: "default" } } });
+    assert.equal(elsewhere.status, 400, `an app in another namespace: ${elsewhere.text}`);
     assert.equal((await srv.call("POST", "/api/v1/applications", { token: admin, body: app })).status, 409, "exists, no upsert");
     assert.equal((await srv.call("POST", "/api/v1/applications?upsert=true", { token: admin, body: app })).status, 200);
     const spec = { ...(app.spec as object), source: { repoURL: "http://example.invalid/repo.git", targetRevision: "v2", path: "y" } };
@@ -398,8 +412,8 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     wd.write({ "b1/cm.yaml": cm("b1", 0, "2") });
     await wd.commit("b1 v2");
     await wd.push("main");
-    await srv.call("GET", "/api/v1/applications/b1?refresh=normal", { token: admin });
-    await waitFor("b1 OutOfSync", async () => (await opState("b1"))?.sync?.status === "OutOfSync", 30_000);
+    const refreshed = await srv.call("GET", "/api/v1/applications/b1?refresh=normal", { token: admin });
+    assert.equal(refreshed.body.status?.sync?.status, "OutOfSync", "the refresh compared with the push");
     await ended("b1", requestOf(await srv.call("POST", "/api/v1/applications/b1/sync", { token: admin, body: {} })));
     await waitFor("b1 Synced", async () => (await opState("b1"))?.sync?.status === "Synced", 30_000);
 

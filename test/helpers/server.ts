@@ -36,7 +36,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(resources: Resources, opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+/** `pollIntervalMs`: how often the server's mirrors fetch by themselves (default 1 s; long, to prove a fetch was asked for). */
+export async function startTestServer(resources: Resources, opts: Partial<ServerOptions> & { pollIntervalMs?: number } = {}): Promise<TestServer> {
+  const { pollIntervalMs, ...serverOpts } = opts;
   const cacheDir = mkdtempSync(join(tmpdir(), "plumb-server-"));
   const logs: string[] = [];
   const sink = new Writable({
@@ -47,8 +49,8 @@ export async function startTestServer(resources: Resources, opts: Partial<Server
     },
   });
   const log = pino({ level: "debug" }, sink);
-  const repos = new GitSources({ cacheDir, pollIntervalMs: 1000, resources, log, secretsNamespace: opts.namespace ?? "plumb" });
-  const server = await startServer({ resources, namespace: "plumb", log, version: "test", repos, port: 0, tls: "none", controller: { resyncMs: 30_000 }, ...opts });
+  const repos = new GitSources({ cacheDir, pollIntervalMs: pollIntervalMs ?? 1000, resources, log, secretsNamespace: serverOpts.namespace ?? "plumb" });
+  const server = await startServer({ resources, namespace: "plumb", log, version: "test", repos, port: 0, tls: "none", controller: { resyncMs: 300_000 }, ...serverOpts });
   const bodies: string[] = [];
   const call: TestServer["call"] = async (method, path, o = {}) => {
     const res = await fetch(`${server.url}${path}`, {

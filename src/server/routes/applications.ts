@@ -70,17 +70,23 @@ function list(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
 }
 
-/** Keeps only the dotted `paths` of an object (Argo CD's `fields`; an `items.` prefix is allowed). */
+const UNSAFE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Keeps only the dotted `paths` of an object (Argo CD's `fields`; an `items.` prefix is allowed). Only own
+ * properties are read, into objects without a prototype: a path through `__proto__` reaches nothing.
+ */
 export function pick(obj: unknown, paths: string[][]): unknown {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const path of paths) {
+    if (path.some((k) => UNSAFE_KEYS.has(k))) continue;
     let src: unknown = obj;
-    for (const k of path) src = src && typeof src === "object" ? (src as Record<string, unknown>)[k] : undefined;
+    for (const k of path) src = src && typeof src === "object" && Object.hasOwn(src, k) ? (src as Record<string, unknown>)[k] : undefined;
     if (src === undefined) continue;
     let dst = out;
     path.forEach((k, i) => {
       if (i === path.length - 1) dst[k] = src;
-      else dst = (dst[k] ??= {}) as Record<string, unknown>;
+      else dst = (Object.hasOwn(dst, k) ? dst[k] : (dst[k] = Object.create(null))) as Record<string, unknown>;
     });
   }
   return out;
@@ -117,16 +123,26 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
       const q = c.req.valid("query");
       const body = c.req.valid("json") as KubeObject;
       const p = c.get("principal");
-      const obj: KubeObject = { ...body, apiVersion: body.apiVersion ?? `${API_GROUP}/${API_VERSION}`, kind: body.kind ?? "Application", metadata: { ...body.metadata, namespace: body.metadata.namespace || deps.namespace } };
+      // Only what a person writes: never `operation` (a sync without the sync permission) nor `status`.
+      const m = body.metadata;
+      const obj: KubeObject = {
+        apiVersion: body.apiVersion ?? `${API_GROUP}/${API_VERSION}`,
+        kind: body.kind ?? "Application",
+        metadata: { name: m.name, namespace: m.namespace || deps.namespace, ...(m.labels ? { labels: m.labels } : {}), ...(m.annotations ? { annotations: m.annotations } : {}), ...(m.finalizers ? { finalizers: m.finalizers } : {}) },
+        ...(body.spec !== undefined ? { spec: body.spec } : {}),
+      };
       if (obj.kind !== "Application") throw new InvalidRequestError(`kind must be Application, not ${obj.kind}`);
       if (obj.apiVersion === `${ARGO_GROUP}/${API_VERSION}` && !deps.state.groups.includes(ARGO_GROUP)) throw new InvalidRequestError("argoproj.io Applications are served only with --argo-compat");
-      if (deps.state.namespace && obj.metadata.namespace !== deps.state.namespace) throw new InvalidRequestError(`this server serves Applications of namespace "${deps.state.namespace}" only`);
+      // Apps of another namespace would be checked against that namespace's projects, which no policy of
+      // this server governs: the API creates them in its own namespace only.
+      if (obj.metadata.namespace !== deps.namespace) throw new InvalidRequestError(`this server creates Applications in namespace "${deps.namespace}" only`, "create apps of other namespaces with kubectl, under that namespace's AppProjects");
       c.set("auditApp", `${obj.metadata.namespace}/${obj.metadata.name}`);
       must(deps, p, "create", obj);
       const upsert = flag(q.upsert, false, "upsert");
-      const existing = deps.state.app(obj.metadata.namespace!, obj.metadata.name);
+      const client = clientFor(deps, obj);
+      const existing = await client.find(obj.metadata.name);
       if (existing && upsert) must(deps, p, "update", existing);
-      const { live } = await clientFor(deps, obj).upsert(obj, { upsert, fieldManager: "plumb-server" });
+      const { live } = await client.upsert(obj, { upsert, fieldManager: "plumb-server" });
       return c.json(lean(live) as never, 200);
     },
   );
@@ -248,30 +264,21 @@ async function requested(apps: AppClient, name: string, sync: SyncOperation, use
 
 /**
  * Asks the controller to compare the app again (hard: render again too) and waits until it has — the
- * annotation removed and the status newer — or REFRESH_WAIT_MS, whichever is first; answers the app as the
- * cache then holds it.
+ * annotation removed — or REFRESH_WAIT_MS, whichever is first; answers the app as the cache then holds it.
  */
 async function refresh(deps: RouteDeps, app: KubeObject, mode: "normal" | "hard"): Promise<KubeObject> {
   const apps = clientFor(deps, app);
   const annotation = app.apiVersion.startsWith(`${ARGO_GROUP}/`) ? REFRESH_ANNOTATIONS[1]! : REFRESH_ANNOTATIONS[0]!;
-  const before = (app.status as { reconciledAt?: string } | undefined)?.reconciledAt;
-  const written = await apps.patch(app.metadata.name, { metadata: { annotations: { [annotation]: mode } } });
-  let deadline = Date.now() + REFRESH_WAIT_MS;
+  const written = BigInt((await apps.patch(app.metadata.name, { metadata: { annotations: { [annotation]: mode } } })).metadata.resourceVersion ?? "0");
+  const deadline = Date.now() + REFRESH_WAIT_MS;
   const ns = app.metadata.namespace ?? deps.namespace;
-  let seenRemoved = false;
   while (Date.now() < deadline) {
     const now = deps.state.app(ns, app.metadata.name);
     if (!now) break;
-    const rv = now.metadata.resourceVersion ?? "0";
-    const newer = /^\d+$/.test(rv) && BigInt(rv) > BigInt(written.metadata.resourceVersion ?? "0");
-    if (!seenRemoved && newer && !REFRESH_ANNOTATIONS.some((a) => now.metadata.annotations?.[a] !== undefined)) {
-      // The controller has fetched; its comparison follows within the same reconcile (a status written
-      // with the same second's reconciledAt cannot be told apart, so the wait for it is short).
-      seenRemoved = true;
-      deadline = Math.min(deadline, Date.now() + 2000);
-    }
-    const reconciledAt = (now.status as { reconciledAt?: string } | undefined)?.reconciledAt;
-    if (seenRemoved && reconciledAt !== before) return now;
+    // Done when the controller has removed the annotation (a write after ours): it does so at the end of
+    // the reconcile that compared, so the status already says what it found.
+    const after = /^\d+$/.test(now.metadata.resourceVersion ?? "") && BigInt(now.metadata.resourceVersion!) > written;
+    if (after && !REFRESH_ANNOTATIONS.some((a) => now.metadata.annotations?.[a] !== undefined)) return now;
     await sleep(50);
   }
   return deps.state.app(ns, app.metadata.name) ?? app;

@@ -66,7 +66,15 @@ export function must(deps: ApiDeps, p: Principal, action: string, app: KubeObjec
 export function appFor(deps: ApiDeps, p: Principal, name: string, namespace: string | undefined, action: string): KubeObject {
   const ns = namespace || deps.namespace;
   const app = deps.state.app(ns, name);
-  if (!app) throw new NotFoundError(`application "${name}" not found in namespace "${ns}"`, "list them with: GET /api/v1/applications");
+  // A caller who may not see it learns neither that it exists nor its project: the same 403 as for an app
+  // that does not exist — unless they may see every app of that name (then "not found" tells them nothing).
+  const denied = new ForbiddenError(`permission denied: applications, ${action}, ${ns}/${name} (or no such application)`);
+  if (!app) {
+    const seesAll = deps.rbac.filter(p, "applications", "get")(appRBACObject({ project: "-", namespace: ns, name }, deps.namespace));
+    if (!seesAll) throw denied;
+    throw new NotFoundError(`application "${name}" not found in namespace "${ns}"`, "list them with: GET /api/v1/applications");
+  }
+  if (!may(deps, p, "get", app)) throw denied;
   must(deps, p, action, app);
   return app;
 }

@@ -14,7 +14,7 @@ export function mountProjects(api: Api, deps: RouteDeps): void {
   const visible = (p: Parameters<RouteDeps["rbac"]["enforce"]>[0], proj: KubeObject): boolean => deps.rbac.enforce(p, "projects", "get", proj.metadata.name);
   api.openapi(createRoute({ method: "get", path: "/api/v1/projects", tags: ["projects"], summary: "List the AppProjects the caller may see", responses: json(ProjectList, "the projects") }), (c) => {
     const p = c.get("principal");
-    const items = deps.state.projects().filter((proj) => visible(p, proj)).map(lean);
+    const items = deps.state.projects().filter((proj) => proj.metadata.namespace === deps.namespace && visible(p, proj)).map(lean);
     return c.json({ items } as never, 200);
   });
   api.openapi(createRoute({ method: "get", path: "/api/v1/projects/{name}", tags: ["projects"], summary: "One AppProject", request: { params: z.object({ name: Name }) }, responses: json(KubeObjectSchema, "the project") }), (c) => {

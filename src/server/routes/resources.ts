@@ -61,10 +61,12 @@ export function mountResources(api: Api, deps: ResourceRouteDeps): void {
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/events", tags: ["resources"], summary: "Events of the app or of one of its resources", request: { params: NameParam, query: EventsQuery }, responses: json(Events, "the events") }), async (c) => {
     const q = c.req.valid("query");
     const app = appFor(deps, c.get("principal"), c.req.valid("param").name, q.appNamespace, "get");
-    const resource = q.resourceName ? { name: q.resourceName, ...(q.resourceNamespace ? { namespace: q.resourceNamespace } : {}), ...(q.resourceUID ? { uid: q.resourceUID } : {}) } : undefined;
-    if (resource) {
-      const inTree = (await deps.trees.tree(app)).nodes.some((n) => n.name === resource.name && (n.namespace ?? "") === (resource.namespace ?? ""));
-      if (!inTree) return c.json({ items: [] } as never, 200);
+    // One of the app's own objects: the node of its tree, by uid (never a client's uid, never by name alone).
+    let resource: { namespace?: string; name: string; uid?: string } | undefined;
+    if (q.resourceName) {
+      const node = (await deps.trees.tree(app)).nodes.find((n) => n.name === q.resourceName && (n.namespace ?? "") === (q.resourceNamespace ?? "") && (!q.resourceUID || (n as { uid?: string }).uid === q.resourceUID)) as { namespace?: string; name: string; uid?: string } | undefined;
+      if (!node?.uid) return c.json({ items: [] } as never, 200);
+      resource = { name: node.name, uid: node.uid, ...(node.namespace ? { namespace: node.namespace } : {}) };
     }
     return c.json({ items: await eventsOf(deps, app, resource) } as never, 200);
   });

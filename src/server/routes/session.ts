@@ -63,7 +63,8 @@ export function mountSession(api: Api, deps: SessionRouteDeps): void {
 
   api.openapi(createRoute({ method: "get", path: "/api/v1/settings", tags: ["settings"], summary: "Public settings (what the login page needs)", responses: json(Settings, "the settings") }), (c) => {
     const sso = deps.sso?.();
-    return c.json({ ...(deps.externalURL ? { url: deps.externalURL } : {}), appLabelKey: TRACKING_LABEL, userLoginsDisabled: false, ...(sso ? { oidcConfig: sso } : {}) }, 200);
+    const url = typeof deps.externalURL === "function" ? deps.externalURL() : deps.externalURL;
+    return c.json({ ...(url ? { url } : {}), appLabelKey: TRACKING_LABEL, userLoginsDisabled: false, ...(sso ? { oidcConfig: sso } : {}) }, 200);
   });
 
   api.openapi(createRoute({ method: "get", path: "/api/version", tags: ["settings"], summary: "plumb's version", responses: json(Version, "the version") }), (c) => c.json({ Version: deps.version }, 200));

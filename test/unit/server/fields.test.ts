@@ -7,12 +7,21 @@ const app = { metadata: { name: "a", namespace: "plumb", labels: { x: "1" } }, s
 
 describe("server/routes/applications: pick", () => {
   it("keeps the named leaves and their parents, nothing else", () => {
-    assert.deepEqual(pick(app, [["metadata", "name"], ["status", "sync", "status"]]), { metadata: { name: "a" }, status: { sync: { status: "Synced" } } });
+    assert.deepEqual(JSON.parse(JSON.stringify(pick(app, [["metadata", "name"], ["status", "sync", "status"]]))), { metadata: { name: "a" }, status: { sync: { status: "Synced" } } });
   });
   it("keeps a whole subtree when a path names an object", () => {
-    assert.deepEqual(pick(app, [["status", "health"]]), { status: { health: { status: "Healthy" } } });
+    assert.deepEqual(JSON.parse(JSON.stringify(pick(app, [["status", "health"]]))), { status: { health: { status: "Healthy" } } });
+  });
+  it("never reaches a prototype: __proto__, constructor and prototype paths are left out and nothing is polluted", () => {
+    const evil = JSON.parse('{"spec":{"source":{"__proto__":{"polluted":true}}}}') as unknown;
+    const out = pick(evil, [["spec", "source", "__proto__", "polluted"], ["__proto__", "polluted"], ["constructor", "prototype", "polluted"]]);
+    assert.deepEqual(JSON.parse(JSON.stringify(out)), {});
+    assert.equal(({} as { polluted?: boolean }).polluted, undefined, "Object.prototype untouched");
+  });
+  it("reads own properties only (an inherited one is not a field)", () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(pick({ a: {} }, [["a", "toString"]]))), {});
   });
   it("leaves out paths the object does not have", () => {
-    assert.deepEqual(pick(app, [["status", "operationState", "phase"], ["metadata", "name"]]), { metadata: { name: "a" } });
+    assert.deepEqual(JSON.parse(JSON.stringify(pick(app, [["status", "operationState", "phase"], ["metadata", "name"]]))), { metadata: { name: "a" } });
   });
 });
