@@ -425,6 +425,28 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     assert.ok(missed.findIndex((x) => x.sync === "OutOfSync") < missed.findIndex((x, i) => x.sync === "Synced" && i > missed.findIndex((y) => y.sync === "OutOfSync")), "OutOfSync, then Synced");
   });
 
+  it("the stream shows a user only what their role lets them get (the casbin policy, per event)", async () => {
+    const bob = await srv.login("bob", "bob-password-1");
+    const res = await fetch(`${srv.url}/api/v1/stream/applications`, { headers: { authorization: `Bearer ${bob}` } });
+    assert.equal(res.status, 200);
+    const r = new SSEReader(res.body!);
+    const names = new Set<string>();
+    // The current state comes first, without ids; an id-only message marks its end.
+    for (let m = await r.next(10_000); m && !(m.id && !m.data); m = await r.next(10_000)) {
+      if (!m.data) continue;
+      srv.bodies.push(m.data);
+      names.add((JSON.parse(m.data) as { result: { application: KubeObject } }).result.application.metadata.name);
+    }
+    // A change to an app bob may not see is not sent; one to an app he may see is.
+    await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/b1", contentType: "application/merge-patch+json", body: { metadata: { labels: { touched: "1" } } } });
+    await resources.client.request({ method: "PATCH", path: "/apis/plumb.dev/v1alpha1/namespaces/plumb/applications/a1", contentType: "application/merge-patch+json", body: { metadata: { labels: { touched: "1" } } } });
+    let next = await r.next(10_000);
+    while (next && !next.data) next = await r.next(10_000);
+    await r.cancel();
+    assert.deepEqual([...names].sort(), ["a1", "hooked"], "team-a's apps without the denied a2");
+    assert.equal((JSON.parse(next!.data!) as { result: { application: KubeObject } }).result.application.metadata.name, "a1", "b1's change was not sent to bob");
+  });
+
   it("never answered or logged a Secret value or the admin password (a scan of every response of this suite)", () => {
     assert.ok(srv.bodies.length > 50, `${srv.bodies.length} responses scanned`);
     const leaks = srv.bodies.filter((b) => b.includes(SECRET_VALUE) || b.includes(Buffer.from(SECRET_VALUE).toString("base64")));

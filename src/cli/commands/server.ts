@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option("--resync <seconds>", "controller: compare every app this often", "180")
     .option("--poll-interval <seconds>", "fetch each repository this often", "180")
     .option("--sync-timeout <duration>", "controller: fail a sync still running after this long (0: no limit)", "10m")
-    .option("--metrics-port <port>", "controller: serve Prometheus metrics at /metrics on this port")
+    .option("--metrics-port <port>", "serve the controller's Prometheus metrics at /metrics on this port of --address (\"none\": do not)", "8083")
     .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--repos-namespace <ns>", "read repository credential Secrets from this namespace (default: --namespace)")
     .option("--log-level <level>", "debug, info, warn or error", "info")
@@ -69,7 +69,7 @@ export function register(program: Command): void {
       const log = pino({ level: f.logLevel, base: { component: "server" } }, out);
       const resources = await connect(f);
       const repos = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), secretsNamespace: f.reposNamespace ?? f.namespace, resources, log });
-      const metricsPort = port(f.metricsPort, "--metrics-port");
+      const metricsPort = f.metricsPort === "none" ? undefined : port(f.metricsPort, "--metrics-port");
       const tls = f.insecure ? ("none" as const) : f.tlsCert ? { cert: await readFile(f.tlsCert, "utf8"), key: await readFile(f.tlsKey!, "utf8") } : ("self-signed" as const);
       const server = await startServer({
         resources,
@@ -88,7 +88,7 @@ export function register(program: Command): void {
               workers: Number(f.workers) || DEFAULT_WORKERS,
               resyncMs: seconds(f.resync, "--resync"),
               syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
-              ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
+              ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.address } } : {}),
             }
           : false,
         webhookSecrets: webhookSecretsFromEnv(),
