@@ -9,7 +9,9 @@
  * - a password change ends the account's earlier sessions on both replicas; the new password logs in;
  * - an API token works until revoked, an expired one is refused, a project role's token works until
  *   revoked, and disabling an account refuses its tokens;
- * - logging out on one replica ends the session on the other.
+ * - logging out on one replica ends the session on the other;
+ * - concurrent guesses cannot outrun the rate limit (its point is taken before bcrypt), and an SSO caller
+ *   cannot change a local account's password.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -22,7 +24,7 @@ import { Authentication } from "../../src/server/auth/authenticate.js";
 import { LocalAuth } from "../../src/server/auth/local.js";
 import { ProjectTokens, resourcesProjectStore } from "../../src/server/auth/project-tokens.js";
 import type { Principal } from "../../src/server/auth/types.js";
-import { ConflictError, InvalidRequestError, RateLimitedError, UnauthenticatedError } from "../../src/server/errors.js";
+import { ConflictError, ForbiddenError, InvalidRequestError, RateLimitedError, UnauthenticatedError } from "../../src/server/errors.js";
 import { INITIAL_ADMIN_SECRET, SETTINGS_CONFIGMAP, SETTINGS_SECRET, Settings } from "../../src/server/settings.js";
 import { resourcesFor } from "../helpers/cluster.js";
 import { waitFor } from "../helpers/wait.js";
@@ -217,5 +219,21 @@ describe("server auth: local accounts, sessions and tokens", { timeout: 180_000 
     assert.deepEqual(a.local.accounts().filter((x) => !x.enabled).map((x) => x.name), ["alice", "ci"]);
     await setConfig(accounts);
     await a.auth.verify(api.token);
+  });
+
+  it("50 concurrent wrong guesses: only the allowance is evaluated; the right password among 50 after the limit is refused", async () => {
+    await a.local.updatePassword("bob", adminPassword, "bob-password-1", admin);
+    const guesses = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => a.local.login("bob", `guess-${i}`, `198.51.100.${i}`)));
+    const wrong = guesses.filter((g) => g.status === "rejected" && g.reason instanceof UnauthenticatedError).length;
+    const limited = guesses.filter((g) => g.status === "rejected" && g.reason instanceof RateLimitedError).length;
+    assert.deepEqual({ wrong, limited }, { wrong: 5, limited: 45 }, "5 per username are evaluated, the rest refused before bcrypt");
+    const again = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => a.local.login("bob", i === 25 ? "bob-password-1" : `again-${i}`, `198.51.100.${100 + i}`)));
+    assert.ok(again.every((g) => g.status === "rejected" && g.reason instanceof RateLimitedError), "all 50, the right one too, are rate limited");
+  });
+
+  it("an SSO caller cannot change a local account's password, even one named like its subject", async () => {
+    const ssoAlice: Principal = { subject: "alice", username: "alice@example.com", groups: [], via: "sso", issuer: "plumb", issuedAt: Math.floor(Date.now() / 1000) };
+    await assert.rejects(a.local.updatePassword("alice", "", "taken-over-pw", ssoAlice), ForbiddenError);
+    await a.local.login("alice", "alice-second-pw", "127.0.0.1"); // unchanged
   });
 });

@@ -70,6 +70,8 @@ const StoredToken = z.object({ id: z.string().min(1), iat: z.number().int(), exp
 const StoredTokens = z.array(StoredToken);
 const BCRYPT_HASH = /^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/;
 const NAME = /^[A-Za-z0-9_-]+$/;
+/** A local account's name as plumb-cm may declare it: 1-32 letters, digits, '-' or '_' (a route parameter's schema). */
+export const AccountName = z.string().regex(NAME, "an account name is letters, digits, '-' or '_'").max(MAX_ACCOUNT_NAME, `an account name is at most ${MAX_ACCOUNT_NAME} characters`);
 // Date.parse alone reads many strings that are no time at all ("x-2" is a date to V8).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 

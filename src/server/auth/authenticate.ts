@@ -18,6 +18,7 @@
 import { UnauthenticatedError } from "../errors.js";
 import type { Account, Capability } from "./accounts.js";
 import { verifyToken, type TokenClaims } from "./jwt.js";
+import { ownerOf } from "./revocations.js";
 import type { AuthVia, Authenticator, Principal } from "./types.js";
 
 /** Where the local accounts' state comes from (LocalAuth in the server). */
@@ -25,8 +26,11 @@ export interface LocalTokenSource {
   /** `server.secretkey`; undefined until the server has initialized its settings. */
   signingKey(): string | undefined;
   account(name: string): Account | undefined;
-  /** Whether a session (local or SSO) with this token id was logged out. */
-  isRevoked(tokenId: string): boolean;
+  /**
+   * Whether a session (local or SSO) with this token id was logged out; `owner` (revocations.ts ownerOf)
+   * and `issuedAt` (seconds) let a per-account cutoff ("every session issued before T") answer too.
+   */
+  isRevoked(tokenId: string, owner?: string, issuedAt?: number): boolean;
 }
 
 /** Checks a token of kind "project" (ProjectTokens). */
@@ -61,12 +65,12 @@ export class Authentication implements Authenticator {
     switch (claims.kind) {
       case "session":
       case "apiKey":
-        return checkAccountToken(claims, this.sources.local.account(claims.sub), { now: this.now(), isRevoked: (id) => this.sources.local.isRevoked(id) });
+        return checkAccountToken(claims, this.sources.local.account(claims.sub), { now: this.now(), isRevoked: (id) => this.sources.local.isRevoked(id, ownerOf("session", claims.sub), claims.iat ?? 0) });
       case "project":
         return this.sources.projects.verify(claims);
       case "sso":
         if (!this.sources.ssoEnabled()) throw new UnauthenticatedError("SSO tokens are not accepted: SSO is not configured", "log in with a local account, or configure oidc.config in plumb-cm");
-        if (this.sources.local.isRevoked(claims.jti)) throw new UnauthenticatedError("the session has ended (logged out)", RELOGIN);
+        if (this.sources.local.isRevoked(claims.jti, ownerOf("sso", claims.sub), claims.iat ?? 0)) throw new UnauthenticatedError("the session has ended (logged out)", RELOGIN);
         return ssoPrincipal(claims);
       default:
         throw new UnauthenticatedError("the token is not of a kind this server accepts", RELOGIN);

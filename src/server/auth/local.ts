@@ -10,18 +10,21 @@
  *   is conditional on the resourceVersion the decision was made from, and the loser of a race reads again
  *   and finds nothing left to do. (Should the server stop between the two writes, delete admin.password to
  *   have a new one generated, which is Argo CD's reset too.)
- * - `login` checks the rate limits (ratelimit.ts), then always runs one bcrypt comparison — against a
+ * - `login` takes a point of the rate limits (ratelimit.ts; given back on success), then always runs one bcrypt comparison — against a
  *   dummy hash for an unknown account — so the answer takes as long for an unknown user as for a wrong
  *   password, and says the same: "invalid username or password". A success signs a session token.
- * - `updatePassword` asks for the CALLER's current password (Argo CD's account service does the same; an
- *   SSO caller instead needs a session under five minutes old) and sets the hash and the mtime. The mtime
+ * - `updatePassword` asks for the CALLER's current password, the caller being a local account (session or
+ *   API token). Argo CD lets an SSO caller with a session under five minutes old change passwords without
+ *   one; plumb refuses SSO callers outright: an identity provider must not be able to take over a local
+ *   account (say, through a user whose subject is that account's name). It sets the hash and the mtime. The mtime
  *   is the next whole second and the call returns once it has passed: tokens carry whole seconds, so every
  *   session issued before the change is older than the mtime and every login after it is not (a login
  *   that finds the mtime still ahead waits for it).
  * - `generateToken` / `revokeToken` add to and remove from the account's token list; `Authentication`
  *   (authenticate.ts) accepts an API token only while it is listed.
- * - `logout` records the token id in `sessions.revoked` of plumb-secret (JSON [{id, exp}], entries dropped
- *   once their token has expired), so every replica refuses the token as soon as its watch sees the write.
+ * - `logout` records the token in plumb-secret's revocation list (revocations.ts: bounded per account, and
+ *   never by forgetting a token still valid), so every replica refuses the token as soon as its watch sees
+ *   the write.
  *
  * Whether someone may change another account's password or tokens is RBAC's question (`accounts, update`),
  * asked by the handler before calling here. No secret value — password, hash, token, key — is ever put
@@ -32,20 +35,17 @@ import bcrypt from "bcryptjs";
 import { ApiError } from "../../cluster/client.js";
 import { sleep as defaultSleep } from "../../core/concurrency.js";
 import { PlumbError } from "../../core/errors.js";
-import { ConflictError, InvalidRequestError, NotFoundError, UnauthenticatedError } from "../errors.js";
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnauthenticatedError } from "../errors.js";
 import { INITIAL_ADMIN_SECRET, SETTINGS_CONFIGMAP, SETTINGS_SECRET, type Settings, type StringMap } from "../settings.js";
 import { ADMIN, NewPassword, TokenOptions, accountInfo, formatTokens, parseAccounts, secretKeys, type Account, type AccountInfo, type AccountProblem, type IssuedToken, type ParsedAccounts } from "./accounts.js";
 import { principalOf, type LocalTokenSource } from "./authenticate.js";
 import { newSigningKey, signToken } from "./jwt.js";
 import { defaultLoginLimits, LoginLimiter, type LoginLimits } from "./ratelimit.js";
+import { addRevocation, cutoffFor, defaultRevocationLimits, isRevokedIn, ownerOf, parseRevocations, REVOKED_BEFORE, REVOKED_SESSIONS, type RevocationLimits, type Revocations } from "./revocations.js";
 import type { Principal } from "./types.js";
 
+export { REVOKED_SESSIONS } from "./revocations.js";
 export const SIGNING_KEY = "server.secretkey";
-export const REVOKED_SESSIONS = "sessions.revoked";
-/** Argo CD's ChangePasswordSSOTokenMaxAge. */
-const SSO_PASSWORD_CHANGE_MAX_AGE_SECONDS = 300;
-/** The revocation list is bounded so it cannot outgrow the Secret; beyond it, the soonest to expire go first. */
-const MAX_REVOKED = 4000;
 
 export interface LocalAuthOptions {
   limits: LoginLimits;
@@ -56,10 +56,12 @@ export interface LocalAuthOptions {
   sleep: (ms: number) => Promise<void>;
   /** How often a conditional write that lost a race is tried again. */
   writeAttempts: number;
+  /** Bounds of the logged-out sessions list (revocations.ts). */
+  revocations: RevocationLimits;
 }
 
 export function defaultLocalAuthOptions(): LocalAuthOptions {
-  return { limits: defaultLoginLimits(), bcryptRounds: 10, now: Date.now, sleep: defaultSleep, writeAttempts: 8 };
+  return { limits: defaultLoginLimits(), bcryptRounds: 10, now: Date.now, sleep: defaultSleep, writeAttempts: 8, revocations: defaultRevocationLimits() };
 }
 
 export interface LoginResult {
@@ -74,7 +76,7 @@ export class LocalAuth implements LocalTokenSource {
   private readonly opts: LocalAuthOptions;
   private readonly limiter: LoginLimiter;
   private dummyHash?: Promise<string>;
-  private memo?: { key: string; parsed: ParsedAccounts; revoked: Map<string, number> };
+  private memo?: { key: string; parsed: ParsedAccounts; revoked: Revocations };
 
   constructor(
     private readonly settings: Settings,
@@ -122,20 +124,19 @@ export class LocalAuth implements LocalTokenSource {
 
   /** Checks a password and signs a session token. UnauthenticatedError or RateLimitedError otherwise. */
   async login(username: string, password: string, clientAddress: string): Promise<LoginResult> {
-    await this.limiter.check(username, clientAddress);
+    // The point is taken before the comparison: concurrent guesses cannot all pass a check made first.
+    await this.limiter.attempt(username, clientAddress);
     const account = this.account(username);
     const match = await bcrypt.compare(password, account?.passwordHash ?? (await this.dummy()));
-    if (!match || !account?.passwordHash || !account.enabled || !account.capabilities.includes("login")) {
-      await this.limiter.failed(username, clientAddress);
-      throw new UnauthenticatedError(INVALID_LOGIN, INVALID_LOGIN_HINT);
-    }
-    await this.limiter.succeeded(username);
-    if (account.passwordMtime !== undefined) {
-      const notBefore = Math.ceil(account.passwordMtime / 1000) * 1000;
-      const wait = notBefore - this.opts.now();
-      // Only the second of a change is waited for; an mtime far ahead (a skewed clock wrote it) is not.
-      if (wait > 0 && wait <= 2000) await this.opts.sleep(wait);
-    }
+    if (!match || !account?.passwordHash || !account.enabled || !account.capabilities.includes("login")) throw new UnauthenticatedError(INVALID_LOGIN, INVALID_LOGIN_HINT);
+    await this.limiter.succeeded(username, clientAddress);
+    // A token issued before the password's mtime, or before a logout cutoff of the account, is refused.
+    this.parsed();
+    const cutoff = cutoffFor(this.memo!.revoked, ownerOf("session", account.name), this.opts.now() / 1000) ?? 0;
+    const notBefore = Math.max(account.passwordMtime === undefined ? 0 : Math.ceil(account.passwordMtime / 1000) * 1000, cutoff * 1000);
+    const wait = notBefore - this.opts.now();
+    // Only the second of a change is waited for; an mtime far ahead (a skewed clock wrote it) is not.
+    if (wait > 0 && wait <= 2000) await this.opts.sleep(wait);
     const { token, claims } = await signToken(this.key(), { sub: account.name, kind: "session" }, { expiresInSeconds: this.parsed().sessionSeconds, now: this.opts.now() });
     return { token, principal: principalOf(claims, "session", account.name) };
   }
@@ -147,36 +148,26 @@ export class LocalAuth implements LocalTokenSource {
     if (!id) return;
     // A token without expiry cannot be a session; a day is then the longest it is remembered.
     const exp = principal.expiresAt ?? Math.floor(this.opts.now() / 1000) + 86400;
-    await this.update((data) => {
-      const now = this.opts.now() / 1000;
-      const list = [...parseRevoked(data[REVOKED_SESSIONS])].filter(([, e]) => e > now);
-      if (list.some(([i]) => i === id)) return undefined;
-      list.push([id, exp]);
-      list.sort((a, b) => b[1] - a[1]);
-      return { [REVOKED_SESSIONS]: JSON.stringify(list.slice(0, MAX_REVOKED).map(([i, e]) => ({ id: i, exp: e }))) };
-    });
+    const limits = { ...this.opts.revocations, keepSeconds: Math.max(this.opts.revocations.keepSeconds, this.parsed().sessionSeconds) };
+    const token = { id, owner: ownerOf(principal.via, principal.subject), iat: principal.issuedAt, exp };
+    await this.update((data) => addRevocation(parseRevocations(data[REVOKED_SESSIONS], data[REVOKED_BEFORE]), token, this.opts.now() / 1000, limits));
   }
 
   /**
-   * Sets `account`'s password. `currentPassword` is the caller's own (a local caller); an SSO caller's
-   * session must be recent instead. Sessions issued before the change are refused afterwards.
+   * Sets `account`'s password. The caller must be a local account (session or API token) and
+   * `currentPassword` its own password; SSO and project callers are refused. Whether the caller may change
+   * another account's is the handler's RBAC question. Sessions issued before the change are refused afterwards.
    */
   async updatePassword(account: string, currentPassword: string, newPassword: string, caller: Principal): Promise<void> {
     const rule = NewPassword.safeParse(newPassword);
     if (!rule.success) throw new InvalidRequestError(rule.error.issues.map((i) => i.message).join("; "));
     if (!this.account(account)) throw new NotFoundError(`account "${account}" does not exist`, `declare it in plumb-cm: accounts.${account}: login`);
-    if (caller.via === "projectToken") throw new InvalidRequestError("a project token cannot change passwords", "log in as a local account");
-    if (caller.via === "sso") {
-      if (this.opts.now() / 1000 - caller.issuedAt > SSO_PASSWORD_CHANGE_MAX_AGE_SECONDS) throw new UnauthenticatedError("the SSO session is too old to change a password", "log in again, then change it within 5 minutes");
-    } else {
-      await this.limiter.check(caller.subject, "");
-      const me = this.account(caller.subject);
-      const match = await bcrypt.compare(currentPassword, me?.passwordHash ?? (await this.dummy()));
-      if (!match || !me?.passwordHash) {
-        await this.limiter.failed(caller.subject, "");
-        throw new InvalidRequestError("the current password does not match", `give the password of the account you are logged in as (${caller.subject})`);
-      }
-    }
+    if (caller.via !== "session" && caller.via !== "apiKey") throw new ForbiddenError("only a local account may change a local account's password", "log in with a local account (plumb login --username NAME) and give its current password");
+    await this.limiter.attempt(caller.subject, "");
+    const me = this.account(caller.subject);
+    const match = await bcrypt.compare(currentPassword, me?.passwordHash ?? (await this.dummy()));
+    if (!match || !me?.passwordHash) throw new InvalidRequestError("the current password does not match", `give the password of the account you are logged in as (${caller.subject})`);
+    await this.limiter.succeeded(caller.subject);
     const hash = await bcrypt.hash(newPassword, this.opts.bcryptRounds);
     const mtime = (Math.floor(this.opts.now() / 1000) + 1) * 1000;
     const keys = secretKeys(account);
@@ -233,10 +224,9 @@ export class LocalAuth implements LocalTokenSource {
     return this.parsed().accounts.get(name);
   }
 
-  isRevoked(tokenId: string): boolean {
+  isRevoked(tokenId: string, owner?: string, issuedAt?: number): boolean {
     this.parsed();
-    const exp = this.memo?.revoked.get(tokenId);
-    return exp !== undefined && exp * 1000 > this.opts.now();
+    return isRevokedIn(this.memo!.revoked, tokenId, owner, issuedAt, this.opts.now() / 1000);
   }
 
   private key(): string {
@@ -251,7 +241,7 @@ export class LocalAuth implements LocalTokenSource {
     const key = `${this.settings.secretObject(SETTINGS_SECRET)?.metadata.resourceVersion ?? ""}|${JSON.stringify(cm)}`;
     if (this.memo?.key !== key) {
       const secret = this.settings.secret(SETTINGS_SECRET);
-      this.memo = { key, parsed: parseAccounts(cm, secret), revoked: parseRevoked(secret[REVOKED_SESSIONS]) };
+      this.memo = { key, parsed: parseAccounts(cm, secret), revoked: parseRevocations(secret[REVOKED_SESSIONS], secret[REVOKED_BEFORE]) };
     }
     return this.memo.parsed;
   }
@@ -288,19 +278,6 @@ export class LocalAuth implements LocalTokenSource {
     this.dummyHash ??= bcrypt.hash(randomBytes(18).toString("base64"), this.opts.bcryptRounds);
     return this.dummyHash;
   }
-}
-
-/** The revocation list of plumb-secret as id → exp (seconds); an unreadable list revokes nothing. */
-function parseRevoked(raw: string | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!raw) return out;
-  try {
-    const list = JSON.parse(raw) as unknown;
-    if (Array.isArray(list)) for (const e of list as Array<{ id?: unknown; exp?: unknown }>) if (e && typeof e.id === "string" && typeof e.exp === "number") out.set(e.id, e.exp);
-  } catch {
-    // left empty: the next logout rewrites it
-  }
-  return out;
 }
 
 /** RFC 3339 in UTC, whole seconds (the form Argo CD writes). */

@@ -15,6 +15,10 @@
  * the provider's discovery document is cached per (issuer, client) and fetched again after a failure. A
  * refused login (provider error, bad state, bad code, invalid ID token) answers 401 with the reason — as a
  * small page for a browser, JSON otherwise — and is logged; an unreachable provider answers 502.
+ *
+ * The token carries the provider's `sub` and groups as they are. They are the provider's words, not
+ * plumb's: RBAC (rbac/rbac.ts) ignores, for an SSO principal, any of them that names a role, a project role
+ * or a local account, and the account routes treat no SSO principal as a local account.
  */
 import { createHash } from "node:crypto";
 import { request as httpsRequest } from "node:https";

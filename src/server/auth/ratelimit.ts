@@ -1,10 +1,16 @@
 /**
  * Failed logins are limited twice: per username (someone guessing one account's password) and per client
  * address (someone trying one password on many accounts). Each limit is a fixed window counted by
- * rate-limiter-flexible's in-memory limiter: the first failure opens a window of `windowSeconds`, and once
+ * rate-limiter-flexible's in-memory limiter: the first attempt opens a window of `windowSeconds`, and once
  * a key has `maxFailures…` failures in it, every further attempt for that key is refused — before the
- * password is even checked, as Argo CD does — with RateLimitedError until the window ends. A successful
- * login clears its username's count (not the address's: a client that guesses one account right should not
+ * password is even checked, as Argo CD does — with RateLimitedError until the window ends.
+ *
+ * An attempt takes its point BEFORE the password is compared (`attempt`), and only a success gives it back:
+ * the comparison takes tens of milliseconds, and a limit that were checked first and counted after would
+ * let any number of guesses sent at once through the check before the first of them is counted. The
+ * points are taken synchronously in call order, so of N concurrent attempts exactly the allowance is
+ * evaluated and the rest are refused. A successful login clears its username's count and returns the
+ * address's point (not the address's earlier failures: a client that guesses one account right should not
  * win back its tries on the others).
  *
  * Defaults follow Argo CD (ARGOCD_SESSION_FAILURE_MAX_FAIL_COUNT=5 in a 300 s window) for usernames, and
@@ -41,6 +47,22 @@ export class LoginLimiter {
     this.addresses = new RateLimiterMemory({ keyPrefix: "addr", points: limits.maxFailuresPerAddress, duration: limits.windowSeconds });
   }
 
+  /**
+   * Takes one attempt's point for the username and the address (address "" is not counted), or throws
+   * RateLimitedError — giving back what it took — when either has no points left. Call `succeeded` after a
+   * success; a failure keeps its points.
+   */
+  async attempt(username: string, address: string): Promise<void> {
+    // Started together: rate-limiter-flexible's memory store counts synchronously when consume is called.
+    const user = this.users.consume(key(username)).then(ok, refused);
+    const addr = address ? this.addresses.consume(key(address)).then(ok, refused) : Promise.resolve(undefined);
+    const [u, a] = await Promise.all([user, addr]);
+    if (u === undefined && a === undefined) return;
+    await giveBack(this.users, username);
+    if (address) await giveBack(this.addresses, address);
+    throw new RateLimitedError("too many failed login attempts", Math.max(1, Math.ceil(Math.max(u ?? 0, a ?? 0) / 1000)));
+  }
+
   /** Throws RateLimitedError when the username or the address has used up its failures. Address "" is not counted. */
   async check(username: string, address: string): Promise<void> {
     const user = await this.users.get(key(username));
@@ -57,10 +79,28 @@ export class LoginLimiter {
     if (address) await this.addresses.penalty(key(address));
   }
 
-  /** A successful login: the username's failures are forgotten. */
-  async succeeded(username: string): Promise<void> {
+  /** A successful login (after `attempt`): the username's failures are forgotten and the address's point returned. */
+  async succeeded(username: string, address = ""): Promise<void> {
     await this.users.delete(key(username));
+    if (address) await giveBack(this.addresses, address);
   }
+}
+
+/** Returns one point to a key that has taken some (a window that ended is not given extra points). */
+async function giveBack(limiter: RateLimiterMemory, k: string): Promise<void> {
+  const res = await limiter.get(key(k));
+  if (res && res.consumedPoints > 0) await limiter.reward(key(k));
+}
+
+/** A consume that was allowed: no wait. */
+function ok(): undefined {
+  return undefined;
+}
+
+/** A consume refused for want of points: milliseconds until the window ends (other errors are thrown). */
+function refused(res: unknown): number {
+  if (res instanceof Error) throw res;
+  return (res as RateLimiterRes).msBeforeNext;
 }
 
 function key(s: string): string {

@@ -27,6 +27,16 @@
  * (10,000 applications × 300 µs = 3 s). For lists use `filter`: it narrows the rows to the caller's
  * subjects, the resource and the action once and then tests only object patterns, under 1 µs an object.
  *
+ * SSO names are kept apart from plumb's own. Argo CD matches the identity provider's subject and groups
+ * against the same policy names as local accounts, roles and project roles, so whoever controls the
+ * provider's `sub` or group names (a self-service directory, a second tenant) can be `admin` — which the
+ * built-in `g, admin, role:admin` makes an administrator — or put themselves in `role:admin` or
+ * `proj:<project>:<role>`. plumb drops, for a principal that came via SSO, every name (subject, group,
+ * username) that is a role (`role:…`), a project role (`proj:…`) or a local account's name (`admin`, and
+ * whatever `isLocalAccount` says — reload.ts passes plumb-cm's `accounts.<name>` keys). The SSO user keeps
+ * everything granted to their groups and to a subject of their own; the local accounts' names, including
+ * the built-in admin's grouping, apply only to local principals (session or API token).
+ *
  * Objects: `<project>/<app>` for applications, applicationsets, logs and exec (`<project>/<namespace>/<app>`
  * for an application outside the control plane's namespace — `appObject`); a name or URL otherwise.
  */
@@ -35,7 +45,7 @@ import type { Principal } from "../auth/types.js";
 import { ForbiddenError } from "../errors.js";
 import type { KubeObject } from "../../core/object.js";
 import { compileGlob } from "../../core/glob.js";
-import { BUILTIN_GROUPINGS, BUILTIN_POLICIES, MODEL } from "./builtin.js";
+import { ADMIN_ACCOUNT, BUILTIN_GROUPINGS, BUILTIN_POLICIES, MODEL } from "./builtin.js";
 import { parseRbacConfig, patternMatcher, type GroupingRow, type MatchMode, type PolicyRow, type RbacConfig } from "./policy.js";
 import { projectRoleRows } from "./projects.js";
 
@@ -44,6 +54,8 @@ export interface RbacOptions {
   data?: Record<string, string>;
   /** AppProjects whose roles apply from the start. */
   projects?: KubeObject[];
+  /** Whether a name is a local account's (SSO names equal to one are ignored); `admin` always is. */
+  isLocalAccount?: (name: string) => boolean;
 }
 
 export function defaultRbacOptions(): RbacOptions {
@@ -76,6 +88,7 @@ export class Rbac {
   private built!: Built;
   private projects: KubeObject[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private isLocalAccount: (name: string) => boolean = () => false;
   /** Each principal's expanded subjects under one Built (a list request reuses its principal for every object). */
   private expandedCache = new WeakMap<Principal, { built: Built; subjects: ReadonlySet<string> }>();
 
@@ -85,6 +98,7 @@ export class Rbac {
   static async create(opts: RbacOptions = defaultRbacOptions()): Promise<Rbac> {
     const rbac = new Rbac();
     rbac.projects = opts.projects ?? [];
+    if (opts.isLocalAccount) rbac.isLocalAccount = opts.isLocalAccount;
     rbac.built = (await build(opts.data ? parseRbacConfig(opts.data) : EMPTY_CONFIG, rbac.projects)).built;
     return rbac;
   }
@@ -112,14 +126,27 @@ export class Rbac {
     });
   }
 
-  /** The caller's subjects before role expansion: subject, scope claims, default role. */
+  /** Says which names are local accounts' from now on (SSO names equal to one are ignored). */
+  setLocalAccounts(isLocalAccount: (name: string) => boolean): void {
+    this.isLocalAccount = isLocalAccount;
+    this.expandedCache = new WeakMap();
+  }
+
+  /** The caller's subjects before role expansion: subject, scope claims, default role (SSO names filtered, see above). */
   subjectsOf(principal: Principal): string[] {
     const { scopes, defaultRole } = this.built.config;
+    const sso = principal.via === "sso";
     const out = [principal.subject];
     if (scopes.includes("groups")) out.push(...principal.groups);
-    if (principal.via === "sso" && (scopes.includes("email") || scopes.includes("name"))) out.push(principal.username);
-    if (defaultRole) out.push(defaultRole);
-    return [...new Set(out.filter((s) => s !== ""))];
+    if (sso && (scopes.includes("email") || scopes.includes("name"))) out.push(principal.username);
+    const own = sso ? out.filter((s) => !this.reserved(s)) : out;
+    if (defaultRole) own.push(defaultRole);
+    return [...new Set(own.filter((s) => s !== ""))];
+  }
+
+  /** A name an SSO principal may not claim: a role, a project role, a local account. */
+  private reserved(name: string): boolean {
+    return name.startsWith("role:") || name.startsWith("proj:") || name === ADMIN_ACCOUNT || this.isLocalAccount(name);
   }
 
   /** Whether the policy in force allows `action` on `object` of `resource` to the caller. Synchronous. */

@@ -4,11 +4,14 @@
  * and the policy in force stays — a typo in one line never opens or closes the whole server. A deleted
  * ConfigMap leaves the built-in policy alone (only the local admin may do anything).
  *
+ * It also tells the Rbac which names are local accounts (every `accounts.<name>` key of plumb-cm, and
+ * `admin`), so that SSO names equal to one are ignored (rbac.ts).
+ *
  * The server hands the AppProjects over with `setProjects` whenever they change; the project roles left out
  * are logged as warnings when that list changes.
  */
 import type { KubeObject } from "../../core/object.js";
-import { RBAC_CONFIGMAP, type Settings } from "../settings.js";
+import { RBAC_CONFIGMAP, SETTINGS_CONFIGMAP, type Settings, type StringMap } from "../settings.js";
 import { RbacPolicyError } from "./policy.js";
 import type { Rbac } from "./rbac.js";
 
@@ -31,6 +34,9 @@ export async function watchRbac(settings: Settings, rbac: Rbac, log: RbacLogger)
   let loaded: string | undefined;
   let pending: Promise<void> = Promise.resolve();
   let projectWarnings = "";
+  // Read again after every change of plumb-cm (configMap() copies, so it is not read per request).
+  let accountNames: ReadonlySet<string> | undefined;
+  rbac.setLocalAccounts((name) => (accountNames ??= localAccountNames(settings.configMap(SETTINGS_CONFIGMAP))).has(name));
 
   const reload = (): Promise<void> => {
     const data = settings.configMap(RBAC_CONFIGMAP);
@@ -51,6 +57,7 @@ export async function watchRbac(settings: Settings, rbac: Rbac, log: RbacLogger)
   };
 
   settings.onChange((name) => {
+    if (name === SETTINGS_CONFIGMAP) accountNames = undefined;
     if (name === RBAC_CONFIGMAP) void reload();
   });
   await reload();
@@ -65,4 +72,11 @@ export async function watchRbac(settings: Settings, rbac: Rbac, log: RbacLogger)
     },
     settled: () => pending,
   };
+}
+
+/** The names plumb-cm declares as local accounts (`accounts.<name>` and `accounts.<name>.enabled`), with admin. */
+export function localAccountNames(cm: StringMap): ReadonlySet<string> {
+  const names = new Set<string>(["admin"]);
+  for (const key of Object.keys(cm)) if (key.startsWith("accounts.")) names.add(key.slice("accounts.".length).replace(/\.enabled$/, ""));
+  return names;
 }

@@ -15,14 +15,22 @@
  *
  * Both send `: keepalive` comments every `keepaliveMs` (proxies close idle connections) and end cleanly when
  * the client goes away: every listener they registered is removed.
+ *
+ * A stream outlives the request that authenticated it, so the caller's token (the same the server's auth
+ * middleware read: the bearer header, else the session cookie) is verified again on every keepalive tick,
+ * and the stream ends at the token's `exp`: a logout, a password change, a revoked API token, a disabled
+ * account or an expired session ends an open stream within one keepalive interval.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import type { KubeObject } from "../../core/object.js";
 import type { Api, ApiDeps } from "../app.js";
 import { checkName } from "../app.js";
 import { appRBACObject, facetOf } from "../app-filter.js";
-import { ForbiddenError } from "../errors.js";
+import { SESSION_COOKIE, type Principal } from "../auth/types.js";
+import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { AppState } from "../state.js";
 import { formatSSE, type AppStreams } from "../streams.js";
 import { changeAffects, type ApplicationTree, type ResourceTrees, type TreeChange } from "../tree/index.js";
@@ -53,7 +61,7 @@ export function resourceTreeSource(trees: ResourceTrees): TreeSource<TreeChange,
 }
 
 /** What the stream routes need (ApiDeps has all but `streams` and `trees`). */
-export type StreamRouteDeps = Pick<ApiDeps, "rbac" | "namespace" | "log"> & {
+export type StreamRouteDeps = Pick<ApiDeps, "rbac" | "namespace" | "log" | "auth"> & {
   state: Pick<AppState, "app" | "subscribe">;
   streams: AppStreams;
   /** Without it, the resource-tree stream is not mounted. */
@@ -97,11 +105,44 @@ const list = (v: string | string[] | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Writes `: keepalive` (and what `extra` returns) every `ms` until the returned function is called. */
-function keepalive(sse: SSEStreamingApi, ms: number, extra?: () => string | undefined): () => void {
-  const timer = setInterval(() => void sse.write(`: keepalive\n\n${extra?.() ?? ""}`), ms);
+/** The request's token as the auth middleware (app.ts) reads it: the bearer header, else the session cookie. */
+function tokenOf(c: Context): string | undefined {
+  return c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? getCookie(c, SESSION_COOKIE);
+}
+
+/**
+ * Every `ms`: verifies the caller's token again, then writes `: keepalive` (and what `extra` returns); calls
+ * `end` when the token is no longer valid (or is missing), or when its `exp` is reached. Stops when the
+ * returned function is called.
+ */
+function keepalive(sse: SSEStreamingApi, ms: number, auth: { token: string | undefined; principal: Principal; verify: (token: string) => Promise<Principal> }, end: () => void, extra?: () => string | undefined): () => void {
+  let stopped = false;
+  const finish = (): void => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    clearTimeout(expiry);
+    end();
+  };
+  const timer = setInterval(() => {
+    const check = auth.token === undefined ? Promise.reject(new UnauthenticatedError("no token")) : auth.verify(auth.token);
+    check.then(
+      () => {
+        if (!stopped) void sse.write(`: keepalive\n\n${extra?.() ?? ""}`);
+      },
+      () => finish(),
+    );
+  }, ms);
   timer.unref();
-  return () => clearInterval(timer);
+  const exp = auth.principal.expiresAt;
+  // setTimeout holds at most ~24.8 days; a later exp is caught by the keepalive's verification.
+  const expiry = exp === undefined ? undefined : setTimeout(finish, Math.min(Math.max(0, exp * 1000 - Date.now()), 2 ** 31 - 1));
+  expiry?.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    clearTimeout(expiry);
+  };
 }
 
 /** Registers the stream routes on `api`. */
@@ -112,10 +153,12 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
     const from = header !== undefined && header.trim() !== "" ? header.trim() : q.resourceVersion;
     // Opened before the response starts: a bad selector or resourceVersion is a 400, not a broken stream.
     c.header("X-Accel-Buffering", "no"); // nginx: do not hold events back
-    const client = deps.streams.open(c.get("principal"), { name: q.name, projects: [...list(q.projects), ...list(q.project)], selector: q.selector, appNamespace: q.appNamespace, repo: q.repo }, from);
+    const principal = c.get("principal");
+    const token = tokenOf(c);
+    const client = deps.streams.open(principal, { name: q.name, projects: [...list(q.projects), ...list(q.project)], selector: q.selector, appNamespace: q.appNamespace, repo: q.repo }, from);
     return streamSSE(c, async (sse) => {
       sse.onAbort(() => client.close());
-      const stop = keepalive(sse, deps.streams.options.keepaliveMs, () => {
+      const stop = keepalive(sse, deps.streams.options.keepaliveMs, { token, principal, verify: (t) => deps.auth.verify(t) }, () => client.close(), () => {
         const b = client.bookmark();
         return b ? formatSSE(b) : undefined;
       });
@@ -134,6 +177,7 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
     const name = checkName(c.req.valid("param").name, "application name");
     const namespace = c.req.valid("query").appNamespace || deps.namespace;
     const principal = c.get("principal");
+    const token = tokenOf(c);
     const allowed = (app: KubeObject | undefined): app is KubeObject => app !== undefined && deps.rbac.enforce(principal, "applications", "get", appRBACObject(facetOf(app), deps.namespace));
     // A missing app and a forbidden one answer alike, so that names cannot be probed.
     if (!allowed(deps.state.app(namespace, name))) throw new ForbiddenError(`permission denied: applications, get, ${namespace}/${name} (or no such application)`);
@@ -156,11 +200,12 @@ export function mountStreams(api: Api, deps: StreamRouteDeps): void {
         if (app.metadata.name === name && app.metadata.namespace === namespace) poke();
       });
       const release = trees.retain?.(deps.state.app(namespace, name)!);
-      sse.onAbort(() => {
+      const endStream = (): void => {
         ended = true;
         wake?.();
-      });
-      const stop = keepalive(sse, deps.streams.options.keepaliveMs);
+      };
+      sse.onAbort(endStream);
+      const stop = keepalive(sse, deps.streams.options.keepaliveMs, { token, principal, verify: (t) => deps.auth.verify(t) }, endStream);
       try {
         while (!ended && !sse.aborted) {
           if (!dirty) {

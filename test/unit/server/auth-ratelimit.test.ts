@@ -44,6 +44,34 @@ describe("LoginLimiter", () => {
     await limited(l.check("user0", "192.0.2.7"));
   });
 
+  it("concurrent attempts: the point is taken before the password check, so only the allowance is evaluated", async () => {
+    const l = new LoginLimiter({ maxFailuresPerUser: 5, maxFailuresPerAddress: 100, windowSeconds: 60 });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => l.attempt("alice", `10.0.0.${i}`)));
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 5, "5 evaluated");
+    assert.ok(results.filter((r) => r.status === "rejected").every((r) => (r as PromiseRejectedResult).reason instanceof RateLimitedError), "the other 45 are rate limited");
+    await limited(l.attempt("alice", "10.0.0.200"));
+  });
+
+  it("concurrent attempts from one address are bounded by its allowance across usernames; a refusal takes no point", async () => {
+    const l = new LoginLimiter({ maxFailuresPerUser: 5, maxFailuresPerAddress: 10, windowSeconds: 60 });
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => l.attempt(`user${i}`, "192.0.2.7")));
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, 10);
+    // the refused ones gave their username's point back: user40 has all 5 left from another address
+    for (let i = 0; i < 5; i++) await l.attempt("user40", "192.0.2.8");
+    await limited(l.attempt("user40", "192.0.2.9"));
+  });
+
+  it("a success after attempt gives the points back", async () => {
+    const l = new LoginLimiter({ maxFailuresPerUser: 2, maxFailuresPerAddress: 2, windowSeconds: 60 });
+    await l.attempt("alice", "a");
+    await l.succeeded("alice", "a");
+    await l.attempt("alice", "a");
+    await l.succeeded("alice", "a");
+    await l.attempt("bob", "a");
+    await l.attempt("bob", "a"); // two failures: the address's 2 points used, none by alice's successes
+    await limited(l.attempt("carol", "a"));
+  });
+
   it("the window ends", async () => {
     const l = new LoginLimiter({ maxFailuresPerUser: 1, maxFailuresPerAddress: 1, windowSeconds: 1 });
     await l.failed("alice", "a");

@@ -60,6 +60,37 @@ describe("built-in roles", () => {
   ]);
 });
 
+describe("SSO names never reach local accounts, roles or project roles", () => {
+  const sso = (sub: string, groups: string[] = [], username = sub): Principal => ({ ...who(sub, groups, "sso", username) });
+  const projectRole = "p, proj:team-a:deployer, applications, sync, team-a/*, allow";
+  table([
+    { name: "an SSO user whose sub is admin is not the admin account", as: sso("admin"), res: "clusters", act: "create", obj: "x", want: false },
+    { name: "… nor gets readonly from it", as: sso("admin"), res: "applications", act: "get", obj: "team-a/app1", want: false },
+    { name: "an SSO user whose sub is role:admin has no role", as: sso("role:admin"), res: "clusters", act: "create", obj: "x", want: false },
+    { name: "an SSO group named admin is not the admin account", as: sso("u1", ["admin"]), res: "clusters", act: "create", obj: "x", want: false },
+    { name: "an SSO group named role:admin is not the role", as: sso("u1", ["role:admin"]), res: "applications", act: "sync", obj: "team-a/app1", want: false },
+    { name: "an SSO group named role:readonly is not the role", as: sso("u1", ["role:readonly"]), res: "applications", act: "get", obj: "team-a/app1", want: false },
+    { name: "an SSO group named like a project role is not that role", csv: projectRole, as: sso("u1", ["proj:team-a:deployer"]), res: "applications", act: "sync", obj: "team-a/app1", want: false },
+    { name: "… though a project token of that role is", csv: projectRole, as: who("proj:team-a:deployer", [], "projectToken"), res: "applications", act: "sync", obj: "team-a/app1", want: true },
+    { name: "an SSO email of admin (scopes email) is not the admin account", scopes: "[groups, email]", as: sso("u1", [], "admin"), res: "clusters", act: "create", obj: "x", want: false },
+    { name: "an SSO user still has what their real group is granted", csv: "g, team-a-devs, role:admin", as: sso("u1", ["role:admin", "team-a-devs"]), res: "clusters", act: "create", obj: "x", want: true },
+    { name: "an SSO user still has what their own subject is granted", csv: "g, 0a1b2c, role:readonly", as: sso("0a1b2c"), res: "applications", act: "get", obj: "team-a/app1", want: true },
+    { name: "the local admin account (session) keeps role:admin", as: who("admin"), res: "clusters", act: "create", obj: "x", want: true },
+    { name: "the local admin account (API token) keeps role:admin", as: who("admin", [], "apiKey"), res: "clusters", act: "create", obj: "x", want: true },
+  ]);
+
+  it("an SSO sub or group equal to a local account's name gets nothing that account has", async () => {
+    const rbac = await Rbac.create({ data: { "policy.csv": "g, alice, role:admin" }, isLocalAccount: (n) => n === "alice" });
+    assert.equal(rbac.enforce(who("alice"), "clusters", "create", "x"), true, "the local account alice");
+    assert.equal(rbac.enforce(sso("alice"), "clusters", "create", "x"), false, "an SSO user whose sub is alice");
+    assert.equal(rbac.enforce(sso("u1", ["alice"]), "clusters", "create", "x"), false, "an SSO group named alice");
+    assert.equal(rbac.filter(sso("alice"), "clusters", "create")("x"), false, "filter agrees");
+    // setLocalAccounts (what reload.ts calls) takes effect for new principals
+    rbac.setLocalAccounts(() => false);
+    assert.equal(rbac.enforce(sso("alice"), "clusters", "create", "x"), true, "no longer a local name: the SSO subject's own grant");
+  });
+});
+
 describe("policy.default", () => {
   table([
     { name: "every caller has the default role:readonly", default: "role:readonly", as: bob, res: "applications", act: "get", obj: "team-a/app1", want: true },

@@ -2,13 +2,17 @@
  * The stream routes in-process (`app.request()`), over a synthetic AppState: the Applications stream's
  * query validation and Last-Event-ID, and the resource-tree stream — sent when the tree differs from the
  * last one sent, re-checked against RBAC, ended when the app goes, and every listener removed when the
- * client leaves. (The Applications stream over a real cluster and real sockets: test/e2e/server-streams.)
+ * client leaves; and both streams end when the caller's token stops being valid (re-verified, with the real
+ * Authentication, on every keepalive) or reaches its exp. (The Applications stream over a real cluster and real sockets: test/e2e/server-streams.)
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../../../src/core/object.js";
 import { router } from "../../../src/server/app.js";
-import type { Authorizer, Principal } from "../../../src/server/auth/types.js";
+import { parseAccounts } from "../../../src/server/auth/accounts.js";
+import { Authentication } from "../../../src/server/auth/authenticate.js";
+import { newSigningKey, signToken } from "../../../src/server/auth/jwt.js";
+import type { Authenticator, Authorizer, Principal } from "../../../src/server/auth/types.js";
 import { errorResponse } from "../../../src/server/errors.js";
 import { mountStreams, type TreeSource } from "../../../src/server/routes/streams.js";
 import type { AppListener } from "../../../src/server/state.js";
@@ -78,17 +82,21 @@ function trees() {
   return src;
 }
 
-function server(rbac: Authorizer & { allow: Set<string> }) {
+/** Without `auth`, every caller is alice and the token is never checked again (a 60 s keepalive). */
+function server(rbac: Authorizer & { allow: Set<string> }, opts: { auth?: Authenticator; keepaliveMs?: number } = {}) {
   const st = state();
-  const streams = new AppStreams(st, { rbac, namespace: NS }, { keepaliveMs: 60_000 });
+  const streams = new AppStreams(st, { rbac, namespace: NS }, { keepaliveMs: opts.keepaliveMs ?? 60_000 });
   const tr = trees();
   const api = router();
+  const auth: Authenticator = opts.auth ?? { verify: async () => alice };
   api.use(async (c, next) => {
-    c.set("principal", alice);
+    // As app.ts's middleware: the bearer token verified (tests without `auth` send none).
+    const bearer = c.req.header("authorization")?.replace(/^Bearer\s+/i, "");
+    c.set("principal", bearer ? await auth.verify(bearer) : alice);
     await next();
   });
   api.onError((err, c) => c.json(errorResponse(err).body, errorResponse(err).status));
-  mountStreams(api, { state: st, rbac, namespace: NS, log: silent, streams, trees: tr });
+  mountStreams(api, { state: st, rbac, auth, namespace: NS, log: silent, streams, trees: tr });
   return { api, st, streams, tr };
 }
 
@@ -181,6 +189,50 @@ describe("stream routes, in-process", () => {
     tr.set("api", { nodes: [{ kind: "Secret", name: "x" }] });
     assert.equal(await apiTree.end(), true, "revoked: ended without sending the new tree");
     await waitUntil(() => tr.listeners.size === 0 && tr.held === 0);
+  });
+});
+
+/** The real Authentication over one account, alice, whose sessions the test can log out. */
+function sessions() {
+  const key = newSigningKey();
+  const revoked = new Set<string>();
+  const { accounts } = parseAccounts({ "accounts.alice": "login" }, {});
+  const auth = new Authentication({ local: { signingKey: () => key, account: (n) => accounts.get(n), isRevoked: (id) => revoked.has(id) }, projects: { verify: () => Promise.reject(new Error("no project tokens")) }, ssoEnabled: () => false });
+  const login = async (expiresInSeconds = 3600) => (await signToken(key, { sub: "alice", kind: "session" }, { expiresInSeconds })).token;
+  return { auth, revoked, login };
+}
+
+describe("stream routes end when the caller's token does", () => {
+  it("a logout ends both open streams at the next keepalive", async () => {
+    const s = sessions();
+    const { api, st, streams, tr } = server(projects("default"), { auth: s.auth, keepaliveMs: 50 });
+    st.put("web", "default");
+    const token = await s.login();
+    const headers = { authorization: `Bearer ${token}` };
+    const apps = new SSEReader((await api.request("/api/v1/stream/applications", { headers })).body!);
+    const tree = new SSEReader((await api.request("/api/v1/stream/applications/web/resource-tree", { headers })).body!);
+    await apps.take(2);
+    await tree.take(1);
+    await new Promise((r) => setTimeout(r, 200)); // a few keepalives: still open while the token is valid
+    assert.equal(streams.clientCount, 1);
+    assert.equal(tr.held, 1);
+    s.revoked.add(JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).jti as string);
+    assert.equal(await apps.end(2000), true, "the applications stream ends after the logout");
+    assert.equal(await tree.end(2000), true, "the resource-tree stream ends after the logout");
+    await waitUntil(() => streams.clientCount === 0 && tr.held === 0 && tr.listeners.size === 0);
+  });
+
+  it("a stream ends at the token's exp, before any keepalive", async () => {
+    const s = sessions();
+    const { api, st, streams } = server(projects("default"), { auth: s.auth, keepaliveMs: 60_000 });
+    st.put("web", "default");
+    const token = await s.login(1);
+    const started = Date.now();
+    const apps = new SSEReader((await api.request("/api/v1/stream/applications", { headers: { authorization: `Bearer ${token}` } })).body!);
+    await apps.take(2);
+    assert.equal(await apps.end(3000), true, "ended at exp");
+    assert.ok(Date.now() - started < 2500, "within a second or so of exp");
+    await waitUntil(() => streams.clientCount === 0);
   });
 });
 
