@@ -213,7 +213,7 @@ describe("plumb over the API server: the same verbs, the same output as --core",
     assert.equal((await ok(["account", "get-user-info", ...asDev])).match(/Username:\s+(\S+)/)?.[1], "dev");
     const denied = await plumb(["app", "sync", "web", ...asDev]);
     assert.equal(denied.code, 1);
-    assert.match(denied.stderr, /permission denied: .*applications, sync, default\/web/);
+    assert.match(denied.stderr, /permission denied: .*applications, sync, plumb\/web/);
     const [adminCan, devCan] = await Promise.all([ok(["account", "can-i", "sync", "applications", "default/web"]), ok(["account", "can-i", "sync", "applications", "default/web", ...asDev])]);
     assert.deepEqual([adminCan, devCan], ["yes\n", "no\n"]);
     assert.equal(await ok(["account", "delete-token", "ci-1", "--account", "dev"]), "token 'ci-1' of account 'dev' deleted\n");

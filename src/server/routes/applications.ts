@@ -17,7 +17,8 @@ import { sleep } from "../../core/concurrency.js";
 import type { KubeObject } from "../../core/object.js";
 import { REFRESH_ANNOTATIONS } from "../../controller/reconcile.js";
 import type { Api } from "../app.js";
-import { ForbiddenError, InvalidRequestError } from "../errors.js";
+import { ApiError } from "../../cluster/client.js";
+import { ConflictError, ForbiddenError, InvalidRequestError } from "../errors.js";
 import { appBytes, appRBACObject, facetOf, queryMatcher } from "../app-filter.js";
 import { appFor, clientFor, flag, json, KubeObjectSchema, lean, may, must, Name, projectOf, rbacObject, type RouteDeps } from "./common.js";
 
@@ -162,8 +163,19 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
       const invalid = analyzeApplication(candidate).problems.filter((x) => x.type === "InvalidSpecError");
       if (invalid.length) throw new InvalidRequestError(`the spec is invalid: ${invalid.map((x) => x.message).join("; ")}`);
       const apps = clientFor(deps, app);
-      const live = await apps.patch(name, [{ op: "test", path: "/metadata/resourceVersion", value: app.metadata.resourceVersion }, { op: "replace", path: "/spec", value: spec }], "application/json-patch+json");
-      return c.json((live.spec ?? {}) as never, 200);
+      // Replaced on the object as the API server holds it (the cache may lag a write just made), and only
+      // if nobody moved it to another project meanwhile; a concurrent write is tried again.
+      for (let attempt = 0; ; attempt++) {
+        const current = await apps.get(name);
+        if (projectOf(current) !== projectOf(app)) throw new ConflictError(`application "${name}" was moved to project "${projectOf(current)}" meanwhile; try again`);
+        try {
+          const live = await apps.patch(name, [{ op: "test", path: "/metadata/resourceVersion", value: current.metadata.resourceVersion }, { op: "replace", path: "/spec", value: spec }], "application/json-patch+json");
+          return c.json((live.spec ?? {}) as never, 200);
+        } catch (err) {
+          if (attempt < 4 && err instanceof ApiError && (err.status === 409 || err.status === 422)) continue;
+          throw err;
+        }
+      }
     },
   );
 
