@@ -278,6 +278,24 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     assert.equal(logout.status, 401, "a refused token cannot log out either");
   });
 
+  it("a project role token acts within its project only, until revoked", async () => {
+    const withRole = project("team-a");
+    (withRole.spec as Record<string, unknown>).roles = [{ name: "ci", policies: ["p, proj:team-a:ci, applications, get, team-a/*, allow", "p, proj:team-a:ci, applications, sync, team-a/*, allow", "p, proj:team-a:ci, applications, sync, team-b/*, allow"] }];
+    await resources.apply(withRole);
+    const made = await waitFor("the role token", async () => {
+      const r = await srv.call("POST", "/api/v1/projects/team-a/roles/ci/token", { token: admin, body: { id: "ci-1" } });
+      return r.status === 200 ? r : undefined;
+    }, 10_000);
+    const ci = made.body.token as string;
+    assert.equal((await srv.call("GET", "/api/v1/session/userinfo", { token: ci })).body.username, "proj:team-a:ci");
+    const own = await srv.call("POST", "/api/v1/applications/a1/sync", { token: ci, body: { dryRun: true } });
+    await ended("a1", requestOf(own));
+    assert.equal((await srv.call("POST", "/api/v1/applications/b1/sync", { token: ci, body: { dryRun: true } })).status, 403, "a policy line reaching into team-b is not honoured");
+    assert.equal((await srv.call("GET", "/api/v1/account", { token: ci })).body.items.length, 0, "no accounts for a project token");
+    assert.equal((await srv.call("DELETE", "/api/v1/projects/team-a/roles/ci/token/ci-1", { token: admin })).status, 200);
+    await waitFor("the revoked role token to be refused", async () => (await srv.call("GET", "/api/v1/session/userinfo", { token: ci })).status === 401, 10_000);
+  });
+
   it("keeps the cookie CSRF-safe, limits bodies, and maps every error to {error, message}", async () => {
     const login = await fetch(`${srv.url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: srv.adminPassword }) });
     const cookie = login.headers.get("set-cookie") ?? "";
