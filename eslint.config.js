@@ -1,6 +1,6 @@
 // Lint rules: the recommended sets of ESLint and typescript-eslint, type-aware where it catches real bugs
-// ui/ is its own project (ui/tsconfig.json type-checks it in its build).
 // (floating promises, misused promises) and quiet about style, which is the formatter's job.
+// ui/ is its own project (ui/tsconfig.json type-checks it in its build).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
