@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything plumb needs on a fresh machine of this kind, idempotent and quick when done before:
-# git (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), and the TypeScript build.
+# git (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), the web UI (ui/, its own
+# npm project, built by Vite into ui/dist) and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,5 +22,14 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   npm ci --no-audit --no-fund --loglevel=error
 fi
 bash hack/tools.sh
+if [[ ! -d ui/node_modules ]] || [[ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]]; then
+  say "installing the UI's npm dependencies"
+  npm --prefix ui ci --no-audit --no-fund --loglevel=error
+fi
+# Rebuilt only when missing or older than any of its sources.
+if [[ ! -f ui/dist/index.html ]] || [[ -n $(find ui/src ui/public ui/index.html ui/vite.config.ts ui/compress.ts ui/tsconfig.json ui/package-lock.json -newer ui/dist/index.html -print -quit) ]]; then
+  say "building the UI"
+  npm --prefix ui run --silent build >/dev/null
+fi
 say "building"
 npm run --silent build

@@ -135,8 +135,9 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
         c.set("principal", await deps.auth.verify(found.token));
         c.set("viaCookie", found.viaCookie);
       } catch (err) {
-        // A stale cookie must not lock a browser out of the login page.
-        if (!isPublic) throw err;
+        // A stale cookie must not lock a browser out of the login page, nor out of the UI's pages (only
+        // /api needs a session).
+        if (!isPublic && path.startsWith("/api/")) throw err;
       }
     }
     if (!isPublic && !c.get("principal")) {

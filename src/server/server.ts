@@ -31,6 +31,7 @@ import { mountResources } from "./routes/resources.js";
 import { mountSession } from "./routes/session.js";
 import { mountStreams, resourceTreeSource } from "./routes/streams.js";
 import { AppStreams } from "./streams.js";
+import { staticUI } from "./static.js";
 import { Settings, SETTINGS_CONFIGMAP, SETTINGS_SECRET } from "./settings.js";
 import { AppState, sharedInformers } from "./state.js";
 import { ResourceTrees } from "./tree/index.js";
@@ -61,6 +62,8 @@ export interface ServerOptions {
   webhookSecrets?: WebhookSecrets;
   /** Max request body, bytes. */
   bodyLimit?: number;
+  /** The built web UI's folder, served at / (default DEFAULT_UI_DIR, <package root>/ui/dist); false: no UI. */
+  uiDir?: string | false;
 }
 
 export interface RunningServer {
@@ -167,6 +170,8 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
       mountProjects(api, deps);
       mountAccount(api, deps);
       mountStreams(api, { ...deps, streams, trees: resourceTreeSource(trees) });
+      // Last: it answers every other GET with the UI (and passes /api, /auth on).
+      if (opts.uiDir !== false) api.route("/", staticUI(opts.uiDir ? { dir: opts.uiDir } : {}));
     },
     // The webhook receiver only with a secret: it must never take unsigned pushes on the public port.
     { sso: sso.routes(), ...(controller && opts.webhookSecrets && Object.keys(opts.webhookSecrets).length > 0 ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },

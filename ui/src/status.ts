@@ -1,0 +1,49 @@
+/**
+ * Every status colour and icon of the UI, in one place. The palette is Okabe–Ito's (safe for the common
+ * colour-vision deficiencies) and every status has its own icon too, so none is told by colour alone.
+ */
+
+export interface StatusLook {
+  label: string;
+  /** A CSS colour. */
+  colour: string;
+  /** A one-character glyph shown before the label. */
+  icon: string;
+}
+
+const GREEN = "#009e73";
+const ORANGE = "#e69f00";
+const BLUE = "#0072b2";
+const VERMILION = "#d55e00";
+const PURPLE = "#cc79a7";
+const GREY = "#8a8a8a";
+
+const SYNC: Record<string, Omit<StatusLook, "label">> = {
+  Synced: { colour: GREEN, icon: "✔" },
+  OutOfSync: { colour: ORANGE, icon: "⟳" },
+  Unknown: { colour: GREY, icon: "?" },
+};
+
+const HEALTH: Record<string, Omit<StatusLook, "label">> = {
+  Healthy: { colour: GREEN, icon: "♥" },
+  Progressing: { colour: BLUE, icon: "◔" },
+  Degraded: { colour: VERMILION, icon: "✖" },
+  Suspended: { colour: PURPLE, icon: "⏸" },
+  Missing: { colour: ORANGE, icon: "◌" },
+  Unknown: { colour: GREY, icon: "?" },
+};
+
+function look(table: Record<string, Omit<StatusLook, "label">>, status: string | undefined): StatusLook {
+  const label = status || "Unknown";
+  return { label, ...(table[label] ?? { colour: GREY, icon: "?" }) };
+}
+
+/** How a sync status (Synced, OutOfSync, Unknown) looks. */
+export function syncLook(status: string | undefined): StatusLook {
+  return look(SYNC, status);
+}
+
+/** How a health status (Healthy, Progressing, Degraded, Suspended, Missing, Unknown) looks. */
+export function healthLook(status: string | undefined): StatusLook {
+  return look(HEALTH, status);
+}
