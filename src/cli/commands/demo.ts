@@ -370,6 +370,7 @@ function whatToTry(f: TryFacts): string {
     `  Git          ${f.repoURL}   (branch main, the Helm chart in guestbook/)`,
     `  Application  ${APP.namespace}/${APP.name} → namespace ${APP.destination}; auto-sync, prune, self-heal; Synced and Healthy`,
     `  API server   ${f.serverURL}   (user admin, password ${f.adminPassword}; plain HTTP on loopback)`,
+    `  web UI       ${f.serverURL}/   (open it in a browser on this machine; log in as admin)`,
     `  webhook      ${f.webhookURL}   (secret ${f.secret}, for GitHub, GitLab, Gitea or Bitbucket)`,
     "",
     "What to try, in another terminal:",
