@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything plumb needs on a fresh machine of this kind, idempotent and quick when done before:
-# git (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), the web UI (ui/, its own
+# git and chromium (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), the web UI (ui/, its own
 # npm project, built by Vite into ui/dist) and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +16,15 @@ if ! command -v git >/dev/null 2>&1; then
   fi
 fi
 command -v node >/dev/null 2>&1 || { echo "Node.js 20 or newer is required: install it and run again" >&2; exit 1; }
+# Debian's Chromium for the browser tests of the web UI (playwright-core drives it; it downloads no browser).
+if [[ ! -x /usr/bin/chromium ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (browser tests of the web UI)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "no /usr/bin/chromium: the web UI's browser tests will be skipped (apt-get install chromium)"
+  fi
+fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   say "installing npm dependencies"
