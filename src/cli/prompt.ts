@@ -26,8 +26,9 @@ export async function promptLine(question: string, flag: string): Promise<string
 export async function promptSecret(question: string, flag: string): Promise<string> {
   if (!canPrompt()) throw new UsageError(`${question.replace(/:\s*$/, "")} is needed and there is no terminal to ask on`, `pass ${flag}`);
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows: a password typed the moment the prompt appears is never echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding("utf8");
   try {
