@@ -59,21 +59,26 @@ export function webhookSecretsFromEnv(env = process.env): WebhookSecrets {
   };
 }
 
+/** The controller's tuning flags, shared by `plumb controller` and `plumb server`. */
+export function addControllerOptions(cmd: Command): Command {
+  return cmd
+    .option("--workers <n>", "controller: reconciles at once", String(DEFAULT_WORKERS))
+    .option("--resync <seconds>", "controller: compare every app this often even without a trigger", "180")
+    .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
+    .option("--sync-timeout <duration>", "controller: fail a sync operation still running after this long, e.g. 10m, 1h, 0 for no limit (an Application's plumb.dev/sync-timeout annotation overrides it)", "10m")
+    .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
+    .option("--log-level <level>", "debug, info, warn or error", "info");
+}
+
 export function register(program: Command): void {
   const cmd = program.command("controller").description("run the controller: keep every Application equal to Git (auto-sync, prune, self-heal)");
-  addKubeFlags(cmd)
+  addControllerOptions(addKubeFlags(cmd))
     .option("--namespace <ns>", "only Applications in this namespace (default: all)")
-    .option("--workers <n>", "reconciles at once", String(DEFAULT_WORKERS))
-    .option("--resync <seconds>", "compare every app this often even without a trigger", "180")
-    .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
     .option("--argo-compat", "also reconcile argoproj.io/v1alpha1 Applications (Argo CD manifests, unchanged)")
     .option("--no-install-crds", "do not install or update the CRDs at start")
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
     .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
-    .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
-    .option("--log-level <level>", "debug, info, warn or error", "info")
-    .option("--sync-timeout <duration>", "fail a sync operation still running after this long, e.g. 10m, 1h, 0 for no limit (an Application's plumb.dev/sync-timeout annotation overrides it)", "10m")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
       // the disk or pipe behind stdout was slow (under load, 1.3 s of a 1,000-app burst). At most the line

@@ -7,8 +7,6 @@
  * plumb-initial-admin-secret). JSON logs on stdout; stops cleanly on SIGINT/SIGTERM.
  */
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { pino } from "pino";
 import { UsageError } from "../../core/errors.js";
@@ -16,7 +14,7 @@ import { DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
 import { startServer } from "../../server/server.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
-import { duration, port, seconds, webhookSecretsFromEnv } from "./controller.js";
+import { addControllerOptions, duration, port, seconds, webhookSecretsFromEnv } from "./controller.js";
 import { untilStopped } from "../signals.js";
 
 interface ServerFlags extends KubeFlags {
@@ -42,7 +40,7 @@ interface ServerFlags extends KubeFlags {
 
 export function register(program: Command): void {
   const cmd = program.command("server").description("run the API server (REST, streams, login, SSO, RBAC) with the controller and the webhook receiver");
-  addKubeFlags(cmd)
+  addControllerOptions(addKubeFlags(cmd))
     .option("--namespace <ns>", "namespace of the server's settings (plumb-cm, plumb-rbac-cm, plumb-secret) and default namespace of Applications", "plumb")
     .option("--app-namespace <ns>", "serve only Applications of this namespace (default: all)")
     .option("--port <port>", "port to listen on (0: any free port)", "8080")
@@ -53,14 +51,8 @@ export function register(program: Command): void {
     .option("--external-url <url>", "the URL people reach the server at (SSO redirects, origin checks; default plumb-cm url)")
     .option("--no-controller", "serve the API only; run `plumb controller` elsewhere")
     .option("--argo-compat", "also serve and reconcile argoproj.io/v1alpha1 Applications")
-    .option("--workers <n>", "controller: reconciles at once", String(DEFAULT_WORKERS))
-    .option("--resync <seconds>", "controller: compare every app this often", "180")
-    .option("--poll-interval <seconds>", "fetch each repository this often", "180")
-    .option("--sync-timeout <duration>", "controller: fail a sync still running after this long (0: no limit)", "10m")
     .option("--metrics-port <port>", "serve the controller's Prometheus metrics at /metrics on this port of --address (\"none\": do not)", "8083")
-    .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--repos-namespace <ns>", "read repository credential Secrets from this namespace (default: --namespace)")
-    .option("--log-level <level>", "debug, info, warn or error", "info")
     .action(async (f: ServerFlags) => {
       if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new UsageError("--tls-cert and --tls-key go together");
       if (f.insecure && f.tlsCert) throw new UsageError("--insecure serves plain HTTP: give no --tls-cert with it");
