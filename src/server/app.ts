@@ -64,6 +64,14 @@ export interface ApiDeps {
   bodyLimit?: number;
 }
 
+/** The head of the OpenAPI document (the paths come from the routes). */
+export function openAPIConfig(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: { title: "plumb API", version, description: "plumb's REST API (Argo CD's shapes where one exists). Authenticate with `Authorization: Bearer <token>` from POST /api/v1/session or an API token." },
+  };
+}
+
 /** A fresh router with the server's validation hook: a zod failure is a 400 naming the fields. */
 export function router(): Api {
   return new OpenAPIHono<ServerEnv>({
@@ -167,7 +175,7 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
   if (extra.sso) app.route("/auth", extra.sso);
   if (extra.webhook) app.route("/", extra.webhook);
   mount(app);
-  app.doc31("/api/openapi.json", { openapi: "3.1.0", info: { title: "plumb API", version: deps.version, description: "plumb's REST API (Argo CD's shapes where one exists). Authenticate with `Authorization: Bearer <token>` from POST /api/v1/session or an API token." } });
+  app.doc31("/api/openapi.json", openAPIConfig(deps.version));
   return app;
 }
 

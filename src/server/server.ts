@@ -24,12 +24,8 @@ import { externalURLFrom, oidcSettings } from "./auth/oidc-config.js";
 import { OidcLogin } from "./auth/oidc.js";
 import { ProjectTokens, resourcesProjectStore, type ProjectTokenStore } from "./auth/project-tokens.js";
 import { Rbac, watchRbac } from "./rbac/index.js";
-import { mountAccount } from "./routes/account.js";
-import { mountApplications } from "./routes/applications.js";
-import { mountProjects } from "./routes/projects.js";
-import { mountResources } from "./routes/resources.js";
-import { mountSession } from "./routes/session.js";
-import { mountStreams, resourceTreeSource } from "./routes/streams.js";
+import { mountApi } from "./routes/index.js";
+import { resourceTreeSource } from "./routes/streams.js";
 import { AppStreams } from "./streams.js";
 import { staticUI } from "./static.js";
 import { Settings, SETTINGS_CONFIGMAP, SETTINGS_SECRET } from "./settings.js";
@@ -164,12 +160,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
   const app = createApp(
     deps,
     (api) => {
-      mountSession(api, deps);
-      mountApplications(api, deps);
-      mountResources(api, deps);
-      mountProjects(api, deps);
-      mountAccount(api, deps);
-      mountStreams(api, { ...deps, streams, trees: resourceTreeSource(trees) });
+      mountApi(api, deps, { ...deps, streams, trees: resourceTreeSource(trees) });
       // Last: it answers every other GET with the UI (and passes /api, /auth on).
       if (opts.uiDir !== false) api.route("/", staticUI(opts.uiDir ? { dir: opts.uiDir } : {}));
     },

@@ -1,36 +1,86 @@
-import { useCallback, useEffect, useState } from "react";
-import { logout, userInfo } from "./api";
-import { Applications } from "./Applications";
-import { Login } from "./Login";
+/**
+ * The shell: the query cache, the router, the session. Nobody logged in → the login page (whatever the
+ * URL; after login the same URL shows). Otherwise the top bar and the pages, each loaded on first visit
+ * (the first page's bundle holds only what the applications list needs).
+ *
+ * Routes (Argo CD's where it has one): /applications (filters in the query string),
+ * /applications/:namespace/:name (the app page; ?node= selects a resource, ?tab= a panel), /projects,
+ * /projects/:name, /settings (version, settings, who you are).
+ */
+import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { lazy, Suspense, useEffect } from "react";
+import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
+import { api, call, onUnauthenticated } from "./api/client";
+import { keys, useUserInfo } from "./api/hooks";
+import { ApplicationsPage } from "./pages/ApplicationsPage";
+import { Login } from "./pages/Login";
 
-type Session = { state: "checking" } | { state: "out" } | { state: "in"; username: string };
+const AppPage = lazy(() => import("./pages/AppPage").then((m) => ({ default: m.AppPage })));
+const ProjectsPage = lazy(() => import("./pages/ProjectsPage").then((m) => ({ default: m.ProjectsPage })));
+const ProjectPage = lazy(() => import("./pages/ProjectsPage").then((m) => ({ default: m.ProjectPage })));
+const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
-/** The shell: asks who is logged in, then shows the login page or the applications. */
-export function App() {
-  const [session, setSession] = useState<Session>({ state: "checking" });
+export function App({ client = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } }) }: { client?: QueryClient }) {
+  return (
+    <QueryClientProvider client={client}>
+      <BrowserRouter>
+        <Session />
+      </BrowserRouter>
+    </QueryClientProvider>
+  );
+}
 
-  const check = useCallback(() => {
-    userInfo()
-      .then((u) => setSession(u.loggedIn === false || !u.username ? { state: "out" } : { state: "in", username: u.username }))
-      .catch(() => setSession({ state: "out" }));
-  }, []);
-  useEffect(check, [check]);
-  const loggedOut = useCallback(() => setSession({ state: "out" }), []);
+function Session() {
+  const qc = useQueryClient();
+  const user = useUserInfo();
+  // Any 401 (an expired session, a logout elsewhere): ask again who is logged in, which shows the login form.
+  useEffect(() => onUnauthenticated(() => qc.setQueryData(keys.user, { loggedIn: false })), [qc]);
 
-  if (session.state === "checking") return null;
-  if (session.state === "out") return <Login onLoggedIn={check} />;
+  if (user.isPending) return null;
+  if (!user.data?.loggedIn || !user.data.username) return <Login onLoggedIn={() => void qc.resetQueries({ queryKey: keys.user })} />;
   return (
     <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="top">
-        <strong>plumb</strong>
-        <span className="muted">{session.username}</span>
-        <button type="button" onClick={() => void logout().finally(loggedOut)}>
+        <strong className="brand">plumb</strong>
+        <nav aria-label="Main">
+          <NavLink to="/applications">Applications</NavLink>
+          <NavLink to="/projects">Projects</NavLink>
+          <NavLink to="/settings">Settings</NavLink>
+        </nav>
+        <span className="muted user" title={user.data.iss ? `signed in through ${user.data.iss}` : undefined}>
+          {user.data.username}
+        </span>
+        <button type="button" onClick={() => void call(api.DELETE("/api/v1/session")).finally(() => qc.setQueryData(keys.user, { loggedIn: false }))}>
           Log out
         </button>
       </header>
-      <main>
-        <Applications onUnauthenticated={loggedOut} />
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Routes>
+            <Route path="/" element={<Navigate to="/applications" replace />} />
+            <Route path="/applications" element={<ApplicationsPage />} />
+            <Route path="/applications/:namespace/:name" element={<AppPage />} />
+            <Route path="/projects" element={<ProjectsPage />} />
+            <Route path="/projects/:name" element={<ProjectPage />} />
+            <Route path="/settings" element={<SettingsPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
       </main>
     </>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Nothing here</h1>
+      <p>
+        This address shows no page. Go to the <NavLink to="/applications">applications</NavLink>.
+      </p>
+    </section>
   );
 }

@@ -20,7 +20,7 @@ import type { Api } from "../app.js";
 import { ApiError } from "../../cluster/client.js";
 import { ConflictError, ForbiddenError, InvalidRequestError } from "../errors.js";
 import { appBytes, appRBACObject, facetOf, queryMatcher } from "../app-filter.js";
-import { appFor, clientFor, flag, json, KubeObjectSchema, lean, may, must, Name, projectOf, rbacObject, type RouteDeps } from "./common.js";
+import { appFor, ApplicationSchema, clientFor, flag, json, KubeObjectSchema, lean, may, must, Name, projectOf, rbacObject, type RouteDeps } from "./common.js";
 
 const AppNamespace = z.object({ appNamespace: z.string().optional() });
 
@@ -34,7 +34,7 @@ const ListQuery = z.object({
   fields: z.string().max(4096).optional(),
 });
 
-const ApplicationList = z.object({ metadata: z.object({ resourceVersion: z.string() }), items: z.array(KubeObjectSchema) }).openapi("ApplicationList");
+const ApplicationList = z.object({ metadata: z.object({ resourceVersion: z.string() }), items: z.array(ApplicationSchema) }).openapi("ApplicationList");
 
 const SyncRequest = z
   .object({
@@ -110,7 +110,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     return c.body(listBody(deps.state.resourceVersion, items), 200, { "content-type": "application/json; charset=utf-8" }) as never;
   });
 
-  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}", tags: ["applications"], summary: "One Application", request: { params: NameParam, query: GetQuery }, responses: json(KubeObjectSchema, "the application") }), async (c) => {
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}", tags: ["applications"], summary: "One Application", request: { params: NameParam, query: GetQuery }, responses: json(ApplicationSchema, "the application") }), async (c) => {
     const { name } = c.req.valid("param");
     const q = c.req.valid("query");
     let app = appFor(deps, c.get("principal"), name, q.appNamespace, "get");
@@ -119,7 +119,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
   });
 
   api.openapi(
-    createRoute({ method: "post", path: "/api/v1/applications", tags: ["applications"], summary: "Create (or with upsert=true update) an Application", request: { query: CreateQuery, body: { content: { "application/json": { schema: KubeObjectSchema.partial({ apiVersion: true, kind: true }) } }, required: true } }, responses: json(KubeObjectSchema, "the application as stored") }),
+    createRoute({ method: "post", path: "/api/v1/applications", tags: ["applications"], summary: "Create (or with upsert=true update) an Application", request: { query: CreateQuery, body: { content: { "application/json": { schema: KubeObjectSchema.partial({ apiVersion: true, kind: true }) } }, required: true } }, responses: json(ApplicationSchema, "the application as stored") }),
     async (c) => {
       const q = c.req.valid("query");
       const body = c.req.valid("json") as KubeObject;
@@ -191,7 +191,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
   });
 
   api.openapi(
-    createRoute({ method: "post", path: "/api/v1/applications/{name}/sync", tags: ["operations"], summary: "Sync an Application (the controller runs it)", request: { params: NameParam, body: { content: { "application/json": { schema: SyncRequest } }, required: false } }, responses: json(KubeObjectSchema, "the application with the requested operation") }),
+    createRoute({ method: "post", path: "/api/v1/applications/{name}/sync", tags: ["operations"], summary: "Sync an Application (the controller runs it)", request: { params: NameParam, body: { content: { "application/json": { schema: SyncRequest } }, required: false } }, responses: json(ApplicationSchema, "the application with the requested operation") }),
     async (c) => {
       const { name } = c.req.valid("param");
       const body = c.req.valid("json") ?? {};
@@ -213,7 +213,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
   );
 
   api.openapi(
-    createRoute({ method: "post", path: "/api/v1/applications/{name}/rollback", tags: ["operations"], summary: "Sync to the revision of a history entry", request: { params: NameParam, body: { content: { "application/json": { schema: RollbackRequest } }, required: true } }, responses: json(KubeObjectSchema, "the application with the requested operation") }),
+    createRoute({ method: "post", path: "/api/v1/applications/{name}/rollback", tags: ["operations"], summary: "Sync to the revision of a history entry", request: { params: NameParam, body: { content: { "application/json": { schema: RollbackRequest } }, required: true } }, responses: json(ApplicationSchema, "the application with the requested operation") }),
     async (c) => {
       const { name } = c.req.valid("param");
       const body = c.req.valid("json");

@@ -6,6 +6,9 @@
 import { z } from "@hono/zod-openapi";
 import { AppClient } from "../../apps/client.js";
 import { ARGO_GROUP, DEFAULT_PROJECT, readApplication } from "../../apps/index.js";
+import { AppProjectSpec, AppProjectStatus } from "../../apps/project.js";
+import { ApplicationSpec, Operation } from "../../apps/spec.js";
+import { ApplicationStatus } from "../../apps/status.js";
 import type { Resources } from "../../cluster/resources.js";
 import type { KubeObject } from "../../core/object.js";
 import type { ApiDeps } from "../app.js";
@@ -23,6 +26,32 @@ export const Name = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "
 
 /** Any Kubernetes object, as the API returns it. */
 export const KubeObjectSchema = z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }) }).openapi("KubeObject");
+
+const ObjectMeta = z.looseObject({
+  name: z.string(),
+  namespace: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  generation: z.number().optional(),
+  creationTimestamp: z.string().optional(),
+  deletionTimestamp: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  finalizers: z.array(z.string()).optional(),
+});
+
+/**
+ * An Application as the API answers it: described from the same schemas the controller validates spec and
+ * status with (apps/spec.ts, apps/status.ts), so the OpenAPI document — and the UI's types generated from
+ * it — say what the fields are. Answers are not validated against it (an app written by hand may carry
+ * fields the controller reports as unsupported; the answer shows them as they are).
+ */
+export const ApplicationSchema = z
+  .looseObject({ apiVersion: z.string(), kind: z.string(), metadata: ObjectMeta, spec: ApplicationSpec, status: ApplicationStatus.optional(), operation: Operation.optional() })
+  .openapi("Application");
+
+/** An AppProject as the API answers it. */
+export const AppProjectSchema = z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: ObjectMeta, spec: AppProjectSpec, status: AppProjectStatus.optional() }).openapi("AppProject");
 
 /** The error body of every failure. */
 export const ErrorBody = z.object({ error: z.string(), message: z.string() }).openapi("Error");

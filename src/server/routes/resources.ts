@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { SourceRepos } from "../../controller/sources.js";
 import type { KubeObject } from "../../core/object.js";
 import type { Api } from "../app.js";
+import { ApplicationTree } from "../tree/types.js";
 import { eventsOf, liveResource, managedResources, manifestsOf, type ResourceRef } from "../inspect.js";
 import { appFor, json, KubeObjectSchema, Name, type RouteDeps } from "./common.js";
 
@@ -26,11 +27,40 @@ const EventsQuery = AppQuery.extend({ resourceNamespace: z.string().optional(), 
 const ManifestsQuery = AppQuery.extend({ revision: z.string().max(256).optional() });
 const NameParam = z.object({ name: Name });
 
-const Tree = z.looseObject({ nodes: z.array(z.looseObject({ kind: z.string(), name: z.string() })) }).openapi("ApplicationTree");
-const Managed = z.object({ items: z.array(z.looseObject({ kind: z.string(), name: z.string(), diff: z.string() })) }).openapi("ManagedResourcesResponse");
+const Tree = ApplicationTree.openapi("ApplicationTree");
+/** One managed resource (inspect.ts ManagedResource; the states are JSON documents in strings, as Argo CD's). */
+const ManagedResource = z
+  .object({
+    group: z.string(),
+    kind: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    status: z.string(),
+    targetState: z.string().optional().openapi({ description: "The desired object (JSON), Secrets masked" }),
+    liveState: z.string().optional().openapi({ description: "The live object (JSON), Secrets masked" }),
+    predictedLiveState: z.string().optional().openapi({ description: "The live object after a server-side apply dry run (JSON)" }),
+    normalizedLiveState: z.string().optional(),
+    diff: z.string().openapi({ description: "A unified diff of live against predicted" }),
+    modified: z.boolean(),
+    hook: z.boolean(),
+  })
+  .openapi("ManagedResource");
+const Managed = z.object({ items: z.array(ManagedResource) }).openapi("ManagedResourcesResponse");
 const Manifest = z.object({ manifest: z.string() }).openapi("ApplicationResourceResponse");
 const Manifests = z.object({ manifests: z.array(z.string()), revision: z.string() }).openapi("ManifestResponse");
-const Events = z.object({ items: z.array(KubeObjectSchema) }).openapi("EventList");
+/** A core/v1 Event, the fields the API's readers use. */
+const Event = KubeObjectSchema.extend({
+  type: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  count: z.number().optional(),
+  firstTimestamp: z.string().nullable().optional(),
+  lastTimestamp: z.string().nullable().optional(),
+  eventTime: z.string().nullable().optional(),
+  involvedObject: z.looseObject({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional(), uid: z.string().optional() }).optional(),
+  source: z.looseObject({ component: z.string().optional() }).optional(),
+}).openapi("Event");
+const Events = z.object({ items: z.array(Event) }).openapi("EventList");
 
 export function mountResources(api: Api, deps: ResourceRouteDeps): void {
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/resource-tree", tags: ["resources"], summary: "The app's resources and their children", request: { params: NameParam, query: AppQuery }, responses: json(Tree, "the tree") }), async (c) => {

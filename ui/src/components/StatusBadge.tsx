@@ -1,4 +1,4 @@
-import type { StatusLook } from "./status";
+import type { StatusLook } from "../status";
 
 /** A status as icon + word in its colour (status.ts decides both). */
 export function StatusBadge({ look }: { look: StatusLook }) {

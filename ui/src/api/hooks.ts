@@ -1,0 +1,280 @@
+/**
+ * The UI's server state: one TanStack Query cache, fed by the API and kept live by the SSE streams — no
+ * second store that could disagree with it. Components read through these hooks only.
+ *
+ * - `useApps()`: every app the caller may see, as the list's summary (live.ts LIST_FIELDS): the list once,
+ *   then the stream from the list's resourceVersion; events are applied in batches (at most ~10 copies of
+ *   the map a second, so 100 updates a second cost 10 renders). One stream however many components ask.
+ * - `useApp(ns, name)`: one whole app, live from the stream filtered by name.
+ * - `useTree(ns, name)`: the app's resource tree, live from its own stream.
+ * - the rest are plain queries (projects, settings, user, permissions, managed resources, events, ...).
+ */
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useSyncExternalStore } from "react";
+import { api, appKey, call } from "./client";
+import { apply, LIST_FIELDS, listView, type AppMap, type WatchEvent } from "./live";
+import { openStream, query } from "./stream";
+import type { Application, ApplicationTree } from "./types";
+
+/** Whether a stream is connected: before the first answer, live, or retrying. */
+export type Connection = "loading" | "live" | "reconnecting";
+
+export const keys = {
+  apps: ["apps"] as const,
+  app: (ns: string, name: string) => ["app", ns, name] as const,
+  tree: (ns: string, name: string) => ["tree", ns, name] as const,
+  managed: (ns: string, name: string) => ["managed", ns, name] as const,
+  events: (ns: string, name: string, uid?: string) => ["events", ns, name, uid ?? ""] as const,
+  resource: (ns: string, name: string, ref: string) => ["resource", ns, name, ref] as const,
+  projects: ["projects"] as const,
+  project: (name: string) => ["project", name] as const,
+  settings: ["settings"] as const,
+  user: ["user"] as const,
+  version: ["version"] as const,
+  can: (resource: string, action: string, object: string) => ["can", resource, action, object] as const,
+};
+
+/** The apps feed shared by every `useApps` of one QueryClient: opened by the first, closed after the last. */
+class AppsFeed {
+  private users = 0;
+  private close?: () => void;
+  private flush?: ReturnType<typeof setTimeout>;
+  private pending: WatchEvent[] = [];
+  private connection: Connection = "loading";
+  private listeners = new Set<() => void>();
+  private generation = 0;
+
+  constructor(private readonly qc: QueryClient) {}
+
+  conn = (): Connection => this.connection;
+  subscribe = (l: () => void): (() => void) => {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  };
+
+  private setConn(c: Connection): void {
+    if (c === this.connection) return;
+    this.connection = c;
+    for (const l of this.listeners) l();
+  }
+
+  retain(): () => void {
+    if (this.users++ === 0) void this.start();
+    return () => {
+      if (--this.users === 0) this.stop();
+    };
+  }
+
+  private async start(): Promise<void> {
+    const generation = ++this.generation;
+    let list;
+    try {
+      list = await this.qc.fetchQuery({ queryKey: keys.apps, queryFn: fetchAppList, staleTime: 0 });
+    } catch {
+      return; // the query holds the error; the page shows it
+    }
+    if (generation !== this.generation) return;
+    this.setConn("live");
+    this.close = openStream<WatchEvent>(`/api/v1/stream/applications${query({ resourceVersion: list.resourceVersion })}`, {
+      onResult: (e) => {
+        if (!e.application?.metadata) return;
+        this.setConn("live");
+        this.queue(e);
+      },
+      onRelist: () => {
+        this.pending = [];
+        this.qc.setQueryData(keys.apps, { apps: new Map(), resourceVersion: list.resourceVersion });
+      },
+      onOpen: () => this.setConn("live"),
+      onError: () => this.setConn("reconnecting"),
+    });
+  }
+
+  private queue(e: WatchEvent): void {
+    this.pending.push(e);
+    this.flush ??= setTimeout(() => {
+      this.flush = undefined;
+      const batch = this.pending;
+      this.pending = [];
+      this.qc.setQueryData<AppsData>(keys.apps, (prev) => (prev ? { ...prev, apps: apply(prev.apps, batch, listView) } : prev));
+    }, 100);
+  }
+
+  private stop(): void {
+    this.generation++;
+    this.close?.();
+    this.close = undefined;
+    if (this.flush) clearTimeout(this.flush);
+    this.flush = undefined;
+    this.pending = [];
+    this.setConn("loading");
+  }
+}
+
+const feeds = new WeakMap<QueryClient, AppsFeed>();
+function feedOf(qc: QueryClient): AppsFeed {
+  let f = feeds.get(qc);
+  if (!f) feeds.set(qc, (f = new AppsFeed(qc)));
+  return f;
+}
+
+export interface AppsData {
+  apps: AppMap;
+  resourceVersion: string;
+}
+
+async function fetchAppList(): Promise<AppsData> {
+  const list = await call(api.GET("/api/v1/applications", { params: { query: { fields: LIST_FIELDS.join(",") } } }));
+  return { apps: new Map((list.items ?? []).map((a): [string, Application] => [appKey(a), a])), resourceVersion: list.metadata.resourceVersion };
+}
+
+/** Every app the caller may see (the list's summary of each), kept live. */
+export function useApps(): { apps: AppMap; conn: Connection; error: unknown; loading: boolean } {
+  const qc = useQueryClient();
+  const feed = feedOf(qc);
+  useEffect(() => feed.retain(), [feed]);
+  const q = useQuery({ queryKey: keys.apps, queryFn: fetchAppList, staleTime: Infinity, structuralSharing: false, enabled: false });
+  const conn = useSyncExternalStore(feed.subscribe, feed.conn);
+  return { apps: q.data?.apps ?? EMPTY, conn, error: q.error, loading: q.data === undefined && !q.error };
+}
+const EMPTY: AppMap = new Map();
+
+/** One whole app, kept live (undefined while loading; the query's error when it cannot be read). */
+export function useApp(namespace: string, name: string) {
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: keys.app(namespace, name),
+    queryFn: () => call(api.GET("/api/v1/applications/{name}", { params: { path: { name }, query: { appNamespace: namespace } } })),
+    staleTime: Infinity,
+    retry: false,
+  });
+  const loaded = q.data !== undefined;
+  useEffect(() => {
+    if (!loaded) return;
+    return openStream<WatchEvent>(`/api/v1/stream/applications${query({ name, appNamespace: namespace })}`, {
+      onResult: (e) => {
+        if (e.application?.metadata?.name !== name) return;
+        if (e.type === "DELETED") void qc.invalidateQueries({ queryKey: keys.app(namespace, name) });
+        else qc.setQueryData(keys.app(namespace, name), e.application);
+      },
+    });
+  }, [qc, namespace, name, loaded]);
+  return q;
+}
+
+/** The app's resource tree, kept live from its stream. */
+export function useTree(namespace: string, name: string) {
+  const qc = useQueryClient();
+  const q = useQuery({
+    queryKey: keys.tree(namespace, name),
+    queryFn: () => call(api.GET("/api/v1/applications/{name}/resource-tree", { params: { path: { name }, query: { appNamespace: namespace } } })),
+    staleTime: Infinity,
+    retry: false,
+  });
+  useEffect(
+    () =>
+      openStream<ApplicationTree>(`/api/v1/stream/applications/${encodeURIComponent(name)}/resource-tree${query({ appNamespace: namespace })}`, {
+        onResult: (tree) => qc.setQueryData(keys.tree(namespace, name), tree),
+      }),
+    [qc, namespace, name],
+  );
+  return q;
+}
+
+/** Desired, live and predicted state of each managed resource, with its diff (read on demand: it renders). */
+export function useManaged(namespace: string, name: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.managed(namespace, name),
+    queryFn: () => call(api.GET("/api/v1/applications/{name}/managed-resources", { params: { path: { name }, query: { appNamespace: namespace } } })),
+    enabled,
+    staleTime: 5_000,
+    retry: false,
+  });
+}
+
+/** A resource as the API names it: group, version, kind, namespace, name. */
+export interface ResourceRef {
+  group: string;
+  version?: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  uid?: string;
+}
+
+/** One live object of the app (Secrets masked), as YAML-ready JSON text. */
+export function useLiveResource(namespace: string, name: string, ref: ResourceRef | undefined) {
+  const id = ref ? `${ref.group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}` : "";
+  return useQuery({
+    queryKey: keys.resource(namespace, name, id),
+    queryFn: () =>
+      call(
+        api.GET("/api/v1/applications/{name}/resource", {
+          params: { path: { name }, query: { appNamespace: namespace, resourceName: ref!.name, kind: ref!.kind, group: ref!.group, ...(ref!.namespace ? { namespace: ref!.namespace } : {}), ...(ref!.version ? { version: ref!.version } : {}) } },
+        }),
+      ),
+    enabled: ref !== undefined,
+    retry: false,
+  });
+}
+
+/** Events of the app, or of one of its resources (by uid, or namespace+name). */
+export function useEvents(namespace: string, name: string, ref?: ResourceRef) {
+  return useQuery({
+    queryKey: keys.events(namespace, name, ref ? (ref.uid ?? `${ref.namespace}/${ref.name}`) : undefined),
+    queryFn: () =>
+      call(
+        api.GET("/api/v1/applications/{name}/events", {
+          params: { path: { name }, query: { appNamespace: namespace, ...(ref?.uid ? { resourceUID: ref.uid } : ref ? { resourceName: ref.name, ...(ref.namespace ? { resourceNamespace: ref.namespace } : {}) } : {}) } },
+        }),
+      ),
+    refetchInterval: 10_000,
+    retry: false,
+  });
+}
+
+export function useProjects() {
+  return useQuery({ queryKey: keys.projects, queryFn: () => call(api.GET("/api/v1/projects")), staleTime: 30_000 });
+}
+
+export function useProject(name: string) {
+  return useQuery({ queryKey: keys.project(name), queryFn: () => call(api.GET("/api/v1/projects/{name}", { params: { path: { name } } })), retry: false });
+}
+
+export function useSettings() {
+  return useQuery({ queryKey: keys.settings, queryFn: () => call(api.GET("/api/v1/settings")), staleTime: 60_000 });
+}
+
+export function useVersion() {
+  return useQuery({ queryKey: keys.version, queryFn: () => call(api.GET("/api/version")), staleTime: Infinity });
+}
+
+/** Who is logged in ({loggedIn: false} when nobody). */
+export function useUserInfo() {
+  return useQuery({ queryKey: keys.user, queryFn: () => call(api.GET("/api/v1/session/userinfo")), staleTime: Infinity, retry: false });
+}
+
+/**
+ * Whether the caller may `action` `resource` `object` (RBAC, e.g. applications, sync, "default/guestbook").
+ * Undefined until known: hide a button while it is, never show one that would be refused. The server
+ * checks again on the request itself.
+ */
+export function useCan(resource: string, action: string, object: string): boolean | undefined {
+  const q = useQuery({
+    queryKey: keys.can(resource, action, object),
+    queryFn: () => call(api.GET("/api/v1/account/can-i/{resource}/{action}/{subresource}", { params: { path: { resource, action, subresource: object } } })),
+    staleTime: 30_000,
+  });
+  return q.data === undefined ? undefined : q.data.value === "yes";
+}
+
+/**
+ * The RBAC object of an app: `<project>/<name>`, or `<project>/<namespace>/<name>` outside the server's
+ * namespace (which the controller records as status.controllerNamespace).
+ */
+export function appObject(app: Application): string {
+  const project = app.spec?.project || "default";
+  const ns = app.metadata.namespace;
+  const home = app.status?.controllerNamespace;
+  return home && ns && ns !== home ? `${project}/${ns}/${app.metadata.name}` : `${project}/${app.metadata.name}`;
+}
