@@ -10,7 +10,7 @@
 import { credentialsFromSecrets, Mirrors, normalizeRepoURL, Poller, type CredentialSource, type MirrorOptions } from "../git/index.js";
 import type { Resources } from "../cluster/resources.js";
 import type { Logger } from "./reconcile.js";
-import type { SourceRepos, TreeLease } from "./sources.js";
+import type { RevisionMetadata, SourceRepos, TreeLease } from "./sources.js";
 
 export interface GitSourcesOptions {
   cacheDir: string;
@@ -42,6 +42,10 @@ export class GitSources implements SourceRepos {
 
   checkout(repoURL: string, sha: string): Promise<TreeLease> {
     return this.mirrors.checkout(repoURL, sha, { wait: false });
+  }
+
+  async revisionMetadata(repoURL: string, revision: string): Promise<RevisionMetadata> {
+    return this.mirrors.commitMetadata(repoURL, await this.resolve(repoURL, revision));
   }
 
   watch(repoURL: string): void {

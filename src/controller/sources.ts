@@ -39,4 +39,18 @@ export interface SourceRepos {
    * de-duplicates).
    */
   onChange(listener: (repoURL: string) => void): void;
+  /**
+   * What a revision's commit says of itself (author "Name <email>", RFC 3339 date, message, tags at it),
+   * from the mirror — for people (the UI's summary, Argo CD's revision metadata). Optional: sources
+   * without commits (a chart repository) have none. Throws as resolve does.
+   */
+  revisionMetadata?(repoURL: string, revision: string): Promise<RevisionMetadata>;
+}
+
+/** Argo CD's RevisionMetadata. */
+export interface RevisionMetadata {
+  author: string;
+  date: string;
+  message: string;
+  tags: string[];
 }

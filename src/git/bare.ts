@@ -111,3 +111,20 @@ export async function findCommit(dir: string, sha: string): Promise<string | { d
   }
   return { detail: "no such commit in the fetched branches and tags" };
 }
+
+/** What a commit says of itself: author, date, message (Argo CD's RevisionMetadata). */
+export interface CommitInfo {
+  /** "Name <email>". */
+  author: string;
+  /** The author date, RFC 3339. */
+  date: string;
+  /** The whole message (subject and body). */
+  message: string;
+}
+
+/** The author, date and message of commit `sha` (a full SHA the repository holds). */
+export async function commitInfo(dir: string, sha: string): Promise<CommitInfo> {
+  const out = await runGit(["--git-dir", dir, "log", "-1", "--no-show-signature", "--format=%an <%ae>%x00%aI%x00%B", "--end-of-options", sha]);
+  const [author = "", date = "", ...rest] = out.split("\0");
+  return { author, date, message: rest.join("\0").trimEnd() };
+}

@@ -60,7 +60,7 @@ import { prepareAuth, type GitAuth } from "./auth.js";
 import { TreeCache, type TreeLease } from "./checkout.js";
 import type { CredentialSource, RepoCredentials } from "./credentials.js";
 import { GitError, RevisionPendingError, UnknownRevisionError } from "./errors.js";
-import { fetchInto, fetchNew, findCommit, isBareRepo, readRefs } from "./bare.js";
+import { commitInfo, fetchInto, fetchNew, findCommit, isBareRepo, readRefs, type CommitInfo } from "./bare.js";
 import { classifyFailure } from "./exec.js";
 import { FetchQueue, type Job } from "./fetch-queue.js";
 import { diffRefs, isCommitSHA, nearbyRevisions, resolveFromRefs, type RefChange, type RefMap } from "./resolve.js";
@@ -286,6 +286,19 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     }
     if (typeof found !== "string") throw new UnknownRevisionError(displayURL(st.url), sha, nearbyRevisions(st.refs ?? new Map(), sha), found.detail);
     return this.trees.acquire(st.dir, found);
+  }
+
+  /**
+   * The author, date, message and tags of a commit (a full SHA) the mirror holds — a fetch first only as
+   * `checkout` would. Throws UnknownRevisionError when it is not there.
+   */
+  async commitMetadata(repoURL: string, sha: string): Promise<CommitInfo & { tags: string[] }> {
+    const lease = await this.checkout(repoURL, sha, { wait: false });
+    lease.release(); // the tree itself is not needed: the checkout proved the commit is in the mirror
+    const st = this.state(repoURL);
+    const full = sha.toLowerCase();
+    const tags = [...(st.refs ?? new Map<string, string>()).entries()].filter(([ref, at]) => at === full && ref.startsWith("refs/tags/")).map(([ref]) => ref.slice("refs/tags/".length));
+    return { ...(await commitInfo(st.dir, full)), tags: tags.sort() };
   }
 
   /** What is known about a repository's mirror. */

@@ -101,6 +101,18 @@ describe("git mirrors", { timeout: 120_000 }, () => {
     assert.equal(mirrors.status(url).fetches, 1, "resolving reads the mirror; only the first call fetched");
   });
 
+  it("a commit's metadata: author, date, whole message and the tags at it (annotated peeled, lightweight)", async () => {
+    const m = await mirrors.commitMetadata(url, sha.c1!);
+    assert.match(m.author, /^.+ <.+@.+>$/, m.author);
+    assert.ok(!Number.isNaN(Date.parse(m.date)), m.date);
+    assert.equal(m.message, "first");
+    assert.deepEqual(m.tags, ["light", "v1.0.0"]);
+    const dev = await mirrors.commitMetadata(url, sha.c2!);
+    assert.equal(dev.message, "develop");
+    assert.deepEqual(dev.tags, []);
+    await assert.rejects(mirrors.commitMetadata(url, "0".repeat(40)), UnknownRevisionError);
+  });
+
   it("an unknown revision is a typed error naming branches and tags nearby", async () => {
     await assert.rejects(mirrors.resolve(url, "mian"), (err: unknown) => {
       assert.ok(err instanceof UnknownRevisionError);

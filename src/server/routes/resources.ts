@@ -9,7 +9,11 @@ import type { KubeObject } from "../../core/object.js";
 import type { Api } from "../app.js";
 import { ApplicationTree } from "../tree/types.js";
 import { eventsOf, liveResource, managedResources, manifestsOf, type ResourceRef } from "../inspect.js";
-import { appFor, json, KubeObjectSchema, Name, type RouteDeps } from "./common.js";
+import { sourcesOf } from "../../apps/spec.js";
+import { NotFoundError } from "../../core/errors.js";
+import { UnknownRevisionError } from "../../git/errors.js";
+import { InvalidRequestError } from "../errors.js";
+import { appFor, json, KubeObjectSchema, Name, readApplication, type RouteDeps } from "./common.js";
 
 /** The resource tree of an app (server/tree/). */
 export interface TreeSource {
@@ -61,8 +65,34 @@ const Event = KubeObjectSchema.extend({
   source: z.looseObject({ component: z.string().optional() }).optional(),
 }).openapi("Event");
 const Events = z.object({ items: z.array(Event) }).openapi("EventList");
+const RevisionParams = NameParam.extend({ revision: z.string().min(1).max(256) });
+const RevisionQuery = AppQuery.extend({ sourceIndex: z.coerce.number().int().min(0).max(100).optional() });
+/** Argo CD's RevisionMetadata. */
+const RevisionMetadata = z
+  .object({ author: z.string().openapi({ description: "Name <email>" }), date: z.string().openapi({ description: "The author date (RFC 3339)" }), message: z.string(), tags: z.array(z.string()) })
+  .openapi("RevisionMetadata");
 
 export function mountResources(api: Api, deps: ResourceRouteDeps): void {
+  api.openapi(
+    createRoute({ method: "get", path: "/api/v1/applications/{name}/revisions/{revision}/metadata", tags: ["resources"], summary: "Author, date, message and tags of a revision of the app's repository", request: { params: RevisionParams, query: RevisionQuery }, responses: json(RevisionMetadata, "the commit's metadata") }),
+    async (c) => {
+      const { name, revision } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const app = appFor(deps, c.get("principal"), name, q.appNamespace, "get");
+      const spec = readApplication(app).spec;
+      const sources = spec ? sourcesOf(spec) : [];
+      const source = sources[q.sourceIndex ?? 0];
+      if (!source) throw new InvalidRequestError(`sourceIndex=${q.sourceIndex}: the app has ${sources.length} source(s)`);
+      if (!deps.repos.revisionMetadata || source.chart) throw new InvalidRequestError(`the source ${source.repoURL} is not a Git repository: its revisions have no commit metadata`);
+      try {
+        return c.json(await deps.repos.revisionMetadata(source.repoURL, revision), 200);
+      } catch (err) {
+        if (err instanceof UnknownRevisionError) throw new NotFoundError(err.message);
+        throw err;
+      }
+    },
+  );
+
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/resource-tree", tags: ["resources"], summary: "The app's resources and their children", request: { params: NameParam, query: AppQuery }, responses: json(Tree, "the tree") }), async (c) => {
     const app = appFor(deps, c.get("principal"), c.req.valid("param").name, c.req.valid("query").appNamespace, "get");
     return c.json((await deps.trees.tree(app)) as never, 200);

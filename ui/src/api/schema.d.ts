@@ -959,6 +959,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{name}/revisions/{revision}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Author, date, message and tags of a revision of the app's repository */
+        get: {
+            parameters: {
+                query?: {
+                    appNamespace?: string;
+                    sourceIndex?: number | null;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    revision: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the commit's metadata */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevisionMetadata"];
+                    };
+                };
+                /** @description invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description permission denied */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/applications/{name}/resource-tree": {
         parameters: {
             query?: never;
@@ -3551,6 +3629,14 @@ export interface components {
             id: number | string;
             prune?: boolean;
             dryRun?: boolean;
+        };
+        RevisionMetadata: {
+            /** @description Name <email> */
+            author: string;
+            /** @description The author date (RFC 3339) */
+            date: string;
+            message: string;
+            tags: string[];
         };
         ApplicationTree: {
             nodes: {

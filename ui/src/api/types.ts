@@ -33,3 +33,5 @@ export type UserInfo = S["UserInfo"];
 export type Settings = S["Settings"];
 export type Version = S["Version"];
 export type CanI = S["CanIResponse"];
+export type RevisionMetadata = S["RevisionMetadata"];
+export type Event = S["Event"];
