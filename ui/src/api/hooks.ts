@@ -278,3 +278,14 @@ export function appObject(app: Application): string {
   const home = app.status?.controllerNamespace;
   return home && ns && ns !== home ? `${project}/${ns}/${app.metadata.name}` : `${project}/${app.metadata.name}`;
 }
+
+/** Author, date, message and tags of a revision of the app's (first) source; cached for good (a commit does not change). */
+export function useRevisionMetadata(namespace: string, name: string, revision: string | undefined) {
+  return useQuery({
+    queryKey: ["revision", namespace, name, revision ?? ""],
+    queryFn: () => call(api.GET("/api/v1/applications/{name}/revisions/{revision}/metadata", { params: { path: { name, revision: revision! }, query: { appNamespace: namespace } } })),
+    enabled: Boolean(revision),
+    staleTime: Infinity,
+    retry: false,
+  });
+}
