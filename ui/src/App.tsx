@@ -11,7 +11,7 @@ import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/reac
 import { lazy, Suspense, useEffect } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
 import { api, call, onUnauthenticated } from "./api/client";
-import { keys, useUserInfo } from "./api/hooks";
+import { endSession, keys, useUserInfo } from "./api/hooks";
 import { ApplicationsPage } from "./pages/ApplicationsPage";
 import { Login } from "./pages/Login";
 
@@ -34,7 +34,14 @@ function Session() {
   const qc = useQueryClient();
   const user = useUserInfo();
   // Any 401 (an expired session, a logout elsewhere): ask again who is logged in, which shows the login form.
-  useEffect(() => onUnauthenticated(() => qc.setQueryData(keys.user, { loggedIn: false })), [qc]);
+  useEffect(
+    () =>
+      onUnauthenticated(() => {
+        endSession(qc);
+        qc.setQueryData(keys.user, { loggedIn: false });
+      }),
+    [qc],
+  );
 
   if (user.isPending) return null;
   if (!user.data?.loggedIn || !user.data.username) return <Login onLoggedIn={() => void qc.resetQueries({ queryKey: keys.user })} />;
@@ -53,7 +60,15 @@ function Session() {
         <span className="muted user" title={user.data.iss ? `signed in through ${user.data.iss}` : undefined}>
           {user.data.username}
         </span>
-        <button type="button" onClick={() => void call(api.DELETE("/api/v1/session")).finally(() => qc.setQueryData(keys.user, { loggedIn: false }))}>
+        <button
+          type="button"
+          onClick={() =>
+            void call(api.DELETE("/api/v1/session")).finally(() => {
+              endSession(qc);
+              qc.setQueryData(keys.user, { loggedIn: false });
+            })
+          }
+        >
           Log out
         </button>
       </header>

@@ -43,6 +43,8 @@ class AppsFeed {
   private connection: Connection = "loading";
   private listeners = new Set<() => void>();
   private generation = 0;
+  private running = false;
+  private linger?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly qc: QueryClient) {}
 
@@ -58,19 +60,28 @@ class AppsFeed {
     for (const l of this.listeners) l();
   }
 
+  /**
+   * Keeps the feed open while used, and a minute after (going to an app and back must not fetch 10,000
+   * apps again). Returns the release.
+   */
   retain(): () => void {
-    if (this.users++ === 0) void this.start();
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = undefined;
+    if (this.users++ === 0 && !this.running) void this.start();
     return () => {
-      if (--this.users === 0) this.stop();
+      if (--this.users > 0) return;
+      this.linger = setTimeout(() => this.stop(), LINGER_MS);
     };
   }
 
   private async start(): Promise<void> {
     const generation = ++this.generation;
+    this.running = true;
     let list;
     try {
       list = await this.qc.fetchQuery({ queryKey: keys.apps, queryFn: fetchAppList, staleTime: 0 });
     } catch {
+      if (generation === this.generation) this.running = false;
       return; // the query holds the error; the page shows it
     }
     if (generation !== this.generation) return;
@@ -100,8 +111,16 @@ class AppsFeed {
     }, 100);
   }
 
+  /** Closes the stream now (a logout: nothing of this session may flow into the next). */
+  reset(): void {
+    if (this.linger) clearTimeout(this.linger);
+    this.stop();
+  }
+
   private stop(): void {
     this.generation++;
+    this.running = false;
+    this.linger = undefined;
     this.close?.();
     this.close = undefined;
     if (this.flush) clearTimeout(this.flush);
@@ -111,11 +130,18 @@ class AppsFeed {
   }
 }
 
+const LINGER_MS = 60_000;
 const feeds = new WeakMap<QueryClient, AppsFeed>();
 function feedOf(qc: QueryClient): AppsFeed {
   let f = feeds.get(qc);
   if (!f) feeds.set(qc, (f = new AppsFeed(qc)));
   return f;
+}
+
+/** Ends every live feed of this cache at once and forgets what they held (logout, login as someone else). */
+export function endSession(qc: QueryClient): void {
+  feeds.get(qc)?.reset();
+  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.user[0] });
 }
 
 export interface AppsData {

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, call, describeError } from "../api/client";
-import { keys, useSettings } from "../api/hooks";
+import { endSession, useSettings } from "../api/hooks";
 
 /**
  * The login page: a local account's username and password, and — when the server has OIDC configured — a
@@ -21,8 +21,7 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => void }) {
     setError(undefined);
     call(api.POST("/api/v1/session", { body: { username, password } }))
       .then(() => {
-        // Nothing a previous session read may show to this one.
-        qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.user[0] });
+        endSession(qc); // nothing a previous session read may show to this one
         onLoggedIn();
       })
       .catch((err: unknown) => setError(describeError(err)))
