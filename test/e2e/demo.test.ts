@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { KubeClient } from "../../src/cluster/client.js";
 import { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
+import { browserSkip, launchBrowser, logIn } from "../helpers/browser.js";
 import { appStatus } from "../helpers/controller.js";
 import { repoRoot } from "../helpers/paths.js";
 import { processAlive, waitFor } from "../helpers/wait.js";
@@ -122,6 +123,22 @@ describe("plumb demo: the README's main command", { timeout: 240_000 }, () => {
     const list = JSON.parse(await bash(script, work, env)) as { items: Array<{ metadata: { name: string }; status?: { sync?: { status?: string } } }> };
     assert.deepEqual(list.items.map((a) => a.metadata.name), ["guestbook"]);
     assert.equal(list.items[0]!.status?.sync?.status, "Synced");
+  });
+
+  it("the printed web UI address, logged in as admin with the printed password, shows guestbook Synced and Healthy", { skip: browserSkip }, async () => {
+    const ui = /web UI\s+(\S+)/.exec(stdout)?.[1];
+    const password = /user admin, password (\S+);/.exec(stdout)?.[1];
+    assert.ok(ui && password, `the demo prints the UI's address and the admin password:\n${stdout}`);
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.page();
+      await logIn(page, ui.replace(/\/$/, ""), "admin", password);
+      const tile = page.locator('[data-app="guestbook"]').first();
+      await waitFor("guestbook Synced and Healthy in the UI", async () => (await tile.count()) > 0 && /Synced/.test(await tile.innerText()) && /Healthy/.test(await tile.innerText()), 30_000, 250);
+      browser.assertClean("the demo's UI");
+    } finally {
+      await browser.close();
+    }
   });
 
   it("the printed kubectl scale is reverted by self-heal", async () => {
