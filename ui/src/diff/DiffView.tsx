@@ -100,7 +100,7 @@ function Rows<R>({ rows, render, label }: { rows: R[]; render: (row: R) => React
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 20, initialRect: { width: 800, height: 600 } });
   const height = Math.min(rows.length * ROW_HEIGHT, 600);
   return (
-    <div className="diff-scroll" ref={scroller} style={{ height }} role="table" aria-label={label} aria-rowcount={rows.length}>
+    <div className="diff-scroll" ref={scroller} style={{ height }} role="table" aria-label={label} aria-rowcount={rows.length} tabIndex={0}>
       <div className="diff-rows" style={{ height: v.getTotalSize() }} role="rowgroup">
         {v.getVirtualItems().map((item) => (
           <div key={item.key} className="diff-row" role="row" aria-rowindex={item.index + 1} style={{ transform: `translateY(${item.start}px)` }}>
@@ -117,7 +117,7 @@ const WORD: Record<DiffLine["kind"], string> = { add: "added", remove: "removed"
 
 function Code({ text }: { text: string }) {
   // highlight.js escapes the text it highlights; this is the only HTML inserted.
-  return <code className="diff-code" dangerouslySetInnerHTML={{ __html: highlightLine(text) }} />;
+  return <code className="diff-code" title={text.length > 80 ? text : undefined} dangerouslySetInnerHTML={{ __html: highlightLine(text) }} />;
 }
 
 function FoldButton({ fold, expand }: { fold: Fold; expand: (id: number) => void }) {
@@ -134,7 +134,10 @@ function UnifiedBody({ rows, expand, leftTitle, rightTitle }: BodyProps<UnifiedR
   return (
     <>
       <div className="diff-head diff-head-unified" aria-hidden="true">
-        <span className="diff-remove-sign">−</span> {leftTitle} <span className="diff-add-sign">+</span> {rightTitle}
+        <span className="diff-remove-sign">−</span>
+        <span>{leftTitle}</span>
+        <span className="diff-add-sign">+</span>
+        <span>{rightTitle}</span>
       </div>
       <Rows
         rows={rows}

@@ -30,7 +30,7 @@ export function YamlView({ text, label = "Manifest" }: { text: string; label?: s
               <div className="yaml-line" data-yaml-line="">
                 <span className="diff-no">{item.index + 1}</span>
                 {/* highlight.js escapes the text it highlights; the only HTML inserted. */}
-                <code className="yaml-code" dangerouslySetInnerHTML={{ __html: highlightLine(lines[item.index]!) }} />
+                <code className="yaml-code" title={lines[item.index]!.length > 100 ? lines[item.index] : undefined} dangerouslySetInnerHTML={{ __html: highlightLine(lines[item.index]!) }} />
               </div>
             </div>
           ))}
