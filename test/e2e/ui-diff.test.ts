@@ -134,6 +134,20 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
     await web.locator('[data-diff-line][data-side="right"][data-kind="add"]', { hasText: "replicas: 2" }).waitFor({ timeout: 10_000 });
     assert.equal(await web.locator('[data-diff-line][data-kind="add"]', { hasText: "replicas: 5" }).count(), 0, "the live value is not shown as desired");
     await shot(page, "diff-side-by-side");
+    // Not colour alone: a sign in the gutter; and the colours tell added from removed on the dark theme too.
+    const leftRemoved = web.locator('[data-diff-line][data-side="left"][data-kind="remove"]').first();
+    const rightAdded = web.locator('[data-diff-line][data-side="right"][data-kind="add"]').first();
+    assert.equal((await leftRemoved.locator(".diff-sign").textContent())?.trim(), "−");
+    assert.equal((await rightAdded.locator(".diff-sign").textContent())?.trim(), "+");
+    const background = (l: typeof leftRemoved) => l.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const same = await background(web.locator('[data-diff-line][data-kind="same"]').first());
+      const [removedBg, addedBg] = [await background(leftRemoved), await background(rightAdded)];
+      assert.ok(removedBg !== addedBg && removedBg !== same && addedBg !== same, `${scheme}: added ${addedBg}, removed ${removedBg}, unchanged ${same}`);
+      if (scheme === "dark") await shot(page, "diff-dark");
+    }
+    await page.emulateMedia({ colorScheme: "light" });
 
     // The mode is remembered: after a reload the Deployment's diff is side by side again, then unified once chosen.
     await web.getByRole("button", { name: "Unified" }).click();

@@ -5,10 +5,10 @@ import { jsonTextToYaml, toYaml } from "./yaml";
 const obj = { kind: "ConfigMap", apiVersion: "v1", metadata: { name: "x", managedFields: [{ manager: "kubectl" }], labels: { b: "2", a: "1" } }, data: { k: "v" } };
 
 describe("toYaml", () => {
-  it("drops metadata.managedFields and keeps the rest, in the object's order", () => {
-    const y = toYaml(obj);
+  it("drops metadata.managedFields and keeps the rest, apiVersion, kind and metadata first, else in the object's order", () => {
+    const y = toYaml({ ...obj, extra: 1 });
     expect(y).not.toContain("managedFields");
-    expect(y).toBe("kind: ConfigMap\napiVersion: v1\nmetadata:\n  name: x\n  labels:\n    b: \"2\"\n    a: \"1\"\ndata:\n  k: v\n");
+    expect(y).toBe("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    b: \"2\"\n    a: \"1\"\ndata:\n  k: v\nextra: 1\n");
     expect(obj.metadata.managedFields).toHaveLength(1);
   });
 
@@ -16,6 +16,7 @@ describe("toYaml", () => {
     const other = { apiVersion: "v1", data: { k: "v" }, metadata: { labels: { a: "1", b: "2" }, name: "x" }, kind: "ConfigMap" };
     expect(toYaml(obj, { sortKeys: true })).toBe(toYaml(other, { sortKeys: true }));
     expect(toYaml(obj)).not.toBe(toYaml(other));
+    expect(toYaml({ ...obj, zeta: 1, beta: 2 }, { sortKeys: true })).toMatch(/^apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n    a: "1"\n    b: "2"\n  name: x\nbeta: 2\ndata:\n  k: v\nzeta: 1\n$/);
   });
 
   it("does not wrap long lines (a diff line is a line)", () => {
@@ -26,7 +27,7 @@ describe("toYaml", () => {
 
 describe("jsonTextToYaml", () => {
   it("reads the API's JSON text; empty and null are empty", () => {
-    expect(jsonTextToYaml(JSON.stringify(obj), { sortKeys: true })).toMatch(/^apiVersion: v1\ndata:/);
+    expect(jsonTextToYaml(JSON.stringify(obj), { sortKeys: true })).toMatch(/^apiVersion: v1\nkind: ConfigMap\nmetadata:/);
     expect(jsonTextToYaml("")).toBe("");
     expect(jsonTextToYaml("null")).toBe("");
     expect(jsonTextToYaml(undefined)).toBe("");
@@ -61,13 +62,17 @@ describe("what toYaml writes reads back as the value (the yaml package's parser)
     expect(toYaml({ l: ["x\ny"] })).toBe("l:\n  - |-\n    x\n    y\n");
   });
 
-  it("a 5,000-key object in a few milliseconds", () => {
+  it("a 5,000-key object in a few milliseconds (the best of 3, once warm)", () => {
     const big = { data: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`key-${i}`, `value-${i}`])) };
-    const start = performance.now();
-    const y = toYaml(big, { sortKeys: true });
-    const ms = performance.now() - start;
+    let y = toYaml(big, { sortKeys: true });
+    let ms = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      y = toYaml(big, { sortKeys: true });
+      ms = Math.min(ms, performance.now() - start);
+    }
     console.log(`toYaml of 5,000 keys: ${ms.toFixed(1)} ms`);
     expect(y.split("\n").length).toBe(5002);
-    expect(ms).toBeLessThan(100);
+    expect(ms).toBeLessThan(60);
   });
 });
