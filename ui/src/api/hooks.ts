@@ -244,14 +244,14 @@ export function useLiveResource(namespace: string, name: string, ref: ResourceRe
   });
 }
 
-/** Events of the app, or of one of its resources (by uid, or namespace+name). */
+/** Events of the app, or of one of its resources (namespace+name, and its uid when known: the server needs the name to find the node). */
 export function useEvents(namespace: string, name: string, ref?: ResourceRef) {
   return useQuery({
     queryKey: keys.events(namespace, name, ref ? (ref.uid ?? `${ref.namespace}/${ref.name}`) : undefined),
     queryFn: () =>
       call(
         api.GET("/api/v1/applications/{name}/events", {
-          params: { path: { name }, query: { appNamespace: namespace, ...(ref?.uid ? { resourceUID: ref.uid } : ref ? { resourceName: ref.name, ...(ref.namespace ? { resourceNamespace: ref.namespace } : {}) } : {}) } },
+          params: { path: { name }, query: { appNamespace: namespace, ...(ref ? { resourceName: ref.name, ...(ref.namespace ? { resourceNamespace: ref.namespace } : {}), ...(ref.uid ? { resourceUID: ref.uid } : {}) } : {}) } },
         }),
       ),
     refetchInterval: 10_000,

@@ -1,0 +1,45 @@
+/**
+ * A resource's events as a table: type (a Warning told by icon and word), reason, message, count, last
+ * seen — newest first.
+ */
+import type { EventList } from "../api/types";
+
+type Event = EventList["items"][number];
+
+const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const lastSeen = (e: Event): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? text(e.metadata.creationTimestamp) ?? "";
+
+/** The events, or "No events for this resource". */
+export function EventsTable({ events }: { events: Event[] }) {
+  if (events.length === 0) return <p className="muted">No events for this resource. Kubernetes keeps events for about an hour.</p>;
+  const sorted = [...events].sort((a, b) => lastSeen(b).localeCompare(lastSeen(a)));
+  return (
+    <table className="events" data-testid="events-table">
+      <thead>
+        <tr>
+          <th scope="col">Type</th>
+          <th scope="col">Reason</th>
+          <th scope="col">Message</th>
+          <th scope="col">Count</th>
+          <th scope="col">Last seen</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sorted.map((e) => {
+          const seen = lastSeen(e);
+          return (
+            <tr key={text(e.metadata.uid) ?? `${e.metadata.name}/${seen}`}>
+              <td className={e.type === "Warning" ? "event-warning" : undefined}>
+                <span aria-hidden="true">{e.type === "Warning" ? "⚠" : "ℹ"}</span> {e.type ?? "Normal"}
+              </td>
+              <td>{e.reason}</td>
+              <td>{e.message}</td>
+              <td>{e.count ?? 1}</td>
+              <td>{seen ? <time dateTime={seen}>{new Date(seen).toLocaleString()}</time> : "—"}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
