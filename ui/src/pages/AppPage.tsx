@@ -3,6 +3,9 @@ import { describeError } from "../api/client";
 import { useApp } from "../api/hooks";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
+import { AppActions } from "../app/actions/AppActions";
+import { History } from "../app/History";
+import { OperationProgress } from "../app/OperationProgress";
 
 /** One application. (Foundation: its name and status; the summary, tree, diff and actions follow.) */
 export function AppPage() {
@@ -14,6 +17,9 @@ export function AppPage() {
     <section>
       <h1>{name}</h1>
       <StatusBadge look={syncLook(app.data.status?.sync?.status)} /> <StatusBadge look={healthLook(app.data.status?.health?.status)} />
+      <AppActions app={app.data} />
+      <OperationProgress app={app.data} />
+      <History app={app.data} />
     </section>
   );
 }
