@@ -57,15 +57,14 @@ export function useRefresh({ name, namespace }: AppId) {
   });
 }
 
-/** Delete the app; `cascade` deletes its resources first (foreground), otherwise they are left. */
+/**
+ * Delete the app; `cascade` deletes its resources first (foreground), otherwise they are left. The caller
+ * leaves the app's page on success; its cached queries are left to go stale (removing them while the page
+ * is still mounted would fetch the app again, and find it gone).
+ */
 export function useDeleteApp({ name, namespace }: AppId) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (cascade: boolean) => call(api.DELETE("/api/v1/applications/{name}", { params: { path: { name }, query: { appNamespace: namespace, cascade: String(cascade) } } })),
-    // The page is left on success; the app's queries go (nobody reads them any more).
-    onSuccess: () => {
-      for (const key of [keys.app(namespace, name), keys.tree(namespace, name), keys.managed(namespace, name)]) qc.removeQueries({ queryKey: key, exact: true });
-    },
   });
 }
 
