@@ -75,9 +75,10 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
   };
   const button = (p: Page, name: string) => p.getByRole("button", { name, exact: true });
   /** Sync from the UI: the toolbar's Sync, then Synchronize in the panel (which closes). */
-  const syncFromUI = async (p: Page) => {
+  const syncFromUI = async (p: Page, screenshot?: string) => {
     await button(p, "Sync").click();
     const dialog = p.getByRole("dialog");
+    if (screenshot) await shot(p, screenshot);
     await dialog.getByRole("button", { name: "Synchronize", exact: true }).click();
     await dialog.waitFor({ state: "detached", timeout: 15_000 });
   };
@@ -124,7 +125,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
 
   it("syncs from the Sync panel, twice, and rolls back to the first entry from the history", async () => {
     await appPage(page, "rb");
-    await syncFromUI(page);
+    await syncFromUI(page, "app-actions-sync-panel");
     await phase(page, /^Succeeded$/);
     assert.equal((await configMap("rb", "rb"))?.data?.v, "1", "the first sync deployed v=1");
 
@@ -252,6 +253,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     const text = await editor.getByLabel("Application YAML").inputValue();
     assert.match(text, /name: made/);
     assert.match(text, /CreateNamespace=true/);
+    await shot(page, "app-actions-new-app");
     await editor.getByRole("button", { name: "Create", exact: true }).click();
     await page.waitForURL(/\/applications\/plumb\/made$/, { timeout: 15_000 });
     await waitFor("the new app's ConfigMap", async () => (await configMap("made", "made"))?.data?.v === "1", 90_000);

@@ -3,6 +3,7 @@
  * a foreground cascade deletes them first, non-cascading leaves them in the cluster. Then the list.
  */
 import { useState, type FormEvent } from "react";
+import { flushSync } from "react-dom";
 import { useNavigate } from "react-router";
 import { describeError } from "../../api/client";
 import { idOf, useDeleteApp } from "../../api/mutations";
@@ -19,7 +20,12 @@ export function DeleteDialog({ app, onClose }: { app: Application; onClose: () =
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (typed !== name) return;
-    del.mutate(cascade, { onSuccess: () => void navigate("/applications") });
+    // Leave the page at once, synchronously: the app's page must be gone before its stream reports the
+    // app deleted (a page still up would ask for the app again, and find it gone).
+    del.mutateAsync(cascade).then(
+      () => flushSync(() => void navigate("/applications")),
+      () => undefined, // shown from del.error
+    );
   };
   return (
     <Dialog title={`Delete ${name}`} onClose={onClose}>
