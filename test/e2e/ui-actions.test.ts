@@ -8,7 +8,8 @@
  *    when their right to sync is taken away while the Sync panel is open, Synchronize says "Not allowed".
  * 3. A sync stuck in a PreSync hook shows Running and the hook; Terminate ends it and the panel says so.
  *    A sync the API server refuses shows the failing resource and its message, first in the results.
- * 4. Delete with cascade removes the app and its ConfigMap; New application creates one that syncs.
+ * 4. Delete with cascade removes the app and its ConfigMap; New application creates one that syncs (the
+ *    form and the YAML kept in step, a YAML error told by line); Edit replaces its spec.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -125,6 +126,12 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
 
   it("syncs from the Sync panel, twice, and rolls back to the first entry from the history", async () => {
     await appPage(page, "rb");
+    // The panel is a modal dialog: Escape closes it and focus returns to the button that opened it.
+    await button(page, "Sync").click();
+    await page.getByRole("dialog").waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    assert.equal(await page.locator(":focus").textContent(), "Sync", "focus is back on Sync");
     await syncFromUI(page, "app-actions-sync-panel");
     await phase(page, /^Succeeded$/);
     assert.equal((await configMap("rb", "rb"))?.data?.v, "1", "the first sync deployed v=1");
@@ -222,7 +229,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     browser.assertClean("terminate and a failed sync");
   });
 
-  it("deletes an app with its resources, and creates one from the form that syncs", async () => {
+  it("deletes an app with its resources, creates one from the form that syncs, and edits it", async () => {
     await appPage(page, "rb");
     await button(page, "Delete").click();
     const dialog = page.getByRole("dialog");
@@ -250,14 +257,33 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await editor.getByLabel(/Create namespace/).check();
     // The YAML says the same.
     await editor.getByRole("tab", { name: "YAML" }).click();
-    const text = await editor.getByLabel("Application YAML").inputValue();
+    const yamlBox = editor.getByLabel("Application YAML");
+    const text = await yamlBox.inputValue();
     assert.match(text, /name: made/);
     assert.match(text, /CreateNamespace=true/);
+    // A YAML error is told with its line; a YAML edit that parses shows in the form.
+    await yamlBox.fill(`${text}spec: [unclosed\n`);
+    await editor.getByText(/^Line \d+, column \d+: /).waitFor();
+    await yamlBox.fill(text.replace("targetRevision: main", "targetRevision: HEAD"));
+    await editor.getByRole("tab", { name: "Form" }).click();
+    assert.equal(await editor.getByLabel("Revision", { exact: true }).inputValue(), "HEAD", "the form follows the YAML");
+    await editor.getByLabel("Revision", { exact: true }).fill("main");
     await shot(page, "app-actions-new-app");
     await editor.getByRole("button", { name: "Create", exact: true }).click();
     await page.waitForURL(/\/applications\/plumb\/made$/, { timeout: 15_000 });
     await waitFor("the new app's ConfigMap", async () => (await configMap("made", "made"))?.data?.v === "1", 90_000);
     await phase(page, /^Succeeded$/);
-    browser.assertClean("delete and create");
+
+    // Edit: automated sync off, saved as the app's spec.
+    await button(page, "Edit").click();
+    const edit = page.getByRole("dialog");
+    await edit.getByLabel(/Automated sync/).uncheck();
+    await edit.getByRole("button", { name: "Save", exact: true }).click();
+    await edit.waitFor({ state: "detached", timeout: 15_000 });
+    const stored = (await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "made" })) as KubeObject & { spec: { syncPolicy?: { automated?: unknown; syncOptions?: string[] }; source: { path: string } } };
+    assert.equal(stored.spec.syncPolicy?.automated, undefined, "automated sync is off");
+    assert.deepEqual(stored.spec.syncPolicy?.syncOptions, ["CreateNamespace=true"], "the rest of the spec kept");
+    assert.equal(stored.spec.source.path, "made");
+    browser.assertClean("delete, create and edit");
   });
 });
