@@ -235,7 +235,9 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     const dialog = page.getByRole("dialog");
     const confirm = dialog.getByRole("button", { name: "Delete application", exact: true });
     assert.equal(await confirm.isDisabled(), true, "not before the name is typed");
-    await dialog.getByLabel(/Type rb to confirm/).fill("rb");
+    // Focus is in the dialog's name field: typing goes there.
+    await page.keyboard.type("rb");
+    assert.equal(await dialog.getByLabel(/Type rb to confirm/).inputValue(), "rb");
     await dialog.getByLabel(/Foreground cascade/).check();
     await confirm.click();
     await page.waitForURL(/\/applications$/, { timeout: 30_000 });
@@ -256,7 +258,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await editor.getByLabel(/Automated sync/).check();
     await editor.getByLabel(/Create namespace/).check();
     // The YAML says the same.
-    await editor.getByRole("tab", { name: "YAML" }).click();
+    await editor.getByRole("button", { name: "YAML", exact: true }).click();
     const yamlBox = editor.getByLabel("Application YAML");
     const text = await yamlBox.inputValue();
     assert.match(text, /name: made/);
@@ -265,7 +267,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await yamlBox.fill(`${text}spec: [unclosed\n`);
     await editor.getByText(/^Line \d+, column \d+: /).waitFor();
     await yamlBox.fill(text.replace("targetRevision: main", "targetRevision: HEAD"));
-    await editor.getByRole("tab", { name: "Form" }).click();
+    await editor.getByRole("button", { name: "Form", exact: true }).click();
     assert.equal(await editor.getByLabel("Revision", { exact: true }).inputValue(), "HEAD", "the form follows the YAML");
     await editor.getByLabel("Revision", { exact: true }).fill("main");
     await shot(page, "app-actions-new-app");

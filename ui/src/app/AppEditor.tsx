@@ -7,7 +7,7 @@
  *
  * `EditAppDialog` edits an existing app's spec (PUT …/spec); NewApp.tsx creates one with the same editor.
  */
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { describeError } from "../api/client";
 import { useProjects } from "../api/hooks";
 import { describeWriteError, idOf, useUpdateSpec } from "../api/mutations";
@@ -40,6 +40,9 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
   const [yamlProblem, setYamlProblem] = useState<string>();
   const [errors, setErrors] = useState<FormErrors>({});
   const [tried, setTried] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Loaded lazily into an open dialog: focus the first field once here.
+  useEffect(() => formRef.current?.querySelector<HTMLElement>("[data-autofocus]")?.focus(), []);
 
   useEffect(() => {
     let live = true;
@@ -87,8 +90,8 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
 
   const problems = Object.keys(errors).length;
   return (
-    <form className="action-form app-editor" onSubmit={submit} noValidate aria-label={mode === "create" ? "New application" : "Edit application"}>
-      <div role="tablist" aria-label="Edit as" className="quick">
+    <form ref={formRef} className="action-form app-editor" onSubmit={submit} noValidate aria-label={mode === "create" ? "New application" : "Edit application"}>
+      <div role="group" aria-label="Edit as" className="quick">
         <TabButton id="form" tab={tab} setTab={setTab}>
           Form
         </TabButton>
@@ -121,7 +124,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
 
 function TabButton({ id, tab, setTab, children }: { id: "form" | "yaml"; tab: string; setTab: (t: "form" | "yaml") => void; children: ReactNode }) {
   return (
-    <button type="button" role="tab" aria-selected={tab === id} className={tab === id ? "primary" : undefined} onClick={() => setTab(id)}>
+    <button type="button" aria-pressed={tab === id} className={tab === id ? "primary" : undefined} onClick={() => setTab(id)}>
       {children}
     </button>
   );
@@ -152,7 +155,7 @@ function FormFields({ form, errors, change, mode }: { form: AppForm; errors: For
       <fieldset>
         <legend>General</legend>
         <Field label="Application name" error={errors.name}>
-          {(a) => <input {...a} value={form.name} readOnly={mode === "edit"} onChange={(e) => change({ name: e.target.value })} autoComplete="off" spellCheck={false} />}
+          {(a) => <input {...a} data-autofocus={mode === "create" ? true : undefined} value={form.name} readOnly={mode === "edit"} onChange={(e) => change({ name: e.target.value })} autoComplete="off" spellCheck={false} />}
         </Field>
         <Field label="Project" error={errors.project}>
           {(a) =>

@@ -96,7 +96,7 @@ function RollbackDialog({ app, entry, onClose }: { app: Application; entry: Revi
           </p>
         )}
         <div className="form-buttons">
-          <button type="submit" className="primary" autoFocus disabled={rollback.isPending} aria-busy={rollback.isPending}>
+          <button type="submit" className="primary" data-autofocus disabled={rollback.isPending} aria-busy={rollback.isPending}>
             Roll back
           </button>
           <button type="button" onClick={onClose}>

@@ -4,15 +4,17 @@
  * `<project>/*` of each project) opens the editor in a dialog; Create posts it and opens the new app.
  */
 import { useQueries } from "@tanstack/react-query";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useNavigate } from "react-router";
 import { api, call, describeError } from "../api/client";
 import { keys, useProjects } from "../api/hooks";
 import { describeWriteError, useCreateApp } from "../api/mutations";
 import { Dialog } from "../components/Dialog";
-import { AppEditor } from "./AppEditor";
 import { applyForm, emptyForm } from "./actions/appForm";
 import "./actions/actions.css";
+
+// The editor is loaded when first opened: the applications list's bundle holds only the button.
+const AppEditor = lazy(() => import("./AppEditor").then((m) => ({ default: m.AppEditor })));
 
 /** Whether the caller may create an app in some project, and which one to offer first. */
 function useCreatable(): { can: boolean | undefined; project: string } {
@@ -57,24 +59,26 @@ export function NewAppDialog({ project, onClose }: { project: string; onClose: (
   const navigate = useNavigate();
   return (
     <Dialog title="New application" onClose={onClose} wide>
-      <AppEditor
-        initial={initial}
-        mode="create"
-        saving={create.isPending}
-        error={create.isError ? describeWriteError(create.error, describeError, "create") : undefined}
-        onCancel={onClose}
-        onSave={(app) =>
-          create.mutate(
-            { app },
-            {
-              onSuccess: (made) => {
-                onClose();
-                void navigate(`/applications/${made.metadata.namespace ?? ""}/${made.metadata.name}`);
+      <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+        <AppEditor
+          initial={initial}
+          mode="create"
+          saving={create.isPending}
+          error={create.isError ? describeWriteError(create.error, describeError, "create") : undefined}
+          onCancel={onClose}
+          onSave={(app) =>
+            create.mutate(
+              { app },
+              {
+                onSuccess: (made) => {
+                  onClose();
+                  void navigate(`/applications/${made.metadata.namespace ?? ""}/${made.metadata.name}`);
+                },
               },
-            },
-          )
-        }
-      />
+            )
+          }
+        />
+      </Suspense>
     </Dialog>
   );
 }

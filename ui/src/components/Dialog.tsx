@@ -1,6 +1,7 @@
 /**
  * A modal dialog: the native <dialog> opened with showModal (the page behind is inert, focus moves into
- * the dialog — to its first control, or the one marked autoFocus), Escape or the Close button closes it,
+ * the dialog — to the control marked `data-autofocus`, else the first control of its body), Escape or
+ * the Close button closes it,
  * and focus returns to whatever had it before (the button that opened it). Render it only while open:
  * `{open && <Dialog title=… onClose={() => setOpen(false)}>…</Dialog>}`.
  */
@@ -27,6 +28,9 @@ export function Dialog({ title, onClose, children, wide }: DialogProps) {
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     dialog.showModal();
+    // React's autoFocus focuses before showModal, which then moves focus to the first control (Close).
+    const first = dialog.querySelector<HTMLElement>("[data-autofocus]") ?? dialog.querySelector<HTMLElement>(".dialog-body :is(input, select, textarea, button):not(:disabled)");
+    first?.focus();
     // Escape: the browser fires `cancel`; the parent decides (it unmounts the dialog).
     const cancel = (e: Event) => {
       e.preventDefault();

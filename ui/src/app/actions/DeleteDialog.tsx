@@ -32,7 +32,7 @@ export function DeleteDialog({ app, onClose }: { app: Application; onClose: () =
       <form className="action-form" onSubmit={submit}>
         <label>
           Type <strong>{name}</strong> to confirm
-          <input autoFocus value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} aria-describedby="delete-hint" />
+          <input data-autofocus value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} aria-describedby="delete-hint" />
         </label>
         <fieldset>
           <legend>Its resources</legend>
