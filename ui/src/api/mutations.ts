@@ -5,7 +5,7 @@
  * at once; the app's stream keeps it live afterwards. A refusal throws ApiError: show describeError(err).
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, call } from "./client";
+import { api, ApiError, call, describeError } from "./client";
 import { keys } from "./hooks";
 import type { Application, ApplicationSpec, SyncRequest } from "./types";
 
@@ -87,8 +87,8 @@ export function useUpdateSpec({ name, namespace }: AppId) {
 }
 
 /** describeError, plus what to do about a conflict (someone else wrote the app meanwhile). */
-export function describeWriteError(err: unknown, describe: (e: unknown) => string, what: "create" | "update" = "update"): string {
+export function describeWriteError(err: unknown, what: "create" | "update" = "update"): string {
   if (err instanceof ApiError && err.status === 409 && what === "create") return `Conflict: ${err.message}. An application of that name exists already — choose another name, or edit that one.`;
   if (err instanceof ApiError && err.status === 409) return `Conflict: ${err.message}. Someone else changed this application meanwhile — reopen the editor to start from its current state and apply your change again.`;
-  return describe(err);
+  return describeError(err);
 }

@@ -8,7 +8,6 @@
  * `EditAppDialog` edits an existing app's spec (PUT …/spec); NewApp.tsx creates one with the same editor.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { describeError } from "../api/client";
 import { useProjects } from "../api/hooks";
 import { describeWriteError, idOf, useUpdateSpec } from "../api/mutations";
 import type { Application } from "../api/types";
@@ -269,7 +268,7 @@ export function EditAppDialog({ app, onClose }: { app: Application; onClose: () 
   const update = useUpdateSpec(idOf(app));
   return (
     <Dialog title={`Edit ${app.metadata.name}`} onClose={onClose} wide>
-      <AppEditor initial={initial} mode="edit" saving={update.isPending} error={update.isError ? describeWriteError(update.error, describeError) : undefined} onCancel={onClose} onSave={(obj) => update.mutate(obj.spec, { onSuccess: onClose })} />
+      <AppEditor initial={initial} mode="edit" saving={update.isPending} error={update.isError ? describeWriteError(update.error) : undefined} onCancel={onClose} onSave={(obj) => update.mutate(obj.spec, { onSuccess: onClose })} />
     </Dialog>
   );
 }

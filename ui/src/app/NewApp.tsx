@@ -6,7 +6,7 @@
 import { useQueries } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, call, describeError } from "../api/client";
+import { api, call } from "../api/client";
 import { keys, useProjects } from "../api/hooks";
 import { describeWriteError, useCreateApp } from "../api/mutations";
 import { Dialog } from "../components/Dialog";
@@ -64,7 +64,7 @@ export function NewAppDialog({ project, onClose }: { project: string; onClose: (
           initial={initial}
           mode="create"
           saving={create.isPending}
-          error={create.isError ? describeWriteError(create.error, describeError, "create") : undefined}
+          error={create.isError ? describeWriteError(create.error, "create") : undefined}
           onCancel={onClose}
           onSave={(app) =>
             create.mutate(
