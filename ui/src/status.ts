@@ -47,3 +47,16 @@ export function syncLook(status: string | undefined): StatusLook {
 export function healthLook(status: string | undefined): StatusLook {
   return look(HEALTH, status);
 }
+
+const PHASE: Record<string, Omit<StatusLook, "label">> = {
+  Running: { colour: BLUE, icon: "◔" },
+  Succeeded: { colour: GREEN, icon: "✔" },
+  Failed: { colour: VERMILION, icon: "✖" },
+  Error: { colour: VERMILION, icon: "⚠" },
+  Terminating: { colour: PURPLE, icon: "⏹" },
+};
+
+/** How an operation's phase (Running, Succeeded, Failed, Error, Terminating) looks. */
+export function phaseLook(phase: string | undefined): StatusLook {
+  return look(PHASE, phase);
+}

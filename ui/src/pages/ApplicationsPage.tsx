@@ -5,6 +5,7 @@ import { useApps } from "../api/hooks";
 import type { Application } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
+import { NewAppButton } from "../app/NewApp";
 
 /** The applications, live from the stream. (Foundation: the table; tiles, filters and virtualisation follow.) */
 export function ApplicationsPage() {
@@ -16,6 +17,7 @@ export function ApplicationsPage() {
       <h1 id="apps-title">
         Applications <span className="muted">({rows.length})</span> <span className={`conn conn-${conn}`}>{conn}</span>
       </h1>
+      <NewAppButton />
       {!loading && rows.length === 0 ? (
         <p className="muted">No applications yet. Create one with `plumb app create` or `kubectl apply` an Application.</p>
       ) : (

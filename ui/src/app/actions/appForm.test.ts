@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { applyForm, emptyForm, formOf, parseAppYaml, validate, yamlProblem } from "./appForm";
+
+const filled = { ...emptyForm("team"), name: "guestbook", repoURL: "https://git.example.com/apps.git", targetRevision: "main", path: "guestbook", destNamespace: "web", automated: true, prune: true, selfHeal: false, createNamespace: true };
+
+describe("the app editor's form", () => {
+  it("writes the form into an Application and reads the same form back", () => {
+    const app = applyForm({}, filled);
+    expect(app).toMatchObject({
+      apiVersion: "plumb.dev/v1alpha1",
+      kind: "Application",
+      metadata: { name: "guestbook" },
+      spec: { project: "team", source: { repoURL: "https://git.example.com/apps.git", targetRevision: "main", path: "guestbook" }, destination: { server: "https://kubernetes.default.svc", namespace: "web" }, syncPolicy: { automated: { prune: true, selfHeal: false }, syncOptions: ["CreateNamespace=true"] } },
+    });
+    expect(formOf(app)).toEqual(filled);
+  });
+
+  it("keeps what the form does not show, and drops what it turned off", () => {
+    const before = { metadata: { name: "x", labels: { team: "a" } }, spec: { source: { repoURL: "r", helm: { valueFiles: ["v.yaml"] } }, ignoreDifferences: [{ kind: "Deployment" }], syncPolicy: { automated: { prune: true }, syncOptions: ["ServerSideApply=true", "CreateNamespace=true"] } } };
+    const after = applyForm(before, { ...formOf(before), automated: false, prune: false, createNamespace: false, destKind: "name", destName: "prod" }) as unknown as typeof before & { spec: { destination: unknown } };
+    expect(after.metadata.labels).toEqual({ team: "a" });
+    expect(after.spec.source.helm).toEqual({ valueFiles: ["v.yaml"] });
+    expect(after.spec.ignoreDifferences).toEqual([{ kind: "Deployment" }]);
+    expect(after.spec.syncPolicy).toEqual({ syncOptions: ["ServerSideApply=true"] });
+    expect(after.spec.destination).toEqual({ name: "prod" });
+    expect(before.spec.syncPolicy.automated).toEqual({ prune: true }); // the input is not changed
+  });
+
+  it("accepts a complete form and names each missing or malformed field", () => {
+    expect(validate(filled)).toEqual({});
+    const errors = validate({ ...emptyForm(""), destServer: "", name: "Bad_Name", repoURL: "not a url", path: "../up", destNamespace: "-web" });
+    expect(Object.keys(errors).sort()).toEqual(["destNamespace", "destServer", "name", "path", "project", "repoURL"]);
+    expect(validate({ ...filled, name: "" }).name).toMatch(/name/);
+    expect(validate({ ...filled, destNamespace: "a".repeat(64) }).destNamespace).toBeDefined();
+    expect(validate({ ...filled, path: "" }).path).toBeDefined();
+  });
+});
+
+describe("the app editor's YAML", () => {
+  it("reports a parse error with its line and column", () => {
+    const out = parseAppYaml("metadata:\n  name: x\nspec: [unclosed\n", parse);
+    expect("problem" in out && out.problem).toMatch(/^Line \d+, column \d+: /);
+  });
+
+  it("refuses what is not one Application", () => {
+    expect(parseAppYaml("- a\n- b\n", parse)).toHaveProperty("problem");
+    expect(parseAppYaml("kind: ConfigMap\n", parse)).toEqual({ problem: "kind must be Application, not ConfigMap." });
+    expect(parseAppYaml("metadata: {name: x}\n", parse)).toEqual({ value: { metadata: { name: "x" } } });
+  });
+
+  it("says an error without a position as it is", () => {
+    expect(yamlProblem(new Error("boom"))).toBe("boom");
+  });
+});
