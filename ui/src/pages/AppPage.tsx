@@ -3,6 +3,7 @@ import { describeError } from "../api/client";
 import { useApp } from "../api/hooks";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
+import { ResourceView } from "../tree";
 
 /** One application. (Foundation: its name and status; the summary, tree, diff and actions follow.) */
 export function AppPage() {
@@ -14,6 +15,7 @@ export function AppPage() {
     <section>
       <h1>{name}</h1>
       <StatusBadge look={syncLook(app.data.status?.sync?.status)} /> <StatusBadge look={healthLook(app.data.status?.health?.status)} />
+      <ResourceView app={app.data} />
     </section>
   );
 }
