@@ -6,7 +6,7 @@
  * - the app page shows Deployment → ReplicaSet → 2 Pods, with their health, and the Service and ConfigMap;
  * - a commit changing the image (a rollout) shows a new ReplicaSet whose Pods replace the old ones, live:
  *   no reload, no navigation;
- * - the List view lists the same resources;
+ * - the List view lists the same resources, and the filter box narrows them to a kind and its owners;
  * - selecting a node (keyboard or click) puts it in the URL as ?node=, Escape clears it, and a page opened
  *   on such a URL shows the node selected;
  * - an app of 2,000 ConfigMaps (and the one from Git) opens as one group node "2,001 ConfigMaps", which opens into
@@ -190,7 +190,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     treeKeys = nodes.filter((n) => n.kind !== "Application").map((n) => n.key).sort();
   });
 
-  it("the List view lists the same resources", async () => {
+  it("the List view lists the same resources; the filter narrows them", async () => {
     await page.getByRole("button", { name: "List", exact: true }).click();
     await page.waitForSelector("[data-testid=resource-list] [data-node-key]", { timeout: 15_000 });
     assert.equal(new URL(page.url()).searchParams.get("view"), "list");
@@ -199,6 +199,15 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     const deploy = rows.find((r) => r.key === DEPLOY)!;
     assert.match(deploy.text, /Synced/);
     assert.match(deploy.text, /Healthy/);
+    await shot(page, "tree-list");
+    // The filter: Pods, shown under their owners; the Service and ConfigMap left out; the counts say so.
+    await page.fill('input[aria-label="Filter resources by kind or name"]', "pod");
+    await page.waitForSelector(`[data-testid=resource-list] [data-node-key="/Service/${NS}/web"]`, { state: "detached", timeout: 5_000 });
+    const filtered = await shown(page, "resource-list");
+    assert.deepEqual([...new Set(filtered.map((r) => r.kind))].sort(), ["Deployment", "Pod", "ReplicaSet"]);
+    assert.equal(filtered.filter((r) => r.kind === "Pod").length, 2);
+    assert.ok(await page.locator(`text=${filtered.length} of ${treeKeys.length} resources shown`).count(), "the counts");
+    await page.fill('input[aria-label="Filter resources by kind or name"]', "");
     await page.getByRole("button", { name: "Tree", exact: true }).click();
     await page.waitForSelector("[data-testid=resource-tree]", { timeout: 15_000 });
     assert.equal(new URL(page.url()).searchParams.get("view"), "tree");
@@ -256,6 +265,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     const rendered = (await page.$$("[data-testid=resource-tree] [data-kind=ConfigMap]")).length;
     console.log(`2,000 ConfigMaps expanded and painted in ${Math.round(ms)} ms; ${rendered} of them in the page`);
     assert.ok(ms <= 1000, `the expanded tree is shown within 1 s (took ${Math.round(ms)} ms)`);
+    await shot(page, "tree-big");
     assert.ok(rendered > 5 && rendered < 200, `only the nodes near the view are rendered (${rendered})`);
     // Scrolling to the end shows the last one.
     await page.$eval("[data-testid=resource-tree]", (el) => el.scrollTo({ top: el.scrollHeight }));

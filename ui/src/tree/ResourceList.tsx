@@ -10,7 +10,7 @@ import type { ResourceNode } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
 import { flatten, type Forest } from "./model";
-import { infoText } from "./TreeNode";
+import { age, infoText } from "./format";
 import "./tree.css";
 
 export interface ResourceListProps {
@@ -23,17 +23,6 @@ export interface ResourceListProps {
 }
 
 const ROW = 34;
-
-/** How long ago an ISO time was, the way kubectl says it: 45s, 12m, 5h, 3d. */
-export function age(iso: string | undefined, now: number): string {
-  if (!iso) return "";
-  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
-  if (!Number.isFinite(s)) return "";
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
 
 /** The app's resources as a table. */
 export function ResourceList({ forest, visible, selectedKey, onSelect, now }: ResourceListProps) {

@@ -6,6 +6,7 @@
 import type { Application, ResourceNode } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
+import { infoText } from "./format";
 import { kindPlural, kindShort } from "./kinds";
 import { NODE_H, NODE_W, type Placed } from "./layout";
 
@@ -19,14 +20,6 @@ interface Common {
 
 const box = (p: Placed) => ({ left: p.x, top: p.y, width: NODE_W, height: NODE_H });
 const cls = (base: string, active: boolean, selected: boolean) => `${base}${active ? " rt-active" : ""}${selected ? " rt-selected" : ""}`;
-
-/** The info items worth a glance: every value but the Pod's node, joined. */
-export function infoText(node: ResourceNode): string {
-  return (node.info ?? [])
-    .filter((i) => i.name !== "Node")
-    .map((i) => i.value)
-    .join(" · ");
-}
 
 /** A resource's node. */
 export function ResourceNodeCard({ id, placed, active, selected, onClick, node, appKey }: Common & { node: ResourceNode; appKey: string }) {
