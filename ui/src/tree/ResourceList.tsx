@@ -29,8 +29,11 @@ export function ResourceList({ forest, visible, selectedKey, onSelect, now }: Re
   const rows = useMemo(() => flatten(forest, visible), [forest, visible]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 15 });
-  const [active, setActive] = useState(() => Math.max(0, rows.findIndex((r) => r.key === selectedKey)));
-  const at = Math.min(active, rows.length - 1);
+  // The active row is held by key, so a live update that adds or removes rows above it does not move it.
+  const position = useMemo(() => new Map(rows.map((r, i) => [r.key, i])), [rows]);
+  const [activeKey, setActiveKey] = useState(selectedKey);
+  const at = (activeKey !== undefined ? position.get(activeKey) : undefined) ?? 0;
+  const setActive = (i: number) => setActiveKey(rows[i]?.key);
   const idBase = useId();
   const [clock, setClock] = useState(() => now ?? Date.now());
   useEffect(() => {
@@ -43,12 +46,12 @@ export function ResourceList({ forest, visible, selectedKey, onSelect, now }: Re
   const revealed = useRef(false);
   useEffect(() => {
     if (revealed.current || !selectedKey) return;
-    const i = rows.findIndex((r) => r.key === selectedKey);
-    if (i < 0) return;
+    const i = position.get(selectedKey);
+    if (i === undefined) return;
     revealed.current = true;
-    setActive(i);
+    setActiveKey(selectedKey);
     virtual.scrollToIndex(i, { align: "auto" });
-  }, [rows, selectedKey, virtual]);
+  }, [position, selectedKey, virtual]);
 
   const go = (i: number) => {
     const n = Math.max(0, Math.min(rows.length - 1, i));

@@ -59,11 +59,27 @@ export function ResourceTree({ app, forest, visible, selectedKey, onSelect }: Re
     reveal(selectedKey);
   }, [selectedKey, layout, reveal]);
 
+  // After a group opens, its first member is the active node, scrolled to once it is laid out.
+  const pending = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (pending.current && layout.byKey.has(pending.current)) {
+      reveal(pending.current);
+      pending.current = undefined;
+    }
+  }, [layout, reveal]);
+
   const choose = (key: string) => {
     const p = layout.byKey.get(key);
     if (!p) return;
     setActive(key);
-    if (p.type === "group") setExpanded((s) => new Set(s).add(key));
+    if (p.type === "group") {
+      const first = p.members[0]?.key;
+      if (first) {
+        setActive(first);
+        pending.current = first;
+      }
+      setExpanded((s) => new Set(s).add(key));
+    }
     else if (p.type === "app") onSelect(undefined);
     else onSelect(p.item.node);
   };
