@@ -111,6 +111,7 @@ export function ResourceList({ forest, visible, selectedKey, onSelect, now }: Re
               data-kind={n.kind}
               data-health={n.health?.status ?? ""}
               onClick={() => {
+                scroller.current?.focus({ preventScroll: true });
                 setActive(v.index);
                 onSelect(n);
               }}

@@ -127,7 +127,11 @@ export function ResourceTree({ app, forest, visible, selectedKey, onSelect }: Re
             })}
           </svg>
           {nodes.map((p) => {
-            const common = { id: idOf(p.key), placed: p, active: p.key === activeKey, selected: p.key === selectedKey, onClick: () => choose(p.key) };
+            const onClick = () => {
+              scroller.current?.focus({ preventScroll: true }); // the keyboard goes on from the clicked node
+              choose(p.key);
+            };
+            const common = { id: idOf(p.key), placed: p, active: p.key === activeKey, selected: p.key === selectedKey, onClick };
             if (p.type === "app") return <AppNodeCard key={p.key} {...common} app={app} appKey={appKey} />;
             if (p.type === "group") return <GroupNodeCard key={p.key} {...common} />;
             return <ResourceNodeCard key={p.key} {...common} node={p.item.node} appKey={appKey} />;
