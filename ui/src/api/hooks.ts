@@ -131,6 +131,24 @@ class AppsFeed {
 }
 
 const LINGER_MS = 60_000;
+
+/**
+ * One EventSource per stream however many components follow it (the app page's parts each call useApp
+ * and useTree): opened by the first, closed with the last. Keyed per QueryClient and stream URL.
+ */
+const streams = new WeakMap<QueryClient, Map<string, { users: number; close: () => void }>>();
+function retainStream(qc: QueryClient, url: string, open: () => () => void): () => void {
+  let mine = streams.get(qc);
+  if (!mine) streams.set(qc, (mine = new Map()));
+  const entry = mine.get(url) ?? { users: 0, close: () => undefined };
+  if (entry.users++ === 0) entry.close = open();
+  mine.set(url, entry);
+  return () => {
+    if (--entry.users > 0) return;
+    entry.close();
+    mine.delete(url);
+  };
+}
 const feeds = new WeakMap<QueryClient, AppsFeed>();
 function feedOf(qc: QueryClient): AppsFeed {
   let f = feeds.get(qc);
@@ -177,13 +195,16 @@ export function useApp(namespace: string, name: string) {
   const loaded = q.data !== undefined;
   useEffect(() => {
     if (!loaded) return;
-    return openStream<WatchEvent>(`/api/v1/stream/applications${query({ name, appNamespace: namespace })}`, {
-      onResult: (e) => {
-        if (e.application?.metadata?.name !== name) return;
-        if (e.type === "DELETED") void qc.invalidateQueries({ queryKey: keys.app(namespace, name) });
-        else qc.setQueryData(keys.app(namespace, name), e.application);
-      },
-    });
+    const url = `/api/v1/stream/applications${query({ name, appNamespace: namespace })}`;
+    return retainStream(qc, url, () =>
+      openStream<WatchEvent>(url, {
+        onResult: (e) => {
+          if (e.application?.metadata?.name !== name) return;
+          if (e.type === "DELETED") void qc.invalidateQueries({ queryKey: keys.app(namespace, name) });
+          else qc.setQueryData(keys.app(namespace, name), e.application);
+        },
+      }),
+    );
   }, [qc, namespace, name, loaded]);
   return q;
 }
@@ -197,13 +218,10 @@ export function useTree(namespace: string, name: string) {
     staleTime: Infinity,
     retry: false,
   });
-  useEffect(
-    () =>
-      openStream<ApplicationTree>(`/api/v1/stream/applications/${encodeURIComponent(name)}/resource-tree${query({ appNamespace: namespace })}`, {
-        onResult: (tree) => qc.setQueryData(keys.tree(namespace, name), tree),
-      }),
-    [qc, namespace, name],
-  );
+  useEffect(() => {
+    const url = `/api/v1/stream/applications/${encodeURIComponent(name)}/resource-tree${query({ appNamespace: namespace })}`;
+    return retainStream(qc, url, () => openStream<ApplicationTree>(url, { onResult: (tree) => qc.setQueryData(keys.tree(namespace, name), tree) }));
+  }, [qc, namespace, name]);
   return q;
 }
 
