@@ -35,8 +35,11 @@ export interface ServerEnv {
 export type Api = OpenAPIHono<ServerEnv>;
 
 /** Paths anyone may call without a session. */
-const PUBLIC: Array<{ method?: string; path: RegExp }> = [
+const PUBLIC: Array<{ method?: string; path: RegExp; anonymousOnly?: boolean }> = [
   { method: "POST", path: /^\/api\/v1\/session$/ },
+  // "Who am I" answers {loggedIn: false} to nobody (as Argo CD's does: the UI asks it before any login),
+  // but a token that is presented and refused is still a 401 — the caller must learn it is no good.
+  { method: "GET", path: /^\/api\/v1\/session\/userinfo$/, anonymousOnly: true },
   { method: "GET", path: /^\/api\/version$/ },
   { method: "GET", path: /^\/api\/v1\/settings$/ },
   { method: "GET", path: /^\/api\/openapi\.json$/ },
@@ -136,7 +139,8 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
   });
   app.use("*", async (c, next) => {
     const path = c.req.path;
-    const isPublic = PUBLIC.some((p) => (!p.method || p.method === c.req.method) && p.path.test(path));
+    const rule = PUBLIC.find((p) => (!p.method || p.method === c.req.method) && p.path.test(path));
+    const isPublic = rule !== undefined;
     const found = tokenOf(c.req.header("authorization"), getCookie(c, SESSION_COOKIE));
     if (found) {
       try {
@@ -145,7 +149,7 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
       } catch (err) {
         // A stale cookie must not lock a browser out of the login page, nor out of the UI's pages (only
         // /api needs a session).
-        if (!isPublic && path.startsWith("/api/")) throw err;
+        if ((!isPublic || rule.anonymousOnly) && path.startsWith("/api/")) throw err;
       }
     }
     if (!isPublic && !c.get("principal")) {

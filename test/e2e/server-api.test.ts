@@ -109,11 +109,11 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     await cluster?.stop();
   });
 
-  it("answers 401 without a session on every endpoint of the OpenAPI document but login, version and settings", async () => {
+  it("answers 401 without a session on every endpoint of the OpenAPI document but login, version, settings and who-am-I", async () => {
     const doc = (await srv.call("GET", "/api/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
     const paths = Object.keys(doc.paths);
     assert.ok(paths.length >= 20, `the document lists the API (${paths.length} paths)`);
-    const open = new Set(["post /api/v1/session", "get /api/version", "get /api/v1/settings"]);
+    const open = new Set(["post /api/v1/session", "get /api/version", "get /api/v1/settings", "get /api/v1/session/userinfo"]);
     let checked = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods)) {
@@ -131,6 +131,10 @@ describe("plumb server: the REST API, login, tokens and RBAC", { timeout: 300_00
     const stream = await srv.call("GET", "/api/v1/stream/applications");
     assert.equal(stream.status, 401, "the stream too");
     assert.equal((await srv.call("GET", "/api/v1/applications", { token: "not-a-token" })).status, 401, "a forged token");
+    const nobody = await srv.call("GET", "/api/v1/session/userinfo");
+    assert.equal(nobody.status, 200, nobody.text);
+    assert.deepEqual(nobody.body, { loggedIn: false }, "who-am-I tells nobody only that they are not logged in");
+    assert.equal((await srv.call("GET", "/api/v1/session/userinfo", { token: "not-a-token" })).status, 401, "but a refused token is a 401 there too");
   });
 
   it("role:readonly lists and gets but may not sync or delete", async () => {

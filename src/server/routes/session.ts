@@ -9,6 +9,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { TRACKING_LABEL } from "../../core/annotations.js";
 import type { Api, ApiDeps } from "../app.js";
+import type { Principal } from "../auth/types.js";
 import { SESSION_COOKIE } from "../auth/types.js";
 import { json } from "./common.js";
 
@@ -57,7 +58,8 @@ export function mountSession(api: Api, deps: SessionRouteDeps): void {
   });
 
   api.openapi(createRoute({ method: "get", path: "/api/v1/session/userinfo", tags: ["session"], summary: "Who the caller is", responses: json(UserInfo, "the caller") }), (c) => {
-    const p = c.get("principal");
+    const p = c.get("principal") as Principal | undefined; // absent: nobody logged in (a public path)
+    if (!p) return c.json({ loggedIn: false }, 200);
     return c.json({ loggedIn: true, username: p.username, iss: p.issuer, groups: p.groups }, 200);
   });
 
