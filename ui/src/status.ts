@@ -47,3 +47,21 @@ export function syncLook(status: string | undefined): StatusLook {
 export function healthLook(status: string | undefined): StatusLook {
   return look(HEALTH, status);
 }
+
+const PHASE: Record<string, Omit<StatusLook, "label">> = {
+  Running: { colour: BLUE, icon: "◐" },
+  Terminating: { colour: PURPLE, icon: "◑" },
+  Succeeded: { colour: GREEN, icon: "✔" },
+  Failed: { colour: VERMILION, icon: "✖" },
+  Error: { colour: VERMILION, icon: "⚠" },
+};
+
+/** How an operation's phase (Running, Terminating, Succeeded, Failed, Error) looks. */
+export function phaseLook(phase: string | undefined): StatusLook {
+  return look(PHASE, phase);
+}
+
+/** How an app's conditions (something wrong or worth knowing: status.conditions) are marked. */
+export function conditionsLook(): StatusLook {
+  return { label: "Conditions", colour: ORANGE, icon: "⚠" };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { derive } from "./derive";
 import { fixture, many } from "./fixtures";
-import { listApps, matches, orderedValues, parseSelector, selects } from "./filter";
+import { isPair, listApps, matches, orderedValues, parseSelector, selects } from "./filter";
 import { parseQuery, type ListQuery } from "./query";
 
 const q = (s: string): ListQuery => parseQuery(new URLSearchParams(s));
@@ -137,5 +137,20 @@ describe("10,000 apps", () => {
     const narrow = listApps(all, q("project=proj-3&sort=lastSync"));
     expect(narrow.shown).toHaveLength(500);
     expect(narrow.shown[0]?.name).toBe("app-09983");
+  });
+});
+
+describe("isPair", () => {
+  it("tells k=v pairs from other selectors", () => {
+    expect(isPair("team=pay")).toBe(true);
+    expect(isPair("team")).toBe(false);
+    expect(isPair("team==pay")).toBe(false);
+    expect(isPair("team!=pay")).toBe(false);
+    expect(isPair("!team")).toBe(false);
+  });
+  it("zero-fills chosen pairs only", () => {
+    const r = listApps(apps, q("labels=team%3Dnobody&labels=nolabel"));
+    expect(r.facets.labels.get("team=nobody")).toBe(0);
+    expect(r.facets.labels.has("nolabel")).toBe(false);
   });
 });

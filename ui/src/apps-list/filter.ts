@@ -26,6 +26,11 @@ export function parseSelector(text: string): LabelSelector | undefined {
   return s ? { key: s, op: "exists" } : undefined;
 }
 
+/** Whether a selector is a plain `k=v` pair (a value of the labels facet, as the apps' labels are written). */
+export function isPair(text: string): boolean {
+  return /^[^=!\s][^=!]*=[^=]/.test(text) && !text.includes("!=");
+}
+
 /** Whether labels satisfy a selector. */
 export function selects(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   const has = Object.hasOwn(labels, sel.key);
@@ -112,8 +117,9 @@ export function listApps(apps: Iterable<Application>, q: ListQuery): ListResult 
       for (const f of FACETS) count(facets, f, d);
     } else if (fails === 1 && failed) count(facets, failed, d);
   }
-  // A chosen value stays listed (with 0) so that it can be unticked.
-  for (const f of FACETS) for (const v of q.filters[f]) if (!facets[f].has(v)) facets[f].set(v, 0);
+  // A chosen value stays listed (with 0) so that it can be unticked; label selectors other than k=v pairs
+  // are no facet value (the panel shows them apart).
+  for (const f of FACETS) for (const v of q.filters[f]) if (!facets[f].has(v) && (f !== "labels" || isPair(v))) facets[f].set(v, 0);
   shown.sort(comparator(q.sort));
   return { shown, total, facets };
 }
