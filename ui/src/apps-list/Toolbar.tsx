@@ -2,7 +2,6 @@
  * Above the list: the search box (typing replaces the URL's entry rather than pushing one per key), the
  * sort, the tiles/table switch, "Clear filters", and how many apps are shown of how many.
  */
-import { useEffect, useRef, useState } from "react";
 import { clearFilters, isFiltered, SORTS, type ListQuery, type SortKey } from "./query";
 import type { SetQuery } from "./useListQuery";
 
@@ -40,19 +39,8 @@ export function Toolbar({ q, setQ, shown, total }: { q: ListQuery; setQ: SetQuer
   );
 }
 
-/**
- * The search box holds what is typed (so fast typing never waits on the router) and writes it to the URL
- * as it goes; a search changed elsewhere (Clear filters, Back) comes back into the box.
- */
+/** The search box; typing replaces the URL's entry rather than pushing one per key. */
 function SearchBox({ q, setQ }: { q: ListQuery; setQ: SetQuery }) {
-  const [text, setText] = useState(q.search);
-  const written = useRef(q.search);
-  useEffect(() => {
-    if (q.search !== written.current) {
-      written.current = q.search;
-      setText(q.search);
-    }
-  }, [q.search]);
   return (
     <label className="search">
       <span className="visually-hidden">Search applications</span>
@@ -61,13 +49,8 @@ function SearchBox({ q, setQ }: { q: ListQuery; setQ: SetQuery }) {
         name="search"
         placeholder="Search name, repository, path, namespace"
         autoComplete="off"
-        value={text}
-        onChange={(e) => {
-          const v = e.target.value;
-          setText(v);
-          written.current = v;
-          setQ({ ...q, search: v }, { replace: true });
-        }}
+        value={q.search}
+        onChange={(e) => setQ({ ...q, search: e.target.value }, { replace: true })}
       />
     </label>
   );
