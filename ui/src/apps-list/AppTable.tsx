@@ -10,7 +10,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
 import { AppName, appHref, LastSync, Marks, Revision } from "./AppBits";
 import type { Derived } from "./derive";
-import { destinationText } from "./format";
+import { destinationText, withoutScheme } from "./format";
 import { onListKey } from "./keys";
 
 /** Row and header heights in px (list.css holds the same). */
@@ -98,12 +98,12 @@ const AppRow = memo(function AppRow({ d, index, top, now }: { d: Derived; index:
         <Revision d={d} />
       </span>
       <span role="cell" title={d.repo}>
-        {d.repo}
+        {withoutScheme(d.repo)}
       </span>
       <span role="cell" title={d.path}>
         {d.path}
       </span>
-      <span role="cell" title={destinationText(d.cluster, d.destNamespace)}>
+      <span role="cell" title={[d.cluster, d.destNamespace].filter(Boolean).join(" / ")}>
         {destinationText(d.cluster, d.destNamespace)}
       </span>
       <span role="cell">

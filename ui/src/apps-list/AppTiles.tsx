@@ -7,11 +7,11 @@ import { memo, useLayoutEffect, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { AppName, appHref, LastSync, Marks, Revision, Statuses } from "./AppBits";
 import type { Derived } from "./derive";
-import { destinationText } from "./format";
+import { destinationText, withoutScheme } from "./format";
 import { onListKey } from "./keys";
 
 /** Tile height, gap and smallest width in px (list.css holds the same). */
-export const TILE_H = 176;
+export const TILE_H = 150;
 export const TILE_GAP = 12;
 export const TILE_MIN_W = 290;
 const PAD = 4;
@@ -96,13 +96,13 @@ const AppTile = memo(function AppTile({ d, index, now }: { d: Derived; index: nu
         <dt>Project</dt>
         <dd title={d.project}>{d.project}</dd>
         <dt>Repository</dt>
-        <dd title={d.repo}>{d.repo || "—"}</dd>
+        <dd title={d.repo}>{withoutScheme(d.repo) || "—"}</dd>
         <dt>Path</dt>
         <dd title={d.path}>
           {d.path || "—"} <Revision d={d} />
         </dd>
         <dt>Destination</dt>
-        <dd title={dest}>{dest || "—"}</dd>
+        <dd title={[d.cluster, d.destNamespace].filter(Boolean).join(" / ")}>{dest || "—"}</dd>
         <dt>Last sync</dt>
         <dd>
           <LastSync d={d} now={now} />

@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
 import { isPair, orderedValues, type FacetCounts } from "./filter";
+import { withoutScheme } from "./format";
 import { FACETS, toggleValue, type Facet, type ListQuery } from "./query";
 import type { SetQuery } from "./useListQuery";
 
@@ -52,7 +53,7 @@ function FacetGroup({ facet, q, setQ, counts }: { facet: Facet; q: ListQuery; se
             <li key={v}>
               <label title={v}>
                 <input type="checkbox" checked={chosen.includes(v)} onChange={() => setQ(toggleValue(q, facet, v))} />
-                <span className="facet-value">{facet === "sync" ? <StatusBadge look={syncLook(v)} /> : facet === "health" ? <StatusBadge look={healthLook(v)} /> : v}</span>
+                <span className="facet-value">{facet === "sync" ? <StatusBadge look={syncLook(v)} /> : facet === "health" ? <StatusBadge look={healthLook(v)} /> : facet === "repo" || facet === "cluster" ? withoutScheme(v) : v}</span>
                 <span className="facet-count" aria-label={`${n} applications`}>
                   {n}
                 </span>
