@@ -9,17 +9,7 @@ import { AppName, appHref, LastSync, Marks, Revision, Statuses } from "./AppBits
 import type { Derived } from "./derive";
 import { destinationText, withoutScheme } from "./format";
 import { onListKey } from "./keys";
-
-/** Tile height, gap and smallest width in px (list.css holds the same). */
-export const TILE_H = 150;
-export const TILE_GAP = 12;
-export const TILE_MIN_W = 290;
-const PAD = 4;
-
-/** How many tiles fit side by side in a width. */
-export function tilesPerRow(width: number): number {
-  return Math.max(1, Math.floor((width - 2 * PAD + TILE_GAP) / (TILE_MIN_W + TILE_GAP)));
-}
+import { TILE_GAP, TILE_H, TILE_PAD as PAD, tilesPerRow } from "./layout";
 
 /** The tiles of the apps shown. */
 export function AppTiles({ shown, total, now }: { shown: readonly Derived[]; total: number; now: number }) {

@@ -38,14 +38,16 @@ export function FilterPanel({ q, setQ, facets }: { q: ListQuery; setQ: SetQuery;
 function FacetGroup({ facet, q, setQ, counts }: { facet: Facet; q: ListQuery; setQ: SetQuery; counts: ReadonlyMap<string, number> }) {
   const [open, setOpen] = useState(false);
   const chosen = q.filters[facet];
-  const values = orderedValues(facet, counts);
-  const shown = open ? values : values.filter(([v], i) => i < FOLDED || chosen.includes(v));
+  const shown = orderedValues(facet, counts, open ? Infinity : FOLDED);
+  // a chosen value stays in view when the list is folded
+  for (const v of chosen) if (!shown.some(([s]) => s === v) && counts.has(v)) shown.push([v, counts.get(v) ?? 0]);
+  const all = counts.size;
   const title = FACET_TITLES[facet];
   return (
     <fieldset className="facet">
       <legend>{title}</legend>
       {facet === "labels" && <LabelSelectors q={q} setQ={setQ} />}
-      {values.length === 0 ? (
+      {all === 0 ? (
         <p className="muted facet-none">{facet === "labels" ? "No labels on these apps" : "None"}</p>
       ) : (
         <ul>
@@ -62,9 +64,9 @@ function FacetGroup({ facet, q, setQ, counts }: { facet: Facet; q: ListQuery; se
           ))}
         </ul>
       )}
-      {values.length > FOLDED && (
+      {all > FOLDED && (
         <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen(!open)}>
-          {open ? "Show fewer" : `Show all ${values.length}`}
+          {open ? "Show fewer" : `Show all ${all}`}
         </button>
       )}
     </fieldset>

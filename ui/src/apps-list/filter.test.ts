@@ -154,3 +154,14 @@ describe("isPair", () => {
     expect(r.facets.labels.has("nolabel")).toBe(false);
   });
 });
+
+describe("orderedValues with a limit", () => {
+  it("answers the same first values as the full order", () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 500; i++) counts.set(`ns-${i}`, (i * 37) % 11);
+    const full = orderedValues("namespace", counts);
+    expect(orderedValues("namespace", counts, 6)).toEqual(full.slice(0, 6));
+    expect(orderedValues("namespace", counts, 1000)).toEqual(full);
+    expect(orderedValues("health", new Map([["Healthy", 9], ["Degraded", 1], ["Missing", 2]]), 2)).toEqual([["Degraded", 1], ["Missing", 2]]);
+  });
+});

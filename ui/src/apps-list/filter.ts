@@ -146,14 +146,24 @@ export function comparator(sort: SortKey): (a: Derived, b: Derived) => number {
 
 /**
  * A facet's values in the order the panel lists them: health and sync worst first, the rest by count
- * (most first), then alphabetically.
+ * (most first), then alphabetically. With `limit`, only the first `limit` of that order — picked in one
+ * pass, not by sorting them all (a namespace facet over 10,000 apps may hold 10,000 values).
  */
-export function orderedValues(facet: Facet, counts: ReadonlyMap<string, number>): Array<[string, number]> {
-  const entries = [...counts];
+export function orderedValues(facet: Facet, counts: ReadonlyMap<string, number>, limit = Infinity): Array<[string, number]> {
   const order: readonly string[] | undefined = facet === "health" ? HEALTH_ORDER : facet === "sync" ? SYNC_ORDER : undefined;
   if (order) {
     const r = (v: string) => (order.includes(v) ? order.indexOf(v) : order.length);
-    return entries.sort((a, b) => r(a[0]) - r(b[0]) || (a[0] < b[0] ? -1 : 1));
+    return [...counts].sort((a, b) => r(a[0]) - r(b[0]) || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
   }
-  return entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const before = (a: [string, number], b: [string, number]) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  if (limit >= counts.size) return [...counts].sort(before);
+  const top: Array<[string, number]> = [];
+  for (const e of counts) {
+    if (top.length === limit && before(e, top[limit - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && before(e, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, e);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
