@@ -58,7 +58,7 @@ export function Marks({ d }: { d: Derived }) {
         </span>
       )}
       {d.conditions > 0 && (
-        <span className="mark" style={{ color: cond.colour }} title={d.firstCondition} aria-label={`${d.conditions} condition${d.conditions === 1 ? "" : "s"}: ${d.firstCondition}`}>
+        <span className="mark" role="img" style={{ color: cond.colour }} title={d.firstCondition} aria-label={`${d.conditions} condition${d.conditions === 1 ? "" : "s"}: ${d.firstCondition}`}>
           <span aria-hidden="true">{cond.icon}</span> {d.conditions}
         </span>
       )}

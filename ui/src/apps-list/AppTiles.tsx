@@ -89,7 +89,9 @@ const AppTile = memo(function AppTile({ d, index, now }: { d: Derived; index: nu
         <dd title={d.repo}>{withoutScheme(d.repo) || "—"}</dd>
         <dt>Path</dt>
         <dd title={d.path}>
-          {d.path || "—"} <Revision d={d} />
+          {d.path || "—"}
+          {d.revision && <span className="muted"> at </span>}
+          {d.revision && <Revision d={d} />}
         </dd>
         <dt>Destination</dt>
         <dd title={[d.cluster, d.destNamespace].filter(Boolean).join(" / ")}>{dest || "—"}</dd>

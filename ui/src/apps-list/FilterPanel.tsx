@@ -56,8 +56,9 @@ function FacetGroup({ facet, q, setQ, counts }: { facet: Facet; q: ListQuery; se
               <label title={v}>
                 <input type="checkbox" checked={chosen.includes(v)} onChange={() => setQ(toggleValue(q, facet, v))} />
                 <span className="facet-value">{facet === "sync" ? <StatusBadge look={syncLook(v)} /> : facet === "health" ? <StatusBadge look={healthLook(v)} /> : facet === "repo" || facet === "cluster" ? withoutScheme(v) : v}</span>
-                <span className="facet-count" aria-label={`${n} applications`}>
+                <span className="facet-count">
                   {n}
+                  <span className="visually-hidden"> applications</span>
                 </span>
               </label>
             </li>
