@@ -163,6 +163,27 @@ describe("the applications list in Chromium", { skip: browserSkip, timeout: 240_
     browser.assertClean("search");
   });
 
+  it("label selectors and project narrow together; no match says so and clears", async () => {
+    const ops = page.getByRole("group", { name: "Project" }).getByRole("checkbox", { name: /ops/ });
+    assert.match((await page.getByRole("group", { name: "Project" }).locator("label", { hasText: "ops" }).textContent()) ?? "", /ops\s*10/, "each value with its count");
+    await page.fill('input[name="label-selector"]', "tier=web");
+    await page.press('input[name="label-selector"]', "Enter");
+    await countIs(page, `${N / 2} of ${N} applications`);
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("labels"), ["tier=web"]);
+    await ops.check();
+    const want = Array.from({ length: N }, (_, i) => i).filter((i) => i % 2 === 1 && i % 3 === 1).map(name);
+    await countIs(page, `${want.length} of ${N} applications`);
+    assert.deepEqual(await shownNames(page), want);
+    await page.fill('input[name="label-selector"]', "!tier");
+    await page.press('input[name="label-selector"]', "Enter");
+    await countIs(page, `0 of ${N} applications`);
+    await page.getByText("No application matches").waitFor();
+    await page.getByRole("button", { name: "clear the filters" }).click();
+    await countIs(page, `${N} of ${N} applications`);
+    assert.equal(new URL(page.url()).search, "");
+    browser.assertClean("labels and project");
+  });
+
   it("sort changes the order; the layout switches between tiles and table", async () => {
     assert.equal((await shownNames(page))[0], "svc-00", "by name first");
     await page.selectOption('select[name="sort"]', "health");
