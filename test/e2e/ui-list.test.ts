@@ -241,7 +241,11 @@ describe("the applications list in Chromium", { skip: browserSkip, timeout: 240_
     await page.evaluate(`(() => { const el = document.querySelector('[data-testid="app-list"]'); el.scrollTo({ top: el.scrollHeight }); })()`);
     await page.waitForSelector('[data-app="svc-29"]', { timeout: 5_000 });
     assert.ok((await page.locator("[data-app]").count()) < 200, "still few elements at the end");
-    // the keyboard: Home goes back to the first app, Enter opens it
+    // the keyboard: the list is one Tab stop (after the toolbar), Home goes back to the first app, Enter opens it
+    await page.getByRole("button", { name: "Table", exact: true }).focus();
+    await page.keyboard.press("Tab");
+    await page.waitForSelector("[data-app]:focus", { timeout: 5_000 });
+    assert.equal(await page.locator('[data-testid="app-list"] [data-app][tabindex="0"]').count(), 1, "one app of the list takes the Tab stop");
     await page.focus('[data-app="svc-29"]');
     await page.keyboard.press("Home");
     await page.waitForSelector('[data-app="bulk-0000"]:focus', { timeout: 5_000 });

@@ -4,14 +4,14 @@
  * 10,000 apps scroll as smoothly as 10. ARIA table roles, since the rows are positioned divs.
  */
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useRef } from "react";
+import { memo, useRef, useState } from "react";
 import { useNavigate } from "react-router";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
 import { AppName, appHref, LastSync, Marks, Revision } from "./AppBits";
 import type { Derived } from "./derive";
 import { destinationText, withoutScheme } from "./format";
-import { onListKey } from "./keys";
+import { onListKey, tabStop } from "./keys";
 
 /** Row and header heights in px (list.css holds the same). */
 export const ROW_H = 40;
@@ -23,6 +23,7 @@ const COLUMNS = ["Name", "Project", "Sync", "Health", "Revision", "Repository", 
 export function AppTable({ shown, total, now }: { shown: readonly Derived[]; total: number; now: number }) {
   const scroller = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();
+  const [active, setActive] = useState(0);
   const v = useVirtualizer({
     count: shown.length,
     getScrollElement: () => scroller.current,
@@ -35,6 +36,13 @@ export function AppTable({ shown, total, now }: { shown: readonly Derived[]; tot
       return d ? `${d.namespace}/${d.name}` : i;
     },
   });
+  const items = v.getVirtualItems();
+  const top = (v.scrollOffset ?? 0) + HEAD_H;
+  const stop = tabStop(
+    active,
+    items.map((i) => i.index),
+    items.filter((i) => i.end > top).map((i) => i.index),
+  );
   return (
     <div
       ref={scroller}
@@ -44,6 +52,7 @@ export function AppTable({ shown, total, now }: { shown: readonly Derived[]; tot
       aria-label="Applications"
       aria-rowcount={shown.length + 1}
       data-total={total}
+      onFocus={(e) => setActive(Number((e.target as HTMLElement).dataset.pos ?? active))}
       onKeyDown={(e) => onListKey(e, { count: shown.length, perRow: 1, reveal: (r) => v.scrollToIndex(r, { align: "auto" }), open: (h) => void navigate(h) })}
     >
       <div className="apps-table-head" role="row" aria-rowindex={1}>
@@ -54,23 +63,23 @@ export function AppTable({ shown, total, now }: { shown: readonly Derived[]; tot
         ))}
       </div>
       <div className="apps-rows" style={{ height: v.getTotalSize() }}>
-        {v.getVirtualItems().map((item) => {
+        {items.map((item) => {
           const d = shown[item.index];
-          return d ? <AppRow key={item.key} d={d} index={item.index} top={item.start - HEAD_H} now={now} /> : null;
+          return d ? <AppRow key={item.key} d={d} index={item.index} top={item.start - HEAD_H} now={now} tabStop={item.index === stop} /> : null;
         })}
       </div>
     </div>
   );
 }
 
-const AppRow = memo(function AppRow({ d, index, top, now }: { d: Derived; index: number; top: number; now: number }) {
+const AppRow = memo(function AppRow({ d, index, top, now, tabStop }: { d: Derived; index: number; top: number; now: number; tabStop: boolean }) {
   const navigate = useNavigate();
   return (
     <div
       className="apps-row"
       role="row"
       aria-rowindex={index + 2}
-      tabIndex={0}
+      tabIndex={tabStop ? 0 : -1}
       data-app={d.name}
       data-app-namespace={d.namespace}
       data-pos={index}

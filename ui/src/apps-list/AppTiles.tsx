@@ -8,7 +8,7 @@ import { useNavigate } from "react-router";
 import { AppName, appHref, LastSync, Marks, Revision, Statuses } from "./AppBits";
 import type { Derived } from "./derive";
 import { destinationText, withoutScheme } from "./format";
-import { onListKey } from "./keys";
+import { onListKey, tabStop } from "./keys";
 import { TILE_GAP, TILE_H, TILE_PAD as PAD, tilesPerRow } from "./layout";
 
 /** The tiles of the apps shown. */
@@ -16,6 +16,7 @@ export function AppTiles({ shown, total, now }: { shown: readonly Derived[]; tot
   const scroller = useRef<HTMLDivElement>(null);
   const navigate = useNavigate();
   const [width, setWidth] = useState(1000);
+  const [active, setActive] = useState(0);
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
@@ -34,6 +35,13 @@ export function AppTiles({ shown, total, now }: { shown: readonly Derived[]; tot
     paddingStart: PAD,
     initialRect: { width: 1000, height: 800 },
   });
+  const items = v.getVirtualItems();
+  const tilesOf = (rows: typeof items) => rows.flatMap((r) => Array.from({ length: Math.max(0, Math.min(perRow, shown.length - r.index * perRow)) }, (_, i) => r.index * perRow + i));
+  const stop = tabStop(
+    active,
+    tilesOf(items),
+    tilesOf(items.filter((r) => r.end > (v.scrollOffset ?? 0))),
+  );
   return (
     <div
       ref={scroller}
@@ -42,13 +50,14 @@ export function AppTiles({ shown, total, now }: { shown: readonly Derived[]; tot
       role="list"
       aria-label="Applications"
       data-total={total}
+      onFocus={(e) => setActive(Number((e.target as HTMLElement).dataset.pos ?? active))}
       onKeyDown={(e) => onListKey(e, { count: shown.length, perRow, reveal: (r) => v.scrollToIndex(r, { align: "auto" }), open: (h) => void navigate(h) })}
     >
       <div className="apps-tile-rows" style={{ height: v.getTotalSize() + PAD }}>
-        {v.getVirtualItems().map((item) => (
+        {items.map((item) => (
           <div key={item.key} className="apps-tile-row" style={{ transform: `translateY(${item.start}px)`, gridTemplateColumns: `repeat(${perRow}, minmax(0, 1fr))` }}>
             {shown.slice(item.index * perRow, item.index * perRow + perRow).map((d, i) => (
-              <AppTile key={`${d.namespace}/${d.name}`} d={d} index={item.index * perRow + i} now={now} />
+              <AppTile key={`${d.namespace}/${d.name}`} d={d} index={item.index * perRow + i} now={now} tabStop={item.index * perRow + i === stop} />
             ))}
           </div>
         ))}
@@ -57,15 +66,14 @@ export function AppTiles({ shown, total, now }: { shown: readonly Derived[]; tot
   );
 }
 
-const AppTile = memo(function AppTile({ d, index, now }: { d: Derived; index: number; now: number }) {
+const AppTile = memo(function AppTile({ d, index, now, tabStop }: { d: Derived; index: number; now: number; tabStop: boolean }) {
   const navigate = useNavigate();
   const dest = destinationText(d.cluster, d.destNamespace);
   return (
     <article
       className="apps-tile"
       role="listitem"
-      tabIndex={0}
-      aria-label={d.name}
+      tabIndex={tabStop ? 0 : -1}
       data-app={d.name}
       data-app-namespace={d.namespace}
       data-pos={index}

@@ -2,6 +2,9 @@
  * Keyboard for the virtualised list (one handler on the scroll container): Enter opens the focused app;
  * arrows move between apps (Up/Down by a row of `perRow`, Left/Right by one), Home/End to the first and
  * last — scrolling the one asked for into the rendered window first, then focusing it.
+ *
+ * The list is one stop of the Tab order (a roving tabindex): the app last focused, or — when that one is
+ * scrolled out of the rendered window — the first one in view.
  */
 import type { KeyboardEvent } from "react";
 
@@ -38,4 +41,12 @@ export function onListKey(e: KeyboardEvent<HTMLElement>, k: ListKeys): void {
     else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
   };
   requestAnimationFrame(() => focus(5));
+}
+
+/**
+ * The index that takes the list's Tab stop: `active` when rendered, else the first one in view (else the
+ * first rendered; -1: none).
+ */
+export function tabStop(active: number, rendered: readonly number[], inView: readonly number[] = rendered): number {
+  return rendered.includes(active) ? active : (inView[0] ?? rendered[0] ?? -1);
 }
