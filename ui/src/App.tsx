@@ -12,6 +12,7 @@ import { lazy, Suspense, useEffect } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
 import { api, call, onUnauthenticated } from "./api/client";
 import { endSession, keys, useUserInfo } from "./api/hooks";
+import { NewAppButton } from "./app/NewApp";
 import { ApplicationsPage } from "./pages/ApplicationsPage";
 import { Login } from "./pages/Login";
 
@@ -76,7 +77,7 @@ function Session() {
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <Routes>
             <Route path="/" element={<Navigate to="/applications" replace />} />
-            <Route path="/applications" element={<ApplicationsPage />} />
+            <Route path="/applications" element={<ApplicationsPage actions={<NewAppButton />} />} />
             <Route path="/applications/:namespace/:name" element={<AppPage />} />
             <Route path="/projects" element={<ProjectsPage />} />
             <Route path="/projects/:name" element={<ProjectPage />} />

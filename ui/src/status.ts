@@ -49,14 +49,19 @@ export function healthLook(status: string | undefined): StatusLook {
 }
 
 const PHASE: Record<string, Omit<StatusLook, "label">> = {
-  Running: { colour: BLUE, icon: "◔" },
+  Running: { colour: BLUE, icon: "◐" },
+  Terminating: { colour: PURPLE, icon: "◑" },
   Succeeded: { colour: GREEN, icon: "✔" },
   Failed: { colour: VERMILION, icon: "✖" },
   Error: { colour: VERMILION, icon: "⚠" },
-  Terminating: { colour: PURPLE, icon: "⏹" },
 };
 
-/** How an operation's phase (Running, Succeeded, Failed, Error, Terminating) looks. */
+/** How an operation's phase (Running, Terminating, Succeeded, Failed, Error) looks. */
 export function phaseLook(phase: string | undefined): StatusLook {
   return look(PHASE, phase);
+}
+
+/** How an app's conditions (something wrong or worth knowing: status.conditions) are marked. */
+export function conditionsLook(): StatusLook {
+  return { label: "Conditions", colour: ORANGE, icon: "⚠" };
 }

@@ -1,61 +1,98 @@
-import { useMemo } from "react";
-import { Link } from "react-router";
-import { appKey, describeError } from "../api/client";
-import { useApps } from "../api/hooks";
-import type { Application } from "../api/types";
-import { StatusBadge } from "../components/StatusBadge";
-import { healthLook, syncLook } from "../status";
-import { NewAppButton } from "../app/NewApp";
+/**
+ * The applications list (issue 11): every app the caller may see, live from the stream, as tiles or a
+ * table, filtered, searched and sorted — all of it in the URL (apps-list/query.ts) so a copied link opens
+ * the same view. The logic is pure (apps-list/filter.ts); the list is virtualised (AppTiles, AppTable).
+ *
+ * Performance marks for the benchmarks: `plumb:list-ready` once, when the list first rendered with data;
+ * `plumb:list-filtered` after each change of filters, search or sort has been rendered.
+ */
+import { useEffect, useMemo, useRef, type ReactNode } from "react";
+import { describeError } from "../api/client";
+import { useApps, type Connection } from "../api/hooks";
+import { useNow } from "../apps-list/AppBits";
+import { AppTable } from "../apps-list/AppTable";
+import { AppTiles } from "../apps-list/AppTiles";
+import { FilterPanel } from "../apps-list/FilterPanel";
+import { listApps } from "../apps-list/filter";
+import { clearFilters, filterKey } from "../apps-list/query";
+import { Toolbar } from "../apps-list/Toolbar";
+import { useListQuery } from "../apps-list/useListQuery";
+import "../apps-list/list.css";
 
-/** The applications, live from the stream. (Foundation: the table; tiles, filters and virtualisation follow.) */
-export function ApplicationsPage() {
+/** The page; `actions` go in its header (the "New application" button). */
+export function ApplicationsPage({ actions }: { actions?: ReactNode }) {
   const { apps, conn, error, loading } = useApps();
-  const rows = useMemo(() => [...apps.values()].sort((a, b) => appKey(a).localeCompare(appKey(b))), [apps]);
-  if (error) return <p role="alert" className="error">Could not load the applications: {describeError(error)}. Reload the page to try again.</p>;
+  const [q, setQ] = useListQuery();
+  const now = useNow();
+  const result = useMemo(() => listApps(apps.values(), q), [apps, q]);
+  const key = filterKey(q);
+
+  const ready = useRef(false);
+  useEffect(() => {
+    if (ready.current || loading || error) return;
+    ready.current = true;
+    performance.mark("plumb:list-ready");
+  }, [loading, error]);
+  const lastKey = useRef(key);
+  useEffect(() => {
+    if (lastKey.current === key) return;
+    lastKey.current = key;
+    performance.mark("plumb:list-filtered");
+  }, [key]);
+
   return (
-    <section aria-labelledby="apps-title">
-      <h1 id="apps-title">
-        Applications <span className="muted">({rows.length})</span> <span className={`conn conn-${conn}`}>{conn}</span>
-      </h1>
-      <NewAppButton />
-      {!loading && rows.length === 0 ? (
-        <p className="muted">No applications yet. Create one with `plumb app create` or `kubectl apply` an Application.</p>
+    <section className="apps-page" aria-labelledby="apps-title">
+      <header className="apps-head">
+        <h1 id="apps-title">Applications</h1>
+        <ConnectionState conn={conn} />
+        <div className="apps-actions">{actions}</div>
+      </header>
+      {error ? (
+        <div role="alert" className="apps-empty error">
+          <p>Could not load the applications: {describeError(error)}</p>
+          <p className="muted">Reload the page to try again. If it keeps failing, check that plumb server is running and reachable, and that you are still logged in.</p>
+        </div>
       ) : (
-        <table className="apps">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Namespace</th>
-              <th scope="col">Project</th>
-              <th scope="col">Sync</th>
-              <th scope="col">Health</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((a) => (
-              <AppRow key={appKey(a)} app={a} />
-            ))}
-          </tbody>
-        </table>
+        <div className="apps-body">
+          <FilterPanel q={q} setQ={setQ} facets={result.facets} />
+          <div className="apps-main">
+            <Toolbar q={q} setQ={setQ} shown={result.shown.length} total={result.total} />
+            {loading ? (
+              <p className="apps-empty muted" role="status">
+                Loading applications…
+              </p>
+            ) : result.total === 0 ? (
+              <div className="apps-empty">
+                <p>
+                  No applications yet — create one with <code>plumb app create</code> or <code>kubectl apply -f</code> an Application, or the New application button.
+                </p>
+              </div>
+            ) : result.shown.length === 0 ? (
+              <div className="apps-empty">
+                <p>
+                  No application matches —{" "}
+                  <button type="button" className="link-button" onClick={() => setQ(clearFilters(q))}>
+                    clear the filters
+                  </button>
+                </p>
+              </div>
+            ) : q.view === "table" ? (
+              <AppTable shown={result.shown} total={result.total} now={now} />
+            ) : (
+              <AppTiles shown={result.shown} total={result.total} now={now} />
+            )}
+          </div>
+        </div>
       )}
     </section>
   );
 }
 
-function AppRow({ app }: { app: Application }) {
+function ConnectionState({ conn }: { conn: Connection }) {
+  const text = conn === "live" ? "live" : conn === "reconnecting" ? "reconnecting…" : "connecting…";
   return (
-    <tr data-app={app.metadata.name}>
-      <td>
-        <Link to={`/applications/${app.metadata.namespace ?? ""}/${app.metadata.name}`}>{app.metadata.name}</Link>
-      </td>
-      <td>{app.metadata.namespace}</td>
-      <td>{app.spec?.project ?? "default"}</td>
-      <td>
-        <StatusBadge look={syncLook(app.status?.sync?.status)} />
-      </td>
-      <td>
-        <StatusBadge look={healthLook(app.status?.health?.status)} />
-      </td>
-    </tr>
+    <span className={`conn conn-${conn}`} role="status" title={conn === "live" ? "Updates arrive as they happen" : "The update stream is not connected; it retries by itself"}>
+      <span aria-hidden="true">{conn === "live" ? "●" : "◌"}</span> {text}
+    </span>
   );
 }
