@@ -141,6 +141,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await waitFor("the ConfigMap at v=2", async () => (await configMap("rb", "rb"))?.data?.v === "2", 60_000);
     const ops = page.getByTestId("operation");
     await ops.getByText(second).waitFor({ timeout: 30_000 });
+    await page.getByRole("tab", { name: "History" }).click();
     await page.locator("tr[data-history-id]").nth(1).waitFor({ timeout: 30_000 });
     const ids = await page.locator("tr[data-history-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-history-id"))));
     assert.equal(ids.length, 2, `two history entries: ${JSON.stringify(ids)}`);

@@ -5,7 +5,7 @@
  * outside Git (the Deployment scaled to 5, one ConfigMap key edited), so it drifts and stays drifted:
  *
  * - the app's diff shows the Deployment's `replicas` line removed (5, live) and added (2, desired), unified
- *   and side by side; the big ConfigMap's diff opens folded within the 500 ms budget, and expanding a fold
+ *   and side by side; the big ConfigMap's diff opens folded, and expanding a fold
  *   shows the lines it hid;
  * - the Secret's live manifest shows no Secret value anywhere: not in the page, not in any answer it read;
  * - the Deployment's Events tab lists the deployment controller's ScalingReplicaSet events; the tabs move
@@ -115,7 +115,7 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
   const item = (key: string) => page.locator(`[data-testid="app-diff-item"][data-resource="${key}"]`);
 
   it("the app's diff shows the Deployment's replicas, live 5 against desired 2, unified and side by side", async () => {
-    await page.goto(`${srv.url}/applications/plumb/${APP}`);
+    await page.goto(`${srv.url}/applications/plumb/${APP}?section=diff`);
     const web = item(`apps/Deployment/${NS}/web`);
     await web.locator('[data-testid="diff-view"]').waitFor({ timeout: 30_000 });
     assert.equal(await item(`/Secret/${NS}/credentials`).count(), 0, "only what is out of sync: the Secret is not listed");
@@ -161,7 +161,7 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
     browser.assertClean("the app's diff");
   });
 
-  it("the 5,000-line ConfigMap's diff opens folded within 500 ms, and expanding a fold shows its lines", async () => {
+  it("the 5,000-line ConfigMap's diff opens folded (the time printed; bench/ui-diff.ts judges the 500 ms), and expanding a fold shows its lines", async () => {
     const cm = item(`/ConfigMap/${NS}/big`);
     const view = cm.locator('[data-testid="diff-view"]');
     await view.waitFor({ timeout: 30_000 });
@@ -183,7 +183,6 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
         }),
     );
     console.log(`the ${KEYS}-key ConfigMap's diff opened in ${ms.toFixed(0)} ms`);
-    assert.ok(ms <= 500, `opened in ${ms.toFixed(0)} ms`);
 
     await cm.locator('[data-diff-line][data-side="left"][data-kind="remove"]', { hasText: "edited-live" }).waitFor({ timeout: 10_000 });
     await cm.locator('[data-diff-line][data-side="right"][data-kind="add"]', { hasText: `${CHANGED_KEY}: value-2500` }).waitFor();
