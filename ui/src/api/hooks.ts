@@ -22,6 +22,7 @@ export type Connection = "loading" | "live" | "reconnecting";
 export const keys = {
   apps: ["apps"] as const,
   app: (ns: string, name: string) => ["app", ns, name] as const,
+  appDeleted: (ns: string, name: string) => ["app-deleted", ns, name] as const,
   tree: (ns: string, name: string) => ["tree", ns, name] as const,
   managed: (ns: string, name: string) => ["managed", ns, name] as const,
   events: (ns: string, name: string, uid?: string) => ["events", ns, name, uid ?? ""] as const,
@@ -183,6 +184,11 @@ export function useApps(): { apps: AppMap; conn: Connection; error: unknown; loa
 }
 const EMPTY: AppMap = new Map();
 
+/** Whether the stream said the app was deleted (its page keeps the last state it had). */
+export function useAppDeleted(namespace: string, name: string): boolean {
+  return useQuery({ queryKey: keys.appDeleted(namespace, name), queryFn: () => false, initialData: false, staleTime: Infinity }).data;
+}
+
 /** One whole app, kept live (undefined while loading; the query's error when it cannot be read). */
 export function useApp(namespace: string, name: string) {
   const qc = useQueryClient();
@@ -200,8 +206,12 @@ export function useApp(namespace: string, name: string) {
       openStream<WatchEvent>(url, {
         onResult: (e) => {
           if (e.application?.metadata?.name !== name) return;
-          if (e.type === "DELETED") void qc.invalidateQueries({ queryKey: keys.app(namespace, name) });
-          else qc.setQueryData(keys.app(namespace, name), e.application);
+          // Deleted: the last state stays on the page, marked gone (asking for it again would be a 404).
+          if (e.type === "DELETED") qc.setQueryData(keys.appDeleted(namespace, name), true);
+          else {
+            qc.setQueryData(keys.app(namespace, name), e.application);
+            qc.setQueryData(keys.appDeleted(namespace, name), false);
+          }
         },
       }),
     );

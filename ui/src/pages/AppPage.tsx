@@ -8,7 +8,7 @@
 import { useCallback, useRef, type KeyboardEvent } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { describeError } from "../api/client";
-import { useApp, useEvents, useTree } from "../api/hooks";
+import { useApp, useAppDeleted, useEvents, useTree } from "../api/hooks";
 import type { Application } from "../api/types";
 import { AppActions } from "../app/actions/AppActions";
 import { AppDiff } from "../app/AppDiff";
@@ -58,6 +58,7 @@ function AppView({ app }: { app: Application }) {
   const selected = params.get("node");
   const node = selected ? tree.data?.nodes.find((n) => nodeKey(n) === selected) : undefined;
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
+  const deleted = useAppDeleted(namespace, name);
 
   const choose = useCallback(
     (id: Section) =>
@@ -102,6 +103,11 @@ function AppView({ app }: { app: Application }) {
         <StatusBadge look={healthLook(app.status?.health?.status)} />
         <AppActions app={app} />
       </div>
+      {deleted && (
+        <p role="status" className="error">
+          This application has been deleted. What is shown is its last state; go back to the <Link to="/applications">applications</Link>.
+        </p>
+      )}
       <AppSummary app={app} />
       <OperationProgress app={app} />
       <div role="tablist" aria-label="Sections" className="app-sections">
