@@ -60,6 +60,19 @@ export async function installCRDs(resources: Resources, opts: Partial<InstallOpt
     }
     await sleep(o.pollMs);
   }
-  await resources.discovery.refresh();
+  // Established is not yet served: the API server's discovery document follows a moment later, and a
+  // caller that applies an Application right away must find its kind.
+  const kinds = crds.map((c) => {
+    const spec = c.spec as { group: string; names: { kind: string }; versions: Array<{ name: string }> };
+    return { apiVersion: `${spec.group}/${spec.versions[0]!.name}`, kind: spec.names.kind };
+  });
+  for (;;) {
+    await resources.discovery.refresh();
+    const missing: string[] = [];
+    for (const k of kinds) if (!(await resources.discovery.resourceFor(k.apiVersion, k.kind).then(() => true, () => false))) missing.push(`${k.apiVersion} ${k.kind}`);
+    if (missing.length === 0) break;
+    if (Date.now() > deadline) throw new PlumbError(`CRDs established but not served by discovery within ${Math.round(o.timeoutMs / 1000)} s: ${missing.join(", ")}`, "check the API server's log");
+    await sleep(o.pollMs);
+  }
   return names;
 }
