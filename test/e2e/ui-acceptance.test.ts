@@ -142,7 +142,7 @@ describe("the web UI's main story in Chromium", { skip: browserSkip, timeout: 30
     const diff = page.getByTestId("diff-view").first();
     await waitFor("the diff shows replicas", async () => (await diff.count()) > 0 && /replicas/.test(await diff.innerText()), 60_000, 500);
     assert.match(await diff.innerText(), /5/);
-    await shot(page, "diff");
+    await shot(page, "diff", "[aria-label=Sections]");
     await page.getByRole("button", { name: "Sync", exact: true }).click();
     await page.getByRole("button", { name: "Synchronize" }).click();
     await waitFor("replicas back to 3", async () => ((await resources.get(web)) as Deploy).spec.replicas === 3, 60_000, 250);

@@ -170,7 +170,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     assert.ok(cm && cm.parent === root.key, "the ConfigMap");
     assert.match(cm.text, /Synced/, "its sync badge");
     assert.ok(await page.evaluate(() => performance.getEntriesByName("plumb:tree-ready").length === 1), "the tree-ready mark is set once");
-    await shot(page, "tree");
+    await shot(page, "tree", "[aria-label=Sections]");
   });
 
   it("a rollout shows a new ReplicaSet whose Pods replace the old ones, without a reload", async () => {
@@ -198,7 +198,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     const deploy = rows.find((r) => r.key === DEPLOY)!;
     assert.match(deploy.text, /Synced/);
     assert.match(deploy.text, /Healthy/);
-    await shot(page, "tree-list");
+    await shot(page, "tree-list", "[aria-label=Sections]");
     // The filter: Pods, shown under their owners; the Service and ConfigMap left out; the counts say so.
     await page.fill('input[aria-label="Filter resources by kind or name"]', "pod");
     await page.waitForSelector(`[data-testid=resource-list] [data-node-key="/Service/${NS}/web"]`, { state: "detached", timeout: 5_000 });
@@ -263,7 +263,7 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     );
     const rendered = (await page.$$("[data-testid=resource-tree] [data-kind=ConfigMap]")).length;
     console.log(`2,000 ConfigMaps expanded and painted in ${Math.round(ms)} ms; ${rendered} of them in the page`);
-    await shot(page, "tree-big");
+    await shot(page, "tree-big", "[aria-label=Sections]");
     assert.ok(rendered > 5 && rendered < 200, `only the nodes near the view are rendered (${rendered})`);
     // Scrolling to the end shows the last one.
     await page.$eval("[data-testid=resource-tree]", (el) => el.scrollTo({ top: el.scrollHeight }));

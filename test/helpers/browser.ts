@@ -5,7 +5,7 @@
  * test did not say it expects) is recorded, and `assertClean()` fails the test that caused it.
  *
  * Screenshots for the docs: `shot(page, name)` writes docs/ui/<name>.png when PLUMB_SCREENSHOTS=1 (run a
- * browser test that way to remake them; small PNGs at 1280×800), and does nothing otherwise, so a CI run
+ * browser test that way to remake them; 1280×800, palette PNGs), and does nothing otherwise, so a CI run
  * never dirties the tree.
  */
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import sharp from "sharp";
 import { repoRoot } from "./paths.js";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -91,10 +92,15 @@ export async function logIn(page: Page, baseURL: string, username: string, passw
   await page.waitForSelector("nav[aria-label=Main]", { timeout: 15_000 });
 }
 
-/** Writes docs/ui/<name>.png when PLUMB_SCREENSHOTS=1 (see the header). */
-export async function shot(page: Page, name: string): Promise<void> {
+/**
+ * Writes docs/ui/<name>.png when PLUMB_SCREENSHOTS=1 (see the header): the viewport, scrolled first to
+ * `scrollTo` (a selector) when given, as a palette PNG (sharp) so the docs stay small.
+ */
+export async function shot(page: Page, name: string, scrollTo?: string): Promise<void> {
   if (process.env.PLUMB_SCREENSHOTS !== "1") return;
   const dir = join(repoRoot, "docs", "ui");
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), type: "png" });
+  if (scrollTo) await page.locator(scrollTo).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
+  const png = await page.screenshot({ type: "png" });
+  await sharp(png).png({ palette: true, quality: 80, compressionLevel: 9, effort: 10 }).toFile(join(dir, `${name}.png`));
 }

@@ -37,7 +37,17 @@ export function OperationProgress({ app }: { app: Application }) {
       {op.message && <p className={op.phase === "Failed" || op.phase === "Error" ? "error" : undefined}>{op.message}</p>}
       <Facts op={op} />
       {failed.length > 0 && <Failures failed={failed} />}
-      <Results results={results} op={op} />
+      {op.phase === "Succeeded" && results.length > 0 ? (
+        // A sync that went well needs no table on the page; it is a click away.
+        <details className="results-fold">
+          <summary>
+            {results.length === 1 ? "1 resource" : `${results.length} resources`} of the sync
+          </summary>
+          <Results results={results} op={op} />
+        </details>
+      ) : (
+        <Results results={results} op={op} />
+      )}
     </section>
   );
 }
