@@ -14,7 +14,7 @@ import { useEffect, useSyncExternalStore } from "react";
 import { api, appKey, call } from "./client";
 import { apply, LIST_FIELDS, listView, type AppMap, type WatchEvent } from "./live";
 import { openStream, query } from "./stream";
-import type { Application, ApplicationTree } from "./types";
+import type { Application, ApplicationTree, ResourceNode } from "./types";
 
 /** Whether a stream is connected: before the first answer, live, or retrying. */
 export type Connection = "loading" | "live" | "reconnecting";
@@ -246,15 +246,8 @@ export function useManaged(namespace: string, name: string, enabled = true) {
   });
 }
 
-/** A resource as the API names it: group, version, kind, namespace, name. */
-export interface ResourceRef {
-  group: string;
-  version?: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  uid?: string;
-}
+/** A resource as the API names it (a tree node's reference: group, kind and name; version, namespace, uid when known). */
+export type ResourceRef = Pick<ResourceNode, "group" | "kind" | "name"> & Partial<Pick<ResourceNode, "version" | "namespace" | "uid">>;
 
 /** One live object of the app (Secrets masked), as YAML-ready JSON text. */
 export function useLiveResource(namespace: string, name: string, ref: ResourceRef | undefined) {

@@ -14,6 +14,7 @@ import type { Application } from "../api/types";
 import { Dialog } from "../components/Dialog";
 import { applyForm, formOf, IN_CLUSTER, parseAppYaml, validate, type AppForm, type FormErrors } from "./actions/appForm";
 import "./actions/actions.css";
+import { FormFooter } from "../components/FormFooter";
 
 type Yaml = typeof import("yaml");
 
@@ -104,19 +105,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
           {problems === 1 ? "One field needs fixing" : `${problems} fields need fixing`} (marked in the form).
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <div className="form-buttons">
-        <button type="submit" className="primary" disabled={saving} aria-busy={saving}>
-          {mode === "create" ? "Create" : "Save"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter error={error} submit={mode === "create" ? "Create" : "Save"} pending={saving} onCancel={onCancel} />
     </form>
   );
 }

@@ -12,6 +12,7 @@ import type { Application, RevisionHistory } from "../api/types";
 import { Dialog } from "../components/Dialog";
 import { Time } from "./OperationProgress";
 import "./actions/actions.css";
+import { FormFooter } from "../components/FormFooter";
 
 /** The history table of `app`, with Rollback per entry. */
 export function History({ app }: { app: Application }) {
@@ -90,19 +91,7 @@ function RollbackDialog({ app, entry, onClose }: { app: Application; entry: Revi
         <label>
           <input type="checkbox" checked={prune} onChange={(e) => setPrune(e.target.checked)} /> Prune — delete resources that revision does not have
         </label>
-        {rollback.isError && (
-          <p role="alert" className="error">
-            {describeError(rollback.error)}
-          </p>
-        )}
-        <div className="form-buttons">
-          <button type="submit" className="primary" data-autofocus disabled={rollback.isPending} aria-busy={rollback.isPending}>
-            Roll back
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormFooter error={rollback.isError ? describeError(rollback.error) : undefined} submit="Roll back" pending={rollback.isPending} autoFocus onCancel={onClose} />
       </form>
     </Dialog>
   );

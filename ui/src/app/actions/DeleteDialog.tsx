@@ -9,6 +9,7 @@ import { describeError } from "../../api/client";
 import { idOf, useDeleteApp } from "../../api/mutations";
 import type { Application } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
+import { FormFooter } from "../../components/FormFooter";
 
 /** The confirm-by-name Delete dialog of `app`. */
 export function DeleteDialog({ app, onClose }: { app: Application; onClose: () => void }) {
@@ -46,19 +47,7 @@ export function DeleteDialog({ app, onClose }: { app: Application; onClose: () =
         <p id="delete-hint" className="muted">
           {typed && typed !== name ? "The name does not match yet." : "This cannot be undone."}
         </p>
-        {del.isError && (
-          <p role="alert" className="error">
-            {describeError(del.error)}
-          </p>
-        )}
-        <div className="form-buttons">
-          <button type="submit" className="danger" disabled={typed !== name || del.isPending} aria-busy={del.isPending}>
-            Delete application
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormFooter error={del.isError ? describeError(del.error) : undefined} submit="Delete application" tone="danger" pending={del.isPending} disabled={typed !== name} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -11,6 +11,7 @@ import { Dialog } from "../../components/Dialog";
 import { StatusBadge } from "../../components/StatusBadge";
 import { syncLook } from "../../status";
 import { quickChoice, resourceId, syncRequest } from "./syncRequest";
+import { FormFooter } from "../../components/FormFooter";
 
 /** The Sync dialog of `app`. */
 export function SyncPanel({ app, onClose }: { app: Application; onClose: () => void }) {
@@ -89,19 +90,7 @@ export function SyncPanel({ app, onClose }: { app: Application; onClose: () => v
             </>
           )}
         </fieldset>
-        {(problem || sync.isError) && (
-          <p role="alert" className="error">
-            {problem ?? describeError(sync.error)}
-          </p>
-        )}
-        <div className="form-buttons">
-          <button type="submit" className="primary" disabled={sync.isPending} aria-busy={sync.isPending}>
-            Synchronize
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormFooter error={problem ?? (sync.isError ? describeError(sync.error) : undefined)} submit="Synchronize" pending={sync.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   );
