@@ -13,25 +13,21 @@ import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { parse as parseYaml, stringify } from "yaml";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { browserSkip, launchBrowser, logIn, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
+import type { WorkDir } from "../../src/gitserver/workdir.js";
+import { browserSkip, logIn, shot, type TestBrowser } from "../helpers/browser.js";
 import { repoRoot } from "../helpers/paths.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 import { waitFor } from "../helpers/wait.js";
 
 const web = { apiVersion: "apps/v1", kind: "Deployment", namespace: "guestbook", name: "guestbook-web" };
 type Deploy = KubeObject & { spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } }; status?: { updatedReplicas?: number; readyReplicas?: number } };
 
 describe("the web UI's main story in Chromium", { skip: browserSkip, timeout: 300_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
-  let git: GitServer;
   let wd: WorkDir;
   let srv: TestServer;
   let browser: TestBrowser;
@@ -47,16 +43,10 @@ describe("the web UI's main story in Chromium", { skip: browserSkip, timeout: 30
   const appText = () => page.locator('[data-app="guestbook"]').first().innerText();
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-acceptance" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
-    git = await startGitServer();
-    const url = await git.createRepo("demo");
-    wd = await WorkDir.clone(url);
-    cpSync(join(repoRoot, "examples", "guestbook"), join(wd.dir, "guestbook"), { recursive: true });
-    first = await wd.commit("guestbook: the example Helm chart");
-    await wd.push("main");
+    const guestbook = (d: WorkDir) => cpSync(join(repoRoot, "examples", "guestbook"), join(d.dir, "guestbook"), { recursive: true });
+    const w = (world = await startUIWorld("ui-acceptance", { repo: { name: "demo", files: guestbook, message: "guestbook: the example Helm chart" } }));
+    ({ resources, wd, first } = w);
+    const url = w.repoURL;
     await resources.apply({
       apiVersion: "plumb.dev/v1alpha1",
       kind: "Application",
@@ -68,18 +58,9 @@ describe("the web UI's main story in Chromium", { skip: browserSkip, timeout: 30
         syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
       },
     });
-    srv = await startTestServer(resources);
-    browser = await launchBrowser();
-    page = await browser.page();
+    ({ srv, browser, page } = await w.serve({}, { logIn: false })); // the first test logs in
   });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-  });
+  after(() => world?.close());
 
   it("logs in and shows guestbook Synced and Healthy; its page names the commit and its author", async () => {
     await logIn(page, srv.url, "admin", srv.adminPassword);

@@ -15,15 +15,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { stringify } from "yaml";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import type { WorkDir } from "../../src/gitserver/workdir.js";
 import { browserSkip, launchBrowser, logIn, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 import { waitFor } from "../helpers/wait.js";
 
 const cm = (name: string, v: string) => stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { v } });
@@ -58,9 +55,8 @@ function application(name: string, repoURL: string, path: string): KubeObject {
 }
 
 describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
-  let git: GitServer;
   let wd: WorkDir;
   let repoURL: string;
   let srv: TestServer;
@@ -91,36 +87,19 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     }, timeout);
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-actions" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
+    const files = { "rb/cm.yaml": cm("rb", "1"), "hooked/cm.yaml": cm("h", "1"), "hooked/job.yaml": stuckHook, "failing/crd.yaml": widgetCRD, "failing/widget.yaml": badWidget, "failing/cm.yaml": cm("fine", "1"), "made/cm.yaml": cm("made", "1") };
+    const w = (world = await startUIWorld("ui-actions", { repo: { name: "actions", files, message: "first" } }));
+    ({ resources, wd, repoURL, first } = w);
     await resources.apply({ apiVersion: "plumb.dev/v1alpha1", kind: "AppProject", metadata: { name: "default", namespace: "plumb" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] } });
-    git = await startGitServer();
-    repoURL = await git.createRepo("actions");
-    wd = await WorkDir.clone(repoURL);
-    wd.write({ "rb/cm.yaml": cm("rb", "1"), "hooked/cm.yaml": cm("h", "1"), "hooked/job.yaml": stuckHook, "failing/crd.yaml": widgetCRD, "failing/widget.yaml": badWidget, "failing/cm.yaml": cm("fine", "1"), "made/cm.yaml": cm("made", "1") });
-    first = await wd.commit("first");
-    await wd.push("main");
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cm", namespace: "plumb" }, data: { "accounts.viewer": "login" } });
     await setPolicy("g, viewer, role:readonly");
     for (const [name, path] of [["rb", "rb"], ["hooked", "hooked"], ["failing", "failing"]] as const) await resources.apply(application(name, repoURL, path));
-    srv = await startTestServer(resources);
+    ({ srv, browser, page } = await w.serve());
     const admin = await srv.login("admin", srv.adminPassword);
     const r = await srv.call("PUT", "/api/v1/account/password", { token: admin, body: { name: "viewer", currentPassword: srv.adminPassword, newPassword: "viewer-password-1" } });
     assert.equal(r.status, 200, r.text);
-    browser = await launchBrowser();
-    page = await browser.page();
-    await logIn(page, srv.url, "admin", srv.adminPassword);
   });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-  });
+  after(() => world?.close());
 
   it("syncs from the Sync panel, twice, and rolls back to the first entry from the history", async () => {
     await appPage(page, "rb");

@@ -9,14 +9,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { browserSkip, launchBrowser, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
+import { browserSkip, shot, type TestBrowser } from "../helpers/browser.js";
 import { startOidcProvider, type TestOidcProvider } from "../helpers/oidc-provider.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 import { waitFor } from "../helpers/wait.js";
 
 const app = (name: string): KubeObject => ({
@@ -27,7 +25,7 @@ const app = (name: string): KubeObject => ({
 });
 
 describe("the web UI's shell in Chromium", { skip: browserSkip, timeout: 180_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
   let srv: TestServer;
   let idp: TestOidcProvider;
@@ -35,10 +33,8 @@ describe("the web UI's shell in Chromium", { skip: browserSkip, timeout: 180_000
   let page: Page;
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-browser" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
+    const w = (world = await startUIWorld("ui-browser"));
+    resources = w.resources;
     await resources.apply({
       apiVersion: "plumb.dev/v1alpha1",
       kind: "AppProject",
@@ -46,21 +42,19 @@ describe("the web UI's shell in Chromium", { skip: browserSkip, timeout: 180_000
       spec: { description: "Team A's apps", sourceRepos: ["https://git.example.com/team-a/*"], destinations: [{ server: "https://kubernetes.default.svc", namespace: "team-a-*" }], roles: [{ name: "deployer", description: "CI deploys", policies: ["p, proj:team-a:deployer, applications, sync, team-a/*, allow"] }] },
     });
     for (const n of ["alpha", "beta"]) await resources.apply(app(n));
-    srv = await startTestServer(resources, { controller: false });
+    ({ srv, browser, page } = await w.serve({ controller: false }, { logIn: false })); // the tests log in themselves
     // SSO: a real provider whose client redirects back to this server; the server reads oidc.config live.
     idp = await startOidcProvider({ redirectUris: [`${srv.url}/auth/callback`] });
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-rbac-cm", namespace: "plumb" }, data: { "policy.csv": "g, team-a, role:readonly" } });
-    browser = await launchBrowser();
     // The provider's own pages ask for a favicon it does not have: not the UI's request.
     browser.expectFailure(new RegExp(`^${idp.issuer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*favicon`), 404);
-    page = await browser.page();
   });
   after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    await idp?.close();
-    resources?.client.close();
-    await cluster?.stop();
+    try {
+      await world?.close();
+    } finally {
+      await idp?.close();
+    }
   });
 
   it("a wrong password is told on the login form", async () => {

@@ -15,15 +15,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { stringify } from "yaml";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { browserSkip, launchBrowser, logIn, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { browserSkip, logIn, shot, type TestBrowser } from "../helpers/browser.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 import { waitFor } from "../helpers/wait.js";
 
 const APP = "drifty";
@@ -47,10 +43,8 @@ const big = {
 };
 
 describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout: 240_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
-  let git: GitServer;
-  let wd: WorkDir;
   let srv: TestServer;
   let browser: TestBrowser;
   let page: Page;
@@ -60,24 +54,19 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
   const appStatus = async (token: string) => (await srv.call("GET", `/api/v1/applications/${APP}`, { token })).body?.status as { sync?: { status?: string }; operationState?: { phase?: string } } | undefined;
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-diff" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
+    const files = { "app/deployment.yaml": stringify(deployment), "app/secret.yaml": stringify(secret), "app/big.yaml": stringify(big) };
+    const w = (world = await startUIWorld("ui-diff", { repo: { name: "drift", files, message: "a deployment, a secret and a big config map" } }));
+    resources = w.resources;
+    const url = w.repoURL;
     await resources.apply({ apiVersion: "plumb.dev/v1alpha1", kind: "AppProject", metadata: { name: "default", namespace: "plumb" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] } });
-    git = await startGitServer();
-    const url = await git.createRepo("drift");
-    wd = await WorkDir.clone(url);
-    wd.write({ "app/deployment.yaml": stringify(deployment), "app/secret.yaml": stringify(secret), "app/big.yaml": stringify(big) });
-    await wd.commit("a deployment, a secret and a big config map");
-    await wd.push("main");
     await resources.apply({
       apiVersion: "plumb.dev/v1alpha1",
       kind: "Application",
       metadata: { name: APP, namespace: "plumb" },
       spec: { project: "default", source: { repoURL: url, targetRevision: "main", path: "app" }, destination: { server: "https://kubernetes.default.svc", namespace: NS }, syncPolicy: { syncOptions: ["CreateNamespace=true"] } },
     });
-    srv = await startTestServer(resources);
+    // The browser waits, logged out, while the app is synced and made to drift through the API.
+    ({ srv, browser, page } = await w.serve({}, { logIn: false }));
     const token = await srv.login("admin", srv.adminPassword);
     await waitFor("the app to be compared", async () => (await appStatus(token))?.sync?.status === "OutOfSync", 60_000);
     const sync = await srv.call("POST", `/api/v1/applications/${APP}/sync`, { token, body: {} });
@@ -95,22 +84,13 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
       return events?.some((e) => e.reason === "ScalingReplicaSet" && /to 5/.test(e.message ?? ""));
     }, 30_000);
 
-    browser = await launchBrowser();
-    page = await browser.page();
     page.on("response", (r) => {
       if ((r.headers()["content-type"] ?? "").includes("text/event-stream")) return;
       bodies.push(r.text().catch(() => ""));
     });
     await logIn(page, srv.url, "admin", srv.adminPassword);
   });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-  });
+  after(() => world?.close());
 
   const item = (key: string) => page.locator(`[data-testid="app-diff-item"][data-resource="${key}"]`);
 

@@ -8,14 +8,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
 import { mapLimit } from "../../src/core/concurrency.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { browserSkip, launchBrowser, logIn, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { browserSkip, logIn, shot, type TestBrowser } from "../helpers/browser.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 
 const N = 30;
 const BULK = 2000;
@@ -84,17 +82,15 @@ async function countIs(page: Page, text: string, timeout = 15_000): Promise<void
 }
 
 describe("the applications list in Chromium", { skip: browserSkip, timeout: 240_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
   let srv: TestServer;
   let browser: TestBrowser;
   let page: Page;
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-list" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
+    const w = (world = await startUIWorld("ui-list"));
+    resources = w.resources;
     await mapLimit(
       Array.from({ length: N }, (_, i) => i),
       8,
@@ -103,18 +99,11 @@ describe("the applications list in Chromium", { skip: browserSkip, timeout: 240_
         await writeStatus(resources, name(i), statusOf(i));
       },
     );
-    srv = await startTestServer(resources, { controller: false });
-    browser = await launchBrowser();
-    page = await browser.page();
+    ({ srv, browser, page } = await w.serve({ controller: false }, { logIn: false }));
     browser.expectFailure(/\/api\/v1\/session\/userinfo$/, 401); // before the login: nobody is logged in yet
     await logIn(page, srv.url, "admin", srv.adminPassword);
   });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    resources?.client.close();
-    await cluster?.stop();
-  });
+  after(() => world?.close());
 
   it("lists every app with its statuses, revision, repository, destination, running and condition marks", async () => {
     await countIs(page, `${N} of ${N} applications`);

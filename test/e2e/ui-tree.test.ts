@@ -18,14 +18,11 @@ import type { Page } from "playwright-core";
 import { stringify } from "yaml";
 import { mapLimit } from "../../src/core/concurrency.js";
 import { withTracking } from "../../src/core/tracking.js";
-import { installCRDs } from "../../src/apps/index.js";
 import type { Resources } from "../../src/cluster/resources.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
-import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { browserSkip, launchBrowser, logIn, shot, type TestBrowser } from "../helpers/browser.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import type { WorkDir } from "../../src/gitserver/workdir.js";
+import { browserSkip, shot, type TestBrowser } from "../helpers/browser.js";
+import type { TestServer } from "../helpers/server.js";
+import { startUIWorld, type UIWorld } from "../helpers/ui-world.js";
 
 const NS = "tree-ui";
 const BIG_NS = "tree-big";
@@ -89,9 +86,8 @@ const podsOf = (nodes: Shown[], rs: string) => nodes.filter((n) => n.kind === "P
 const replicaSets = (nodes: Shown[]) => nodes.filter((n) => n.kind === "ReplicaSet" && n.parent === DEPLOY);
 
 describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 }, () => {
-  let cluster: LocalCluster;
+  let world: UIWorld | undefined;
   let resources: Resources;
-  let git: GitServer;
   let wd: WorkDir;
   let srv: TestServer;
   let browser: TestBrowser;
@@ -101,16 +97,10 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
   let treeKeys: string[] = [];
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-ui-tree" });
-    resources = await resourcesFor(cluster);
-    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
-    await installCRDs(resources);
-    git = await startGitServer();
-    const repoURL = await git.createRepo("shop");
-    wd = await WorkDir.clone(repoURL);
-    wd.write({ "app/deployment.yaml": deployment("registry.example/app:1"), "app/service.yaml": service, "app/settings.yaml": configMap });
-    await wd.commit("the shop");
-    await wd.push("main");
+    const files = { "app/deployment.yaml": deployment("registry.example/app:1"), "app/service.yaml": service, "app/settings.yaml": configMap };
+    const w = (world = await startUIWorld("ui-tree", { repo: { name: "shop", files, message: "the shop" } }));
+    ({ resources, wd } = w);
+    const repoURL = w.repoURL;
     await resources.apply({
       apiVersion: "plumb.dev/v1alpha1",
       kind: "Application",
@@ -131,21 +121,10 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     });
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: BIG_NS } });
     await mapLimit(Array.from({ length: 2000 }, (_, i) => i), 16, (i) => resources.apply(withTracking({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${String(i).padStart(4, "0")}`, namespace: BIG_NS }, data: { i: String(i) } }, "big")));
-    srv = await startTestServer(resources);
-    browser = await launchBrowser();
-    page = await browser.page();
-    // Before logging in the shell asks who is logged in, and is told 401: that is how it shows the login form.
-    await logIn(page, srv.url, "admin", srv.adminPassword);
+    ({ srv, browser, page } = await w.serve());
     appURL = `${srv.url}/applications/plumb/shop`;
   });
-  after(async () => {
-    await browser?.close();
-    await srv?.stop();
-    wd?.dispose();
-    await git?.close();
-    resources?.client.close();
-    await cluster?.stop();
-  });
+  after(() => world?.close());
 
   it("shows Deployment → ReplicaSet → 2 Pods with their health, and the Service and ConfigMap", async () => {
     await page.goto(appURL);
