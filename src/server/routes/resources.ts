@@ -11,8 +11,9 @@ import { ApplicationTree } from "../tree/types.js";
 import { eventsOf, liveResource, managedResources, manifestsOf, type ResourceRef } from "../inspect.js";
 import { sourcesOf } from "../../apps/spec.js";
 import { NotFoundError } from "../../core/errors.js";
-import { UnknownRevisionError } from "../../git/errors.js";
-import { InvalidRequestError } from "../errors.js";
+import { RevisionPendingError, UnknownRevisionError } from "../../git/errors.js";
+import { splitCredentials } from "../../git/url.js";
+import { InvalidRequestError, UnavailableError } from "../errors.js";
 import { appFor, json, KubeObjectSchema, Name, readApplication, type RouteDeps } from "./common.js";
 
 /** The resource tree of an app (server/tree/). */
@@ -83,11 +84,17 @@ export function mountResources(api: Api, deps: ResourceRouteDeps): void {
       const sources = spec ? sourcesOf(spec) : [];
       const source = sources[q.sourceIndex ?? 0];
       if (!source) throw new InvalidRequestError(`sourceIndex=${q.sourceIndex}: the app has ${sources.length} source(s)`);
-      if (!deps.repos.revisionMetadata || source.chart) throw new InvalidRequestError(`the source ${source.repoURL} is not a Git repository: its revisions have no commit metadata`);
+      // The repository as shown to people: a URL may carry credentials (https://user:token@host/…).
+      if (!deps.repos.revisionMetadata || source.chart) throw new InvalidRequestError(`the source ${splitCredentials(source.repoURL).url} is not a Git repository: its revisions have no commit metadata`);
       try {
         return c.json(await deps.repos.revisionMetadata(source.repoURL, revision), 200);
       } catch (err) {
         if (err instanceof UnknownRevisionError) throw new NotFoundError(err.message);
+        // The mirror has not fetched (yet, or since the revision appeared): the fetch is under way.
+        if (err instanceof RevisionPendingError) {
+          const what = err.reason === "first-fetch" ? `${err.repoURL} has not been fetched yet` : `a fetch of ${err.repoURL} is looking for revision "${err.revision}"`;
+          throw new UnavailableError(what, "try again in a few seconds");
+        }
         throw err;
       }
     },
