@@ -99,7 +99,7 @@ class AppsFeed {
       },
       onOpen: () => this.setConn("live"),
       onError: () => this.setConn("reconnecting"),
-    });
+    }, { resumeParam: "resourceVersion" });
   }
 
   private queue(e: WatchEvent): void {
@@ -213,7 +213,7 @@ export function useApp(namespace: string, name: string) {
             qc.setQueryData(keys.appDeleted(namespace, name), false);
           }
         },
-      }),
+      }, { resumeParam: "resourceVersion" }),
     );
   }, [qc, namespace, name, loaded]);
   return q;
