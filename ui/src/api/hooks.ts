@@ -12,6 +12,7 @@ import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-quer
 import { useEffect, useSyncExternalStore } from "react";
 import { api, appKey, call } from "./client";
 import { AppsFeed, APPS_KEY, type AppsData, type Connection } from "./feed";
+import { resourceKey } from "./keys";
 import { LIST_FIELDS, type AppMap, type WatchEvent } from "./live";
 import { openStream, query } from "./stream";
 import type { Application, ApplicationTree, ResourceNode } from "./types";
@@ -147,7 +148,7 @@ export type ResourceRef = Pick<ResourceNode, "group" | "kind" | "name"> & Partia
 
 /** One live object of the app (Secrets masked), as YAML-ready JSON text. */
 export function useLiveResource(namespace: string, name: string, ref: ResourceRef | undefined) {
-  const id = ref ? `${ref.group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}` : "";
+  const id = ref ? resourceKey(ref) : "";
   return useQuery({
     queryKey: keys.resource(namespace, name, id),
     queryFn: () =>
