@@ -269,36 +269,45 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
    * `wait: false`, RevisionPendingError instead of waiting for a fetch.
    */
   async checkout(repoURL: string, sha: string, opts: CheckoutOptions = {}): Promise<TreeLease> {
-    if (!isCommitSHA(sha)) throw new UsageError(`checkout needs a full commit SHA, got "${sha}"`, "resolve the revision first");
-    const wait = opts.wait ?? true;
     const st = this.state(repoURL);
-    let fetched = false;
-    if (!(await this.load(st))) {
-      if (!wait) throw this.notWaiting(st, sha, "first-fetch");
-      await this.fetch(repoURL);
-      fetched = true;
-    }
-    let found = await this.findCommit(st, sha.toLowerCase());
-    if (typeof found !== "string" && !fetched && !this.fetchedRecently(st)) {
-      if (!wait) throw this.notWaiting(st, sha, "refetch");
-      await this.fetch(repoURL);
-      found = await this.findCommit(st, sha.toLowerCase());
-    }
-    if (typeof found !== "string") throw new UnknownRevisionError(displayURL(st.url), sha, nearbyRevisions(st.refs ?? new Map(), sha), found.detail);
-    return this.trees.acquire(st.dir, found);
+    return this.trees.acquire(st.dir, await this.locate(st, sha, opts.wait ?? true));
   }
 
   /**
    * The author, date, message and tags of a commit (a full SHA) the mirror holds — a fetch first only as
-   * `checkout` would. Throws UnknownRevisionError when it is not there.
+   * `checkout` would (never waited for: RevisionPendingError meanwhile). No tree is made: the commit is
+   * only looked up in the mirror, so asking about many old commits cannot evict the trees in use.
+   * Throws UnknownRevisionError when it is not there.
    */
   async commitMetadata(repoURL: string, sha: string): Promise<CommitInfo & { tags: string[] }> {
-    const lease = await this.checkout(repoURL, sha, { wait: false });
-    lease.release(); // the tree itself is not needed: the checkout proved the commit is in the mirror
     const st = this.state(repoURL);
-    const full = sha.toLowerCase();
+    const full = await this.locate(st, sha, false);
     const tags = [...(st.refs ?? new Map<string, string>()).entries()].filter(([ref, at]) => at === full && ref.startsWith("refs/tags/")).map(([ref]) => ref.slice("refs/tags/".length));
     return { ...(await commitInfo(st.dir, full)), tags: tags.sort() };
+  }
+
+  /**
+   * The full SHA of a commit the mirror holds, checked: a commit it lacks costs one fetch if the last is
+   * older than `refetchUnknownAfterMs` (with `wait: false`, RevisionPendingError instead of waiting), then
+   * UnknownRevisionError.
+   */
+  private async locate(st: RepoState, sha: string, wait: boolean): Promise<string> {
+    if (!isCommitSHA(sha)) throw new UsageError(`checkout needs a full commit SHA, got "${sha}"`, "resolve the revision first");
+    const full = sha.toLowerCase();
+    let fetched = false;
+    if (!(await this.load(st))) {
+      if (!wait) throw this.notWaiting(st, sha, "first-fetch");
+      await this.nextFetch(st).promise;
+      fetched = true;
+    }
+    let found = await this.findCommit(st, full);
+    if (typeof found !== "string" && !fetched && !this.fetchedRecently(st)) {
+      if (!wait) throw this.notWaiting(st, sha, "refetch");
+      await this.nextFetch(st).promise;
+      found = await this.findCommit(st, full);
+    }
+    if (typeof found !== "string") throw new UnknownRevisionError(displayURL(st.url), sha, nearbyRevisions(st.refs ?? new Map(), sha), found.detail);
+    return found;
   }
 
   /** What is known about a repository's mirror. */

@@ -101,7 +101,8 @@ describe("git mirrors", { timeout: 120_000 }, () => {
     assert.equal(mirrors.status(url).fetches, 1, "resolving reads the mirror; only the first call fetched");
   });
 
-  it("a commit's metadata: author, date, whole message and the tags at it (annotated peeled, lightweight)", async () => {
+  it("a commit's metadata: author, date, whole message and the tags at it (annotated peeled, lightweight) — no tree made", async () => {
+    const trees = mirrors.cachedTrees();
     const m = await mirrors.commitMetadata(url, sha.c1!);
     assert.match(m.author, /^.+ <.+@.+>$/, m.author);
     assert.ok(!Number.isNaN(Date.parse(m.date)), m.date);
@@ -111,6 +112,8 @@ describe("git mirrors", { timeout: 120_000 }, () => {
     assert.equal(dev.message, "develop");
     assert.deepEqual(dev.tags, []);
     await assert.rejects(mirrors.commitMetadata(url, "0".repeat(40)), UnknownRevisionError);
+    assert.deepEqual(mirrors.cachedTrees(), trees, "metadata looks the commit up: it checks no tree out (the controller's trees stay cached)");
+    assert.equal(mirrors.status(url).fetches, 1, "the unknown commit, asked right after a fetch, costs no fetch");
   });
 
   it("an unknown revision is a typed error naming branches and tags nearby", async () => {

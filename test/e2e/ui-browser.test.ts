@@ -46,8 +46,6 @@ describe("the web UI's shell in Chromium", { skip: browserSkip, timeout: 180_000
     // SSO: a real provider whose client redirects back to this server; the server reads oidc.config live.
     idp = await startOidcProvider({ redirectUris: [`${srv.url}/auth/callback`] });
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-rbac-cm", namespace: "plumb" }, data: { "policy.csv": "g, team-a, role:readonly" } });
-    // The provider's own pages ask for a favicon it does not have: not the UI's request.
-    browser.expectFailure(new RegExp(`^${idp.issuer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*favicon`), 404);
   });
   after(async () => {
     try {
@@ -121,6 +119,8 @@ describe("the web UI's shell in Chromium", { skip: browserSkip, timeout: 180_000
     await resources.apply({ apiVersion: "v1", kind: "Secret", metadata: { name: "plumb-secret", namespace: "plumb" }, stringData: { "oidc.clientSecret": idp.clientSecret } });
     await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cm", namespace: "plumb" }, data: { "oidc.config": `name: Test IdP\nissuer: ${idp.issuer}\nclientID: ${idp.clientId}\nclientSecret: $oidc.clientSecret\n` } });
     await waitFor("the server to read oidc.config", async () => (await srv.call("GET", "/api/v1/settings")).body?.oidcConfig?.name === "Test IdP", 15_000, 200);
+    // The provider's own pages ask for a favicon it does not have: not the UI's request.
+    browser.expectFailure(new RegExp(`^${idp.issuer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}.*favicon`), 404);
     await page.goto(`${srv.url}/projects`);
     await page.getByRole("link", { name: "Log in via Test IdP" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor({ timeout: 15_000 });

@@ -2,7 +2,8 @@
  * Browser tests' one way to drive the UI: Debian's Chromium (/usr/bin/chromium) through playwright-core,
  * headless with the flags this machine needs and a fresh profile per launch. Every page is watched: a
  * console error, an uncaught exception or a failed request (network failure, or an HTTP status ≥ 400 the
- * test did not say it expects) is recorded, and `assertClean()` fails the test that caused it.
+ * test did not say it expects) is recorded, and `assertClean()` fails the test that caused it. Expected
+ * failures (`expectFailure`) last until the next `assertClean()`: each story says its own.
  *
  * Screenshots for the docs: `shot(page, name)` writes docs/ui/<name>.png when PLUMB_SCREENSHOTS=1 (run a
  * browser test that way to remake them; 1280×800, palette PNGs), and does nothing otherwise, so a CI run
@@ -32,9 +33,13 @@ export interface TestBrowser {
   page(): Promise<Page>;
   /** What went wrong on the pages so far (console errors, page errors, failed requests). */
   problems: string[];
-  /** Answers matching this are expected to fail (e.g. a 403 the test provokes); `status` defaults to any ≥ 400. */
+  /**
+   * Answers matching this are expected to fail (e.g. a 403 the test provokes); `status` defaults to any
+   * ≥ 400. Good until the next `assertClean`, which forgets it: say it in each story that provokes it, so
+   * one story's expectation never hides another story's failures.
+   */
   expectFailure(url: RegExp, status?: number): void;
-  /** Fails unless no page had a problem since the last call; clears the record. */
+  /** Fails unless no page had a problem since the last call; clears the record and the expected failures. */
   assertClean(what: string): void;
   close(): Promise<void>;
 }
@@ -74,6 +79,7 @@ export async function launchBrowser(opts: { colorScheme?: "light" | "dark" } = {
     expectFailure: (url, status) => void expected.push({ url, ...(status === undefined ? {} : { status }) }),
     assertClean(what) {
       const found = problems.splice(0);
+      expected.splice(0); // after the check: what this story expected does not excuse the next one
       assert.deepEqual(found, [], `${what}: no console errors and no failed requests`);
     },
     async close() {

@@ -11,8 +11,9 @@ import { ApplicationTree } from "../tree/types.js";
 import { eventsOf, liveResource, managedResources, manifestsOf, type ResourceRef } from "../inspect.js";
 import { sourcesOf } from "../../apps/spec.js";
 import { NotFoundError } from "../../core/errors.js";
-import { UnknownRevisionError } from "../../git/errors.js";
-import { InvalidRequestError } from "../errors.js";
+import { RevisionPendingError, UnknownRevisionError } from "../../git/errors.js";
+import { splitCredentials } from "../../git/url.js";
+import { InvalidRequestError, UnavailableError } from "../errors.js";
 import { appFor, json, KubeObjectSchema, Name, readApplication, type RouteDeps } from "./common.js";
 
 /** The resource tree of an app (server/tree/). */
@@ -40,11 +41,11 @@ const ManagedResource = z
     namespace: z.string(),
     name: z.string(),
     status: z.string(),
-    targetState: z.string().optional().openapi({ description: "The desired object (JSON), Secrets masked" }),
-    liveState: z.string().optional().openapi({ description: "The live object (JSON), Secrets masked" }),
-    predictedLiveState: z.string().optional().openapi({ description: "The live object after a server-side apply dry run (JSON)" }),
-    normalizedLiveState: z.string().optional(),
-    diff: z.string().openapi({ description: "A unified diff of live against predicted" }),
+    targetState: z.string().optional().openapi({ description: "The desired object as rendered from the source (JSON), Secret values masked" }),
+    liveState: z.string().optional().openapi({ description: "The live side as compared (JSON): the object in the cluster normalized, the fields ignoreDifferences names removed, Secret values masked — not the object as the cluster holds it (GET .../resource has that)" }),
+    predictedLiveState: z.string().optional().openapi({ description: "The desired side as compared (JSON): the result of a server-side apply dry run of the desired object (or the desired object itself when none could be made), normalized, ignoreDifferences applied, Secret values masked" }),
+    normalizedLiveState: z.string().optional().openapi({ description: "The same as liveState (Argo CD's field)" }),
+    diff: z.string().openapi({ description: "A unified diff of the two sides as compared: liveState → predictedLiveState, as YAML; empty when Synced" }),
     modified: z.boolean(),
     hook: z.boolean(),
   })
@@ -83,11 +84,17 @@ export function mountResources(api: Api, deps: ResourceRouteDeps): void {
       const sources = spec ? sourcesOf(spec) : [];
       const source = sources[q.sourceIndex ?? 0];
       if (!source) throw new InvalidRequestError(`sourceIndex=${q.sourceIndex}: the app has ${sources.length} source(s)`);
-      if (!deps.repos.revisionMetadata || source.chart) throw new InvalidRequestError(`the source ${source.repoURL} is not a Git repository: its revisions have no commit metadata`);
+      // The repository as shown to people: a URL may carry credentials (https://user:token@host/…).
+      if (!deps.repos.revisionMetadata || source.chart) throw new InvalidRequestError(`the source ${splitCredentials(source.repoURL).url} is not a Git repository: its revisions have no commit metadata`);
       try {
         return c.json(await deps.repos.revisionMetadata(source.repoURL, revision), 200);
       } catch (err) {
         if (err instanceof UnknownRevisionError) throw new NotFoundError(err.message);
+        // The mirror has not fetched (yet, or since the revision appeared): the fetch is under way.
+        if (err instanceof RevisionPendingError) {
+          const what = err.reason === "first-fetch" ? `${err.repoURL} has not been fetched yet` : `a fetch of ${err.repoURL} is looking for revision "${err.revision}"`;
+          throw new UnavailableError(what, "try again in a few seconds");
+        }
         throw err;
       }
     },

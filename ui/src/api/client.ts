@@ -30,12 +30,17 @@ export function onUnauthenticated(listener: () => void): void {
   unauthenticated = listener;
 }
 
+/** Tells the session that nobody is logged in any more (what a 401 does; for answers that say so otherwise). */
+export function reportUnauthenticated(): void {
+  unauthenticated();
+}
+
 /** The data of an openapi-fetch answer, or an ApiError. */
 export async function call<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await pending;
   if (response.ok) return data as T;
   const body = (error ?? {}) as { error?: string; message?: string };
-  if (response.status === 401) unauthenticated();
+  if (response.status === 401) reportUnauthenticated();
   throw new ApiError(response.status, body.message ?? `HTTP ${response.status} ${response.statusText}`, body.error);
 }
 

@@ -2,9 +2,8 @@
  * The UI's server state: one TanStack Query cache, fed by the API and kept live by the SSE streams — no
  * second store that could disagree with it. Components read through these hooks only.
  *
- * - `useApps()`: every app the caller may see, as the list's summary (live.ts LIST_FIELDS): the list once,
- *   then the stream from the list's resourceVersion; events are applied in batches (at most ~10 copies of
- *   the map a second, so 100 updates a second cost 10 renders). One stream however many components ask.
+ * - `useApps()`: every app the caller may see, as the list's summary (live.ts LIST_FIELDS), kept live by
+ *   the apps feed (feed.ts: the list, then the stream, events applied in batches; relists and retries).
  * - `useApp(ns, name)`: one whole app, live from the stream filtered by name.
  * - `useTree(ns, name)`: the app's resource tree, live from its own stream.
  * - the rest are plain queries (projects, settings, user, permissions, managed resources, events, ...).
@@ -12,15 +11,16 @@
 import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { useEffect, useSyncExternalStore } from "react";
 import { api, appKey, call } from "./client";
-import { apply, LIST_FIELDS, listView, type AppMap, type WatchEvent } from "./live";
+import { AppsFeed, APPS_KEY, type AppsData, type Connection } from "./feed";
+import { resourceKey } from "./keys";
+import { LIST_FIELDS, type AppMap, type WatchEvent } from "./live";
 import { openStream, query } from "./stream";
 import type { Application, ApplicationTree, ResourceNode } from "./types";
 
-/** Whether a stream is connected: before the first answer, live, or retrying. */
-export type Connection = "loading" | "live" | "reconnecting";
+export type { AppsData, Connection };
 
 export const keys = {
-  apps: ["apps"] as const,
+  apps: APPS_KEY,
   app: (ns: string, name: string) => ["app", ns, name] as const,
   appDeleted: (ns: string, name: string) => ["app-deleted", ns, name] as const,
   tree: (ns: string, name: string) => ["tree", ns, name] as const,
@@ -34,104 +34,6 @@ export const keys = {
   version: ["version"] as const,
   can: (resource: string, action: string, object: string) => ["can", resource, action, object] as const,
 };
-
-/** The apps feed shared by every `useApps` of one QueryClient: opened by the first, closed after the last. */
-class AppsFeed {
-  private users = 0;
-  private close?: () => void;
-  private flush?: ReturnType<typeof setTimeout>;
-  private pending: WatchEvent[] = [];
-  private connection: Connection = "loading";
-  private listeners = new Set<() => void>();
-  private generation = 0;
-  private running = false;
-  private linger?: ReturnType<typeof setTimeout>;
-
-  constructor(private readonly qc: QueryClient) {}
-
-  conn = (): Connection => this.connection;
-  subscribe = (l: () => void): (() => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-
-  private setConn(c: Connection): void {
-    if (c === this.connection) return;
-    this.connection = c;
-    for (const l of this.listeners) l();
-  }
-
-  /**
-   * Keeps the feed open while used, and a minute after (going to an app and back must not fetch 10,000
-   * apps again). Returns the release.
-   */
-  retain(): () => void {
-    if (this.linger) clearTimeout(this.linger);
-    this.linger = undefined;
-    if (this.users++ === 0 && !this.running) void this.start();
-    return () => {
-      if (--this.users > 0) return;
-      this.linger = setTimeout(() => this.stop(), LINGER_MS);
-    };
-  }
-
-  private async start(): Promise<void> {
-    const generation = ++this.generation;
-    this.running = true;
-    let list;
-    try {
-      list = await this.qc.fetchQuery({ queryKey: keys.apps, queryFn: fetchAppList, staleTime: 0 });
-    } catch {
-      if (generation === this.generation) this.running = false;
-      return; // the query holds the error; the page shows it
-    }
-    if (generation !== this.generation) return;
-    this.setConn("live");
-    this.close = openStream<WatchEvent>(`/api/v1/stream/applications${query({ resourceVersion: list.resourceVersion })}`, {
-      onResult: (e) => {
-        if (!e.application?.metadata) return;
-        this.setConn("live");
-        this.queue(e);
-      },
-      onRelist: () => {
-        this.pending = [];
-        this.qc.setQueryData(keys.apps, { apps: new Map(), resourceVersion: list.resourceVersion });
-      },
-      onOpen: () => this.setConn("live"),
-      onError: () => this.setConn("reconnecting"),
-    });
-  }
-
-  private queue(e: WatchEvent): void {
-    this.pending.push(e);
-    this.flush ??= setTimeout(() => {
-      this.flush = undefined;
-      const batch = this.pending;
-      this.pending = [];
-      this.qc.setQueryData<AppsData>(keys.apps, (prev) => (prev ? { ...prev, apps: apply(prev.apps, batch, listView) } : prev));
-    }, 100);
-  }
-
-  /** Closes the stream now (a logout: nothing of this session may flow into the next). */
-  reset(): void {
-    if (this.linger) clearTimeout(this.linger);
-    this.stop();
-  }
-
-  private stop(): void {
-    this.generation++;
-    this.running = false;
-    this.linger = undefined;
-    this.close?.();
-    this.close = undefined;
-    if (this.flush) clearTimeout(this.flush);
-    this.flush = undefined;
-    this.pending = [];
-    this.setConn("loading");
-  }
-}
-
-const LINGER_MS = 60_000;
 
 /**
  * One EventSource per stream however many components follow it (the app page's parts each call useApp
@@ -153,7 +55,7 @@ function retainStream(qc: QueryClient, url: string, open: () => () => void): () 
 const feeds = new WeakMap<QueryClient, AppsFeed>();
 function feedOf(qc: QueryClient): AppsFeed {
   let f = feeds.get(qc);
-  if (!f) feeds.set(qc, (f = new AppsFeed(qc)));
+  if (!f) feeds.set(qc, (f = new AppsFeed(qc, { list: fetchAppList, open: openStream })));
   return f;
 }
 
@@ -161,11 +63,6 @@ function feedOf(qc: QueryClient): AppsFeed {
 export function endSession(qc: QueryClient): void {
   feeds.get(qc)?.reset();
   qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.user[0] });
-}
-
-export interface AppsData {
-  apps: AppMap;
-  resourceVersion: string;
 }
 
 async function fetchAppList(): Promise<AppsData> {
@@ -213,7 +110,7 @@ export function useApp(namespace: string, name: string) {
             qc.setQueryData(keys.appDeleted(namespace, name), false);
           }
         },
-      }),
+      }, { resumeParam: "resourceVersion" }),
     );
   }, [qc, namespace, name, loaded]);
   return q;
@@ -251,7 +148,7 @@ export type ResourceRef = Pick<ResourceNode, "group" | "kind" | "name"> & Partia
 
 /** One live object of the app (Secrets masked), as YAML-ready JSON text. */
 export function useLiveResource(namespace: string, name: string, ref: ResourceRef | undefined) {
-  const id = ref ? `${ref.group}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}` : "";
+  const id = ref ? resourceKey(ref) : "";
   return useQuery({
     queryKey: keys.resource(namespace, name, id),
     queryFn: () =>

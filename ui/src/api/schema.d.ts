@@ -3701,14 +3701,15 @@ export interface components {
             namespace: string;
             name: string;
             status: string;
-            /** @description The desired object (JSON), Secrets masked */
+            /** @description The desired object as rendered from the source (JSON), Secret values masked */
             targetState?: string;
-            /** @description The live object (JSON), Secrets masked */
+            /** @description The live side as compared (JSON): the object in the cluster normalized, the fields ignoreDifferences names removed, Secret values masked — not the object as the cluster holds it (GET .../resource has that) */
             liveState?: string;
-            /** @description The live object after a server-side apply dry run (JSON) */
+            /** @description The desired side as compared (JSON): the result of a server-side apply dry run of the desired object (or the desired object itself when none could be made), normalized, ignoreDifferences applied, Secret values masked */
             predictedLiveState?: string;
+            /** @description The same as liveState (Argo CD's field) */
             normalizedLiveState?: string;
-            /** @description A unified diff of live against predicted */
+            /** @description A unified diff of the two sides as compared: liveState → predictedLiveState, as YAML; empty when Synced */
             diff: string;
             modified: boolean;
             hook: boolean;
