@@ -208,6 +208,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await phase(page, /^Running$/);
     const ops = page.getByTestId("operation");
     await ops.locator('tr[data-result-kind="Job"][data-result-name="stuck"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole("button", { name: "Terminate", exact: true }).count(), 1, "one Terminate on the page: the operation panel's");
     await ops.getByRole("button", { name: "Terminate", exact: true }).click();
     await phase(page, /^(Failed|Error)$/);
     assert.match((await ops.textContent()) ?? "", /terminated/i, "the panel says the operation was terminated");
