@@ -6,13 +6,15 @@
  * before anything is sent, with the message next to its field.
  *
  * `EditAppDialog` edits an existing app's spec (PUT …/spec); NewApp.tsx creates one with the same editor.
+ * Since an edit saves only the spec, a YAML whose metadata (labels, annotations…) differs from the app's
+ * is refused with a message next to the YAML — never saved with those changes silently dropped.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useProjects } from "../api/hooks";
 import { describeWriteError, idOf, useUpdateSpec } from "../api/mutations";
 import type { Application } from "../api/types";
 import { Dialog } from "../components/Dialog";
-import { applyForm, formOf, IN_CLUSTER, parseAppYaml, validate, type AppForm, type FormErrors } from "./actions/appForm";
+import { applyForm, formOf, IN_CLUSTER, metadataChanged, parseAppYaml, validate, type AppForm, type FormErrors } from "./actions/appForm";
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
 
@@ -29,6 +31,8 @@ export interface AppEditorProps {
   error?: string;
   onCancel: () => void;
 }
+
+const METADATA_NOTE = "Only the spec is saved here; change labels and annotations with kubectl or in Git.";
 
 /** The form + YAML editor of one Application. */
 export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: AppEditorProps) {
@@ -80,7 +84,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setTried(true);
-    if (yamlProblem) return setTab("yaml");
+    if (yamlProblem || (mode === "edit" && metadataChanged(initial, obj))) return setTab("yaml");
     const found = validate(form);
     if (mode === "edit" && form.name !== formOf(initial).name) found.name = "An app cannot be renamed: create a new one instead.";
     setErrors(found);
@@ -89,6 +93,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
   };
 
   const problems = Object.keys(errors).length;
+  const metaNote = mode === "edit" && metadataChanged(initial, obj) ? METADATA_NOTE : undefined;
   return (
     <form ref={formRef} className="action-form app-editor" onSubmit={submit} noValidate aria-label={mode === "create" ? "New application" : "Edit application"}>
       <div role="group" aria-label="Edit as" className="quick">
@@ -99,7 +104,12 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
           YAML
         </TabButton>
       </div>
-      {tab === "form" ? <FormFields form={form} errors={errors} change={change} mode={mode} /> : <YamlField text={text} loaded={yaml !== undefined} problem={yamlProblem} onChange={editYaml} />}
+      {tab === "form" ? <FormFields form={form} errors={errors} change={change} mode={mode} /> : <YamlField text={text} loaded={yaml !== undefined} problem={yamlProblem ?? metaNote} onChange={editYaml} />}
+      {tab === "form" && metaNote && (
+        <p role="alert" className="error">
+          The YAML changes the metadata: {METADATA_NOTE}
+        </p>
+      )}
       {tried && problems > 0 && (
         <p role="alert" className="error">
           {problems === 1 ? "One field needs fixing" : `${problems} fields need fixing`} (marked in the form).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { applyForm, emptyForm, formOf, parseAppYaml, validate, yamlProblem } from "./appForm";
+import { applyForm, emptyForm, formOf, metadataChanged, parseAppYaml, validate, yamlProblem } from "./appForm";
 
 const filled = { ...emptyForm("team"), name: "guestbook", repoURL: "https://git.example.com/apps.git", targetRevision: "main", path: "guestbook", destNamespace: "web", automated: true, prune: true, selfHeal: false, createNamespace: true };
 
@@ -51,5 +51,20 @@ describe("the app editor's YAML", () => {
 
   it("says an error without a position as it is", () => {
     expect(yamlProblem(new Error("boom"))).toBe("boom");
+  });
+});
+
+describe("an edit's metadata", () => {
+  const app = { metadata: { name: "x", namespace: "plumb", labels: { team: "a", tier: "web" } }, spec: { project: "p" } };
+  it("is unchanged when only the spec, the name or the order of keys changed", () => {
+    expect(metadataChanged(app, { ...app, spec: { project: "q" } })).toBe(false);
+    expect(metadataChanged(app, { metadata: { labels: { tier: "web", team: "a" }, namespace: "plumb", name: "y" } })).toBe(false);
+    expect(metadataChanged({ metadata: { name: "x" } }, { metadata: { name: "x", labels: {}, annotations: null } })).toBe(false);
+  });
+  it("is changed by a label or an annotation added, changed or removed", () => {
+    expect(metadataChanged(app, { metadata: { ...app.metadata, labels: { team: "b", tier: "web" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { ...app.metadata, labels: { team: "a" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { ...app.metadata, annotations: { note: "n" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { name: "x", labels: app.metadata.labels } })).toBe(true);
   });
 });
