@@ -2,7 +2,7 @@
  * The application editor: a form (name, project, repository, revision, path, destination, automated sync
  * with prune and self-heal, CreateNamespace) and the same app as YAML, kept in step — a form change
  * rewrites the YAML, a YAML edit that parses refills the form (fields the form does not show are kept).
- * The yaml package is loaded on first use, so it stays out of the initial bundle. The form is checked
+ * js-yaml (the diff's YAML library too) is loaded on first use, so it stays out of the initial bundle. The form is checked
  * before anything is sent, with the message next to its field.
  *
  * `EditAppDialog` edits an existing app's spec (PUT …/spec); NewApp.tsx creates one with the same editor.
@@ -18,7 +18,10 @@ import { applyForm, formOf, IN_CLUSTER, metadataChanged, parseAppYaml, validate,
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
 
-type Yaml = typeof import("yaml");
+type Yaml = typeof import("js-yaml");
+
+/** The object as the editor writes it: no line folding, no anchors. */
+const dumpApp = (y: Yaml, obj: unknown) => y.dump(obj, { lineWidth: -1, noRefs: true });
 
 export interface AppEditorProps {
   /** The object to start from (an app's editable part, or a new app). */
@@ -50,10 +53,10 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
 
   useEffect(() => {
     let live = true;
-    void import("yaml").then((m) => {
+    void import("js-yaml").then((m) => {
       if (!live) return;
       setYaml(m);
-      setText(m.stringify(initial));
+      setText(dumpApp(m, initial));
     });
     return () => {
       live = false;
@@ -66,14 +69,14 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
     const nextObj = applyForm(obj, next) as unknown as Record<string, unknown>;
     setForm(next);
     setObj(nextObj);
-    if (yaml) setText(yaml.stringify(nextObj));
+    if (yaml) setText(dumpApp(yaml, nextObj));
     setYamlProblem(undefined);
     if (tried) setErrors(validate(next));
   };
   const editYaml = (value: string) => {
     setText(value);
     if (!yaml) return;
-    const parsed = parseAppYaml(value, yaml.parse);
+    const parsed = parseAppYaml(value, (t) => yaml.load(t));
     if ("problem" in parsed) return setYamlProblem(parsed.problem);
     setYamlProblem(undefined);
     setObj(parsed.value);

@@ -129,12 +129,12 @@ export function validate(form: AppForm): FormErrors {
   return e;
 }
 
-/** A YAML parse error as a person reads it: "Line 3, column 5: …" (the yaml package's error). */
+/** A YAML parse error as a person reads it: "Line 3, column 5: …" (js-yaml's YAMLException: reason and 0-based mark). */
 export function yamlProblem(err: unknown): string {
-  const e = err as { linePos?: Array<{ line: number; col: number }>; message?: string };
-  const first = (e.message ?? String(err)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  const pos = e.linePos?.[0];
-  return pos ? `Line ${pos.line}, column ${pos.col}: ${first}` : first;
+  const e = err as { reason?: string; mark?: { line?: number; column?: number }; message?: string };
+  const first = e.reason ?? (e.message ?? String(err)).split("\n")[0]!;
+  const pos = e.mark;
+  return pos && typeof pos.line === "number" && typeof pos.column === "number" ? `Line ${pos.line + 1}, column ${pos.column + 1}: ${first}` : first;
 }
 
 /** The parsed text as an object, or what is wrong with it. */
