@@ -8,7 +8,7 @@ import { useRevisionMetadata } from "../api/hooks";
 import type { Application, ApplicationSource } from "../api/types";
 import { ago, exact } from "../components/time";
 import { StatusBadge } from "../components/StatusBadge";
-import { healthLook, syncLook } from "../status";
+import { healthLook, severityLook, syncLook } from "../status";
 import { plainConditions } from "./conditions";
 import "./app.css";
 
@@ -96,7 +96,7 @@ function Conditions({ app }: { app: Application }) {
       {cs.map((c, i) => (
         <li key={`${c.type}-${i}`} className={`condition condition-${c.severity}`} data-condition={c.type}>
           <strong>
-            <span aria-hidden="true">{c.severity === "error" ? "✖" : "⚠"}</span> {c.title}
+            <span aria-hidden="true" style={{ color: severityLook(c.severity).colour }}>{severityLook(c.severity).icon}</span> {c.title}
           </strong>
           <div className="condition-message">{c.message}</div>
           <div className="muted">{c.hint}</div>

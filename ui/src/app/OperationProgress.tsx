@@ -8,7 +8,7 @@ import type { ReactNode } from "react";
 import { appObject, useCan } from "../api/hooks";
 import type { Application, OperationState, ResourceResult } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
-import { phaseLook } from "../status";
+import { phaseLook, severityLook } from "../status";
 import { TerminateButton } from "./actions/AppActions";
 import { isFailed, orderResults, resultStatus } from "./actions/results";
 import "./actions/actions.css";
@@ -82,7 +82,7 @@ function Failures({ failed }: { failed: ResourceResult[] }) {
   return (
     <div className="failures" role="group" aria-label="Failed resources">
       <strong>
-        <span aria-hidden="true">✖</span> {failed.length === 1 ? "1 resource failed" : `${failed.length} resources failed`}
+        <span aria-hidden="true">{severityLook("error").icon}</span> {failed.length === 1 ? "1 resource failed" : `${failed.length} resources failed`}
       </strong>
       <ul>
         {failed.map((r, i) => (
@@ -130,7 +130,7 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
                 <td>{r.namespace}</td>
                 <td>{r.name}</td>
                 <td>
-                  {bad && <span aria-hidden="true">✖ </span>}
+                  {bad && <span aria-hidden="true">{severityLook("error").icon} </span>}
                   {resultStatus(r)}
                   {bad && <span className="visually-hidden"> (failed)</span>}
                 </td>
