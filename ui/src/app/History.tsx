@@ -10,7 +10,7 @@ import { appObject, useCan } from "../api/hooks";
 import { idOf, useRollback } from "../api/mutations";
 import type { Application, RevisionHistory } from "../api/types";
 import { Dialog } from "../components/Dialog";
-import { Time } from "./OperationProgress";
+import { Time } from "../components/Time";
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
 

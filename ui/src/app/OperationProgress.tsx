@@ -8,6 +8,7 @@ import type { ReactNode } from "react";
 import { appObject, useCan } from "../api/hooks";
 import type { Application, OperationState, ResourceResult } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
+import { Time } from "../components/Time";
 import { phaseLook, severityLook } from "../status";
 import { TerminateButton } from "./actions/AppActions";
 import { isFailed, orderResults, resultStatus } from "./actions/results";
@@ -142,16 +143,5 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
         </tbody>
       </table>
     </>
-  );
-}
-
-/** A time as the reader's local time, the exact instant in its title. */
-export function Time({ iso }: { iso: string | undefined }) {
-  if (!iso) return null;
-  const d = new Date(iso);
-  return (
-    <time dateTime={iso} title={iso}>
-      {Number.isNaN(d.getTime()) ? iso : d.toLocaleString()}
-    </time>
   );
 }

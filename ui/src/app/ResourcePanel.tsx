@@ -10,6 +10,7 @@ import { describeError } from "../api/client";
 import { useEvents, useLiveResource, useManaged, type ResourceRef } from "../api/hooks";
 import type { Application, ResourceNode } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
+import { Time } from "../components/Time";
 import { DiffView } from "../diff/DiffView";
 import { EventsTable } from "../diff/EventsTable";
 import { diffTexts, isOutOfSync } from "../diff/states";
@@ -152,7 +153,7 @@ function Summary({ node, sync }: { node: ResourceNode; sync: string | undefined 
         <>
           <dt>Created</dt>
           <dd>
-            <time dateTime={node.createdAt}>{new Date(node.createdAt).toLocaleString()}</time>
+            <Time iso={node.createdAt} />
           </dd>
         </>
       )}

@@ -3,6 +3,7 @@
  * seen — newest first.
  */
 import type { EventList } from "../api/types";
+import { Time } from "../components/Time";
 import { eventTypeLook } from "../status";
 
 type Event = EventList["items"][number];
@@ -37,7 +38,7 @@ export function EventsTable({ events }: { events: Event[] }) {
               <td>{e.reason}</td>
               <td>{e.message}</td>
               <td>{e.count ?? 1}</td>
-              <td>{seen ? <time dateTime={seen}>{new Date(seen).toLocaleString()}</time> : "—"}</td>
+              <td>{seen ? <Time iso={seen} /> : "—"}</td>
             </tr>
           );
         })}
