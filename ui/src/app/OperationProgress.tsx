@@ -10,6 +10,7 @@ import type { Application, OperationState, ResourceResult } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
 import { Time } from "../components/Time";
 import { phaseLook, severityLook } from "../status";
+import { nodeKey } from "../tree/keys";
 import { TerminateButton } from "./actions/AppActions";
 import { isFailed, orderResults, resultStatus } from "./actions/results";
 import "./actions/actions.css";
@@ -126,7 +127,7 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
           {orderResults(results).map((r, i) => {
             const bad = isFailed(r);
             return (
-              <tr key={`${r.group}/${r.kind}/${r.namespace}/${r.name}/${r.hookType ?? ""}/${i}`} className={bad ? "failed" : undefined} data-result-kind={r.kind} data-result-name={r.name} data-result-status={resultStatus(r)}>
+              <tr key={`${nodeKey(r)}/${r.hookType ?? ""}/${i}`} className={bad ? "failed" : undefined} data-result-kind={r.kind} data-result-name={r.name} data-result-status={resultStatus(r)}>
                 <td>{r.kind}</td>
                 <td>{r.namespace}</td>
                 <td>{r.name}</td>

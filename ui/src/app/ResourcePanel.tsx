@@ -17,14 +17,14 @@ import { diffTexts, isOutOfSync } from "../diff/states";
 import { jsonTextToYaml } from "../diff/yaml";
 import { YamlView } from "../diff/YamlView";
 import { healthLook, syncLook } from "../status";
+import { nodeKey, type KeyRef } from "../tree/keys";
 import "./ResourcePanel.css";
 
 type Tab = "summary" | "manifest" | "diff" | "events";
 const TITLES: Record<Tab, string> = { summary: "Summary", manifest: "Live manifest", diff: "Diff", events: "Events" };
 
 const refOf = (node: ResourceNode): ResourceRef => ({ group: node.group, version: node.version, kind: node.kind, namespace: node.namespace || undefined, name: node.name, ...(node.uid ? { uid: node.uid } : {}) });
-const sameResource = (a: { group?: string; kind: string; namespace?: string; name: string }, b: { group?: string; kind: string; namespace?: string; name: string }) =>
-  (a.group ?? "") === (b.group ?? "") && a.kind === b.kind && (a.namespace ?? "") === (b.namespace ?? "") && a.name === b.name;
+const sameResource = (a: KeyRef, b: KeyRef) => nodeKey(a) === nodeKey(b);
 
 /** The panel of one resource of `app`. */
 export function ResourcePanel({ app, node, onClose }: { app: Application; node: ResourceNode; onClose: () => void }) {
@@ -37,7 +37,7 @@ export function ResourcePanel({ app, node, onClose }: { app: Application; node: 
   const heading = useRef<HTMLHeadingElement>(null);
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
 
-  const identity = `${node.group}/${node.kind}/${node.namespace}/${node.name}`;
+  const identity = nodeKey(node);
   useEffect(() => heading.current?.focus(), [identity]);
 
   const select = (t: Tab, focus = false) => {
