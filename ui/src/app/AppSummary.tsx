@@ -6,6 +6,7 @@
 import { Link } from "react-router";
 import { useRevisionMetadata } from "../api/hooks";
 import type { Application, ApplicationSource } from "../api/types";
+import { shortRevision } from "../components/revision";
 import { ago, exact } from "../components/time";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, severityLook, syncLook } from "../status";
@@ -66,7 +67,7 @@ function Revision({ namespace, name, revision }: { namespace: string; name: stri
   const subject = meta.data?.message.split("\n")[0];
   return (
     <span className="revision" data-testid="revision">
-      <code title={revision}>{revision.slice(0, 7)}</code>
+      <code title={revision}>{shortRevision(revision)}</code>
       {subject && (
         <>
           {" "}

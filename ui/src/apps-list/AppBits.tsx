@@ -8,7 +8,7 @@ import { StatusBadge } from "../components/StatusBadge";
 import { conditionsLook, healthLook, phaseLook, syncLook } from "../status";
 import type { Derived } from "./derive";
 import { ago, exact } from "../components/time";
-import { shortRevision } from "./format";
+import { shortRevision } from "../components/revision";
 
 /** The app page's address. */
 export function appHref(d: Pick<Derived, "namespace" | "name">): string {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { destinationText, shortRevision, withoutScheme } from "./format";
-
-describe("shortRevision", () => {
-  it("cuts a SHA to 7 characters and leaves tags alone", () => {
-    expect(shortRevision("0123456789abcdef0123456789abcdef01234567")).toBe("0123456");
-    expect(shortRevision("v1.2.3")).toBe("v1.2.3");
-    expect(shortRevision("")).toBe("");
-  });
-});
+import { destinationText, withoutScheme } from "./format";
 
 describe("destinationText", () => {
   it("joins cluster and namespace", () => {

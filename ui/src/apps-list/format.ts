@@ -1,9 +1,4 @@
-/** How the list writes revisions (7-character SHAs) and destinations (its times: components/time.ts). */
-
-/** A commit SHA cut to 7 characters; anything else (a tag, a chart version) as it is. */
-export function shortRevision(rev: string): string {
-  return /^[0-9a-f]{40}$/i.test(rev) || /^[0-9a-f]{64}$/i.test(rev) ? rev.slice(0, 7) : rev;
-}
+/** How the list writes destinations and URLs (its times: components/time.ts; revisions: components/revision.ts). */
 
 /** The destination as one line: cluster (server or name) and namespace. */
 export function destinationText(cluster: string, namespace: string): string {
