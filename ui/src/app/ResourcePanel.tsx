@@ -2,9 +2,11 @@
  * The resource details panel: what a person sees after selecting a node of the app — a side panel naming
  * the resource, with tabs Summary, Live manifest (Secrets arrive masked from the server and stay so),
  * Diff (managed resources only: live against desired) and Events. The open tab is in the URL (?tab=).
- * Escape or Close closes it; focus moves into it when it opens.
+ * A complementary region beside the resources, not a dialog: it does not take the focus when it opens
+ * (the keyboard stays in the tree or list, whose arrows go on choosing nodes); Tab reaches it. Escape
+ * or Close closes it, and the page returns the focus to the tree or list, on the node it showed.
  */
-import { useEffect, useId, useRef, type KeyboardEvent } from "react";
+import { useId, useRef, type KeyboardEvent } from "react";
 import { useSearchParams } from "react-router";
 import { describeError } from "../api/client";
 import { useEvents, useLiveResource, useManaged, type ResourceRef } from "../api/hooks";
@@ -34,11 +36,7 @@ export function ResourcePanel({ app, node, onClose }: { app: Application; node: 
   const asked = params.get("tab") as Tab | null;
   const tab: Tab = asked && tabs.includes(asked) ? asked : "summary";
   const id = useId();
-  const heading = useRef<HTMLHeadingElement>(null);
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
-
-  const identity = nodeKey(node);
-  useEffect(() => heading.current?.focus(), [identity]);
 
   const select = (t: Tab, focus = false) => {
     setParams(
@@ -66,9 +64,9 @@ export function ResourcePanel({ app, node, onClose }: { app: Application; node: 
   };
 
   return (
-    <aside className="resource-panel" role="dialog" aria-modal="false" aria-labelledby={`${id}-title`} onKeyDown={onKey} data-testid="resource-panel">
+    <aside className="resource-panel" role="complementary" aria-labelledby={`${id}-title`} onKeyDown={onKey} data-testid="resource-panel">
       <header className="resource-panel-head">
-        <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+        <h2 id={`${id}-title`}>
           <span className="muted">{node.kind}</span> {node.name}
         </h2>
         <button type="button" onClick={onClose} aria-label={`Close the details of ${node.kind} ${node.name}`}>
