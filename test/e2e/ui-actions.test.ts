@@ -187,6 +187,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     await phase(page, /^Running$/);
     const ops = page.getByTestId("operation");
     await ops.locator('tr[data-result-kind="Job"][data-result-name="stuck"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole("button", { name: "Terminate", exact: true }).count(), 1, "one Terminate on the page: the operation panel's");
     await ops.getByRole("button", { name: "Terminate", exact: true }).click();
     await phase(page, /^(Failed|Error)$/);
     assert.match((await ops.textContent()) ?? "", /terminated/i, "the panel says the operation was terminated");
@@ -256,6 +257,16 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     // Edit: automated sync off, saved as the app's spec.
     await button(page, "Edit").click();
     const edit = page.getByRole("dialog");
+    // A label added in the YAML cannot be saved by an edit (it sends the spec): refused, said next to the YAML.
+    await edit.getByRole("button", { name: "YAML", exact: true }).click();
+    const editYaml = edit.getByLabel("Application YAML");
+    const original = await editYaml.inputValue();
+    await editYaml.fill(original.replace("  name: made\n", "  name: made\n  labels:\n    extra: added\n"));
+    await edit.getByRole("button", { name: "Save", exact: true }).click();
+    await edit.getByText("Only the spec is saved here; change labels and annotations with kubectl or in Git.").first().waitFor();
+    assert.equal(await edit.count(), 1, "the dialog stays open");
+    await editYaml.fill(original);
+    await edit.getByRole("button", { name: "Form", exact: true }).click();
     await edit.getByLabel(/Automated sync/).uncheck();
     await edit.getByRole("button", { name: "Save", exact: true }).click();
     await edit.waitFor({ state: "detached", timeout: 15_000 });
@@ -263,6 +274,7 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
     assert.equal(stored.spec.syncPolicy?.automated, undefined, "automated sync is off");
     assert.deepEqual(stored.spec.syncPolicy?.syncOptions, ["CreateNamespace=true"], "the rest of the spec kept");
     assert.equal(stored.spec.source.path, "made");
+    assert.equal((stored.metadata.labels ?? {}).extra, undefined, "the refused label was not saved");
     browser.assertClean("delete, create and edit");
   });
 });

@@ -188,7 +188,7 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
 
   it("the Secret's live manifest shows no Secret value, in the page or in any answer it read", async () => {
     await page.goto(`${srv.url}/applications/plumb/${APP}?node=${encodeURIComponent(`/Secret/${NS}/credentials`)}&tab=manifest`);
-    const panel = page.getByRole("dialog", { name: /Secret credentials/ });
+    const panel = page.getByRole("complementary", { name: /Secret credentials/ });
     await panel.waitFor({ timeout: 30_000 });
     const yaml = panel.locator('[data-testid="yaml-view"]');
     await yaml.locator("[data-yaml-line]", { hasText: "password" }).waitFor({ timeout: 15_000 });
@@ -205,7 +205,7 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
 
   it("the Deployment's Events tab lists its ScalingReplicaSet events; arrow keys move between tabs; Escape closes", async () => {
     await page.goto(`${srv.url}/applications/plumb/${APP}?node=${encodeURIComponent(`apps/Deployment/${NS}/web`)}&tab=summary`);
-    const panel = page.getByRole("dialog", { name: /Deployment web/ });
+    const panel = page.getByRole("complementary", { name: /Deployment web/ });
     await panel.waitFor({ timeout: 30_000 });
     await panel.getByRole("tab", { name: "Summary" }).focus();
     await page.keyboard.press("ArrowRight");
@@ -226,6 +226,10 @@ describe("the diff and manifest views in Chromium", { skip: browserSkip, timeout
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "detached" });
     assert.doesNotMatch(page.url(), /node=/);
+    // The focus is back in the tree, on the node the panel showed.
+    assert.equal(await page.evaluate("document.activeElement && document.activeElement.getAttribute('data-testid')"), "resource-tree", "focus returns to the tree");
+    const active = await page.getByTestId("resource-tree").getAttribute("aria-activedescendant");
+    assert.equal(await page.locator(`[id="${active}"]`).getAttribute("data-node-key"), `apps/Deployment/${NS}/web`, "on the node that was shown");
     browser.assertClean("the resource panel");
   });
 });

@@ -2,7 +2,8 @@
  * The applications list in Chromium against `plumb server` (API alone, no controller) on a local cluster.
  * The test writes each app's status subresource itself (as a controller would), then checks that filters,
  * search, sort and layout narrow and order the list and live in the URL (a reload and a new page show the
- * same); that a status written to the cluster reaches the badge without a reload; and that 2,030 apps are
+ * same); that a status written to the cluster reaches the badge without a reload; that a list that could
+ * not be read says so and Try again reads it; and that 2,030 apps are
  * listed with far fewer elements in the page (virtualised), the last one reached by scrolling.
  */
 import { after, before, describe, it } from "node:test";
@@ -205,6 +206,21 @@ describe("the applications list in Chromium", { skip: browserSkip, timeout: 240_
     await page.waitForSelector('[data-app="svc-00"]:has-text("Degraded")', { timeout: 15_000 });
     assert.equal(await page.evaluate("window.plumbMarker"), 1, "the same page: no reload");
     browser.assertClean("live status");
+  });
+
+  it("a list that could not be read says so; Try again reads it", async () => {
+    const p = await browser.page();
+    // The list's one request answered 503 once, in the browser (the server itself stays up).
+    const LIST = /\/api\/v1\/applications\?fields=/;
+    browser.expectFailure(LIST, 503);
+    await p.route(LIST, (r) => r.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: "unavailable", code: 14, message: "unavailable" }) }));
+    await p.goto(`${srv.url}/applications`);
+    await p.getByText("Could not load the applications").waitFor({ timeout: 15_000 });
+    await p.unroute(LIST);
+    await p.getByRole("button", { name: "Try again", exact: true }).click();
+    await countIs(p, `${N} of ${N} applications`);
+    await p.close();
+    browser.assertClean("Try again");
   });
 
   it("2,030 apps: the page holds far fewer elements, the count says all, and scrolling reaches the last", async () => {

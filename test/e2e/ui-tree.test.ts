@@ -198,6 +198,8 @@ describe("the resource tree in Chromium", { skip: browserSkip, timeout: 240_000 
     await page.keyboard.press("Enter");
     await nodeParam(page, DEPLOY);
     assert.equal((await shown(page, "resource-tree")).find((n) => n.key === DEPLOY)?.selected, true, "aria-selected");
+    await page.getByTestId("resource-panel").waitFor();
+    assert.equal(await page.evaluate("document.activeElement && document.activeElement.getAttribute('data-testid')"), "resource-tree", "the panel opens without taking the keyboard from the tree");
     await page.keyboard.press("Escape");
     await nodeParam(page, null);
 

@@ -8,9 +8,9 @@
  * /projects/:name, /settings (version, settings, who you are).
  */
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
-import { api, call, onUnauthenticated } from "./api/client";
+import { api, call, describeError, onUnauthenticated } from "./api/client";
 import { endSession, keys, useUserInfo } from "./api/hooks";
 import { NewAppButton } from "./app/NewApp";
 import { ApplicationsPage } from "./pages/ApplicationsPage";
@@ -34,6 +34,19 @@ export function App({ client = new QueryClient({ defaultOptions: { queries: { re
 function Session() {
   const qc = useQueryClient();
   const user = useUserInfo();
+  const [logoutError, setLogoutError] = useState<string>();
+  // Log out: the server ends the session, then this cache forgets it. A failed DELETE leaves the session
+  // open — said so next to the button, the user still logged in (not a login form over a live cookie).
+  const logOut = () => {
+    setLogoutError(undefined);
+    void call(api.DELETE("/api/v1/session")).then(
+      () => {
+        endSession(qc);
+        qc.setQueryData(keys.user, { loggedIn: false });
+      },
+      (err: unknown) => setLogoutError(`Could not log out: ${describeError(err)}. You are still logged in; try again.`),
+    );
+  };
   // Any 401 (an expired session, a logout elsewhere): ask again who is logged in, which shows the login form.
   useEffect(
     () =>
@@ -61,17 +74,14 @@ function Session() {
         <span className="muted user" title={user.data.iss ? `signed in through ${user.data.iss}` : undefined}>
           {user.data.username}
         </span>
-        <button
-          type="button"
-          onClick={() =>
-            void call(api.DELETE("/api/v1/session")).finally(() => {
-              endSession(qc);
-              qc.setQueryData(keys.user, { loggedIn: false });
-            })
-          }
-        >
+        <button type="button" onClick={logOut}>
           Log out
         </button>
+        {logoutError && (
+          <span role="alert" className="error">
+            {logoutError}
+          </span>
+        )}
       </header>
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p className="muted">Loading…</p>}>

@@ -65,3 +65,22 @@ export function phaseLook(phase: string | undefined): StatusLook {
 export function conditionsLook(): StatusLook {
   return { label: "Conditions", colour: ORANGE, icon: "⚠" };
 }
+
+export type Severity = "error" | "warning" | "info";
+
+const SEVERITY: Record<Severity, StatusLook> = {
+  error: { label: "Error", colour: VERMILION, icon: "✖" },
+  warning: { label: "Warning", colour: ORANGE, icon: "⚠" },
+  info: { label: "Info", colour: BLUE, icon: "ℹ" },
+};
+
+/** How a message's severity (a condition, a failed resource, an event) is marked. */
+export function severityLook(severity: Severity): StatusLook {
+  return SEVERITY[severity];
+}
+
+/** How a Kubernetes event's type looks: Warning as a warning, Normal (or none) as information. */
+export function eventTypeLook(type: string | undefined): StatusLook {
+  const label = type || "Normal";
+  return { ...severityLook(label === "Warning" ? "warning" : "info"), label };
+}

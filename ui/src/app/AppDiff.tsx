@@ -12,12 +12,11 @@ import { StatusBadge } from "../components/StatusBadge";
 import { DiffView } from "../diff/DiffView";
 import { diffTexts, isOutOfSync } from "../diff/states";
 import { syncLook } from "../status";
+import { nodeKey } from "../tree/keys";
 import "./AppDiff.css";
 
 /** Diffs opened at first (more would be a long page; each is one click away). */
 const OPEN_AT_FIRST = 5;
-
-const keyOf = (m: ManagedResource) => `${m.group}/${m.kind}/${m.namespace}/${m.name}`;
 
 /** The whole app's diff. */
 export function AppDiff({ app }: { app: Application }) {
@@ -58,7 +57,7 @@ export function AppDiff({ app }: { app: Application }) {
           {items.length === 0 ? "The app manages no resources yet: its source renders nothing." : "Everything is in sync: the live state matches Git."}
         </p>
       ) : (
-        shown.map((m, i) => <ResourceDiffItem key={keyOf(m)} item={m} initiallyOpen={i < OPEN_AT_FIRST} />)
+        shown.map((m, i) => <ResourceDiffItem key={nodeKey(m)} item={m} initiallyOpen={i < OPEN_AT_FIRST} />)
       )}
     </section>
   );
@@ -70,7 +69,7 @@ function ResourceDiffItem({ item, initiallyOpen }: { item: ManagedResource; init
   const texts = useMemo(() => (open ? diffTexts(item) : undefined), [open, item]);
   const where = item.namespace ? `${item.namespace}/${item.name}` : item.name;
   return (
-    <article className="app-diff-item" data-testid="app-diff-item" data-resource={keyOf(item)}>
+    <article className="app-diff-item" data-testid="app-diff-item" data-resource={nodeKey(item)}>
       <h3>
         <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
           <span aria-hidden="true">{open ? "▾" : "▸"}</span> <span className="muted">{item.kind}</span> {where}

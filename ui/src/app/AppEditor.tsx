@@ -2,21 +2,26 @@
  * The application editor: a form (name, project, repository, revision, path, destination, automated sync
  * with prune and self-heal, CreateNamespace) and the same app as YAML, kept in step — a form change
  * rewrites the YAML, a YAML edit that parses refills the form (fields the form does not show are kept).
- * The yaml package is loaded on first use, so it stays out of the initial bundle. The form is checked
+ * js-yaml (the diff's YAML library too) is loaded on first use, so it stays out of the initial bundle. The form is checked
  * before anything is sent, with the message next to its field.
  *
  * `EditAppDialog` edits an existing app's spec (PUT …/spec); NewApp.tsx creates one with the same editor.
+ * Since an edit saves only the spec, a YAML whose metadata (labels, annotations…) differs from the app's
+ * is refused with a message next to the YAML — never saved with those changes silently dropped.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useProjects } from "../api/hooks";
 import { describeWriteError, idOf, useUpdateSpec } from "../api/mutations";
 import type { Application } from "../api/types";
 import { Dialog } from "../components/Dialog";
-import { applyForm, formOf, IN_CLUSTER, parseAppYaml, validate, type AppForm, type FormErrors } from "./actions/appForm";
+import { applyForm, formOf, IN_CLUSTER, metadataChanged, parseAppYaml, validate, type AppForm, type FormErrors } from "./actions/appForm";
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
 
-type Yaml = typeof import("yaml");
+type Yaml = typeof import("js-yaml");
+
+/** The object as the editor writes it: no line folding, no anchors. */
+const dumpApp = (y: Yaml, obj: unknown) => y.dump(obj, { lineWidth: -1, noRefs: true });
 
 export interface AppEditorProps {
   /** The object to start from (an app's editable part, or a new app). */
@@ -29,6 +34,8 @@ export interface AppEditorProps {
   error?: string;
   onCancel: () => void;
 }
+
+const METADATA_NOTE = "Only the spec is saved here; change labels and annotations with kubectl or in Git.";
 
 /** The form + YAML editor of one Application. */
 export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: AppEditorProps) {
@@ -46,10 +53,10 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
 
   useEffect(() => {
     let live = true;
-    void import("yaml").then((m) => {
+    void import("js-yaml").then((m) => {
       if (!live) return;
       setYaml(m);
-      setText(m.stringify(initial));
+      setText(dumpApp(m, initial));
     });
     return () => {
       live = false;
@@ -62,14 +69,14 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
     const nextObj = applyForm(obj, next) as unknown as Record<string, unknown>;
     setForm(next);
     setObj(nextObj);
-    if (yaml) setText(yaml.stringify(nextObj));
+    if (yaml) setText(dumpApp(yaml, nextObj));
     setYamlProblem(undefined);
     if (tried) setErrors(validate(next));
   };
   const editYaml = (value: string) => {
     setText(value);
     if (!yaml) return;
-    const parsed = parseAppYaml(value, yaml.parse);
+    const parsed = parseAppYaml(value, (t) => yaml.load(t));
     if ("problem" in parsed) return setYamlProblem(parsed.problem);
     setYamlProblem(undefined);
     setObj(parsed.value);
@@ -80,7 +87,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setTried(true);
-    if (yamlProblem) return setTab("yaml");
+    if (yamlProblem || (mode === "edit" && metadataChanged(initial, obj))) return setTab("yaml");
     const found = validate(form);
     if (mode === "edit" && form.name !== formOf(initial).name) found.name = "An app cannot be renamed: create a new one instead.";
     setErrors(found);
@@ -89,6 +96,7 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
   };
 
   const problems = Object.keys(errors).length;
+  const metaNote = mode === "edit" && metadataChanged(initial, obj) ? METADATA_NOTE : undefined;
   return (
     <form ref={formRef} className="action-form app-editor" onSubmit={submit} noValidate aria-label={mode === "create" ? "New application" : "Edit application"}>
       <div role="group" aria-label="Edit as" className="quick">
@@ -99,7 +107,12 @@ export function AppEditor({ initial, mode, onSave, saving, error, onCancel }: Ap
           YAML
         </TabButton>
       </div>
-      {tab === "form" ? <FormFields form={form} errors={errors} change={change} mode={mode} /> : <YamlField text={text} loaded={yaml !== undefined} problem={yamlProblem} onChange={editYaml} />}
+      {tab === "form" ? <FormFields form={form} errors={errors} change={change} mode={mode} /> : <YamlField text={text} loaded={yaml !== undefined} problem={yamlProblem ?? metaNote} onChange={editYaml} />}
+      {tab === "form" && metaNote && (
+        <p role="alert" className="error">
+          The YAML changes the metadata: {METADATA_NOTE}
+        </p>
+      )}
       {tried && problems > 0 && (
         <p role="alert" className="error">
           {problems === 1 ? "One field needs fixing" : `${problems} fields need fixing`} (marked in the form).

@@ -6,9 +6,10 @@
 import { Link } from "react-router";
 import { useRevisionMetadata } from "../api/hooks";
 import type { Application, ApplicationSource } from "../api/types";
+import { shortRevision } from "../components/revision";
 import { ago, exact } from "../components/time";
 import { StatusBadge } from "../components/StatusBadge";
-import { healthLook, syncLook } from "../status";
+import { healthLook, severityLook, syncLook } from "../status";
 import { plainConditions } from "./conditions";
 import "./app.css";
 
@@ -66,7 +67,7 @@ function Revision({ namespace, name, revision }: { namespace: string; name: stri
   const subject = meta.data?.message.split("\n")[0];
   return (
     <span className="revision" data-testid="revision">
-      <code title={revision}>{revision.slice(0, 7)}</code>
+      <code title={revision}>{shortRevision(revision)}</code>
       {subject && (
         <>
           {" "}
@@ -96,7 +97,7 @@ function Conditions({ app }: { app: Application }) {
       {cs.map((c, i) => (
         <li key={`${c.type}-${i}`} className={`condition condition-${c.severity}`} data-condition={c.type}>
           <strong>
-            <span aria-hidden="true">{c.severity === "error" ? "✖" : "⚠"}</span> {c.title}
+            <span aria-hidden="true" style={{ color: severityLook(c.severity).colour }}>{severityLook(c.severity).icon}</span> {c.title}
           </strong>
           <div className="condition-message">{c.message}</div>
           <div className="muted">{c.hint}</div>

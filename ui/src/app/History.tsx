@@ -10,13 +10,18 @@ import { appObject, useCan } from "../api/hooks";
 import { idOf, useRollback } from "../api/mutations";
 import type { Application, RevisionHistory } from "../api/types";
 import { Dialog } from "../components/Dialog";
-import { Time } from "./OperationProgress";
+import { Time } from "../components/Time";
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
 
 /** The history table of `app`, with Rollback per entry. */
 export function History({ app }: { app: Application }) {
-  const canSync = useCan("applications", "sync", appObject(app));
+  const object = appObject(app);
+  // As the server's rollback route: `get`, and `rollback` or (as Argo CD) `sync`.
+  const canGet = useCan("applications", "get", object);
+  const canRollback = useCan("applications", "rollback", object);
+  const canSync = useCan("applications", "sync", object);
+  const mayRollback = canGet === true && (canRollback === true || canSync === true);
   const [target, setTarget] = useState<RevisionHistory>();
   const entries = [...(app.status?.history ?? [])].sort((a, b) => b.id - a.id);
   const current = entries[0]?.id;
@@ -53,7 +58,7 @@ export function History({ app }: { app: Application }) {
                   {h.id === current ? (
                     <span className="muted">current</span>
                   ) : (
-                    canSync === true && (
+                    mayRollback && (
                       <button type="button" onClick={() => setTarget(h)} aria-describedby={`history-rev-${h.id}`}>
                         Rollback
                       </button>

@@ -3,37 +3,27 @@
  * in some project — it checks `applications, create, <project>/<name>`, so the button asks can-i for
  * `<project>/*` of each project) opens the editor in a dialog; Create posts it and opens the new app.
  */
-import { useQueries } from "@tanstack/react-query";
 import { lazy, Suspense, useState } from "react";
 import { useNavigate } from "react-router";
-import { api, call } from "../api/client";
-import { keys, useProjects } from "../api/hooks";
+import { useProjects } from "../api/hooks";
 import { describeWriteError, useCreateApp } from "../api/mutations";
 import { Dialog } from "../components/Dialog";
 import { applyForm, emptyForm } from "./actions/appForm";
 import "./actions/actions.css";
+import { useCans } from "./useCans";
 
 // The editor is loaded when first opened: the applications list's bundle holds only the button.
 const AppEditor = lazy(() => import("./AppEditor").then((m) => ({ default: m.AppEditor })));
 
-/** Whether the caller may create an app in some project, and which one to offer first. */
+/** Whether the caller may create an app in some project, and which one to offer first ("default" if allowed). */
 function useCreatable(): { can: boolean | undefined; project: string } {
   const projects = useProjects();
   const names = (projects.data?.items ?? []).map((p) => p.metadata.name);
-  const answers = useQueries({
-    queries: names.map((n) => {
-      const object = `${n}/*`;
-      return {
-        queryKey: keys.can("applications", "create", object),
-        queryFn: () => call(api.GET("/api/v1/account/can-i/{resource}/{action}/{subresource}", { params: { path: { resource: "applications", action: "create", subresource: object } } })),
-        staleTime: 30_000,
-      };
-    }),
-  });
+  const answers = useCans("applications", "create", names.map((n) => `${n}/*`));
   if (projects.isPending) return { can: undefined, project: "default" };
-  const first = names.find((_, i) => answers[i]?.data?.value === "yes");
-  if (first) return { can: true, project: names.includes("default") && answers[names.indexOf("default")]?.data?.value === "yes" ? "default" : first };
-  if (projects.isError || answers.every((a) => a.data !== undefined)) return { can: false, project: "default" };
+  const allowed = names.filter((_, i) => answers[i] === true);
+  if (allowed.length) return { can: true, project: allowed.includes("default") ? "default" : allowed[0]! };
+  if (projects.isError || answers.every((a) => a !== undefined)) return { can: false, project: "default" };
   return { can: undefined, project: "default" };
 }
 

@@ -8,7 +8,9 @@ import type { ReactNode } from "react";
 import { appObject, useCan } from "../api/hooks";
 import type { Application, OperationState, ResourceResult } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
-import { phaseLook } from "../status";
+import { Time } from "../components/Time";
+import { phaseLook, severityLook } from "../status";
+import { nodeKey } from "../tree/keys";
 import { TerminateButton } from "./actions/AppActions";
 import { isFailed, orderResults, resultStatus } from "./actions/results";
 import "./actions/actions.css";
@@ -82,7 +84,7 @@ function Failures({ failed }: { failed: ResourceResult[] }) {
   return (
     <div className="failures" role="group" aria-label="Failed resources">
       <strong>
-        <span aria-hidden="true">✖</span> {failed.length === 1 ? "1 resource failed" : `${failed.length} resources failed`}
+        <span aria-hidden="true">{severityLook("error").icon}</span> {failed.length === 1 ? "1 resource failed" : `${failed.length} resources failed`}
       </strong>
       <ul>
         {failed.map((r, i) => (
@@ -125,12 +127,12 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
           {orderResults(results).map((r, i) => {
             const bad = isFailed(r);
             return (
-              <tr key={`${r.group}/${r.kind}/${r.namespace}/${r.name}/${r.hookType ?? ""}/${i}`} className={bad ? "failed" : undefined} data-result-kind={r.kind} data-result-name={r.name} data-result-status={resultStatus(r)}>
+              <tr key={`${nodeKey(r)}/${r.hookType ?? ""}/${i}`} className={bad ? "failed" : undefined} data-result-kind={r.kind} data-result-name={r.name} data-result-status={resultStatus(r)}>
                 <td>{r.kind}</td>
                 <td>{r.namespace}</td>
                 <td>{r.name}</td>
                 <td>
-                  {bad && <span aria-hidden="true">✖ </span>}
+                  {bad && <span aria-hidden="true">{severityLook("error").icon} </span>}
                   {resultStatus(r)}
                   {bad && <span className="visually-hidden"> (failed)</span>}
                 </td>
@@ -142,16 +144,5 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
         </tbody>
       </table>
     </>
-  );
-}
-
-/** A time as the reader's local time, the exact instant in its title. */
-export function Time({ iso }: { iso: string | undefined }) {
-  if (!iso) return null;
-  const d = new Date(iso);
-  return (
-    <time dateTime={iso} title={iso}>
-      {Number.isNaN(d.getTime()) ? iso : d.toLocaleString()}
-    </time>
   );
 }

@@ -2,28 +2,31 @@
  * The resource details panel: what a person sees after selecting a node of the app — a side panel naming
  * the resource, with tabs Summary, Live manifest (Secrets arrive masked from the server and stay so),
  * Diff (managed resources only: live against desired) and Events. The open tab is in the URL (?tab=).
- * Escape or Close closes it; focus moves into it when it opens.
+ * A complementary region beside the resources, not a dialog: it does not take the focus when it opens
+ * (the keyboard stays in the tree or list, whose arrows go on choosing nodes); Tab reaches it. Escape
+ * or Close closes it, and the page returns the focus to the tree or list, on the node it showed.
  */
-import { useEffect, useId, useRef, type KeyboardEvent } from "react";
+import { useId, useRef, type KeyboardEvent } from "react";
 import { useSearchParams } from "react-router";
 import { describeError } from "../api/client";
 import { useEvents, useLiveResource, useManaged, type ResourceRef } from "../api/hooks";
 import type { Application, ResourceNode } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
+import { Time } from "../components/Time";
 import { DiffView } from "../diff/DiffView";
 import { EventsTable } from "../diff/EventsTable";
 import { diffTexts, isOutOfSync } from "../diff/states";
 import { jsonTextToYaml } from "../diff/yaml";
 import { YamlView } from "../diff/YamlView";
 import { healthLook, syncLook } from "../status";
+import { nodeKey, type KeyRef } from "../tree/keys";
 import "./ResourcePanel.css";
 
 type Tab = "summary" | "manifest" | "diff" | "events";
 const TITLES: Record<Tab, string> = { summary: "Summary", manifest: "Live manifest", diff: "Diff", events: "Events" };
 
 const refOf = (node: ResourceNode): ResourceRef => ({ group: node.group, version: node.version, kind: node.kind, namespace: node.namespace || undefined, name: node.name, ...(node.uid ? { uid: node.uid } : {}) });
-const sameResource = (a: { group?: string; kind: string; namespace?: string; name: string }, b: { group?: string; kind: string; namespace?: string; name: string }) =>
-  (a.group ?? "") === (b.group ?? "") && a.kind === b.kind && (a.namespace ?? "") === (b.namespace ?? "") && a.name === b.name;
+const sameResource = (a: KeyRef, b: KeyRef) => nodeKey(a) === nodeKey(b);
 
 /** The panel of one resource of `app`. */
 export function ResourcePanel({ app, node, onClose }: { app: Application; node: ResourceNode; onClose: () => void }) {
@@ -33,11 +36,7 @@ export function ResourcePanel({ app, node, onClose }: { app: Application; node: 
   const asked = params.get("tab") as Tab | null;
   const tab: Tab = asked && tabs.includes(asked) ? asked : "summary";
   const id = useId();
-  const heading = useRef<HTMLHeadingElement>(null);
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
-
-  const identity = `${node.group}/${node.kind}/${node.namespace}/${node.name}`;
-  useEffect(() => heading.current?.focus(), [identity]);
 
   const select = (t: Tab, focus = false) => {
     setParams(
@@ -65,9 +64,9 @@ export function ResourcePanel({ app, node, onClose }: { app: Application; node: 
   };
 
   return (
-    <aside className="resource-panel" role="dialog" aria-modal="false" aria-labelledby={`${id}-title`} onKeyDown={onKey} data-testid="resource-panel">
+    <aside className="resource-panel" role="complementary" aria-labelledby={`${id}-title`} onKeyDown={onKey} data-testid="resource-panel">
       <header className="resource-panel-head">
-        <h2 id={`${id}-title`} ref={heading} tabIndex={-1}>
+        <h2 id={`${id}-title`}>
           <span className="muted">{node.kind}</span> {node.name}
         </h2>
         <button type="button" onClick={onClose} aria-label={`Close the details of ${node.kind} ${node.name}`}>
@@ -152,7 +151,7 @@ function Summary({ node, sync }: { node: ResourceNode; sync: string | undefined 
         <>
           <dt>Created</dt>
           <dd>
-            <time dateTime={node.createdAt}>{new Date(node.createdAt).toLocaleString()}</time>
+            <Time iso={node.createdAt} />
           </dd>
         </>
       )}

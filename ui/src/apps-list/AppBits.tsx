@@ -7,7 +7,8 @@ import { Link } from "react-router";
 import { StatusBadge } from "../components/StatusBadge";
 import { conditionsLook, healthLook, phaseLook, syncLook } from "../status";
 import type { Derived } from "./derive";
-import { relativeTime, shortRevision } from "./format";
+import { ago, exact } from "../components/time";
+import { shortRevision } from "../components/revision";
 
 /** The app page's address. */
 export function appHref(d: Pick<Derived, "namespace" | "name">): string {
@@ -79,10 +80,9 @@ export function Revision({ d }: { d: Derived }) {
 /** When the last operation finished, relative (the exact time in the title). */
 export function LastSync({ d, now }: { d: Derived; now: number }) {
   if (d.finishedAt === undefined) return <span className="muted">{d.running ? "running" : "never"}</span>;
-  const exact = new Date(d.finishedAt);
   return (
-    <time dateTime={exact.toISOString()} title={exact.toLocaleString()}>
-      {relativeTime(d.finishedAt, now)}
+    <time dateTime={new Date(d.finishedAt).toISOString()} title={exact(d.finishedAt)}>
+      {ago(d.finishedAt, now)}
     </time>
   );
 }

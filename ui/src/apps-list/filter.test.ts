@@ -100,6 +100,20 @@ describe("listApps", () => {
     expect(r.facets.labels.get("team=ops")).toBe(1);
     expect(r.facets.labels.get("team=pay")).toBeUndefined();
   });
+  it("counts a label value as what ticking it would show (selectors are ANDed)", () => {
+    const r = listApps(apps, q("labels=team%3Dpay"));
+    expect(names(r)).toEqual(["payments"]);
+    expect(r.facets.labels.get("team=pay")).toBe(1);
+    // team=shop is on Cart, but ticking it besides team=pay shows nothing: it counts 0 (or is not listed)
+    expect(r.facets.labels.get("team=shop") ?? 0).toBe(0);
+    expect(names(listApps(apps, q("labels=team%3Dpay&labels=team%3Dshop")))).toEqual([]);
+    // tier=web is on payments: ticking it too still shows payments
+    expect(r.facets.labels.get("tier=web")).toBe(1);
+    expect(names(listApps(apps, q("labels=team%3Dpay&labels=tier%3Dweb")))).toEqual(["payments"]);
+    // every label value's count equals the number of apps ticking it would show
+    const all = listApps(apps, q("project=shop&labels=team"));
+    for (const [v, n] of all.facets.labels) expect(listApps(apps, q(`project=shop&labels=team&labels=${encodeURIComponent(v)}`)).shown.length).toBe(n);
+  });
   it("keeps a chosen value listed with 0 so that it can be unticked", () => {
     const r = listApps(apps, q("health=Degraded&project=ops"));
     expect(r.shown).toEqual([]);

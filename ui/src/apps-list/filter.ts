@@ -3,9 +3,13 @@
  * would show (the facet counts). One pass over the apps does the matching and the counting; the per-app
  * work is cached (derive.ts), so 10,000 apps take a few milliseconds.
  *
- * Facet counts are the usual faceted-search ones: a value's count is how many apps would match if that
- * value were the facet's only choice, with every other facet and the search as chosen — so the counts
- * of one facet do not collapse to the values already ticked in it.
+ * Facet counts say what ticking a value would show. The ORed facets (project, health, sync, cluster,
+ * namespace, repo) count the usual faceted-search way: a value's count is how many apps would match if
+ * that value were the facet's only choice, with every other facet and the search as chosen — so the
+ * counts of one facet do not collapse to the values already ticked in it. Label selectors are ANDed
+ * (every one must hold, as a Kubernetes label selector), so ticking a label value narrows the shown apps:
+ * a label value's count is how many of the shown apps (all other filters AND the selectors already
+ * ticked) carry it — after ticking team=a, team=b counts 0, as ticking it would show.
  */
 import type { Application } from "../api/types";
 import { derive, HEALTH_ORDER, SYNC_ORDER, type Derived } from "./derive";
@@ -104,7 +108,8 @@ export function listApps(apps: Iterable<Application>, q: ListQuery): ListResult 
     const d = derive(app);
     if (c.search !== "" && !d.text.includes(c.search)) continue;
     // Which facets this app fails: none → it is shown and counts everywhere; one → it counts for that
-    // facet only (it would show were that facet's choice different); more → it counts nowhere.
+    // facet only (it would show were that facet's choice different) — unless that is labels, whose
+    // selectors are ANDed (another tick only narrows); more → it counts nowhere.
     let failed: Facet | undefined;
     let fails = 0;
     for (const f of FACETS) {
@@ -115,7 +120,7 @@ export function listApps(apps: Iterable<Application>, q: ListQuery): ListResult 
     if (fails === 0) {
       shown.push(d);
       for (const f of FACETS) count(facets, f, d);
-    } else if (fails === 1 && failed) count(facets, failed, d);
+    } else if (fails === 1 && failed && failed !== "labels") count(facets, failed, d);
   }
   // A chosen value stays listed (with 0) so that it can be unticked; label selectors other than k=v pairs
   // are no facet value (the panel shows them apart).

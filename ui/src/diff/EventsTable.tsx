@@ -3,6 +3,8 @@
  * seen — newest first.
  */
 import type { EventList } from "../api/types";
+import { Time } from "../components/Time";
+import { eventTypeLook } from "../status";
 
 type Event = EventList["items"][number];
 
@@ -27,15 +29,16 @@ export function EventsTable({ events }: { events: Event[] }) {
       <tbody>
         {sorted.map((e) => {
           const seen = lastSeen(e);
+          const look = eventTypeLook(e.type);
           return (
             <tr key={text(e.metadata.uid) ?? `${e.metadata.name}/${seen}`}>
-              <td className={e.type === "Warning" ? "event-warning" : undefined}>
-                <span aria-hidden="true">{e.type === "Warning" ? "⚠" : "ℹ"}</span> {e.type ?? "Normal"}
+              <td className={e.type === "Warning" ? "event-warning" : undefined} style={e.type === "Warning" ? { color: look.colour } : undefined}>
+                <span aria-hidden="true">{look.icon}</span> {look.label}
               </td>
               <td>{e.reason}</td>
               <td>{e.message}</td>
               <td>{e.count ?? 1}</td>
-              <td>{seen ? <time dateTime={seen}>{new Date(seen).toLocaleString()}</time> : "—"}</td>
+              <td>{seen ? <Time iso={seen} /> : "—"}</td>
             </tr>
           );
         })}

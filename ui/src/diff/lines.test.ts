@@ -96,7 +96,7 @@ describe("splitRows", () => {
 });
 
 describe("a 5,000-line input", () => {
-  it("diffs and folds in well under the view's 500 ms budget", () => {
+  it("diffs and folds a 5,000-line input into the expected rows (its time printed)", () => {
     const keys = Array.from({ length: 5000 }, (_, i) => `  key-${String(i).padStart(4, "0")}: value-${i}`);
     const live = ["apiVersion: v1", "data:", ...keys, "kind: ConfigMap"];
     const desired = [...live];

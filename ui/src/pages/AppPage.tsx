@@ -73,16 +73,17 @@ function AppView({ app }: { app: Application }) {
       ),
     [setParams],
   );
-  const closePanel = useCallback(
-    () =>
-      setParams((p) => {
-        const next = new URLSearchParams(p);
-        next.delete("node");
-        next.delete("tab");
-        return next;
-      }),
-    [setParams],
-  );
+  const sectionRef = useRef<HTMLDivElement>(null);
+  // Closing the panel returns the focus to the tree or list, whose active node is the one it showed.
+  const closePanel = useCallback(() => {
+    setParams((p) => {
+      const next = new URLSearchParams(p);
+      next.delete("node");
+      next.delete("tab");
+      return next;
+    });
+    sectionRef.current?.querySelector<HTMLElement>("[data-testid=resource-tree], [data-testid=resource-list]")?.focus({ preventScroll: true });
+  }, [setParams]);
   // Arrow keys move between the section tabs (the WAI-ARIA tabs pattern); Home and End to the ends.
   const onTabKey = (e: KeyboardEvent, i: number) => {
     const to = e.key === "ArrowRight" ? (i + 1) % SECTIONS.length : e.key === "ArrowLeft" ? (i - 1 + SECTIONS.length) % SECTIONS.length : e.key === "Home" ? 0 : e.key === "End" ? SECTIONS.length - 1 : -1;
@@ -121,7 +122,7 @@ function AppView({ app }: { app: Application }) {
             role="tab"
             id={`section-${s.id}`}
             aria-selected={section === s.id}
-            aria-controls={`panel-${s.id}`}
+            aria-controls={section === s.id ? `panel-${s.id}` : undefined}
             tabIndex={section === s.id ? 0 : -1}
             onClick={() => choose(s.id)}
             onKeyDown={(e) => onTabKey(e, i)}
@@ -131,7 +132,7 @@ function AppView({ app }: { app: Application }) {
         ))}
       </div>
       <div className={node ? "app-body with-panel" : "app-body"}>
-        <div role="tabpanel" id={`panel-${section}`} aria-labelledby={`section-${section}`} className="app-section">
+        <div ref={sectionRef} role="tabpanel" id={`panel-${section}`} aria-labelledby={`section-${section}`} className="app-section">
           {section === "resources" && <ResourceView app={app} />}
           {section === "diff" && <AppDiff app={app} />}
           {section === "history" && <History app={app} />}

@@ -6,7 +6,7 @@
  * Performance marks for the benchmarks: `plumb:list-ready` once, when the list first rendered with data;
  * `plumb:list-filtered` after each change of filters, search or sort has been rendered.
  */
-import { useEffect, useMemo, useRef, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../api/client";
 import { useApps, type Connection } from "../api/hooks";
 import { useNow } from "../apps-list/AppBits";
@@ -21,6 +21,13 @@ import "../apps-list/list.css";
 
 /** The page; `actions` go in its header (the "New application" button). */
 export function ApplicationsPage({ actions }: { actions?: ReactNode }) {
+  // "Try again" after a failed load mounts the list anew, so the apps feed starts over (it fetches the list,
+  // then opens the stream). Invalidating keys.apps would not: that query is the feed's, fetched by it only.
+  const [attempt, setAttempt] = useState(0);
+  return <AppsList key={attempt} actions={actions} retry={() => setAttempt((n) => n + 1)} />;
+}
+
+function AppsList({ actions, retry }: { actions?: ReactNode; retry: () => void }) {
   const { apps, conn, error, loading } = useApps();
   const [q, setQ] = useListQuery();
   const now = useNow();
@@ -50,7 +57,12 @@ export function ApplicationsPage({ actions }: { actions?: ReactNode }) {
       {error ? (
         <div role="alert" className="apps-empty error">
           <p>Could not load the applications: {describeError(error)}</p>
-          <p className="muted">Reload the page to try again. If it keeps failing, check that plumb server is running and reachable, and that you are still logged in.</p>
+          <p>
+            <button type="button" onClick={retry}>
+              Try again
+            </button>
+          </p>
+          <p className="muted">If it keeps failing, check that plumb server is running and reachable, and that you are still logged in.</p>
         </div>
       ) : (
         <div className="apps-body">

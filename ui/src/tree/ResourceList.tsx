@@ -10,7 +10,8 @@ import type { ResourceNode } from "../api/types";
 import { StatusBadge } from "../components/StatusBadge";
 import { healthLook, syncLook } from "../status";
 import { flatten, type Forest } from "./model";
-import { age, infoText } from "./format";
+import { age } from "../components/time";
+import { infoText } from "./format";
 import "./tree.css";
 
 export interface ResourceListProps {

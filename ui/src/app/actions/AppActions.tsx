@@ -1,6 +1,6 @@
 /**
- * The app page's toolbar: Sync (opens the Sync panel), Refresh, Hard refresh, Terminate (while an
- * operation runs), Edit and Delete. A write button shows only once the server said (can-i) the user may
+ * The app page's toolbar: Sync (opens the Sync panel), Refresh, Hard refresh, Edit and Delete (Terminate
+ * is the operation panel's, next to the running operation). A write button shows only once the server said (can-i) the user may
  * do it — never while that is unknown, so a read-only user sees none flash by; the server checks again.
  */
 import { useState } from "react";
@@ -21,7 +21,6 @@ export function AppActions({ app }: { app: Application }) {
   const canDelete = useCan("applications", "delete", object);
   const canEdit = useCan("applications", "update", object);
   const [open, setOpen] = useState<"sync" | "delete" | "edit" | null>(null);
-  const running = app.status?.operationState?.phase === "Running";
   const close = () => setOpen(null);
   return (
     <>
@@ -33,7 +32,6 @@ export function AppActions({ app }: { app: Application }) {
         )}
         {canGet === true && <RefreshButton app={app} mode="normal" />}
         {canGet === true && <RefreshButton app={app} mode="hard" />}
-        {canSync === true && running && <TerminateButton app={app} />}
         {canEdit === true && (
           <button type="button" onClick={() => setOpen("edit")}>
             Edit

@@ -10,7 +10,8 @@ import type { Application } from "../../api/types";
 import { Dialog } from "../../components/Dialog";
 import { StatusBadge } from "../../components/StatusBadge";
 import { syncLook } from "../../status";
-import { quickChoice, resourceId, syncRequest } from "./syncRequest";
+import { nodeKey } from "../../tree/keys";
+import { quickChoice, syncRequest } from "./syncRequest";
 import { FormFooter } from "../../components/FormFooter";
 
 /** The Sync dialog of `app`. */
@@ -75,7 +76,7 @@ export function SyncPanel({ app, onClose }: { app: Application; onClose: () => v
               </div>
               <ul className="checklist">
                 {resources.map((r) => {
-                  const id = resourceId(r);
+                  const id = nodeKey(r);
                   return (
                     <li key={id}>
                       <label>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { dump, load } from "js-yaml";
 import { parse } from "yaml";
-import { applyForm, emptyForm, formOf, parseAppYaml, validate, yamlProblem } from "./appForm";
+import { applyForm, emptyForm, formOf, metadataChanged, parseAppYaml, validate, yamlProblem } from "./appForm";
 
 const filled = { ...emptyForm("team"), name: "guestbook", repoURL: "https://git.example.com/apps.git", targetRevision: "main", path: "guestbook", destNamespace: "web", automated: true, prune: true, selfHeal: false, createNamespace: true };
 
@@ -39,17 +40,42 @@ describe("the app editor's form", () => {
 
 describe("the app editor's YAML", () => {
   it("reports a parse error with its line and column", () => {
-    const out = parseAppYaml("metadata:\n  name: x\nspec: [unclosed\n", parse);
-    expect("problem" in out && out.problem).toMatch(/^Line \d+, column \d+: /);
+    const out = parseAppYaml("metadata:\n  name: x\nspec: [unclosed\n", load);
+    expect("problem" in out && out.problem).toMatch(/^Line 4, column 1: /);
+    const tab = parseAppYaml("metadata:\n\tname: x\n", load);
+    expect("problem" in tab && tab.problem).toMatch(/^Line 2, column 1: /);
   });
 
   it("refuses what is not one Application", () => {
-    expect(parseAppYaml("- a\n- b\n", parse)).toHaveProperty("problem");
-    expect(parseAppYaml("kind: ConfigMap\n", parse)).toEqual({ problem: "kind must be Application, not ConfigMap." });
-    expect(parseAppYaml("metadata: {name: x}\n", parse)).toEqual({ value: { metadata: { name: "x" } } });
+    expect(parseAppYaml("- a\n- b\n", load)).toHaveProperty("problem");
+    expect(parseAppYaml("kind: ConfigMap\n", load)).toEqual({ problem: "kind must be Application, not ConfigMap." });
+    expect(parseAppYaml("metadata: {name: x}\n", load)).toEqual({ value: { metadata: { name: "x" } } });
+  });
+
+  it("writes YAML another parser reads back to the same app", () => {
+    const app = applyForm({ metadata: { labels: { team: "a" } }, spec: { source: { helm: { values: "a: 1\nb: 2\n" } } } }, filled);
+    const text = dump(app, { lineWidth: -1, noRefs: true });
+    expect(parse(text)).toEqual(app);
+    const back = parseAppYaml(text, load);
+    expect("value" in back && formOf(back.value)).toEqual(filled);
   });
 
   it("says an error without a position as it is", () => {
     expect(yamlProblem(new Error("boom"))).toBe("boom");
+  });
+});
+
+describe("an edit's metadata", () => {
+  const app = { metadata: { name: "x", namespace: "plumb", labels: { team: "a", tier: "web" } }, spec: { project: "p" } };
+  it("is unchanged when only the spec, the name or the order of keys changed", () => {
+    expect(metadataChanged(app, { ...app, spec: { project: "q" } })).toBe(false);
+    expect(metadataChanged(app, { metadata: { labels: { tier: "web", team: "a" }, namespace: "plumb", name: "y" } })).toBe(false);
+    expect(metadataChanged({ metadata: { name: "x" } }, { metadata: { name: "x", labels: {}, annotations: null } })).toBe(false);
+  });
+  it("is changed by a label or an annotation added, changed or removed", () => {
+    expect(metadataChanged(app, { metadata: { ...app.metadata, labels: { team: "b", tier: "web" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { ...app.metadata, labels: { team: "a" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { ...app.metadata, annotations: { note: "n" } } })).toBe(true);
+    expect(metadataChanged(app, { metadata: { name: "x", labels: app.metadata.labels } })).toBe(true);
   });
 });

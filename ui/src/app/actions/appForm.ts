@@ -2,7 +2,8 @@
  * The application editor's form and its two-way step with the object (pure, unit-tested): `formOf(obj)`
  * reads the fields the form shows from an Application object, `applyForm(obj, form)` writes them back
  * into it — keeping whatever else the object holds (helm values, ignoreDifferences, labels…) — and
- * `validate(form)` says, per field, what is wrong before anything is sent.
+ * `validate(form)` says, per field, what is wrong before anything is sent; `metadataChanged` tells an
+ * edit of what an edit cannot save (the edit sends the spec only).
  */
 import type { Application } from "../../api/types";
 
@@ -128,12 +129,12 @@ export function validate(form: AppForm): FormErrors {
   return e;
 }
 
-/** A YAML parse error as a person reads it: "Line 3, column 5: …" (the yaml package's error). */
+/** A YAML parse error as a person reads it: "Line 3, column 5: …" (js-yaml's YAMLException: reason and 0-based mark). */
 export function yamlProblem(err: unknown): string {
-  const e = err as { linePos?: Array<{ line: number; col: number }>; message?: string };
-  const first = (e.message ?? String(err)).split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  const pos = e.linePos?.[0];
-  return pos ? `Line ${pos.line}, column ${pos.col}: ${first}` : first;
+  const e = err as { reason?: string; mark?: { line?: number; column?: number }; message?: string };
+  const first = e.reason ?? (e.message ?? String(err)).split("\n")[0]!;
+  const pos = e.mark;
+  return pos && typeof pos.line === "number" && typeof pos.column === "number" ? `Line ${pos.line + 1}, column ${pos.column + 1}: ${first}` : first;
 }
 
 /** The parsed text as an object, or what is wrong with it. */
@@ -147,4 +148,24 @@ export function parseAppYaml(text: string, parse: (s: string) => unknown): { val
   if (!isObj(value)) return { problem: "The YAML must be one Application: a mapping with metadata and spec." };
   if (value.kind !== undefined && value.kind !== "Application") return { problem: `kind must be Application, not ${str(value.kind)}.` };
   return { value };
+}
+
+/** The value with its object keys sorted, as JSON (two equal objects written in another order are equal). */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (isObj(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x));
+}
+
+/**
+ * Whether `edited`'s metadata (its name aside, which the form checks itself) differs from `original`'s —
+ * labels, annotations, anything: an edit saves only the spec, so such a change would be lost. Empty
+ * labels or annotations count as none.
+ */
+export function metadataChanged(original: unknown, edited: unknown): boolean {
+  const rest = (o: unknown): Obj => {
+    const meta = isObj(o) && isObj(o.metadata) ? { ...o.metadata } : {};
+    delete meta.name;
+    for (const k of ["labels", "annotations"]) if (meta[k] === null || (isObj(meta[k]) && Object.keys(meta[k]).length === 0)) delete meta[k];
+    return meta;
+  };
+  return canonical(rest(original)) !== canonical(rest(edited));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceStatus } from "../../api/types";
-import { quickChoice, resourceId, syncRequest, type SyncChoices } from "./syncRequest";
+import { nodeKey } from "../../tree/keys";
+import { quickChoice, syncRequest, type SyncChoices } from "./syncRequest";
 
 const res = (kind: string, name: string, status: string, group = "", namespace = "ns"): ResourceStatus => ({ group, version: "v1", kind, namespace, name, status }) as ResourceStatus;
 const resources = [res("ConfigMap", "a", "Synced"), res("Deployment", "web", "OutOfSync", "apps"), res("Namespace", "ns", "OutOfSync", "", "")];
@@ -28,8 +29,8 @@ describe("the Sync panel's request", () => {
   });
 
   it("tells resources apart by group, kind, namespace and name", () => {
-    expect(new Set(resources.map(resourceId)).size).toBe(3);
-    expect(resourceId(res("ConfigMap", "a", "Synced", "", "x"))).not.toBe(resourceId(res("ConfigMap", "a", "Synced", "", "y")));
+    expect(new Set(resources.map((r) => nodeKey(r))).size).toBe(3);
+    expect(nodeKey(res("ConfigMap", "a", "Synced", "", "x"))).not.toBe(nodeKey(res("ConfigMap", "a", "Synced", "", "y")));
     expect(quickChoice(resources, "none").size).toBe(0);
   });
 });

@@ -4,6 +4,7 @@
  * resources — none listed when every resource is chosen (the whole app), as Argo CD does.
  */
 import type { ResourceStatus, SyncRequest } from "../../api/types";
+import { nodeKey } from "../../tree/keys";
 
 export interface SyncChoices {
   revision: string;
@@ -11,24 +12,19 @@ export interface SyncChoices {
   dryRun: boolean;
   force: boolean;
   applyOutOfSyncOnly: boolean;
-  /** resourceId()s of the chosen resources. */
+  /** nodeKey()s of the chosen resources (the tree's keys: group/kind/namespace/name). */
   selected: ReadonlySet<string>;
-}
-
-/** A resource's identity in the checklist: group/kind/namespace/name. */
-export function resourceId(r: Pick<ResourceStatus, "group" | "kind" | "namespace" | "name">): string {
-  return `${r.group ?? ""}/${r.kind}/${r.namespace ?? ""}/${r.name}`;
 }
 
 /** The ids of the resources the quick choice picks: all of them, or those out of sync. */
 export function quickChoice(resources: readonly ResourceStatus[], which: "all" | "outOfSync" | "none"): Set<string> {
   if (which === "none") return new Set();
-  return new Set(resources.filter((r) => which === "all" || r.status === "OutOfSync").map(resourceId));
+  return new Set(resources.filter((r) => which === "all" || r.status === "OutOfSync").map((r) => nodeKey(r)));
 }
 
 /** The request for these choices; undefined with a reason when nothing would be synced. */
 export function syncRequest(choices: SyncChoices, resources: readonly ResourceStatus[]): { request: SyncRequest } | { problem: string } {
-  const chosen = resources.filter((r) => choices.selected.has(resourceId(r)));
+  const chosen = resources.filter((r) => choices.selected.has(nodeKey(r)));
   if (resources.length > 0 && chosen.length === 0) return { problem: "Choose at least one resource to synchronize." };
   const options = choices.applyOutOfSyncOnly ? ["ApplyOutOfSyncOnly=true"] : [];
   const request: SyncRequest = {
