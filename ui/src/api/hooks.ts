@@ -204,12 +204,21 @@ export function useUserInfo() {
  * checks again on the request itself.
  */
 export function useCan(resource: string, action: string, object: string): boolean | undefined {
-  const q = useQuery({
+  return answer(useQuery(canQuery(resource, action, object)).data);
+}
+
+/** The query behind useCan (for `useQueries` over several objects: app/useCans.ts). */
+export function canQuery(resource: string, action: string, object: string) {
+  return {
     queryKey: keys.can(resource, action, object),
     queryFn: () => call(api.GET("/api/v1/account/can-i/{resource}/{action}/{subresource}", { params: { path: { resource, action, subresource: object } } })),
     staleTime: 30_000,
-  });
-  return q.data === undefined ? undefined : q.data.value === "yes";
+  };
+}
+
+/** A can-i answer as yes/no, undefined while unknown. */
+export function answer(data: { value: "yes" | "no" } | undefined): boolean | undefined {
+  return data === undefined ? undefined : data.value === "yes";
 }
 
 /**

@@ -4,18 +4,13 @@
  * for a cluster-scoped resource). Names and namespaces hold no "/", so the key splits back unambiguously.
  */
 
-/** The parts of a resource its key is made of. */
-export interface KeyRef {
-  group?: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-}
+import { resourceKey, type ResourceKeyRef } from "../api/keys";
 
-/** The key of a resource: `${group}/${kind}/${namespace}/${name}`. */
-export function nodeKey(ref: KeyRef): string {
-  return `${ref.group ?? ""}/${ref.kind}/${ref.namespace ?? ""}/${ref.name}`;
-}
+/** The parts of a resource its key is made of. */
+export type KeyRef = ResourceKeyRef;
+
+/** The key of a resource: `${group}/${kind}/${namespace}/${name}` (api/keys.ts, one form for the whole UI). */
+export const nodeKey: (ref: KeyRef) => string = resourceKey;
 
 /** The parts of a key made by `nodeKey`, or undefined when the text is no such key. */
 export function parseNodeKey(key: string): { group: string; kind: string; namespace: string; name: string } | undefined {
