@@ -13,6 +13,7 @@ import { Dialog } from "../components/Dialog";
 import { Time } from "../components/Time";
 import "./actions/actions.css";
 import { FormFooter } from "../components/FormFooter";
+import { ColumnHeads } from "../components/ColumnHeads";
 
 /** The history table of `app`, with Rollback per entry. */
 export function History({ app }: { app: Application }) {
@@ -32,18 +33,7 @@ export function History({ app }: { app: Application }) {
         <p className="muted">Nothing deployed yet: each sync adds an entry here.</p>
       ) : (
         <table className="history-table">
-          <thead>
-            <tr>
-              <th scope="col">ID</th>
-              <th scope="col">Revision</th>
-              <th scope="col">Deployed</th>
-              <th scope="col">Initiated by</th>
-              <th scope="col">Source</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["ID", "Revision", "Deployed", "Initiated by", "Source", <span className="visually-hidden">Actions</span>]} />
           <tbody>
             {entries.map((h) => (
               <tr key={h.id} data-history-id={h.id}>

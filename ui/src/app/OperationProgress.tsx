@@ -14,6 +14,7 @@ import { nodeKey } from "../tree/keys";
 import { TerminateButton } from "./actions/AppActions";
 import { isFailed, orderResults, resultStatus } from "./actions/results";
 import "./actions/actions.css";
+import { ColumnHeads } from "../components/ColumnHeads";
 
 /** The operation panel of `app` (data-testid="operation"). */
 export function OperationProgress({ app }: { app: Application }) {
@@ -113,16 +114,7 @@ function Results({ results, op }: { results: ResourceResult[]; op: OperationStat
       )}
       <table className="results">
         <caption className="muted">Resources of the sync, failed first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Kind</th>
-            <th scope="col">Namespace</th>
-            <th scope="col">Name</th>
-            <th scope="col">Status</th>
-            <th scope="col">Hook</th>
-            <th scope="col">Message</th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={["Kind", "Namespace", "Name", "Status", "Hook", "Message"]} />
         <tbody>
           {orderResults(results).map((r, i) => {
             const bad = isFailed(r);

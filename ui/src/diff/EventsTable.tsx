@@ -5,6 +5,7 @@
 import type { EventList } from "../api/types";
 import { Time } from "../components/Time";
 import { eventTypeLook } from "../status";
+import { ColumnHeads } from "../components/ColumnHeads";
 
 type Event = EventList["items"][number];
 
@@ -17,15 +18,7 @@ export function EventsTable({ events }: { events: Event[] }) {
   const sorted = [...events].sort((a, b) => lastSeen(b).localeCompare(lastSeen(a)));
   return (
     <table className="events" data-testid="events-table">
-      <thead>
-        <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Message</th>
-          <th scope="col">Count</th>
-          <th scope="col">Last seen</th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={["Type", "Reason", "Message", "Count", "Last seen"]} />
       <tbody>
         {sorted.map((e) => {
           const seen = lastSeen(e);

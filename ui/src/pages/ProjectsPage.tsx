@@ -7,6 +7,7 @@ import { describeError } from "../api/client";
 import { useApps, useProject, useProjects } from "../api/hooks";
 import type { AppProject } from "../api/types";
 import "./pages.css";
+import { ColumnHeads } from "../components/ColumnHeads";
 
 export function ProjectsPage() {
   const projects = useProjects();
@@ -22,15 +23,7 @@ export function ProjectsPage() {
       )}
       {items.length > 0 && (
         <table className="plain">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Description</th>
-              <th scope="col">Sources</th>
-              <th scope="col">Destinations</th>
-              <th scope="col">Roles</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["Name", "Description", "Sources", "Destinations", "Roles"]} />
           <tbody>
             {items.map((p) => (
               <tr key={p.metadata.name} data-project={p.metadata.name}>
@@ -99,15 +92,7 @@ export function ProjectPage() {
       <h2>Roles</h2>
       {spec.roles?.length ? (
         <table className="plain">
-          <thead>
-            <tr>
-              <th scope="col">Role</th>
-              <th scope="col">Description</th>
-              <th scope="col">Policies</th>
-              <th scope="col">Groups</th>
-              <th scope="col">Tokens</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={["Role", "Description", "Policies", "Groups", "Tokens"]} />
           <tbody>
             {spec.roles.map((r) => (
               <tr key={r.name} data-role={r.name}>
