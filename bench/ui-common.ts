@@ -1,0 +1,247 @@
+/**
+ * What the web UI's browser benchmarks share (ui-list.ts, ui-tree.ts, ui-diff.ts; ui-bundle.ts uses the
+ * printing part only): a world of a local cluster, `plumb server` in this process with the controller off
+ * (a silent log, the real authentication and RBAC), a Git server when asked, and Chromium (the browser
+ * tests' own launch, test/helpers/browser.ts) logged in as admin through the login form; and, in the page,
+ * the readers of what the UI reports about itself — performance marks ("plumb:list-ready" and the like),
+ * long tasks (a PerformanceObserver installed before any page script runs), the JS heap and DOM size (CDP
+ * Performance.getMetrics) — plus the machine's CPU and steal over a run (/proc/stat, docs/benchmarks.md's
+ * preamble), medians, and a Markdown table.
+ *
+ * A mark or selector that never appears fails the benchmark with a sentence saying what to check, never a
+ * bare timeout.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { pino } from "pino";
+import { installCRDs } from "../src/apps/index.js";
+import { KubeClient } from "../src/cluster/client.js";
+import { Resources } from "../src/cluster/resources.js";
+import { GitSources } from "../src/controller/git-sources.js";
+import { startGitServer, type GitServer } from "../src/gitserver/server.js";
+import { startLocalCluster, type LocalCluster } from "../src/localcluster/cluster.js";
+import { startServer, type RunningServer } from "../src/server/server.js";
+import { browserSkip, launchBrowser, logIn, type TestBrowser } from "../test/helpers/browser.js";
+import { machine, machineCpu, quantile, type Harness } from "./controller-common.js";
+import { benchSettings, NS } from "./server-common.js";
+
+export { NS };
+
+/** What a UI benchmark runs against. */
+export interface UiWorld {
+  cluster: LocalCluster;
+  resources: Resources;
+  server: RunningServer;
+  url: string;
+  adminPassword: string;
+  git?: GitServer;
+  browser: TestBrowser;
+  /** A page logged in as admin (the session cookie is the context's: new pages share it). */
+  page: Page;
+}
+
+/** Fails at once, with what to do, when Chromium or the built UI is missing. */
+export function requireBrowser(): void {
+  if (browserSkip) throw new Error(`cannot run a browser benchmark: ${browserSkip}`);
+}
+
+/**
+ * A local cluster (plumb's CRDs, the namespace, the benchmarks' AppProjects and settings), a Git server
+ * when `git`, plumb server in-process with the controller off. `seed` runs once the cluster is ready and
+ * before the server starts (so its caches start full); then Chromium logs in. Everything is stopped at the
+ * harness's cleanup.
+ */
+export async function uiWorld(h: Harness, opts: { name: string; git?: boolean; seed?: (resources: Resources, git: GitServer | undefined) => Promise<void> }): Promise<UiWorld> {
+  requireBrowser();
+  const cluster = await startLocalCluster({ name: opts.name, nodes: 1 });
+  h.defer("local cluster", () => cluster.stop());
+  const resources = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig));
+  h.defer("client", () => resources.client.close());
+  await installCRDs(resources);
+  await benchSettings(resources);
+  let git: GitServer | undefined;
+  if (opts.git) {
+    git = await startGitServer();
+    h.defer("git server", () => git!.close());
+  }
+  h.log("cluster ready; seeding");
+  const t0 = Date.now();
+  await opts.seed?.(resources, git);
+  h.log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-bench-ui-"));
+  h.defer("server cache dir", () => rmSync(cacheDir, { recursive: true, force: true }));
+  const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });
+  const repos = new GitSources({ cacheDir, pollIntervalMs: 3_600_000, resources, log, secretsNamespace: NS });
+  h.defer("server git sources", () => repos.close());
+  const server = await startServer({ resources, namespace: NS, log, version: "bench", repos, port: 0, tls: "none", controller: false });
+  h.defer("server", () => server.close());
+  const adminPassword = server.generatedAdminPassword ?? "";
+  if (!adminPassword) throw new Error("the server generated no admin password (a fresh cluster should get one)");
+
+  const browser = await launchBrowser();
+  h.defer("browser", () => browser.close());
+  await browser.context.addInitScript({ content: PAGE_PROBES });
+  // Before the login the page asks who is logged in: a 401, as designed.
+  browser.expectFailure(/\/api\/v1\/session\/userinfo$/, 401);
+  const page = await browser.page();
+  await logIn(page, server.url, "admin", adminPassword).catch((err: unknown) => {
+    throw new Error(`could not log in through the form at ${server.url} (is the UI built? npm --prefix ui run build): ${err instanceof Error ? err.message : String(err)}`);
+  });
+  h.log(`logged in at ${server.url}`);
+  return { cluster, resources, server, url: server.url, adminPassword, ...(git ? { git } : {}), browser, page };
+}
+
+/**
+ * Installed in every page before its scripts (addInitScript, which CSP does not block): long tasks,
+ * buffered from the start, into window.__plumbLongTasks; the time of the last `input` event (capture
+ * phase, before any handler of the page) into window.__plumbLastInput.
+ */
+const PAGE_PROBES = `(() => {
+  window.__plumbLongTasks = [];
+  window.__plumbLastInput = -1;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__plumbLongTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: "longtask", buffered: true });
+  } catch (e) { window.__plumbLongTasks = null; }
+  document.addEventListener("input", () => { window.__plumbLastInput = performance.now(); }, true);
+})();`;
+
+/**
+ * What the page's globals look like to code run in it through page.evaluate (the root project has no DOM
+ * types): `const g = globalThis as unknown as PageGlobals` inside the callback.
+ */
+export interface PageGlobals {
+  document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } };
+  __plumbLongTasks: Array<{ start: number; duration: number }> | null;
+  __plumbLastInput: number;
+}
+
+/** How many entries of the performance mark `name` the page has. */
+export function markCount(page: Page, name: string): Promise<number> {
+  return page.evaluate((n) => performance.getEntriesByName(n, "mark").length, name);
+}
+
+/**
+ * Waits until the page has more than `after` entries of the mark `name` and answers the newest one's
+ * startTime (ms since the page's navigation start). Throws `hint` (a sentence) after `timeoutMs`.
+ */
+export async function waitForMark(page: Page, name: string, opts: { after?: number; timeoutMs?: number; hint: string }): Promise<number> {
+  const after = opts.after ?? 0;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  try {
+    await page.waitForFunction(([n, k]) => performance.getEntriesByName(n as string, "mark").length > (k as number), [name, after] as const, { timeout: timeoutMs, polling: "raf" });
+  } catch {
+    throw new Error(`no performance mark "${name}" after ${Math.round(timeoutMs / 1000)} s on ${page.url()}: ${opts.hint}`);
+  }
+  return page.evaluate((n) => performance.getEntriesByName(n, "mark").at(-1)!.startTime, name);
+}
+
+/**
+ * The mark `name` if the page sets one, else the first frame where `selector` matches (performance.now()
+ * then): for pages that predate the mark. Answers the time and which signal gave it.
+ */
+export async function markOrSelector(page: Page, name: string, selector: string, opts: { timeoutMs?: number; hint: string }): Promise<{ ms: number; via: "mark" | "selector" }> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  try {
+    const handle = await page.waitForFunction(
+      ([n, sel]) => {
+        const mark = performance.getEntriesByName(n, "mark")[0];
+        if (mark) return { ms: mark.startTime, via: "mark" as const };
+        return (globalThis as unknown as PageGlobals).document.querySelector(sel) ? { ms: performance.now(), via: "selector" as const } : false;
+      },
+      [name, selector] as const,
+      { timeout: timeoutMs, polling: "raf" },
+    );
+    const seen = (await handle.jsonValue()) as { ms: number; via: "mark" | "selector" };
+    if (seen.via === "selector") {
+      // The selector may have come first in a frame where the mark was set too: prefer the mark.
+      const mark = await page.evaluate((n) => performance.getEntriesByName(n, "mark")[0]?.startTime, name);
+      if (mark !== undefined) return { ms: mark, via: "mark" };
+    }
+    return seen;
+  } catch {
+    throw new Error(`neither the performance mark "${name}" nor ${selector} after ${Math.round(timeoutMs / 1000)} s on ${page.url()}: ${opts.hint}`);
+  }
+}
+
+/** Fails with `hint` unless `selector` matches within `timeoutMs`. */
+export async function needSelector(page: Page, selector: string, hint: string, timeoutMs = 30_000): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout: timeoutMs, state: "attached" });
+  } catch {
+    throw new Error(`no ${selector} after ${Math.round(timeoutMs / 1000)} s on ${page.url()}: ${hint}`);
+  }
+}
+
+/** The long tasks the page has seen since `sinceMs` (its performance clock), or null when the browser has no longtask entries. */
+export async function longTasks(page: Page, sinceMs = 0): Promise<{ count: number; over50: number; longestMs: number; totalMs: number } | null> {
+  const tasks = await page.evaluate(() => (globalThis as unknown as PageGlobals).__plumbLongTasks);
+  if (tasks === null) return null;
+  const mine = tasks.filter((t) => t.start >= sinceMs);
+  return { count: mine.length, over50: mine.filter((t) => t.duration > 50).length, longestMs: round1(Math.max(0, ...mine.map((t) => t.duration))), totalMs: round1(mine.reduce((s, t) => s + t.duration, 0)) };
+}
+
+/** The page's JS heap in use and its DOM node count (CDP Performance.getMetrics), after a forced GC when `gc`. */
+export async function pageMetrics(page: Page, gc = true): Promise<{ jsHeapUsedMiB: number; jsHeapTotalMiB: number; domNodes: number }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    if (gc) await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("Performance.enable");
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const get = (n: string): number => metrics.find((m) => m.name === n)?.value ?? NaN;
+    return { jsHeapUsedMiB: round1(get("JSHeapUsedSize") / 2 ** 20), jsHeapTotalMiB: round1(get("JSHeapTotalSize") / 2 ** 20), domNodes: get("Nodes") };
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/** Turns the page's HTTP cache off (a first visit every time) or on. */
+export async function setCache(page: Page, enabled: boolean): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: !enabled });
+}
+
+/** A CPU meter over the machine: call the answer at the end for busy and steal in percent of one core. */
+export function cpuMeter(): () => { busyPct: number; stealPct: number; note: string } {
+  const c0 = machineCpu();
+  return () => {
+    const c1 = machineCpu();
+    const wall = c1.busy + c1.idle + c1.steal - (c0.busy + c0.idle + c0.steal) || 1;
+    const pct = (part: number): number => Math.round((part / wall) * cpus().length * 100 * 10) / 10;
+    return { busyPct: pct(c1.busy - c0.busy), stealPct: pct(c1.steal - c0.steal), note: `percent of one core (${cpus().length} cores: ${cpus().length * 100} % in all)` };
+  };
+}
+
+/** The machine line and the date, for the JSON. */
+export function runInfo(): { machine: string; date: string } {
+  return { machine: machine(), date: new Date().toISOString() };
+}
+
+/** The median (nearest rank) of `xs`. */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
+/** Median, min and max of `xs`, rounded to 0.1. */
+export function stats(xs: readonly number[]): { n: number; median: number; min: number; max: number; runs: number[] } {
+  return { n: xs.length, median: round1(median(xs)), min: round1(Math.min(...xs)), max: round1(Math.max(...xs)), runs: xs.map(round1) };
+}
+
+export const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** Bytes as KiB with one decimal. */
+export const kib = (bytes: number): string => (bytes / 1024).toFixed(1);
+
+/** A Markdown table on stderr (stdout holds only the JSON line). */
+export function printTable(head: string[], rows: Array<Array<string | number>>): void {
+  const line = (cells: Array<string | number>): string => `| ${cells.join(" | ")} |`;
+  process.stderr.write(`${[line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n")}\n`);
+}
+
+/** "met" / "NOT met" for a measured value against a goal (≤). */
+export const verdict = (value: number, goal: number): string => (value <= goal ? "met" : "NOT met");
