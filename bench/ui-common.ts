@@ -21,6 +21,8 @@ import { KubeClient } from "../src/cluster/client.js";
 import { Resources } from "../src/cluster/resources.js";
 import { GitSources } from "../src/controller/git-sources.js";
 import { startGitServer, type GitServer } from "../src/gitserver/server.js";
+import { WorkDir } from "../src/gitserver/workdir.js";
+import type { KubeObject } from "../src/core/object.js";
 import { startLocalCluster, type LocalCluster } from "../src/localcluster/cluster.js";
 import { startServer, type RunningServer } from "../src/server/server.js";
 import { browserSkip, launchBrowser, logIn, type TestBrowser } from "../test/helpers/browser.js";
@@ -97,7 +99,8 @@ export async function uiWorld(h: Harness, opts: { name: string; git?: boolean; s
 /**
  * Installed in every page before its scripts (addInitScript, which CSP does not block): long tasks,
  * buffered from the start, into window.__plumbLongTasks; the time of the last `input` event (capture
- * phase, before any handler of the page) into window.__plumbLastInput.
+ * phase, before any handler of the page) into window.__plumbLastInput, of the last click into
+ * window.__plumbLastClick.
  */
 const PAGE_PROBES = `(() => {
   window.__plumbLongTasks = [];
@@ -107,7 +110,9 @@ const PAGE_PROBES = `(() => {
       for (const e of list.getEntries()) window.__plumbLongTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: "longtask", buffered: true });
   } catch (e) { window.__plumbLongTasks = null; }
+  window.__plumbLastClick = -1;
   document.addEventListener("input", () => { window.__plumbLastInput = performance.now(); }, true);
+  document.addEventListener("click", () => { window.__plumbLastClick = performance.now(); }, true);
 })();`;
 
 /**
@@ -118,6 +123,7 @@ export interface PageGlobals {
   document: { querySelector(selector: string): { textContent: string | null } | null; querySelectorAll(selector: string): { length: number } };
   __plumbLongTasks: Array<{ start: number; duration: number }> | null;
   __plumbLastInput: number;
+  __plumbLastClick: number;
 }
 
 /** How many entries of the performance mark `name` the page has. */
@@ -245,3 +251,81 @@ export function printTable(head: string[], rows: Array<Array<string | number>>):
 
 /** "met" / "NOT met" for a measured value against a goal (≤). */
 export const verdict = (value: number, goal: number): string => (value <= goal ? "met" : "NOT met");
+
+/** A new repository on the loopback Git server holding `files` on main; answers its URL and the commit. */
+export async function pushRepo(h: Harness, git: GitServer, name: string, files: Record<string, string>): Promise<{ url: string; sha: string }> {
+  const url = await git.createRepo(name);
+  const wd = await WorkDir.clone(url);
+  h.defer(`work tree of ${name}`, () => rmSync(wd.dir, { recursive: true, force: true }));
+  const sha = await wd.write(files).commit(`${name}: the benchmark's manifests`);
+  await wd.push("main");
+  return { url, sha };
+}
+
+/** An Application of plumb's namespace tracking main of `repoURL` (plain YAML at the root), no automated sync. */
+export function gitApp(name: string, repoURL: string, destNamespace: string): KubeObject {
+  return {
+    apiVersion: "plumb.dev/v1alpha1",
+    kind: "Application",
+    metadata: { name, namespace: NS },
+    spec: { project: "team-0", source: { repoURL, targetRevision: "main", path: "." }, destination: { server: "https://kubernetes.default.svc", namespace: destNamespace } },
+  };
+}
+
+/** One entry of status.resources. */
+export interface StatusEntry {
+  group: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: "Synced" | "OutOfSync";
+  health?: { status: string };
+}
+
+/**
+ * The status the controller leaves on an app compared at `sha` with these resources: sync Synced unless
+ * an entry is OutOfSync, health Healthy, an operation that succeeded and one history entry.
+ */
+export function comparedStatus(app: KubeObject, sha: string, resources: StatusEntry[]): Record<string, unknown> {
+  const spec = app.spec as { source: Record<string, unknown>; destination: Record<string, unknown> };
+  const at = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  return {
+    sync: { status: resources.some((r) => r.status === "OutOfSync") ? "OutOfSync" : "Synced", revision: sha, comparedTo: { source: spec.source, destination: spec.destination } },
+    health: { status: "Healthy" },
+    resources,
+    reconciledAt: at,
+    observedAt: at,
+    sourceType: "Directory",
+    operationState: { operation: { sync: { revision: sha } }, phase: "Succeeded", message: "successfully synced (all tasks run)", startedAt: at, finishedAt: at, syncResult: { revision: sha, source: spec.source } },
+    history: [{ id: 0, revision: sha, deployedAt: at, deployStartedAt: at, source: spec.source }],
+    controllerNamespace: NS,
+  };
+}
+
+/** GET of the server's API as admin (a session of its own); the parsed body, or throws with the status. */
+export async function apiGet<T>(world: UiWorld, path: string): Promise<T> {
+  const login = await fetch(`${world.url}/api/v1/session`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: world.adminPassword }) });
+  const { token } = (await login.json()) as { token: string };
+  const res = await fetch(`${world.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * `runs` navigations to `path`, each in a new tab (the session cookie set): the startTime of the mark
+ * `mark` (ms since navigation start) each time; the last tab stays open and is answered.
+ */
+export async function timedOpens(h: Harness, world: UiWorld, path: string, mark: string, runs: number, opts: { cold?: boolean; hint: string; timeoutMs?: number }): Promise<{ ms: number[]; page: Page }> {
+  const ms: number[] = [];
+  for (let r = 0; ; r++) {
+    const page = await world.browser.page();
+    if (opts.cold) await setCache(page, false);
+    await page.goto(`${world.url}${path}`, { waitUntil: "commit" });
+    ms.push(await waitForMark(page, mark, { hint: opts.hint, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
+    h.log(`${path} → ${mark}, run ${r + 1}: ${round1(ms.at(-1)!)} ms`);
+    if (r === runs - 1) return { ms, page };
+    await page.close();
+  }
+}

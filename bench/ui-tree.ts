@@ -1,0 +1,167 @@
+/**
+ * Benchmark (issue 11): the resource tree of one Application of 2,000 resources in Chromium — from
+ * navigation to the tree drawn, and the time to expand a group of nodes.
+ *
+ * The app is what a sync leaves, without waiting for one: its Git repository (on the loopback Git server)
+ * holds `--resources` small ConfigMaps in `--files` plain-YAML files; the same ConfigMaps are created in
+ * the cluster by server-side apply with plumb's field manager and tracking label and annotation
+ * (src/core/tracking.ts withTracking: exactly what the engine applies), and the app's status is the one
+ * the controller writes after that sync (Synced at the commit, Healthy, every ConfigMap listed in
+ * status.resources). The server's resource tree finds them as it finds any app's objects: the status
+ * entries, and the tracking label's watch cache (src/server/tree/children.ts). The controller stays off:
+ * a sync of 2,000 objects would measure the engine, not the page. Before the browser starts, the API's
+ * resource-tree answer must hold all of them.
+ *
+ * Per run (`--runs`, each in a new tab with the session cookie set):
+ *   1. open: from navigation start (page.goto of /applications/plumb/<app>?view=tree) to the performance
+ *      mark "plumb:tree-ready";
+ *   2. expand: a click on the first `[data-group]` node (a collapsed group), from the click event (a
+ *      capture listener installed before the page's scripts) to the next "plumb:tree-ready", or to the
+ *      first frame with `--resources` `[data-node]` elements (`--node-selector`). A tree without a
+ *      `[data-group]` (nothing collapsed) reports expand as not applicable.
+ * Then the JS heap after a forced GC and the DOM's node count with the tree open.
+ *
+ *   npm run build && npm --prefix ui run build && node dist/bench/ui-tree.js [--resources 2000] [--files 4] [--runs 5] [--cold] [--node-selector '[data-node]'] [--group-selector '[data-group]']
+ *
+ * Output: a table on stderr, one JSON line on stdout.
+ */
+import { parseArgs } from "node:util";
+import type { Page } from "playwright-core";
+import { stringify } from "yaml";
+import type { Resources } from "../src/cluster/resources.js";
+import { mapLimit } from "../src/core/concurrency.js";
+import type { KubeObject } from "../src/core/object.js";
+import { withTracking } from "../src/core/tracking.js";
+import type { GitServer } from "../src/gitserver/server.js";
+import { Harness } from "./controller-common.js";
+import { patchStatus } from "./server-common.js";
+import { apiGet, comparedStatus, cpuMeter, gitApp, markCount, NS, pageMetrics, type PageGlobals, printTable, pushRepo, round1, runInfo, stats, timedOpens, uiWorld, verdict } from "./ui-common.js";
+
+const { values: args } = parseArgs({
+  options: {
+    resources: { type: "string", default: "2000" },
+    files: { type: "string", default: "4" },
+    runs: { type: "string", default: "5" },
+    cold: { type: "boolean", default: false },
+    "node-selector": { type: "string", default: "[data-node]" },
+    "group-selector": { type: "string", default: "[data-group]" },
+    "create-concurrency": { type: "string", default: "16" },
+  },
+});
+const N = Number(args.resources);
+const FILES = Math.max(1, Number(args.files));
+const RUNS = Number(args.runs);
+const NODE = args["node-selector"];
+const GROUP = args["group-selector"];
+const APP = "big-tree";
+const DEST = "bench-tree";
+const HINT = "is the UI built with the app page's tree view merged (it sets performance.mark(\"plumb:tree-ready\") once drawn)? npm --prefix ui run build";
+
+const configMap = (i: number): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${String(i).padStart(4, "0")}`, namespace: DEST }, data: { index: String(i), colour: ["red", "green", "blue"][i % 3]! } });
+
+async function seed(h: Harness, resources: Resources, git: GitServer): Promise<void> {
+  const files: Record<string, string> = {};
+  for (let f = 0; f < FILES; f++) {
+    const docs: string[] = [];
+    for (let i = f; i < N; i += FILES) docs.push(stringify(configMap(i)));
+    files[`configmaps-${f}.yaml`] = docs.join("---\n");
+  }
+  const { url, sha } = await pushRepo(h, git, "tree", files);
+  await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: DEST } });
+  let done = 0;
+  await mapLimit(
+    Array.from({ length: N }, (_, i) => i),
+    Number(args["create-concurrency"]),
+    async (i) => {
+      await resources.apply(withTracking(configMap(i), APP));
+      if (++done % 500 === 0) h.log(`${done} ConfigMaps`);
+    },
+  );
+  const app = gitApp(APP, url, DEST);
+  await resources.apply(app);
+  const entries = Array.from({ length: N }, (_, i) => ({ group: "", version: "v1", kind: "ConfigMap", namespace: DEST, name: configMap(i).metadata.name, status: "Synced" as const }));
+  await patchStatus(resources, APP, comparedStatus(app, sha, entries));
+}
+
+const h = new Harness("ui-tree", 30 * 60_000);
+
+await h.run(async () => {
+  const world = await uiWorld(h, { name: "bench-ui-tree", git: true, seed: (r, git) => seed(h, r, git!) });
+  const tree = await apiGet<{ nodes?: unknown[] }>(world, `/api/v1/applications/${APP}/resource-tree?appNamespace=${NS}`);
+  const nodes = tree.nodes?.length ?? 0;
+  if (nodes < N) throw new Error(`the API's resource tree holds ${nodes} nodes, want ${N}: the seeding is wrong, not the page`);
+  h.log(`the API's tree: ${nodes} nodes`);
+  await world.page.close();
+  const cpu = cpuMeter();
+
+  const open: number[] = [];
+  const expand: number[] = [];
+  let expandVia = "";
+  let expandNote: string | undefined;
+  let lastPage: Page | undefined;
+  for (let r = 0; r < RUNS; r++) {
+    const { ms, page } = await timedOpens(h, world, `/applications/${NS}/${APP}?view=tree`, "plumb:tree-ready", 1, { cold: args.cold, hint: HINT });
+    open.push(ms[0]!);
+    await lastPage?.close();
+    lastPage = page;
+    if (expandNote) continue;
+    const group = await page.waitForSelector(GROUP, { timeout: 5_000, state: "visible" }).catch(() => null);
+    if (!group) {
+      const shown = await page.evaluate((sel) => (globalThis as unknown as PageGlobals).document.querySelectorAll(sel).length, NODE);
+      expandNote = `no ${GROUP} node after the tree was drawn (${shown} ${NODE} elements shown): nothing to expand`;
+      h.log(expandNote);
+      continue;
+    }
+    const before = await markCount(page, "plumb:tree-ready");
+    await group.click();
+    let seen: { ms: number; via: string };
+    try {
+      const handle = await page.waitForFunction(
+        ([k, sel, want]) => {
+          const marks = performance.getEntriesByName("plumb:tree-ready", "mark");
+          if (marks.length > (k as number)) return { ms: marks.at(-1)!.startTime, via: "mark" };
+          return (globalThis as unknown as PageGlobals).document.querySelectorAll(sel as string).length >= (want as number) ? { ms: performance.now(), via: "nodes" } : false;
+        },
+        [before, NODE, N] as const,
+        { timeout: 30_000, polling: "raf" },
+      );
+      seen = (await handle.jsonValue()) as { ms: number; via: string };
+    } catch {
+      const shown = await page.evaluate((sel) => (globalThis as unknown as PageGlobals).document.querySelectorAll(sel).length, NODE);
+      throw new Error(`after a click on ${GROUP}, neither a new "plumb:tree-ready" mark nor ${N} ${NODE} elements within 30 s (${shown} shown): ${HINT}`);
+    }
+    const click = await page.evaluate(() => (globalThis as unknown as PageGlobals).__plumbLastClick);
+    expand.push(seen.ms - click);
+    expandVia = seen.via;
+    h.log(`expand, run ${r + 1}: ${round1(seen.ms - click)} ms (${seen.via})`);
+  }
+  const metrics = await pageMetrics(lastPage!);
+  const usage = cpu();
+
+  const o = stats(open);
+  const e = expand.length > 0 ? stats(expand) : undefined;
+  printTable(
+    ["measure", "median", "min–max", "goal", ""],
+    [
+      [`tree of ${N} resources drawn (${RUNS} runs, ${args.cold ? "cold" : "warm"} cache)`, `${o.median} ms`, `${o.min}–${o.max} ms`, "≤ 1000 ms", verdict(o.median, 1000)],
+      e ? [`a group expanded (click → ${expandVia === "mark" ? "plumb:tree-ready" : `${N} ${NODE}`})`, `${e.median} ms`, `${e.min}–${e.max} ms`, "", ""] : ["a group expanded", "n/a", expandNote ?? "", "", ""],
+      ["JS heap used after GC, tree open", `${metrics.jsHeapUsedMiB} MiB`, `${metrics.domNodes} DOM nodes`, "", ""],
+    ],
+  );
+  process.stderr.write(`machine busy ${usage.busyPct} %, steal ${usage.stealPct} % (${usage.note}); browser problems: ${world.browser.problems.length}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      benchmark: "ui-tree",
+      ...runInfo(),
+      cpuOverRun: usage,
+      resources: N,
+      files: FILES,
+      apiTreeNodes: nodes,
+      cache: args.cold ? "cold" : "warm",
+      treeReadyMs: o,
+      expandMs: e ? { ...e, via: expandVia } : { note: expandNote },
+      page: metrics,
+      browserProblems: world.browser.problems.slice(0, 20),
+    })}\n`,
+  );
+});
