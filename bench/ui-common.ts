@@ -8,10 +8,13 @@
  * Performance.getMetrics) — plus the machine's CPU and steal over a run (/proc/stat, docs/benchmarks.md's
  * preamble), medians, and a Markdown table.
  *
+ * The server serves this worktree's ui/dist, or the folder in PLUMB_BENCH_UI_DIR (another build of the UI,
+ * e.g. a branch's, to measure it before it is merged).
+ *
  * A mark or selector that never appears fails the benchmark with a sentence saying what to check, never a
  * bare timeout.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -25,7 +28,7 @@ import { WorkDir } from "../src/gitserver/workdir.js";
 import type { KubeObject } from "../src/core/object.js";
 import { startLocalCluster, type LocalCluster } from "../src/localcluster/cluster.js";
 import { startServer, type RunningServer } from "../src/server/server.js";
-import { browserSkip, launchBrowser, logIn, type TestBrowser } from "../test/helpers/browser.js";
+import { browserSkip, CHROMIUM, launchBrowser, logIn, type TestBrowser } from "../test/helpers/browser.js";
 import { machine, machineCpu, quantile, type Harness } from "./controller-common.js";
 import { benchSettings, NS } from "./server-common.js";
 
@@ -46,6 +49,7 @@ export interface UiWorld {
 
 /** Fails at once, with what to do, when Chromium or the built UI is missing. */
 export function requireBrowser(): void {
+  if (process.env.PLUMB_BENCH_UI_DIR && existsSync(join(process.env.PLUMB_BENCH_UI_DIR, "index.html")) && existsSync(CHROMIUM)) return;
   if (browserSkip) throw new Error(`cannot run a browser benchmark: ${browserSkip}`);
 }
 
@@ -78,7 +82,9 @@ export async function uiWorld(h: Harness, opts: { name: string; git?: boolean; s
   const log = pino({ level: process.env.PLUMB_BENCH_LOG ?? "silent" });
   const repos = new GitSources({ cacheDir, pollIntervalMs: 3_600_000, resources, log, secretsNamespace: NS });
   h.defer("server git sources", () => repos.close());
-  const server = await startServer({ resources, namespace: NS, log, version: "bench", repos, port: 0, tls: "none", controller: false });
+  const uiDir = process.env.PLUMB_BENCH_UI_DIR;
+  if (uiDir) h.log(`serving the UI of ${uiDir} (PLUMB_BENCH_UI_DIR)`);
+  const server = await startServer({ resources, namespace: NS, log, version: "bench", repos, port: 0, tls: "none", controller: false, ...(uiDir ? { uiDir } : {}) });
   h.defer("server", () => server.close());
   const adminPassword = server.generatedAdminPassword ?? "";
   if (!adminPassword) throw new Error("the server generated no admin password (a fresh cluster should get one)");
@@ -172,6 +178,18 @@ export async function markOrSelector(page: Page, name: string, selector: string,
   } catch {
     throw new Error(`neither the performance mark "${name}" nor ${selector} after ${Math.round(timeoutMs / 1000)} s on ${page.url()}: ${opts.hint}`);
   }
+}
+
+/**
+ * The page's last fetch whose URL path matches `pathRegex` (Resource Timing, ms since navigation start):
+ * when it was sent and when its answer's last byte arrived — what the server's part of a measure was.
+ */
+export async function requestTiming(page: Page, pathRegex: RegExp): Promise<{ url: string; startMs: number; responseEndMs: number } | undefined> {
+  return page.evaluate((src) => {
+    const re = new RegExp(src);
+    const hit = (performance.getEntriesByType("resource") as unknown as Array<{ name: string; startTime: number; responseEnd: number }>).filter((e) => re.test(new URL(e.name).pathname + new URL(e.name).search)).at(-1);
+    return hit ? { url: hit.name.replace(/^https?:\/\/[^/]+/, ""), startMs: Math.round(hit.startTime * 10) / 10, responseEndMs: Math.round(hit.responseEnd * 10) / 10 } : undefined;
+  }, pathRegex.source);
 }
 
 /** Fails with `hint` unless `selector` matches within `timeoutMs`. */
@@ -317,15 +335,18 @@ export async function apiGet<T>(world: UiWorld, path: string): Promise<T> {
  * `runs` navigations to `path`, each in a new tab (the session cookie set): the startTime of the mark
  * `mark` (ms since navigation start) each time; the last tab stays open and is answered.
  */
-export async function timedOpens(h: Harness, world: UiWorld, path: string, mark: string, runs: number, opts: { cold?: boolean; hint: string; timeoutMs?: number }): Promise<{ ms: number[]; page: Page }> {
+export async function timedOpens(h: Harness, world: UiWorld, path: string, mark: string, runs: number, opts: { cold?: boolean; hint: string; timeoutMs?: number; firstRun?: number; api?: RegExp }): Promise<{ ms: number[]; apiEndMs: Array<number | undefined>; page: Page }> {
   const ms: number[] = [];
+  const apiEndMs: Array<number | undefined> = [];
   for (let r = 0; ; r++) {
     const page = await world.browser.page();
     if (opts.cold) await setCache(page, false);
     await page.goto(`${world.url}${path}`, { waitUntil: "commit" });
     ms.push(await waitForMark(page, mark, { hint: opts.hint, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
-    h.log(`${path} → ${mark}, run ${r + 1}: ${round1(ms.at(-1)!)} ms`);
-    if (r === runs - 1) return { ms, page };
+    const api = opts.api ? await requestTiming(page, opts.api) : undefined;
+    apiEndMs.push(api?.responseEndMs);
+    h.log(`${path} → ${mark}, run ${(opts.firstRun ?? 1) + r}: ${round1(ms.at(-1)!)} ms${api ? ` (${api.url} answered at ${api.responseEndMs} ms)` : ""}`);
+    if (r === runs - 1) return { ms, apiEndMs, page };
     await page.close();
   }
 }
