@@ -223,6 +223,7 @@ async function updates(world: UiWorld, page: Page): Promise<UpdateFigures> {
     if (Date.now() > deadline) throw new Error(`the updates did not reach the page within 10 s: ${present === 0 ? "none of the patched rows is on screen any more" : `${stale.length} of ${present} patched rows on screen do not show their last health (${stale.slice(0, 5).join(", ")})`}`);
     await sleep(200);
   }
+  if (patched / windowS < PER_SECOND * 0.9) h.log(`WARNING: the cluster took ${round1(patched / windowS)} patches/s, not ${PER_SECOND}: the page had fewer updates to show than asked (a busy or stolen machine; try --update-concurrency 64)`);
   h.log(`updates: ${patched} patches in ${windowS.toFixed(1)} s; long tasks ${JSON.stringify(tasks)}; ${present} rows on screen show the last health`);
   return { perSecond: PER_SECOND, seconds: UPDATE_SECONDS, patched, windowS: round1(windowS), achievedPerSecond: round1(patched / windowS), latestPatchLateMs: Math.round(lateMs), rowsChecked: present, longTasks: tasks };
 }

@@ -22,7 +22,7 @@
  *      tree without a `[data-group]` (nothing collapsed) reports expand as not applicable.
  * Then the JS heap after a forced GC and the DOM's node count with the tree open.
  *
- *   npm run build && npm --prefix ui run build && node dist/bench/ui-tree.js [--resources 2000] [--files 4] [--runs 5] [--cold] [--node-selector '[data-node-key]'] [--group-selector '[data-group]']
+ *   npm run build && npm --prefix ui run build && node dist/bench/ui-tree.js [--resources 2000] [--files 4] [--runs 5] [--cold] [--node-selector '[data-node-key]'] [--group-selector '[data-group]'] [--check-synced]
  *
  * Output: a table on stderr, one JSON line on stdout.
  */
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     "node-selector": { type: "string", default: "[data-node-key]" },
     "group-selector": { type: "string", default: "[data-group]" },
     "create-concurrency": { type: "string", default: "16" },
+    /** Also ask the API's managed-resources (a server-side dry run of every object: slow) and require every ConfigMap Synced. */
+    "check-synced": { type: "boolean", default: false },
   },
 });
 const N = Number(args.resources);
@@ -92,6 +94,12 @@ await h.run(async () => {
   const nodes = tree.nodes?.length ?? 0;
   if (nodes < N) throw new Error(`the API's resource tree holds ${nodes} nodes, want ${N}: the seeding is wrong, not the page`);
   h.log(`the API's tree: ${nodes} nodes`);
+  if (args["check-synced"]) {
+    const managed = await apiGet<{ items: Array<{ status?: string }> }>(world, `/api/v1/applications/${APP}/managed-resources?appNamespace=${NS}`);
+    const synced = managed.items.filter((i) => i.status === "Synced").length;
+    if (synced !== N) throw new Error(`managed-resources: ${synced} of ${managed.items.length} Synced, want all ${N}: the seeded objects differ from what a sync leaves`);
+    h.log(`managed-resources: all ${synced} ConfigMaps Synced (the cluster holds what a sync of the repository leaves)`);
+  }
   await world.page.close();
   const cpu = cpuMeter();
 
