@@ -335,9 +335,10 @@ export async function apiGet<T>(world: UiWorld, path: string): Promise<T> {
  * `runs` navigations to `path`, each in a new tab (the session cookie set): the startTime of the mark
  * `mark` (ms since navigation start) each time; the last tab stays open and is answered.
  */
-export async function timedOpens(h: Harness, world: UiWorld, path: string, mark: string, runs: number, opts: { cold?: boolean; hint: string; timeoutMs?: number; firstRun?: number; api?: RegExp }): Promise<{ ms: number[]; apiEndMs: Array<number | undefined>; page: Page }> {
+export async function timedOpens(h: Harness, world: UiWorld, path: string, mark: string, runs: number, opts: { cold?: boolean; hint: string; timeoutMs?: number; firstRun?: number; api?: RegExp }): Promise<{ ms: number[]; apiEndMs: Array<number | undefined>; apiTookMs: Array<number | undefined>; page: Page }> {
   const ms: number[] = [];
   const apiEndMs: Array<number | undefined> = [];
+  const apiTookMs: Array<number | undefined> = [];
   for (let r = 0; ; r++) {
     const page = await world.browser.page();
     if (opts.cold) await setCache(page, false);
@@ -345,8 +346,9 @@ export async function timedOpens(h: Harness, world: UiWorld, path: string, mark:
     ms.push(await waitForMark(page, mark, { hint: opts.hint, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) }));
     const api = opts.api ? await requestTiming(page, opts.api) : undefined;
     apiEndMs.push(api?.responseEndMs);
-    h.log(`${path} → ${mark}, run ${(opts.firstRun ?? 1) + r}: ${round1(ms.at(-1)!)} ms${api ? ` (${api.url} answered at ${api.responseEndMs} ms)` : ""}`);
-    if (r === runs - 1) return { ms, apiEndMs, page };
+    apiTookMs.push(api ? api.responseEndMs - api.startMs : undefined);
+    h.log(`${path} → ${mark}, run ${(opts.firstRun ?? 1) + r}: ${round1(ms.at(-1)!)} ms${api ? ` (${api.url} sent at ${api.startMs} ms, answered at ${api.responseEndMs} ms)` : ""}`);
+    if (r === runs - 1) return { ms, apiEndMs, apiTookMs, page };
     await page.close();
   }
 }
