@@ -86,6 +86,17 @@ export async function uiWorld(h: Harness, opts: { name: string; git?: boolean; s
   if (uiDir) h.log(`serving the UI of ${uiDir} (PLUMB_BENCH_UI_DIR)`);
   const server = await startServer({ resources, namespace: NS, log, version: "bench", repos, port: 0, tls: "none", controller: false, ...(uiDir ? { uiDir } : {}) });
   h.defer("server", () => server.close());
+  if (git) {
+    // The server's mirrors fetch the apps' repositories first, as a running installation's would have
+    // (its controller syncs from them), so the page's first look finds the commits there.
+    const apps = await resources.list("plumb.dev/v1alpha1", "Application", { namespace: NS });
+    const urls = new Set(apps.items.map((a) => (a.spec as { source?: { repoURL?: string } } | undefined)?.source?.repoURL).filter((u): u is string => !!u && u.startsWith(git.url)));
+    for (const u of urls) {
+      repos.watch(u);
+      await repos.refresh(u);
+    }
+    if (urls.size > 0) h.log(`the server's mirrors fetched ${urls.size} ${urls.size === 1 ? "repository" : "repositories"}`);
+  }
   const adminPassword = server.generatedAdminPassword ?? "";
   if (!adminPassword) throw new Error("the server generated no admin password (a fresh cluster should get one)");
 
