@@ -203,6 +203,13 @@ export async function requestTiming(page: Page, pathRegex: RegExp): Promise<{ ur
   }, pathRegex.source);
 }
 
+/** Every request the page made so far, in order: path, sent and last byte (ms since navigation start). */
+export function waterfall(page: Page): Promise<Array<{ path: string; startMs: number; endMs: number }>> {
+  return page.evaluate(() =>
+    (performance.getEntriesByType("resource") as unknown as Array<{ name: string; startTime: number; responseEnd: number }>).map((e) => ({ path: e.name.replace(/^https?:\/\/[^/]+/, ""), startMs: Math.round(e.startTime), endMs: Math.round(e.responseEnd) })),
+  );
+}
+
 /** Fails with `hint` unless `selector` matches within `timeoutMs`. */
 export async function needSelector(page: Page, selector: string, hint: string, timeoutMs = 30_000): Promise<void> {
   try {

@@ -36,7 +36,7 @@ import type { Resources } from "../src/cluster/resources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
 import { Harness } from "./controller-common.js";
 import { appName, benchApp, benchStatus, patchStatus } from "./server-common.js";
-import { cpuMeter, longTasks, markCount, markOrSelector, NS, needSelector, pageMetrics, type PageGlobals, requestTiming, type UiWorld, printTable, round1, runInfo, setCache, stats, uiWorld, verdict, waitForMark } from "./ui-common.js";
+import { cpuMeter, longTasks, markCount, markOrSelector, NS, needSelector, pageMetrics, type PageGlobals, requestTiming, type UiWorld, printTable, round1, runInfo, setCache, stats, uiWorld, verdict, waitForMark, waterfall } from "./ui-common.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -107,7 +107,7 @@ function queries(n: number): Array<{ q: string; matches: number }> {
 const h = new Harness("ui-list", 60 * 60_000);
 
 /** 1. Navigation start → "plumb:list-ready" (or the first [data-app] row), `runs` times, each in a new tab; answers the times and the last tab, left open. */
-async function listInteractive(world: UiWorld, runs: number): Promise<{ ms: number[]; afterApi: number[]; apiTook: number[]; via: string; page: Page }> {
+async function listInteractive(world: UiWorld, runs: number): Promise<{ ms: number[]; afterApi: number[]; apiTook: number[]; via: string; page: Page; requests: Awaited<ReturnType<typeof waterfall>> }> {
   const ms: number[] = [];
   const afterApi: number[] = [];
   const apiTook: number[] = [];
@@ -123,7 +123,7 @@ async function listInteractive(world: UiWorld, runs: number): Promise<{ ms: numb
     if (api) afterApi.push(seen.ms - api.responseEndMs);
     if (api) apiTook.push(api.responseEndMs - api.startMs);
     h.log(`list interactive, run ${r + 1}: ${round1(seen.ms)} ms (${seen.via})${api ? `; the list sent at ${api.startMs} ms, answered at ${api.responseEndMs} ms` : ""}`);
-    if (r === runs - 1) return { ms, afterApi, apiTook, via, page };
+    if (r === runs - 1) return { ms, afterApi, apiTook, via, page, requests: await waterfall(page) };
     await page.close();
   }
 }
@@ -275,6 +275,7 @@ await h.run(async () => {
       cache: args.cold ? "cold" : "warm",
       ...(PARTS.has("interactive") ? { listInteractiveMs: { ...inter, via: first.via }, ...(after ? { afterListAnswerMs: after } : {}), ...(took ? { listRequestMs: took } : {}) } : {}),
       ...(search && srch ? { searchMs: { ...srch, queries: search.map((s) => ({ ...s, ms: round1(s.ms) })) } } : {}),
+      waterfallOfLastOpen: first.requests,
       ...(upd ? { updates: upd } : {}),
       ...(metrics ? { page: metrics } : {}),
       browserProblems: world.browser.problems.slice(0, 20),

@@ -36,7 +36,7 @@ import { withTracking } from "../src/core/tracking.js";
 import type { GitServer } from "../src/gitserver/server.js";
 import { Harness } from "./controller-common.js";
 import { patchStatus } from "./server-common.js";
-import { apiGet, comparedStatus, cpuMeter, gitApp, NS, pageMetrics, type PageGlobals, printTable, pushRepo, round1, runInfo, stats, timedOpens, uiWorld, verdict } from "./ui-common.js";
+import { apiGet, comparedStatus, cpuMeter, gitApp, NS, pageMetrics, type PageGlobals, printTable, pushRepo, round1, runInfo, stats, timedOpens, uiWorld, verdict, waterfall } from "./ui-common.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -110,9 +110,11 @@ await h.run(async () => {
   let expandVia = "";
   let expandNote: string | undefined;
   let lastPage: Page | undefined;
+  let lastWaterfall: Awaited<ReturnType<typeof waterfall>> = [];
   for (let r = 0; r < RUNS; r++) {
     const { ms, apiEndMs, apiTookMs, page } = await timedOpens(h, world, `/applications/${NS}/${APP}?view=tree`, "plumb:tree-ready", 1, { cold: args.cold, hint: HINT, firstRun: r + 1, api: /^\/api\/v1\/applications\/[^/]+\/resource-tree/ });
     open.push(ms[0]!);
+    if (r === RUNS - 1) lastWaterfall = await waterfall(page);
     if (apiEndMs[0] !== undefined) afterApi.push(ms[0]! - apiEndMs[0]);
     if (apiTookMs[0] !== undefined) apiTook.push(apiTookMs[0]);
     await lastPage?.close();
@@ -184,6 +186,7 @@ await h.run(async () => {
       ...(a ? { afterApiAnswerMs: a } : {}),
       ...(took ? { apiRequestMs: took } : {}),
       expandMs: e ? { ...e, via: expandVia } : { note: expandNote },
+      waterfallOfLastOpen: lastWaterfall,
       page: metrics,
       browserProblems: world.browser.problems.slice(0, 20),
     })}\n`,
