@@ -12,9 +12,12 @@
  *
  * Per run (`--runs`, each in a new tab with the session cookie set):
  *   1. open: from navigation start (page.goto of /applications/plumb/<app>?node=<group/kind/ns/name>&tab=diff,
- *      the app page's resource panel on its Diff tab) to the performance mark "plumb:diff-ready";
+ *      the app page's resource panel on its Diff tab) to the performance mark "plumb:diff-ready" (split by
+ *      Resource Timing: the managed-resources request's own time, the page's part after its answer; the
+ *      JSON keeps the last open's whole request waterfall);
  *   2. tab: the same page without `tab=diff`, then a click on the `[role="tab"]` named "Diff", from the
- *      click event (a capture listener installed before the page's scripts) to "plumb:diff-ready". A panel
+ *      click event (a capture listener installed before the page's scripts) to "plumb:diff-ready", noting
+ *      whether the click had to ask managed-resources (the panel had not loaded it yet). A panel
  *      without such a tab reports this one as not applicable.
  *
  *   npm run build && npm --prefix ui run build && node dist/bench/ui-diff.js [--lines 5000] [--runs 5] [--cold]

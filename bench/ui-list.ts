@@ -12,7 +12,8 @@
  *   1. list interactive (`--runs` times, each in a new tab with the session cookie set): from navigation
  *      start (page.goto of /applications) to the performance mark "plumb:list-ready" (its startTime is
  *      relative to navigation start); a page without the mark: the first frame with a `[data-app]` row.
- *      The HTTP cache is warm (a returning visitor) unless `--cold`.
+ *      The HTTP cache is warm (a returning visitor) unless `--cold`. Resource Timing splits it: the list
+ *      request's own time (sent → last byte) and the page's part after that answer.
  *   2. search response (`--queries` different queries, each matching ~1 % of the apps, e.g. "app-001"
  *      of 10,000): fill `input[name="search"]` (one input event, as a paste), time from that event (a
  *      capture listener installed before the page's scripts) to the mark "plumb:list-filtered"; without

@@ -14,7 +14,8 @@
  *
  * Per run (`--runs`, each in a new tab with the session cookie set):
  *   1. open: from navigation start (page.goto of /applications/plumb/<app>?view=tree) to the performance
- *      mark "plumb:tree-ready";
+ *      mark "plumb:tree-ready" (split by Resource Timing: the resource-tree request's own time, and the
+ *      page's part after its answer);
  *   2. expand: a click on the first `[data-group]` node (a collapsed group; `--group-selector`), timed in
  *      the page from the click to the first frame that holds more `[data-node-key]` elements
  *      (`--node-selector`) than before — a tree drawn by viewport never holds all 2,000 — or a new
