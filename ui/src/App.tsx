@@ -8,10 +8,10 @@
  * /projects/:name, /settings (version, settings, who you are).
  */
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect, useState } from "react";
-import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
+import { BrowserRouter, Navigate, NavLink, Route, Routes, useParams, useSearchParams } from "react-router";
 import { api, call, describeError, onUnauthenticated } from "./api/client";
-import { endSession, keys, useUserInfo } from "./api/hooks";
+import { endSession, keys, prefetchAppPage, useUserInfo } from "./api/hooks";
 import { NewAppButton } from "./app/NewApp";
 import { ApplicationsPage } from "./pages/ApplicationsPage";
 import { Login } from "./pages/Login";
@@ -88,7 +88,7 @@ function Session() {
           <Routes>
             <Route path="/" element={<Navigate to="/applications" replace />} />
             <Route path="/applications" element={<ApplicationsPage actions={<NewAppButton />} />} />
-            <Route path="/applications/:namespace/:name" element={<AppPage />} />
+            <Route path="/applications/:namespace/:name" element={<AppRoute />} />
             <Route path="/projects" element={<ProjectsPage />} />
             <Route path="/projects/:name" element={<ProjectPage />} />
             <Route path="/settings" element={<SettingsPage />} />
@@ -98,6 +98,20 @@ function Session() {
       </main>
     </>
   );
+}
+
+/** The app page, its requests started before its lazy chunk has arrived (prefetchAppPage). */
+function AppRoute() {
+  const qc = useQueryClient();
+  const { namespace = "", name = "" } = useParams();
+  const [search] = useSearchParams();
+  // Once per app: during the first render, so the requests leave with the chunk's, not after it.
+  const started = useRef("");
+  if (started.current !== `${namespace}/${name}`) {
+    started.current = `${namespace}/${name}`;
+    prefetchAppPage(qc, namespace, name, search);
+  }
+  return <AppPage />;
 }
 
 function NotFound() {

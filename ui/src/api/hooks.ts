@@ -89,12 +89,7 @@ export function useAppDeleted(namespace: string, name: string): boolean {
 /** One whole app, kept live (undefined while loading; the query's error when it cannot be read). */
 export function useApp(namespace: string, name: string) {
   const qc = useQueryClient();
-  const q = useQuery({
-    queryKey: keys.app(namespace, name),
-    queryFn: () => call(api.GET("/api/v1/applications/{name}", { params: { path: { name }, query: { appNamespace: namespace } } })),
-    staleTime: Infinity,
-    retry: false,
-  });
+  const q = useQuery(appQuery(namespace, name));
   const loaded = q.data !== undefined;
   useEffect(() => {
     if (!loaded) return;
@@ -119,12 +114,7 @@ export function useApp(namespace: string, name: string) {
 /** The app's resource tree, kept live from its stream. */
 export function useTree(namespace: string, name: string) {
   const qc = useQueryClient();
-  const q = useQuery({
-    queryKey: keys.tree(namespace, name),
-    queryFn: () => call(api.GET("/api/v1/applications/{name}/resource-tree", { params: { path: { name }, query: { appNamespace: namespace } } })),
-    staleTime: Infinity,
-    retry: false,
-  });
+  const q = useQuery(treeQuery(namespace, name));
   useEffect(() => {
     const url = `/api/v1/stream/applications/${encodeURIComponent(name)}/resource-tree${query({ appNamespace: namespace })}`;
     return retainStream(qc, url, () => openStream<ApplicationTree>(url, { onResult: (tree) => qc.setQueryData(keys.tree(namespace, name), tree) }));
@@ -134,13 +124,30 @@ export function useTree(namespace: string, name: string) {
 
 /** Desired, live and predicted state of each managed resource, with its diff (read on demand: it renders). */
 export function useManaged(namespace: string, name: string, enabled = true) {
-  return useQuery({
-    queryKey: keys.managed(namespace, name),
-    queryFn: () => call(api.GET("/api/v1/applications/{name}/managed-resources", { params: { path: { name }, query: { appNamespace: namespace } } })),
-    enabled,
-    staleTime: 5_000,
-    retry: false,
-  });
+  return useQuery({ ...managedQuery(namespace, name), enabled });
+}
+
+/** The queries of one app's page (also for prefetching them: prefetchAppPage). */
+export function appQuery(namespace: string, name: string) {
+  return { queryKey: keys.app(namespace, name), queryFn: () => call(api.GET("/api/v1/applications/{name}", { params: { path: { name }, query: { appNamespace: namespace } } })), staleTime: Infinity, retry: false } as const;
+}
+export function treeQuery(namespace: string, name: string) {
+  return { queryKey: keys.tree(namespace, name), queryFn: () => call(api.GET("/api/v1/applications/{name}/resource-tree", { params: { path: { name }, query: { appNamespace: namespace } } })), staleTime: Infinity, retry: false } as const;
+}
+export function managedQuery(namespace: string, name: string) {
+  return { queryKey: keys.managed(namespace, name), queryFn: () => call(api.GET("/api/v1/applications/{name}/managed-resources", { params: { path: { name }, query: { appNamespace: namespace } } })), staleTime: 5_000, retry: false } as const;
+}
+
+/**
+ * Starts an app page's requests at once, side by side, while its code is still loading (the page is a lazy
+ * chunk: waiting for it, then for the app, then for the tree before the diff, would chain three round
+ * trips). The managed resources — a comparison on the server, the slowest answer — only when the page
+ * will show a diff: a resource is selected or the Diff section is open.
+ */
+export function prefetchAppPage(qc: QueryClient, namespace: string, name: string, search: URLSearchParams): void {
+  void qc.prefetchQuery(appQuery(namespace, name));
+  void qc.prefetchQuery(treeQuery(namespace, name));
+  if (search.get("node") || search.get("section") === "diff") void qc.prefetchQuery(managedQuery(namespace, name));
 }
 
 /** A resource as the API names it (a tree node's reference: group, kind and name; version, namespace, uid when known). */
