@@ -141,13 +141,14 @@ export function managedQuery(namespace: string, name: string) {
 /**
  * Starts an app page's requests at once, side by side, while its code is still loading (the page is a lazy
  * chunk: waiting for it, then for the app, then for the tree before the diff, would chain three round
- * trips). The managed resources — a comparison on the server, the slowest answer — only when the page
- * will show a diff: a resource is selected or the Diff section is open.
+ * trips). The managed resources too — a comparison on the server, the slowest answer (a render and a
+ * dry run): asked as the page opens, as Argo CD's UI does, so that opening a resource's diff later finds
+ * it ready.
  */
-export function prefetchAppPage(qc: QueryClient, namespace: string, name: string, search: URLSearchParams): void {
+export function prefetchAppPage(qc: QueryClient, namespace: string, name: string): void {
   void qc.prefetchQuery(appQuery(namespace, name));
   void qc.prefetchQuery(treeQuery(namespace, name));
-  if (search.get("node") || search.get("section") === "diff") void qc.prefetchQuery(managedQuery(namespace, name));
+  void qc.prefetchQuery(managedQuery(namespace, name));
 }
 
 /** A resource as the API names it (a tree node's reference: group, kind and name; version, namespace, uid when known). */
