@@ -9,7 +9,7 @@
  */
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
-import { BrowserRouter, Navigate, NavLink, Route, Routes, useParams } from "react-router";
+import { BrowserRouter, Navigate, NavLink, Route, Routes, useParams, useSearchParams } from "react-router";
 import { api, call, describeError, onUnauthenticated } from "./api/client";
 import { endSession, keys, prefetchAppPage, useUserInfo } from "./api/hooks";
 import { NewAppButton } from "./app/NewApp";
@@ -104,11 +104,12 @@ function Session() {
 function AppRoute() {
   const qc = useQueryClient();
   const { namespace = "", name = "" } = useParams();
+  const [search] = useSearchParams();
   // Once per app: during the first render, so the requests leave with the chunk's, not after it.
   const started = useRef("");
   if (started.current !== `${namespace}/${name}`) {
     started.current = `${namespace}/${name}`;
-    prefetchAppPage(qc, namespace, name);
+    prefetchAppPage(qc, namespace, name, search);
   }
   return <AppPage />;
 }

@@ -142,13 +142,16 @@ export function managedQuery(namespace: string, name: string) {
  * Starts an app page's requests at once, side by side, while its code is still loading (the page is a lazy
  * chunk: waiting for it, then for the app, then for the tree before the diff, would chain three round
  * trips). The managed resources too — a comparison on the server, the slowest answer (a render and a
- * dry run): asked as the page opens, as Argo CD's UI does, so that opening a resource's diff later finds
- * it ready.
+ * dry run) — when a diff is likely to be opened: at once when the link asks for one (a selected resource,
+ * the Diff section), else as soon as the app turns out OutOfSync; a diff opened later then finds it ready.
  */
-export function prefetchAppPage(qc: QueryClient, namespace: string, name: string): void {
-  void qc.prefetchQuery(appQuery(namespace, name));
+export function prefetchAppPage(qc: QueryClient, namespace: string, name: string, search: URLSearchParams): void {
+  const managed = () => void qc.prefetchQuery(managedQuery(namespace, name));
+  if (search.get("node") || search.get("section") === "diff") managed();
   void qc.prefetchQuery(treeQuery(namespace, name));
-  void qc.prefetchQuery(managedQuery(namespace, name));
+  void qc.prefetchQuery(appQuery(namespace, name)).then(() => {
+    if (qc.getQueryData<Application>(keys.app(namespace, name))?.status?.sync?.status === "OutOfSync") managed();
+  });
 }
 
 /** A resource as the API names it (a tree node's reference: group, kind and name; version, namespace, uid when known). */
