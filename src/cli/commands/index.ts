@@ -13,7 +13,8 @@ import { register as login } from "./login.js";
 import { register as account } from "./account.js";
 import { register as proj } from "./proj.js";
 import { register as completion } from "./completion.js";
+import { register as image } from "./image.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [demo, up, server, controller, login, app, proj, account, render, diff, apply, health, completion];
+export const commands: Register[] = [demo, up, server, controller, login, app, proj, account, render, diff, apply, health, image, completion];
