@@ -14,6 +14,7 @@ import { parse as parseYaml, parseAllDocuments, stringify } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { git as runGitCli } from "../../src/gitserver/git.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
 import { resourcesFor } from "../helpers/cluster.js";
@@ -142,6 +143,29 @@ describe("plumb app: the CLI against the cluster", { timeout: 240_000 }, () => {
     assert.equal(waited.code, 1);
     assert.match(waited.stderr, /timed out after 2s waiting for "guestbook" to be Synced; last: OutOfSync, Healthy/);
     assert.match(waited.stdout, /guestbook: OutOfSync, Healthy/);
+  });
+
+  it("a pull request's preview: diff --revision of an unmerged branch shows exactly the changed field; -o markdown is the comment", async () => {
+    // The branch starts at the live revision (the rollback's) and changes one value.
+    await runGitCli(["checkout", "--quiet", "-b", "pr-scale", shas[0]!], { cwd: wd.dir });
+    const path = join(wd.dir, "guestbook", "values.yaml");
+    const values = parseYaml(readFileSync(path, "utf8")) as { web: { replicaCount: number } };
+    values.web.replicaCount = 4;
+    writeFileSync(path, stringify(values));
+    const pr = await wd.commit("web: four replicas");
+    await wd.push("pr-scale");
+    await runGitCli(["checkout", "--quiet", "main"], { cwd: wd.dir });
+    const [text, md] = await Promise.all([app("diff", "guestbook", "--revision", "pr-scale"), app("diff", "guestbook", "--revision", "pr-scale", "-o", "markdown")]);
+    assert.equal(text.code, 1, text.stderr);
+    const changed = text.stdout.split("\n").filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l)).map((l) => l.replace(/\s+/g, " "));
+    assert.deepEqual(changed, ["- replicas: 2", "+ replicas: 4"], `only the replicas line:\n${text.stdout}`);
+    assert.match(text.stdout, /^OutOfSync\s+Deployment\s+guestbook\s+guestbook-web$/m);
+    assert.match(text.stdout, new RegExp(`guestbook at ${pr.slice(0, 7)}: OutOfSync \\(3 synced, 1 out of sync`));
+    assert.equal(md.code, 1, md.stderr);
+    assert.match(md.stdout, new RegExp(`^### plumb: \`guestbook\` at \`${pr.slice(0, 7)}\` \\(pr-scale\\)$`, "m"));
+    assert.match(md.stdout, /^\| change \| Deployment \| guestbook \| guestbook-web \|$/m);
+    assert.match(md.stdout, /```diff\n[\s\S]*^-\s+replicas: 2$[\s\S]*^\+\s+replicas: 4$[\s\S]*```/m);
+    assert.equal((await resources.get(web))?.spec && ((await resources.get(web)) as unknown as { spec: { replicas: number } }).spec.replicas, 2, "a preview changes nothing");
   });
 
   it("manifests: the live objects by tracking label, and the Git ones rendered at a revision", async () => {

@@ -19,6 +19,7 @@ import { UsageError } from "../../core/errors.js";
 import { keyDisplay, type KubeObject } from "../../core/object.js";
 import { compareObject, loadJqPathEvaluator, maskSecret, summarize, type ResourceDiff } from "../../diff/index.js";
 import { toYamlStream } from "../../render/index.js";
+import { previewMarkdown } from "../../ci/preview.js";
 import { ApiBackend } from "../api-backend.js";
 import { colour, colourDiff, printData, table } from "../output.js";
 import { addAppFlags, coreOf, forPrinting, outputOf, shortSha, withApps, word, type AppBackend, type AppFlags } from "./app-common.js";
@@ -110,16 +111,26 @@ function addSourceOptions(cmd: Command): Command {
 }
 
 async function diffCommand(name: string, f: SourceFlags): Promise<void> {
-  const { format } = outputOf(f);
+  // -o markdown: a pull request's preview comment (src/ci/preview.ts).
+  const markdown = f.output === "markdown";
+  const { format } = markdown ? { format: "text" as const } : outputOf(f);
+  const print = (cmp: Comparison): void => {
+    if (!markdown) return printComparison(cmp, format);
+    process.stdout.write(previewMarkdown({ ...cmp, ...(f.revision ? { asked: f.revision } : {}) }));
+    if (cmp.summary.status !== "Synced") process.exitCode = 1;
+  };
   await withApps(f, async (apps) => {
     const view = await apps.view(name);
     const origin = originOf(view, f);
-    if (!origin) return diffFromStatus(view, format);
+    if (!origin) {
+      if (markdown) throw new UsageError("-o markdown compares now: give --revision REV (a pull request's branch), --git or --local DIR");
+      return diffFromStatus(view, format);
+    }
     if (apps instanceof ApiBackend) {
       if (f.local || f.revision) coreOf(apps, f.local ? "diff --local" : "diff --revision");
-      return printComparison(await compareFromServer(apps, view), format);
+      return print(await compareFromServer(apps, view));
     }
-    printComparison(await compareNow(coreOf(apps, "diff"), view, origin, reposNamespaceOf(f)), format);
+    print(await compareNow(coreOf(apps, "diff"), view, origin, reposNamespaceOf(f)));
   });
 }
 
@@ -155,7 +166,7 @@ function sortObjects(objs: KubeObject[]): KubeObject[] {
 }
 
 export function register(app: Command): void {
-  addSourceOptions(addAppFlags(app.command("diff").description("what differs between Git and the cluster; exit 1 when out of sync").argument("<name>"), "text, json or yaml"))
+  addSourceOptions(addAppFlags(app.command("diff").description("what differs between Git and the cluster (--revision REV: what a sync of a branch would change, -o markdown for a pull request comment); exit 1 when out of sync").argument("<name>"), "text, json, yaml or markdown"))
     .option("--git", "compare now with Git at the target revision (default: the controller's last comparison)")
     .action(diffCommand);
 
