@@ -9,15 +9,15 @@
  * Works in an existing work tree (its `origin`) or in a fresh clone of a URL. A work tree's unrelated
  * uncommitted changes are kept (`git reset --keep`); the bumped file itself must be clean.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { UsageError } from "../core/errors.js";
+import { PlumbError, UsageError } from "../core/errors.js";
 import { prepareAuth, type GitAuth } from "../git/auth.js";
 import type { RepoCredentials } from "../git/credentials.js";
 import { GitCommandFailure, runGit } from "../git/exec.js";
-import { displayURL } from "../git/url.js";
+import { splitCredentials } from "../git/url.js";
 import type { EditResult } from "./image-edit.js";
 
 export interface BumpOptions {
@@ -64,6 +64,7 @@ export function isRaceRejection(err: unknown): boolean {
 
 export async function bumpAndPush(opts: BumpOptions): Promise<BumpResult> {
   if (!opts.workTree === !opts.repoURL) throw new UsageError("give either a work tree or a repository URL", "--work-tree DIR or --repo URL");
+  if (opts.repoURL && opts.push === false) throw new UsageError("--no-push with --repo would commit in a clone that is then removed", "use --work-tree DIR to commit without pushing");
   const log = opts.log ?? (() => undefined);
   const retries = opts.retries ?? 5;
   let temp: string | undefined;
@@ -71,21 +72,30 @@ export async function bumpAndPush(opts: BumpOptions): Promise<BumpResult> {
   try {
     let dir: string;
     if (opts.repoURL) {
-      auth = await prepareAuth(opts.repoURL, opts.credentials);
+      // No credentials given: git's own configuration (a CI runner's credential helper) applies unchanged.
+      auth = opts.credentials ? await prepareAuth(opts.repoURL, opts.credentials) : undefined;
       temp = await mkdtemp(join(tmpdir(), "plumb-bump-"));
       dir = join(temp, "repo");
-      log(`cloning ${displayURL(opts.repoURL)}`);
+      log(`cloning ${splitCredentials(opts.repoURL).url}`);
       await git(["clone", "--quiet", ...(opts.branch ? ["--branch", opts.branch] : []), "--", opts.repoURL, dir], temp, auth);
     } else {
-      dir = resolve(opts.workTree!);
+      dir = await realpath(resolve(opts.workTree!)).catch(() => {
+        throw new UsageError(`no such folder: ${opts.workTree}`, "--work-tree DIR: a clone of the GitOps repository");
+      });
       const origin = (await git(["remote", "get-url", "origin"], dir, undefined)).trim();
-      auth = await prepareAuth(origin, opts.credentials);
+      auth = opts.credentials ? await prepareAuth(origin, opts.credentials) : undefined;
     }
-    const root = (await git(["rev-parse", "--show-toplevel"], dir, auth)).trim();
+    const root = await realpath((await git(["rev-parse", "--show-toplevel"], dir, auth)).trim());
     const file = relative(root, resolve(dir, opts.file));
     if (file.startsWith(`..${sep}`) || file === "..") throw new UsageError(`${opts.file} is outside the repository`, "give the file's path inside the repository");
-    const branch = opts.branch ?? (await git(["rev-parse", "--abbrev-ref", "HEAD"], root, auth)).trim();
-    if (branch === "HEAD") throw new UsageError("the work tree is not on a branch (detached HEAD)", "pass --branch");
+    const current = (await git(["rev-parse", "--abbrev-ref", "HEAD"], root, auth)).trim();
+    const branch = opts.branch ?? current;
+    if (current === "HEAD") throw new UsageError("the work tree is not on a branch (detached HEAD)", "check out the branch to bump first");
+    if (current !== branch) throw new UsageError(`the work tree is on ${current}, not ${branch}`, `check out ${branch} first (the commit is made on the branch checked out)`);
+    // A retry drops our commit and takes the remote's head: local commits not on the remote would go too.
+    await git(["fetch", "--quiet", "origin", `refs/heads/${branch}`], root, auth).catch(() => undefined);
+    const ahead = (await git(["rev-list", "--count", "FETCH_HEAD..HEAD"], root, auth).catch(() => "0")).trim();
+    if (ahead !== "0") throw new UsageError(`${branch} has ${ahead} commit(s) that origin does not have`, "push or drop them first: the bump is one commit on top of origin's branch");
     if ((await git(["status", "--porcelain", "--", file], root, auth)).trim() !== "") throw new UsageError(`${file} has uncommitted changes`, "commit or stash them first");
     const identity = opts.author ?? (await configuredIdentity(root)) ?? { name: "plumb", email: "plumb@localhost" };
     const ident = ["-c", `user.name=${identity.name}`, "-c", `user.email=${identity.email}`];
@@ -112,7 +122,8 @@ export async function bumpAndPush(opts: BumpOptions): Promise<BumpResult> {
         log(`pushed ${commit.slice(0, 7)} to ${branch}${attempt > 1 ? ` (try ${attempt})` : ""}`);
         return { changed: true, commit, attempts: attempt, where: r.where, branch };
       } catch (err) {
-        if (!isRaceRejection(err) || attempt > retries) throw err;
+        if (!isRaceRejection(err)) throw new PlumbError(`pushing ${branch} failed: ${err instanceof GitCommandFailure ? err.stderr.trim() : String(err)}`, "check the credentials (PLUMB_GIT_*) and that the branch accepts pushes; the commit is local only");
+        if (attempt > retries) throw new PlumbError(`${branch} kept moving: the push was refused ${attempt} times`, "try again, or raise --retries");
         log(`${branch} moved while pushing (try ${attempt}); applying the change again on its new head`);
         await git(["fetch", "--quiet", "origin", `refs/heads/${branch}`], root, auth);
         await git(["reset", "--quiet", "--keep", "FETCH_HEAD"], root, auth);

@@ -13,8 +13,9 @@
  *
  * Pure: no I/O.
  */
+import { isDeepStrictEqual } from "node:util";
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, parse, type Document, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
-import { UsageError } from "../core/errors.js";
+import { PlumbError, UsageError } from "../core/errors.js";
 
 /** What an edit did: the new text, and whether anything changed (false: the tag was already set). */
 export interface EditResult {
@@ -47,7 +48,8 @@ export function scalarText(value: string, style: Scalar["type"]): string {
   if (style === "QUOTE_DOUBLE") return JSON.stringify(value);
   let readsBack = false;
   try {
-    readsBack = parse(value) === value && !/[\n#]|^\s|\s$/.test(value);
+    // Helm reads YAML 1.1, where yes/no/on/off/y/n are booleans: those are quoted too.
+    readsBack = parse(value) === value && !/[\n#]|^\s|\s$/.test(value) && !/^(?:y|yes|n|no|on|off)$/i.test(value);
   } catch {
     readsBack = false;
   }
@@ -62,10 +64,31 @@ function parsed(text: string, file: string): Document.Parsed {
 }
 
 /** The scalar's current value and the splice that writes `value` there (none when it is already `value`). */
-function scalarSplice(node: Scalar, value: string): Splice | undefined {
+function scalarSplice(node: Scalar, value: string, source: string, where: string): Splice | undefined {
   if (String(node.value) === value && typeof node.value === "string") return undefined;
+  if (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") throw new UsageError(`${where} is a block scalar (| or >)`, "write the tag on one line once; plumb keeps it there");
+  if (node.anchor) throw new UsageError(`${where} has an anchor (&${node.anchor}): changing it would change every alias of it`, "set the tag where it is used, or remove the anchor");
   const [start, end] = node.range!;
-  return { start, end, text: scalarText(value, node.type) };
+  // An empty value ("tag:" with nothing after it): the new one needs the space after the colon.
+  const empty = start === end || node.value === null;
+  const space = empty && source[start - 1] === ":" ? " " : "";
+  return { start, end, text: `${space}${scalarText(value, empty ? "PLAIN" : node.type)}` };
+}
+
+/**
+ * The edit's result, checked: it parses, has as many documents as before, and reads the new value where it
+ * was written — a splice that would break the file is refused rather than pushed.
+ */
+function checked(before: string, text: string, file: string, expect: (docs: unknown[]) => boolean): string {
+  const docs = parseAllDocuments(text);
+  const list = Array.isArray(docs) ? docs : [];
+  const bad = list.find((d) => d.errors.length > 0);
+  const count = (t: string) => {
+    const d = parseAllDocuments(t);
+    return Array.isArray(d) ? d.length : 0;
+  };
+  if (bad || count(before) !== list.length || !expect(list.map((d) => d.toJS()))) throw new PlumbError(`${file}: plumb's edit would not read back as intended; nothing was changed`, "please report this file's shape; set the tag by hand meanwhile");
+  return text;
 }
 
 /** Sets the scalar at `path` (e.g. ["image", "tag"]) of a Helm values file. */
@@ -75,8 +98,18 @@ export function setValuesKey(text: string, path: readonly string[], value: strin
   const node = doc.getIn(path, true) as Node | undefined;
   if (node === undefined || node === null) throw new UsageError(`${file}: no key ${path.join(".")}`, `name the key with --key (e.g. --key web.tag), or add ${path.join(".")} to the file first`);
   if (!isScalar(node)) throw new UsageError(`${file}: ${path.join(".")} is not a single value (it is a ${isMap(node) ? "map" : isSeq(node) ? "list" : "node"})`, "name the tag's own key with --key");
-  const splice = scalarSplice(node, value);
-  return { text: splice ? applySplices(text, [splice]) : text, changed: splice !== undefined, where };
+  const splice = scalarSplice(node, value, text, `${file}: ${path.join(".")}`);
+  if (!splice) return { text, changed: false, where };
+  const edited = applySplices(text, [splice]);
+  const want = doc.toJS() as unknown;
+  setPath(want, path, value);
+  return { text: checked(text, edited, file, ([got]) => isDeepStrictEqual(got, want)), changed: true, where };
+}
+
+function setPath(obj: unknown, path: readonly string[], value: unknown): void {
+  let at = obj as Record<string, unknown>;
+  path.slice(0, -1).forEach((k) => (at = at[k] as Record<string, unknown>));
+  at[path[path.length - 1]!] = value;
 }
 
 /** The repository part of an image reference: without its tag or digest (a registry port is kept). */
@@ -95,19 +128,21 @@ export function setKustomizeImage(text: string, image: string, tag: string, file
   if (root !== null && !isMap(root)) throw new UsageError(`${file}: not a kustomization (its top level is not a map)`);
   const images = root ? (root as YAMLMap).get("images", true) : undefined;
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  const tagOf = (t: string) => checked(text, t, file, ([k]) => ((k as { images?: Array<{ name?: string; newName?: string; newTag?: unknown }> }).images ?? []).some((e) => (e.name === image || e.newName === image) && String(e.newTag) === tag));
   if (images === undefined || images === null) {
     const sep = text === "" || text.endsWith("\n") ? "" : eol;
-    return { text: `${text}${sep}images:${eol}- name: ${scalarText(image, "PLAIN")}${eol}  newTag: ${scalarText(tag, "PLAIN")}${eol}`, changed: true, where };
+    return { text: tagOf(`${text}${sep}images:${eol}- name: ${scalarText(image, "PLAIN")}${eol}  newTag: ${scalarText(tag, "PLAIN")}${eol}`), changed: true, where };
   }
   if (!isSeq(images)) throw new UsageError(`${file}: images is not a list`, "see https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/images/");
   for (const item of images.items) {
     if (!isMap(item)) continue;
-    const name = item.get("name");
-    if (name !== image) continue;
+    // The entry for the image: by the name the manifests use, or by the name it is rewritten to.
+    if (item.get("name") !== image && item.get("newName") !== image) continue;
+    if (item.get("digest")) throw new UsageError(`${file}: the images entry ${image} pins a digest, which wins over any tag`, "remove its digest to deploy by tag");
     const newTag = item.get("newTag", true);
     if (isScalar(newTag)) {
-      const splice = scalarSplice(newTag, tag);
-      return { text: splice ? applySplices(text, [splice]) : text, changed: splice !== undefined, where };
+      const splice = scalarSplice(newTag, tag, text, `${file}: images[${image}].newTag`);
+      return splice ? { text: tagOf(applySplices(text, [splice])), changed: true, where } : { text, changed: false, where };
     }
     // The entry has no newTag: a line after its name, at the same indentation as that key.
     const namePair = item.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === "name") as Pair<Scalar, Scalar> | undefined;
@@ -119,7 +154,7 @@ export function setKustomizeImage(text: string, image: string, tag: string, file
     const lineEnd = text.indexOf("\n", valueEnd);
     const at = lineEnd === -1 ? text.length : lineEnd + 1;
     const prefix = lineEnd === -1 ? eol : "";
-    return { text: `${text.slice(0, at)}${prefix}${" ".repeat(column)}newTag: ${scalarText(tag, "PLAIN")}${eol}${text.slice(at)}`, changed: true, where };
+    return { text: tagOf(`${text.slice(0, at)}${prefix}${" ".repeat(column)}newTag: ${scalarText(tag, "PLAIN")}${eol}${text.slice(at)}`), changed: true, where };
   }
   // No entry for the image: one more item, indented as the list's first.
   if (images.flow || images.items.length === 0) throw new UsageError(`${file}: images is written in a form plumb cannot extend`, `add "- name: ${image}" to it by hand once`);
@@ -132,7 +167,7 @@ export function setKustomizeImage(text: string, image: string, tag: string, file
   const lineEnd = text.indexOf("\n", Math.max(0, end - 1));
   const insertAt = lineEnd === -1 ? text.length : lineEnd + 1;
   const prefix = lineEnd === -1 ? eol : "";
-  return { text: `${text.slice(0, insertAt)}${prefix}${indent}- name: ${scalarText(image, "PLAIN")}${eol}${indent}  newTag: ${scalarText(tag, "PLAIN")}${eol}${text.slice(insertAt)}`, changed: true, where };
+  return { text: tagOf(`${text.slice(0, insertAt)}${prefix}${indent}- name: ${scalarText(image, "PLAIN")}${eol}${indent}  newTag: ${scalarText(tag, "PLAIN")}${eol}${text.slice(insertAt)}`), changed: true, where };
 }
 
 const CONTAINER_LISTS = new Set(["containers", "initContainers", "ephemeralContainers"]);
@@ -162,7 +197,7 @@ export function setManifestImage(text: string, image: string, tag: string, file 
         if (inContainers && key === "image" && isScalar(pair.value) && typeof pair.value.value === "string" && imageRepository(pair.value.value) === repo && !pair.value.value.includes("@")) {
           found++;
           const wanted = `${repo}:${tag}`;
-          const splice = scalarSplice(pair.value, wanted);
+          const splice = scalarSplice(pair.value, wanted, text, `${file}: ${String(kind ?? "?")}/${String(name ?? "?")} image`);
           const container = node.get("name");
           where.push(`${String(kind ?? "?")}/${String(name ?? "?")} ${String(container ?? "container")}`);
           if (splice) splices.push(splice);
@@ -174,7 +209,19 @@ export function setManifestImage(text: string, image: string, tag: string, file 
     walk(doc.contents, false);
   }
   if (found === 0) throw new UsageError(`${file}: no container uses the image ${repo}`, "check the image's repository (without its tag), or point --file at the manifest that runs it");
-  return { text: splices.length ? applySplices(text, splices) : text, changed: splices.length > 0, where };
+  if (splices.length === 0) return { text, changed: false, where };
+  const edited = applySplices(text, splices);
+  const images = (v: unknown, out: string[] = []): string[] => {
+    if (Array.isArray(v)) v.forEach((x) => images(x, out));
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) {
+        if (k === "image" && typeof x === "string") out.push(x);
+        else images(x, out);
+      }
+    return out;
+  };
+  const before = images(docs.map((d) => d.toJS()));
+  return { text: checked(text, edited, file, (after) => images(after).filter((i) => i === `${repo}:${tag}`).length >= found && images(after).length === before.length), changed: true, where };
 }
 
 /** Which edit a file gets: a kustomization by its name; values when a key is given or the name says values; else a manifest. */

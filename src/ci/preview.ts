@@ -17,8 +17,10 @@ export interface PreviewInput {
   summary: SyncSummary;
 }
 
-/** The longest diff shown in one block; longer ones are cut (the comment APIs refuse bodies past ~64 KiB). */
+/** The longest diff shown in one block; longer ones are cut. */
 const MAX_DIFF_LINES = 400;
+/** The whole body's budget: the comment APIs refuse bodies past 65,536 characters (GitHub's limit). */
+const MAX_BODY = 60_000;
 
 /** Markdown for a pull-request comment. */
 export function previewMarkdown(p: PreviewInput): string {
@@ -34,11 +36,18 @@ export function previewMarkdown(p: PreviewInput): string {
   lines.push("| change | kind | namespace | name |", "| --- | --- | --- | --- |");
   for (const r of differing) lines.push(`| ${r.status === "Missing" ? "create" : r.status === "Extra" ? "not in Git" : "change"} | ${cell(r.key.kind)} | ${cell(r.key.namespace)} | ${cell(r.key.name)} |`);
   lines.push("");
+  let left = differing.filter((r) => r.diff).length;
   for (const r of differing) {
     if (!r.diff) continue;
+    if (lines.join("\n").length > MAX_BODY) {
+      lines.push(`… ${left} more diff${left === 1 ? "" : "s"} left out to fit a comment (plumb app diff ${p.app} --revision … shows them all).`, "");
+      break;
+    }
+    left--;
     const diffLines = r.diff.replace(/\n$/, "").split("\n");
     const shown = diffLines.length > MAX_DIFF_LINES ? [...diffLines.slice(0, MAX_DIFF_LINES), `… ${diffLines.length - MAX_DIFF_LINES} more lines (plumb app diff ${p.app} --revision … shows them all)`] : diffLines;
     const fence = "`".repeat(Math.max(3, longestRun(r.diff, "`") + 1));
+    for (const w of r.warnings) lines.push(`> ⚠ ${escapeHtml(`${r.key.kind} ${r.key.name}`)}: ${escapeHtml(w)}`, "");
     lines.push(`<details><summary>${escapeHtml(`${r.key.kind} ${r.key.namespace ? `${r.key.namespace}/` : ""}${r.key.name}`)}</summary>`, "", `${fence}diff`, ...shown, fence, "", "</details>", "");
   }
   return `${lines.join("\n")}\n`;

@@ -100,7 +100,7 @@ describe("plumb image set and tag", { timeout: 120_000 }, () => {
     }
   });
 
-  it("two pipelines racing from fresh clones both land", async () => {
+  it("two pipelines started together from fresh clones both land (the second to push retries if they meet)", async () => {
     const [one, two] = await Promise.all([
       plumb(["image", "set", "registry.example/shop:1111111-19", "--file", "helm/values.yaml", "--key", "web.image.tag", "--repo", url, "-m", "shop: 1111111-19"], repoRoot),
       plumb(["image", "set", "redis:7.8", "--file", "helm/values.yaml", "--key", "redis.tag", "--repo", url, "-m", "redis: 7.8"], repoRoot),

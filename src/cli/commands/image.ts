@@ -6,7 +6,8 @@
  * the CI system's environment.
  *
  * Credentials for the push come from the environment: PLUMB_GIT_USERNAME with PLUMB_GIT_PASSWORD (or
- * PLUMB_GIT_TOKEN), PLUMB_GIT_BEARER_TOKEN, or PLUMB_GIT_SSH_PRIVATE_KEY for SSH URLs; none: git's own.
+ * PLUMB_GIT_TOKEN), PLUMB_GIT_BEARER_TOKEN, or PLUMB_GIT_SSH_PRIVATE_KEY for SSH URLs; none set: git's own
+ * configuration (a credential helper, an SSH agent) applies.
  */
 import type { Command } from "commander";
 import { bumpAndPush } from "../../ci/bump.js";
@@ -82,7 +83,9 @@ export function parseImageArg(ref: string): { repo: string; tag: string } {
   const eq = ref.lastIndexOf("=");
   const repo = eq > 0 ? ref.slice(0, eq) : imageRepository(ref);
   const tag = eq > 0 ? ref.slice(eq + 1) : ref.slice(repo.length + 1);
-  if (!repo || !tag || ref.includes("@")) throw new UsageError(`"${ref}" is not IMAGE:TAG`, "e.g. plumb image set registry.example/shop:1a2b3c4-17 --file values.yaml");
+  const slash = repo.lastIndexOf("/");
+  const tagged = repo.slice(slash + 1).includes(":");
+  if (!repo || !tag || ref.includes("@") || tagged || !/^[a-z0-9][a-z0-9._\-/:]*$/.test(repo)) throw new UsageError(`"${ref}" is not IMAGE:TAG`, "e.g. plumb image set registry.example/shop:1a2b3c4-17 --file values.yaml");
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`"${tag}" is not a valid image tag`, "a tag is up to 128 letters, digits, _, . and -, not starting with . or -");
   return { repo, tag };
 }

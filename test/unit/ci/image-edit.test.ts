@@ -48,6 +48,26 @@ describe("setValuesKey", () => {
   });
 });
 
+describe("edits that would not read back are refused or written safely", () => {
+  it("an empty value gets its space; a block scalar or an anchored value is refused", () => {
+    assert.equal(setValuesKey("image:\n  tag:\n  pull: Always\n", ["image", "tag"], "v2").text, "image:\n  tag: v2\n  pull: Always\n");
+    assert.throws(() => setValuesKey("image:\n  tag: |\n    old\n  pull: Always\n", ["image", "tag"], "v2"), /block scalar/);
+    assert.throws(() => setValuesKey("a: &t old\nimage:\n  tag: *t\n", ["a"], "v2"), /anchor/);
+  });
+  it("keeps CRLF line ends; quotes YAML 1.1 booleans Helm would misread", () => {
+    const crlf = "image:\r\n  tag: old\r\n  pull: Always\r\n";
+    assert.equal(setValuesKey(crlf, ["image", "tag"], "new").text, "image:\r\n  tag: new\r\n  pull: Always\r\n");
+    assert.equal(setValuesKey("tag: old\n", ["tag"], "yes").text, 'tag: "yes"\n');
+  });
+  it("a kustomization entry is found by newName too; one pinned by digest is refused", () => {
+    const k = "images:\n- name: shop\n  newName: reg.example/shop\n  newTag: v1\nresources: [a.yaml]\n";
+    assert.equal(setKustomizeImage(k, "reg.example/shop", "v2").text, k.replace("newTag: v1", "newTag: v2"));
+    assert.throws(() => setKustomizeImage("images:\n- name: shop\n  digest: sha256:abc\n", "shop", "v2"), /pins a digest/);
+    const mid = "images:\n- name: a\n  newTag: '1'\nresources:\n- x.yaml\n";
+    assert.deepEqual(parse(setKustomizeImage(mid, "b", "2").text), { images: [{ name: "a", newTag: "1" }, { name: "b", newTag: "2" }], resources: ["x.yaml"] });
+  });
+});
+
 describe("setKustomizeImage", () => {
   const K = `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
