@@ -16,6 +16,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, parse, type Document, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { PlumbError, UsageError } from "../core/errors.js";
+import { splitImageRef } from "../core/image.js";
 
 /** What an edit did: the new text, and whether anything changed (false: the tag was already set). */
 export interface EditResult {
@@ -76,18 +77,14 @@ function scalarSplice(node: Scalar, value: string, source: string, where: string
 }
 
 /**
- * The edit's result, checked: it parses, has as many documents as before, and reads the new value where it
+ * The edit's result, checked: it parses, has as many documents as the original (`documents`), and reads the new value where it
  * was written — a splice that would break the file is refused rather than pushed.
  */
-function checked(before: string, text: string, file: string, expect: (docs: unknown[]) => boolean): string {
+function checked(documents: number, text: string, file: string, expect: (docs: unknown[]) => boolean): string {
   const docs = parseAllDocuments(text);
   const list = Array.isArray(docs) ? docs : [];
   const bad = list.find((d) => d.errors.length > 0);
-  const count = (t: string) => {
-    const d = parseAllDocuments(t);
-    return Array.isArray(d) ? d.length : 0;
-  };
-  if (bad || count(before) !== list.length || !expect(list.map((d) => d.toJS()))) throw new PlumbError(`${file}: plumb's edit would not read back as intended; nothing was changed`, "please report this file's shape; set the tag by hand meanwhile");
+  if (bad || documents !== list.length || !expect(list.map((d) => d.toJS()))) throw new PlumbError(`${file}: plumb's edit would not read back as intended; nothing was changed`, "please report this file's shape; set the tag by hand meanwhile");
   return text;
 }
 
@@ -103,7 +100,7 @@ export function setValuesKey(text: string, path: readonly string[], value: strin
   const edited = applySplices(text, [splice]);
   const want = doc.toJS() as unknown;
   setPath(want, path, value);
-  return { text: checked(text, edited, file, ([got]) => isDeepStrictEqual(got, want)), changed: true, where };
+  return { text: checked(1, edited, file, ([got]) => isDeepStrictEqual(got, want)), changed: true, where };
 }
 
 function setPath(obj: unknown, path: readonly string[], value: unknown): void {
@@ -114,10 +111,7 @@ function setPath(obj: unknown, path: readonly string[], value: unknown): void {
 
 /** The repository part of an image reference: without its tag or digest (a registry port is kept). */
 export function imageRepository(ref: string): string {
-  const noDigest = ref.split("@")[0]!;
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  return splitImageRef(ref).name;
 }
 
 /** Sets `newTag` of the kustomization's `images:` entry named `image` (adding what is missing). */
@@ -128,7 +122,7 @@ export function setKustomizeImage(text: string, image: string, tag: string, file
   if (root !== null && !isMap(root)) throw new UsageError(`${file}: not a kustomization (its top level is not a map)`);
   const images = root ? (root as YAMLMap).get("images", true) : undefined;
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const tagOf = (t: string) => checked(text, t, file, ([k]) => ((k as { images?: Array<{ name?: string; newName?: string; newTag?: unknown }> }).images ?? []).some((e) => (e.name === image || e.newName === image) && String(e.newTag) === tag));
+  const tagOf = (t: string) => checked(1, t, file, ([k]) => ((k as { images?: Array<{ name?: string; newName?: string; newTag?: unknown }> }).images ?? []).some((e) => (e.name === image || e.newName === image) && String(e.newTag) === tag));
   if (images === undefined || images === null) {
     const sep = text === "" || text.endsWith("\n") ? "" : eol;
     return { text: tagOf(`${text}${sep}images:${eol}- name: ${scalarText(image, "PLAIN")}${eol}  newTag: ${scalarText(tag, "PLAIN")}${eol}`), changed: true, where };
@@ -221,7 +215,7 @@ export function setManifestImage(text: string, image: string, tag: string, file 
     return out;
   };
   const before = images(docs.map((d) => d.toJS()));
-  return { text: checked(text, edited, file, (after) => images(after).filter((i) => i === `${repo}:${tag}`).length >= found && images(after).length === before.length), changed: true, where };
+  return { text: checked(docs.length, edited, file, (after) => images(after).filter((i) => i === `${repo}:${tag}`).length >= found && images(after).length === before.length), changed: true, where };
 }
 
 /** Which edit a file gets: a kustomization by its name; values when a key is given or the name says values; else a manifest. */

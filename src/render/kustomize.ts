@@ -16,6 +16,7 @@ import { cleanToolError, runTool, withTempDir } from "./exec.js";
 import { resolveInRepo, toPosix } from "./paths.js";
 import type { KustomizeSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml, toYaml } from "./yaml.js";
+import { splitImageRef } from "../core/image.js";
 
 /** The file names kustomize accepts for a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
@@ -49,20 +50,6 @@ export interface KustomizeImage {
   digest?: string;
 }
 
-/** Splits `repo/name:tag@digest` (the registry may have a port) into its parts. */
-function splitImage(ref: string): { name: string; tag?: string; digest?: string } {
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) return { name: rest.slice(0, colon), tag: rest.slice(colon + 1), digest };
-  return { name: rest, digest };
-}
-
 /**
  * Parses an image override as `kustomize edit set image` does: `name:tag`, `name@digest`,
  * `name=newName`, `name=newName:tag`, `name=newName@digest`.
@@ -71,10 +58,10 @@ export function parseImageOverride(spec: string): KustomizeImage {
   const eq = spec.indexOf("=");
   const image: KustomizeImage = { name: "" };
   if (eq < 0) {
-    const { name, tag, digest } = splitImage(spec);
+    const { name, tag, digest } = splitImageRef(spec);
     Object.assign(image, { name, newTag: tag, digest });
   } else {
-    const { name, tag, digest } = splitImage(spec.slice(eq + 1));
+    const { name, tag, digest } = splitImageRef(spec.slice(eq + 1));
     Object.assign(image, { name: spec.slice(0, eq), newName: name || undefined, newTag: tag, digest });
   }
   if (!image.name) throw RenderError.of(`source.kustomize.images: "${spec}" names no image; write name:tag or name=newName:tag`);

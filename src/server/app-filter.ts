@@ -121,6 +121,20 @@ export function appBytes(app: KubeObject): Uint8Array<ArrayBuffer> {
   return b;
 }
 
+const picked = new WeakMap<KubeObject, { key: string; bytes: Uint8Array }>();
+
+/**
+ * The UTF-8 JSON of `view(app)` — a list's `fields=` cut — cached per object for the last `key` asked (a
+ * UI asks the same fields every time: its list then costs a lookup per app, as appBytes does).
+ */
+export function pickedBytes(app: KubeObject, key: string, view: (app: KubeObject) => unknown): Uint8Array {
+  const cached = picked.get(app);
+  if (cached?.key === key) return cached.bytes;
+  const bytes = encoder.encode(JSON.stringify(view(app)));
+  picked.set(app, { key, bytes });
+  return bytes;
+}
+
 /** The same JSON as a string (one app, for a stream event). */
 export function appJSON(app: KubeObject): string {
   return Buffer.from(appBytes(app).buffer, appBytes(app).byteOffset, appBytes(app).byteLength).toString("utf8");

@@ -19,7 +19,7 @@ import { REFRESH_ANNOTATIONS } from "../../controller/reconcile.js";
 import type { Api } from "../app.js";
 import { ApiError } from "../../cluster/client.js";
 import { ConflictError, ForbiddenError, InvalidRequestError } from "../errors.js";
-import { appBytes, appRBACObject, facetOf, queryMatcher } from "../app-filter.js";
+import { appBytes, appRBACObject, facetOf, pickedBytes, queryMatcher } from "../app-filter.js";
 import { appFor, ApplicationSchema, clientFor, flag, json, KubeObjectSchema, lean, may, must, Name, projectOf, rbacObject, type RouteDeps } from "./common.js";
 
 const AppNamespace = z.object({ appNamespace: z.string().optional() });
@@ -93,20 +93,6 @@ export function pick(obj: unknown, paths: string[][]): unknown {
   return out;
 }
 
-/**
- * The JSON of `pick(app, fields)`, cached per app object for the last `fields` asked (a UI asks the same
- * fields every time: its list then costs a lookup per app, as a whole-app list does — appBytes).
- */
-const picked = new WeakMap<KubeObject, { key: string; bytes: Uint8Array }>();
-const encoder = new TextEncoder();
-function pickedBytes(app: KubeObject, key: string, fields: string[][]): Uint8Array {
-  const cached = picked.get(app);
-  if (cached?.key === key) return cached.bytes;
-  const bytes = encoder.encode(JSON.stringify(pick(lean(app), fields)));
-  picked.set(app, { key, bytes });
-  return bytes;
-}
-
 export function mountApplications(api: Api, deps: RouteDeps): void {
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications", tags: ["applications"], summary: "List the Applications the caller may see", request: { query: ListQuery }, responses: json(ApplicationList, "the applications") }), (c) => {
     const q = c.req.valid("query");
@@ -119,7 +105,7 @@ export function mountApplications(api: Api, deps: RouteDeps): void {
     for (const app of deps.state.apps()) {
       const facet = facetOf(app);
       if (!matches(facet) || !visible(appRBACObject(facet, deps.namespace))) continue;
-      items.push(fields ? pickedBytes(app, q.fields!, fields) : appBytes(app));
+      items.push(fields ? pickedBytes(app, q.fields!, (a) => pick(lean(a), fields)) : appBytes(app));
     }
     return c.body(listBody(deps.state.resourceVersion, items), 200, { "content-type": "application/json; charset=utf-8" }) as never;
   });
