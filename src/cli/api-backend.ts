@@ -147,10 +147,16 @@ export class ApiBackend implements AppBackend {
     return true;
   }
 
-  /** The app's managed resources with their target and live states (GET …/managed-resources). */
-  async managedResources(name: string): Promise<ManagedResource[]> {
-    const r = await this.about(name, () => this.api.get<{ items?: ManagedResource[] | null }>(this.path(name, "/managed-resources"), { appNamespace: this.namespace }));
-    return r.items ?? [];
+  /** The app's managed resources with their target and live states (GET …/managed-resources), rendered at `revision` when given. */
+  async managedResources(name: string, revision?: string): Promise<ManagedResource[]> {
+    return (await this.managedAt(name, revision)).items;
+  }
+
+  /** The managed resources and the commit their desired states were rendered at. */
+  async managedAt(name: string, revision?: string): Promise<{ items: ManagedResource[]; revision?: string }> {
+    const query = { appNamespace: this.namespace, ...(revision ? { revision } : {}) };
+    const r = await this.about(name, () => this.api.get<{ items?: ManagedResource[] | null; revision?: string }>(this.path(name, "/managed-resources"), query));
+    return { items: r.items ?? [], ...(r.revision ? { revision: r.revision } : {}) };
   }
 
   /** One live object of the app (GET …/resource; masked by the server), or undefined when it is gone. */

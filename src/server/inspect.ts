@@ -69,13 +69,13 @@ async function withTree<T>(deps: InspectDeps, view: ApplicationView, revision: s
 }
 
 /** The managed resources of the app with desired, live and predicted state and the diff. */
-export async function managedResources(deps: InspectDeps, app: KubeObject): Promise<ManagedResource[]> {
+export async function managedResources(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ items: ManagedResource[]; revision: string }> {
   const view = readApplication(app);
-  return withTree(deps, view, undefined, async (dir) => {
+  return withTree(deps, view, revision, async (dir, sha) => {
     const source = sourcesOf(view.spec!)[0]!;
     const cmp = await compareApp({ resources: deps.resources }, engineAppFor(view.name, view.spec!, source, dir));
     const desiredByKey = new Map(cmp.desired.map((o) => [`${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
-    return cmp.resources.map((r) => {
+    const items = cmp.resources.map((r) => {
       const desired = desiredByKey.get(`${r.key.group}/${r.key.kind}/${r.key.namespace}/${r.key.name}`);
       const [target, predicted, live] = maskSecretVersions([desired, r.predicted, r.live]);
       return {
@@ -92,6 +92,7 @@ export async function managedResources(deps: InspectDeps, app: KubeObject): Prom
         hook: false,
       };
     });
+    return { items, revision: sha };
   });
 }
 

@@ -182,6 +182,21 @@ describe("plumb over the API server: the same verbs, the same output as --core",
     assert.match(local.stderr, /diff --local is not available over the plumb server[\s\S]*--core/);
   });
 
+  it("a pull request's preview over the API: diff --revision of an unmerged branch is rendered by the server and prints what --core prints", async () => {
+    await wd.branch("pr-settings");
+    wd.write({ "web/settings.yaml": cm("settings", { v: "3" }) });
+    const pr = await wd.commit("settings: v3");
+    await wd.push("pr-settings");
+    await wd.checkout("main");
+    const preview = await same(["diff", "web", "--revision", "pr-settings"], 1);
+    const changed = preview.split("\n").filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l)).map((l) => l.replace(/\s+/g, " "));
+    assert.deepEqual(changed, ['- v: "1"', '+ v: "3"'], `only the changed value:\n${preview}`);
+    assert.match(preview, new RegExp(`^web at ${pr.slice(0, 7)}: OutOfSync`, "m"));
+    const markdown = await same(["diff", "web", "--revision", "pr-settings", "-o", "markdown"], 1);
+    assert.match(markdown, new RegExp(`^### plumb: \`web\` at \`${pr.slice(0, 7)}\` \\(pr-settings\\)$`, "m"));
+    assert.ok(!markdown.includes(VALUE), "no Secret value in the comment");
+  });
+
   it("terminate-op stops a running sync in both modes alike; a second sync meanwhile is refused alike", async () => {
     wd.write({ "web/front.yaml": lb, "web/after.yaml": cm("after", { v: "1" }, 1) });
     shas.push(await wd.commit("a wave that waits"));

@@ -5,7 +5,8 @@
  * Synced — cheap, and exactly what the controller will act on. With --git the comparison is made now and
  * printed with line diffs: in core mode by the CLI itself through the engine (app-source-core.ts), over the
  * API from the server's managed resources (their target and live states, compared here by the same
- * compareObject). --local DIR (a folder being edited) and --revision need the cluster itself: core mode
+ * compareObject). --revision REV (a pull request's branch) works both ways: the server renders the app at
+ * REV for its managed resources. --local DIR (a folder being edited) needs the cluster itself: core mode
  * only. Exit 1 when something is out of sync, as `diff` and `kubectl diff` do.
  *
  * manifests prints the live objects the app owns (--source live) or the rendered desired ones (--source
@@ -87,19 +88,20 @@ function printComparison(cmp: Comparison, format: "text" | "json" | "yaml"): voi
 const parseState = (s: string | undefined | null): KubeObject | undefined => (s && s !== "null" ? (JSON.parse(s) as KubeObject) : undefined);
 
 /** The comparison from the server's managed resources (their states are masked by the server). */
-async function compareFromServer(api: ApiBackend, view: ApplicationView): Promise<Comparison> {
+async function compareFromServer(api: ApiBackend, view: ApplicationView, revision?: string): Promise<Comparison> {
   const ignore = view.spec?.ignoreDifferences ?? [];
   const jq = ignore.some((r) => (r.jqPathExpressions ?? []).length > 0) ? await loadJqPathEvaluator() : undefined;
   const resources: ResourceDiff[] = [];
-  for (const m of await api.managedResources(view.name)) {
+  const managed = await api.managedAt(view.name, revision);
+  for (const m of managed.items) {
     if (m.hook) continue;
     const predicted = parseState(m.predictedLiveState) ?? parseState(m.targetState);
     const live = parseState(m.liveState);
     if (!predicted && !live) continue;
     resources.push(compareObject({ ...(predicted ? { predicted } : {}), ...(live ? { live } : {}), ignore, jq }));
   }
-  const revision = view.status.sync?.revision;
-  return { app: view.name, ...(revision ? { revision } : {}), resources, summary: summarize(resources) };
+  const compared = managed.revision ?? view.status.sync?.revision;
+  return { app: view.name, ...(compared ? { revision: compared } : {}), resources, summary: summarize(resources) };
 }
 
 function addSourceOptions(cmd: Command): Command {
@@ -127,8 +129,8 @@ async function diffCommand(name: string, f: SourceFlags): Promise<void> {
       return diffFromStatus(view, format);
     }
     if (apps instanceof ApiBackend) {
-      if (f.local || f.revision) coreOf(apps, f.local ? "diff --local" : "diff --revision");
-      return print(await compareFromServer(apps, view));
+      if (f.local) coreOf(apps, "diff --local");
+      return print(await compareFromServer(apps, view, f.revision));
     }
     print(await compareNow(coreOf(apps, "diff"), view, origin, reposNamespaceOf(f)));
   });

@@ -50,7 +50,9 @@ const ManagedResource = z
     hook: z.boolean(),
   })
   .openapi("ManagedResource");
-const Managed = z.object({ items: z.array(ManagedResource) }).openapi("ManagedResourcesResponse");
+const Managed = z
+  .object({ items: z.array(ManagedResource), revision: z.string().optional().openapi({ description: "The commit the desired states were rendered at" }) })
+  .openapi("ManagedResourcesResponse");
 const Manifest = z.object({ manifest: z.string() }).openapi("ApplicationResourceResponse");
 const Manifests = z.object({ manifests: z.array(z.string()), revision: z.string() }).openapi("ManifestResponse");
 /** A core/v1 Event, the fields the API's readers use. */
@@ -105,9 +107,10 @@ export function mountResources(api: Api, deps: ResourceRouteDeps): void {
     return c.json((await deps.trees.tree(app)) as never, 200);
   });
 
-  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/managed-resources", tags: ["resources"], summary: "Desired, live and predicted state and the diff of each managed resource", request: { params: NameParam, query: AppQuery }, responses: json(Managed, "the managed resources") }), async (c) => {
-    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, c.req.valid("query").appNamespace, "get");
-    return c.json({ items: await managedResources(deps, app) } as never, 200);
+  api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/managed-resources", tags: ["resources"], summary: "Desired, live and predicted state and the diff of each managed resource; with revision, the desired states rendered at that branch, tag or commit (a pull request's preview)", request: { params: NameParam, query: ManifestsQuery }, responses: json(Managed, "the managed resources") }), async (c) => {
+    const q = c.req.valid("query");
+    const app = appFor(deps, c.get("principal"), c.req.valid("param").name, q.appNamespace, "get");
+    return c.json((await managedResources(deps, app, q.revision)) as never, 200);
   });
 
   api.openapi(createRoute({ method: "get", path: "/api/v1/applications/{name}/resource", tags: ["resources"], summary: "One live object of the app", request: { params: NameParam, query: ResourceQuery }, responses: json(Manifest, "the live manifest (Secrets masked)") }), async (c) => {

@@ -1120,11 +1120,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Desired, live and predicted state and the diff of each managed resource */
+        /** Desired, live and predicted state and the diff of each managed resource; with revision, the desired states rendered at that branch, tag or commit (a pull request's preview) */
         get: {
             parameters: {
                 query?: {
                     appNamespace?: string;
+                    revision?: string;
                 };
                 header?: never;
                 path: {
@@ -3694,6 +3695,8 @@ export interface components {
         };
         ManagedResourcesResponse: {
             items: components["schemas"]["ManagedResource"][];
+            /** @description The commit the desired states were rendered at */
+            revision?: string;
         };
         ManagedResource: {
             group: string;
