@@ -25,6 +25,15 @@ if [[ ! -x /usr/bin/chromium ]]; then
     say "no /usr/bin/chromium: the web UI's browser tests will be skipped (apt-get install chromium)"
   fi
 fi
+# Debian's Flask, redis-py and pytest for the visit-counter example's unit tests (examples/visit-counter/app).
+if ! /usr/bin/python3 -c 'import flask, redis, pytest' >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing python3-flask, python3-redis and python3-pytest (the visit-counter example's unit tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-flask python3-redis python3-pytest >/dev/null
+  else
+    say "no Flask/redis-py for /usr/bin/python3: the visit-counter example's unit test will be skipped (apt-get install python3-flask python3-redis python3-pytest)"
+  fi
+fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   say "installing npm dependencies"

@@ -3,14 +3,14 @@
  * of one example followed by its README's "What to try" section (URLs rewritten to the local Git server).
  * The running itself is src/examples/start.ts, called by commands/demo.ts.
  */
-import { listExamples } from "../examples/catalog.js";
+import { EXAMPLES_DIR, listExamples } from "../examples/catalog.js";
 import type { Example } from "../examples/spec.js";
 import { whatToTry, type StartedExample } from "../examples/start.js";
 
 /** `plumb demo --example` with no name: one line per example, and how to run one. */
 export function examplesListText(): string {
   const examples = listExamples();
-  if (examples.length === 0) return "No examples found (the package's examples/ folder is missing).\n";
+  if (examples.length === 0) return `No examples: no folder of ${EXAMPLES_DIR} holds an example.yaml.\n`;
   const width = Math.max(...examples.map((e) => e.name.length));
   return [
     "The example systems (each runs on a local cluster with plumb; see examples/<name>/README.md):",
