@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything plumb needs on a fresh machine of this kind, idempotent and quick when done before:
-# git, chromium and Python's Flask/redis/pytest (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), the web UI (ui/, its own
-# npm project, built by Vite into ui/dist) and the TypeScript build.
+# git, chromium and Python's Flask/redis/pytest (Debian), the npm dependencies, the pinned Go-built binaries
+# (hack/tools.sh), the web UI (ui/, its own npm project, built by Vite into ui/dist) and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

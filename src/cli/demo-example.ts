@@ -5,7 +5,7 @@
  */
 import { EXAMPLES_DIR, listExamples } from "../examples/catalog.js";
 import type { Example } from "../examples/spec.js";
-import { whatToTry, type StartedExample } from "../examples/start.js";
+import { examplePath, whatToTry, type StartedExample } from "../examples/start.js";
 
 /** `plumb demo --example` with no name: one line per example, and how to run one. */
 export function examplesListText(): string {
@@ -46,7 +46,7 @@ export function exampleRunningText(f: ExampleFacts): string {
     "",
     `plumb demo --example ${example.name} is running: ${example.spec.description}`,
     `  cluster      ${f.server}   (state in ${f.state})`,
-    ...started.repos.map((r) => `  Git          ${r.url}   (branch${r.branches.length > 1 ? "es" : ""} ${r.branches.join(", ")}; examples/${example.name}/${example.spec.repositories.find((x) => x.name === r.name)?.dir ?? "."})`),
+    ...started.repos.map((r) => `  Git          ${r.url}   (branch${r.branches.length > 1 ? "es" : ""} ${r.branches.join(", ")}; ${examplePath(example, example.spec.repositories.find((x) => x.name === r.name)?.dir ?? ".")})`),
     ...(apps.length ? [`  Applications ${apps.join(", ")}: Synced and Healthy${example.spec.argoCompat ? " (the controller runs in compat mode: Argo CD's Applications as written)" : ""}`] : []),
     `  API server   ${f.serverURL}   (user admin, password ${f.adminPassword}; plain HTTP on loopback)`,
     `  web UI       ${f.serverURL}/   (open it in a browser on this machine; log in as admin)`,
