@@ -1,7 +1,8 @@
 """demo-flask-app: the small web app the CI + GitOps example builds and deploys.
 
 GET /         a greeting with the version the pipeline built (APP_VERSION, set from the image tag)
-GET /healthz  liveness and readiness
+GET /healthz  liveness: the process answers
+GET /readyz   readiness: the app can serve requests
 """
 import os
 
@@ -20,6 +21,10 @@ def create_app():
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        return jsonify(status="ready")
 
     return app
 

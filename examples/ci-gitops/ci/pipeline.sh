@@ -32,7 +32,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 app_dir="$(cd "${1:-$here/../app}" && pwd)"
-: "${GITOPS_URL:?set GITOPS_URL to the GitOps repository's clone URL}"
+: "${GITOPS_URL:?set GITOPS_URL to the clone URL of the GitOps repository}"
 gitops_branch="${GITOPS_BRANCH:-main}"
 image="${IMAGE:-ghcr.io/plumb-examples/demo-flask-app}"
 bump_file="${BUMP_FILE:-helm/demo-flask-app/values.yaml}"
@@ -61,10 +61,13 @@ echo "  docker build -t $image:$tag $app_dir && docker push $image:$tag"
 
 stage "validate: $plumb validate on $GITOPS_URL ($gitops_branch)"
 git clone --quiet --branch "$gitops_branch" "$GITOPS_URL" "$work/gitops"
-if ! "$plumb" validate "$work/gitops" --fail-on error; then
-  echo "pipeline: the GitOps repository does not validate; nothing was bumped" >&2
-  exit 1
-fi
+status=0
+"$plumb" validate "$work/gitops" --fail-on error || status=$?
+case "$status" in
+  0) ;;
+  1) echo "pipeline: the GitOps repository does not validate (findings above); nothing was bumped" >&2; exit 1 ;;
+  *) echo "pipeline: plumb validate could not run (exit $status); nothing was bumped" >&2; exit "$status" ;;
+esac
 
 stage "bump: $image:$tag in $bump_file"
 key_args=()
