@@ -7,29 +7,35 @@
  * then streams one line per sync, self-heal or problem to stderr until Ctrl-C or SIGTERM, which stops
  * everything it started and removes its folders.
  *
+ * `plumb demo --example NAME` starts the same (the controller in compat mode when the example says
+ * argoCompat) and then runs examples/NAME instead of guestbook: its repositories pushed, its files applied,
+ * its Applications waited for (src/examples/start.ts, the code its e2e tests run), and its README's "What to
+ * try" printed (demo-example.ts). `--example` alone lists the examples.
+ *
  * Every start-up step registers how to undo itself before the next one begins, so a failure or a signal at
  * any point stops exactly what is running, in reverse order. A second Ctrl-C exits at once; the local
  * cluster's watchdog still kills its processes and removes its folder.
  */
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { KubeClient } from "../../cluster/client.js";
 import { Resources } from "../../cluster/resources.js";
-import { PlumbError, UsageError } from "../../core/errors.js";
+import { UsageError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
 import { startServer } from "../../server/server.js";
 import { GitSources } from "../../controller/git-sources.js";
-import type { Logger } from "../../controller/reconcile.js";
-import { git } from "../../gitserver/git.js";
+import { loadExample } from "../../examples/catalog.js";
+import type { Example } from "../../examples/spec.js";
+import { startExample, waitForApps } from "../../examples/start.js";
 import { startGitServer } from "../../gitserver/server.js";
 import { WorkDir } from "../../gitserver/workdir.js";
 import { startLocalCluster } from "../../localcluster/cluster.js";
 import { checkPortFree } from "../../localcluster/ports.js";
-import { findBinary } from "../../tools/binaries.js";
 import { packageRoot } from "../../tools/versions.js";
+import { examplesListText, exampleRunningText } from "../demo-example.js";
+import { hasGitIdentity, Interrupted, kubectlPathHint, LineLogger, optionalPort, plumbCommand, positive, prepareStateDir, Teardown } from "../demo-support.js";
 
 interface DemoFlags {
   port?: string;
@@ -38,6 +44,8 @@ interface DemoFlags {
   webhookPort?: string;
   dir?: string;
   timeout: string;
+  /** A name, or true for `--example` alone (the list). */
+  example?: string | true;
 }
 
 const APP = { name: "guestbook", namespace: "plumb", destination: "guestbook" };
@@ -53,42 +61,17 @@ export function register(program: Command): void {
     .option("--webhook-port <port>", "the same as --server-port (the webhook receiver is served by the API server)")
     .option("--dir <dir>", "folder for the cluster, the repository and the controller's cache, new or empty (default: a temp folder); what plumb creates there is removed on exit")
     .option("--timeout <seconds>", "how long the cluster start-up and the first sync may take, each", "180")
+    .option("--example [name]", "run the example system examples/<name> instead of guestbook (its repositories, its Applications, its what-to-try); alone: list the examples")
     .action(async (flags: DemoFlags) => {
+      if (flags.example === true) {
+        process.stdout.write(examplesListText());
+        return;
+      }
       const hasAppCommand = program.commands.some((c) => c.name() === "app");
       await runDemo(flags, hasAppCommand);
     });
 }
 
-/** Undo steps, run in reverse order of registration; each failure is reported and the rest still run. */
-class Teardown {
-  private readonly steps: Array<{ what: string; run: () => Promise<void> | void; limitMs: number }> = [];
-
-  /** `limitMs`: how long the step may take before the rest go on without it. */
-  defer(what: string, run: () => Promise<void> | void, limitMs = 20_000): void {
-    this.steps.push({ what, run, limitMs });
-  }
-
-  /** Runs every step; resolves false when one failed or did not finish in time. */
-  async run(): Promise<boolean> {
-    let clean = true;
-    for (const step of this.steps.reverse()) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`did not finish within ${step.limitMs / 1000} s; going on without it`)), step.limitMs)));
-        await Promise.race([Promise.resolve().then(step.run), late]);
-      } catch (err) {
-        clean = false;
-        process.stderr.write(`plumb: stopping ${step.what}: ${err instanceof Error ? err.message : String(err)}\n`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    this.steps.length = 0;
-    return clean;
-  }
-}
-
-class Interrupted extends Error {}
 
 async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> {
   const ports = {
@@ -97,6 +80,8 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     webhook: optionalPort(flags.serverPort ?? flags.webhookPort, flags.serverPort ? "--server-port" : "--webhook-port"),
   };
   const timeoutMs = positive(flags.timeout, "--timeout") * 1000;
+  // The example is read and checked before anything starts.
+  const example: Example | undefined = typeof flags.example === "string" ? loadExample(flags.example) : undefined;
   const chosen = Object.values(ports).filter((p): p is number => p !== undefined);
   if (new Set(chosen).size !== chosen.length) throw new UsageError("--port, --git-port and --server-port must differ");
   // Ports first: a busy one is reported before anything starts.
@@ -140,9 +125,11 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
       throw new UsageError(`the Git server could not listen on 127.0.0.1:${ports.git ?? 0}: ${err instanceof Error ? err.message : String(err)}`);
     });
     teardown.defer("the Git server", () => gitServer.close());
-    const repoURL = await gitServer.createRepo("demo");
-    const sha = await pushExample(repoURL);
-    say(`repository ${repoURL}: examples/guestbook pushed to main under guestbook/`);
+    // An example's repositories are pushed by startExample, once the controller runs.
+    const repoURL = example ? "" : await gitServer.createRepo("demo");
+    const sha = example ? "" : await pushExample(repoURL);
+    if (!example) say(`repository ${repoURL}: examples/guestbook pushed to main under guestbook/`);
+    else say(`example ${example.name}: ${example.spec.description}`);
     checkpoint();
 
     say("starting the local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)");
@@ -173,6 +160,7 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
       repos: sources,
       port: ports.webhook ?? 0,
       tls: "none",
+      ...(example?.spec.argoCompat ? { argoCompat: true } : {}),
       controller: {},
       webhookSecrets: { github: secret, gitlab: secret, gitea: secret, bitbucket: secret },
     }).catch((err: unknown) => {
@@ -191,23 +179,35 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     );
     checkpoint();
 
+    const facts = {
+      server: cluster.server,
+      state,
+      kubeconfig: cluster.kubeconfigPath,
+      webhookURL: `${server.url}/api/webhook`,
+      serverURL: server.url,
+      adminPassword: server.generatedAdminPassword ?? "(see Secret plumb-initial-admin-secret)",
+      secret,
+      kubectlPathExport: kubectlPathHint(),
+      needsIdentity: !(await hasGitIdentity()),
+    };
+    if (example) {
+      const started = await startExample(example, { resources, git: gitServer, timeoutMs, signal: abort.signal, log: say });
+      checkpoint();
+      process.stdout.write(exampleRunningText({ ...facts, example, started }));
+      await new Promise<void>((done) => (abort.signal.aborted ? done() : abort.signal.addEventListener("abort", () => done(), { once: true })));
+      return;
+    }
+
     await resources.apply(application(repoURL));
     say(`Application ${APP.namespace}/${APP.name} created; waiting until it is Synced and Healthy`);
-    await waitSyncedHealthy(resources, sha, timeoutMs, abort.signal, say);
+    const ref = { group: "plumb.dev", namespace: APP.namespace, name: APP.name };
+    await waitForApps(resources, [ref], { revisions: [sha], timeoutMs, signal: abort.signal, log: say });
     checkpoint();
 
     process.stdout.write(
       whatToTry({
-        server: cluster.server,
-        state,
-        kubeconfig: cluster.kubeconfigPath,
+        ...facts,
         repoURL,
-        webhookURL: `${server.url}/api/webhook`,
-        serverURL: server.url,
-        adminPassword: server.generatedAdminPassword ?? "(see Secret plumb-initial-admin-secret)",
-        secret,
-        kubectlPathExport: kubectlPathHint(),
-        needsIdentity: !(await hasGitIdentity()),
         appGet: hasAppCommand ? `${plumbCommand()} app get ${APP.name} -n ${APP.namespace}` : undefined,
       }),
     );
@@ -226,23 +226,6 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     // the code the CLI sets for how the command ended.
     if (!clean) setTimeout(() => process.exit(), 1000).unref();
   }
-}
-
-/** The state folder: `dir` (new or empty) or a new temp folder, and how to remove what the demo created there. */
-function prepareStateDir(dir: string | undefined): { state: string; remove: () => void } {
-  if (dir === undefined) {
-    const state = mkdtempSync(join(tmpdir(), "plumb-demo-"));
-    return { state, remove: () => rmSync(state, { recursive: true, force: true }) };
-  }
-  const state = resolve(dir);
-  const existed = existsSync(state);
-  if (existed && readdirSync(state).length > 0) throw new UsageError(`--dir ${state} is not empty`, "give a new or empty folder, or leave --dir out for a temp folder");
-  mkdirSync(state, { recursive: true });
-  const remove = (): void => {
-    if (!existed) rmSync(state, { recursive: true, force: true });
-    else for (const entry of readdirSync(state)) rmSync(join(state, entry), { recursive: true, force: true });
-  };
-  return { state, remove };
 }
 
 /** Pushes examples/guestbook to `repoURL`'s main branch under guestbook/, with a short README; returns the commit. */
@@ -282,69 +265,6 @@ function application(repoURL: string): KubeObject {
   };
 }
 
-interface AppStatus {
-  sync?: { status?: string; revision?: string };
-  health?: { status?: string };
-  conditions?: Array<{ type: string; message: string }>;
-  operationState?: { phase?: string; message?: string };
-}
-
-/** Polls the Application until it is Synced and Healthy at `sha`, printing each change of its state. */
-async function waitSyncedHealthy(resources: Resources, sha: string, timeoutMs: number, signal: AbortSignal, say: (l: string) => void): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let shown = "";
-  let status: AppStatus | undefined;
-  while (!signal.aborted) {
-    const app = await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: APP.namespace, name: APP.name }).catch(() => undefined);
-    status = app?.status as AppStatus | undefined;
-    const op = status?.operationState;
-    const line = `${APP.name}: ${status?.sync?.status ?? "Unknown"}, ${status?.health?.status ?? "Unknown"}${op?.phase ? `; last sync ${op.phase}` : ""}${status?.conditions?.length ? `; ${status.conditions.map((c) => `${c.type}: ${c.message.split("\n")[0]}`).join("; ")}` : ""}`;
-    if (line !== shown) say((shown = line));
-    if (status?.sync?.status === "Synced" && status.sync.revision === sha && status.health?.status === "Healthy" && op?.phase !== "Running") return;
-    if (Date.now() > deadline) {
-      throw new PlumbError(`the Application ${APP.namespace}/${APP.name} was not Synced and Healthy within ${Math.round(timeoutMs / 1000)} s (last: ${line})`, "the lines above say why; try a larger --timeout on a busy machine");
-    }
-    await pause(500, signal);
-  }
-}
-
-/** Sleeps `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const finish = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", finish);
-      done();
-    };
-    const timer = setTimeout(finish, ms);
-    signal.addEventListener("abort", finish, { once: true });
-  });
-}
-
-/** `export PATH=…` when no kubectl is on PATH but plumb's pinned build is (hack/tools.sh). */
-function kubectlPathHint(): string | undefined {
-  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "kubectl")));
-  if (onPath) return undefined;
-  try {
-    return `export PATH=${dirname(findBinary("kubectl"))}:$PATH`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `plumb` when it is on PATH (npm link), else `node <this CLI>`: either works as printed. */
-function plumbCommand(): string {
-  const onPath = (process.env.PATH ?? "").split(delimiter).some((d) => d && existsSync(join(d, "plumb")));
-  return onPath ? "plumb" : `node ${resolve(process.argv[1] ?? "dist/src/cli/main.js")}`;
-}
-
-async function hasGitIdentity(): Promise<boolean> {
-  try {
-    return (await git(["config", "--get", "user.email"])).trim() !== "";
-  } catch {
-    return false;
-  }
-}
 
 interface TryFacts {
   server: string;
@@ -404,71 +324,4 @@ function whatToTry(f: TryFacts): string {
     "Each sync and self-heal is reported below. Press Ctrl-C to stop: everything the demo started is stopped and removed.",
     "",
   ].join("\n");
-}
-
-/**
- * The controller's logger for people: one short line per sync, self-heal, webhook push or problem on
- * stderr; routine info is dropped. A sync of a commit already synced is a self-heal (or a retry).
- */
-class LineLogger implements Logger {
-  /** Set while stopping: the cluster going away makes noise nobody needs. */
-  quiet = false;
-  private readonly synced = new Map<string, string>();
-
-  info(obj: object, msg: string): void {
-    const f = obj as Record<string, unknown>;
-    const app = typeof f.app === "string" ? f.app.split("/").pop() : "";
-    if (msg === "sync succeeded") {
-      const revision = String(f.revision ?? "");
-      const changes = String(f.changes ?? "");
-      const again = f.automated === true && this.synced.get(String(f.app)) === revision;
-      this.synced.set(String(f.app), revision);
-      // A re-sync of the same commit that changed nothing (a watch cache lagging behind) is no news.
-      if (again && !changes) return;
-      if (again) this.line(`${app}: self-heal at ${revision.slice(0, 7)}: ${changes}`);
-      else this.line(`${app}: synced to ${revision.slice(0, 7)}${f.automated === true ? "" : " (manual)"}: ${changes || "nothing to change"}`);
-    } else if (msg === "webhook push") {
-      this.line(`webhook: push to ${String(f.ref ?? "")} of ${String(f.repo ?? "")}, ${String(f.refreshed ?? 0)} app(s) refreshed`);
-    } else if (msg.startsWith("cascade delete")) {
-      this.line(`${app}: ${msg}`);
-    }
-  }
-
-  warn(obj: object, msg: string): void {
-    const f = obj as Record<string, unknown>;
-    const app = typeof f.app === "string" ? f.app.split("/").pop() : "";
-    const first = (v: unknown): string => String(v ?? "").split("\n")[0] ?? "";
-    if (msg === "sync failed") this.line(`${app}: sync to ${String(f.revision ?? "").slice(0, 7)} failed: ${first(f.message)}`);
-    else if (msg === "comparison failed") this.line(`${app}: cannot compare with Git: ${first(f.error)}`);
-    else this.line(`warning: ${msg}${details(obj)}`);
-  }
-
-  error(obj: object, msg: string): void {
-    this.line(`error: ${msg}${details(obj)}`);
-  }
-
-  private line(text: string): void {
-    if (this.quiet) return;
-    process.stderr.write(`[${new Date().toTimeString().slice(0, 8)}] ${text}\n`);
-  }
-}
-
-function details(obj: object): string {
-  const parts = Object.entries(obj as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && v !== "")
-    .map(([k, v]) => `${k}=${(typeof v === "string" ? v : JSON.stringify(v)).split("\n")[0]}`);
-  return parts.length ? ` (${parts.join(", ")})` : "";
-}
-
-function optionalPort(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new UsageError(`${flag} must be a port number (1-65535), got "${value}"`);
-  return n;
-}
-
-function positive(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${value}"`);
-  return n;
 }
