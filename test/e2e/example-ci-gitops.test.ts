@@ -1,0 +1,177 @@
+/**
+ * examples/ci-gitops, run as `plumb demo --example ci-gitops` runs it (src/examples' startExample: the app
+ * and GitOps repositories pushed, the Application applied and Synced), then its pipeline script run for
+ * real, in bash, against the local Git server, with the built plumb on PATH: a pushed app change is tested,
+ * tagged {short-sha}-{run-number}, validated and bumped, and the controller deploys that tag; a failing
+ * unit test stops the pipeline before anything is committed; a broken chart change in the GitOps
+ * repository fails the pipeline at `plumb validate`, nothing is bumped, and the cluster still runs the
+ * previous tag.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { Resources } from "../../src/cluster/resources.js";
+import type { KubeObject } from "../../src/core/object.js";
+import { loadExample } from "../../src/examples/catalog.js";
+import { startExample, type StartedExample } from "../../src/examples/start.js";
+import { git } from "../../src/gitserver/git.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { resourcesFor } from "../helpers/cluster.js";
+import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { repoRoot } from "../helpers/paths.js";
+import { waitFor } from "../helpers/wait.js";
+
+const MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
+const PIPELINE = join(repoRoot, "examples", "ci-gitops", "ci", "pipeline.sh");
+const IMAGE = "ghcr.io/plumb-examples/demo-flask-app";
+const VALUES = "helm/demo-flask-app/values.yaml";
+/** Variables of CI systems that `plumb image tag` would read before the flags the pipeline passes. */
+const CI_VARIABLES = ["GITHUB_SHA", "GITHUB_RUN_NUMBER", "CI_COMMIT_SHA", "CI_PIPELINE_IID", "BUILDKITE_COMMIT", "BUILDKITE_BUILD_NUMBER", "CIRCLE_SHA1", "CIRCLE_BUILD_NUM", "BUILD_SOURCEVERSION", "BUILD_BUILDID", "GIT_COMMIT", "BUILD_NUMBER", "CI_BUILD_NUMBER"];
+
+type Deploy = KubeObject & { spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } } };
+interface Run {
+  code: number;
+  out: string;
+}
+
+describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the controller deploys the tag", { timeout: 180_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let gitServer: GitServer;
+  let ctrl: RunningController;
+  let started: StartedExample;
+  let app: WorkDir;
+  let bin: string;
+  let gitopsURL: string;
+  let deployedTag = "";
+
+  /** Runs ci/pipeline.sh on the app's work tree as a CI runner would, `plumb` being this build. */
+  const pipeline = (run: number): Promise<Run> =>
+    new Promise((resolve) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITOPS_URL: gitopsURL, RUN_NUMBER: String(run), PYTHON: "/usr/bin/python3" };
+      for (const v of CI_VARIABLES) delete env[v];
+      // One stream, stdout and stderr interleaved as a CI log shows them.
+      execFile("bash", ["-c", `"$0" "$1" 2>&1`, PIPELINE, app.dir], { env, timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+    });
+  /** The GitOps repository's main as a fresh clone sees it: head, its subject and author, and the values' tag. */
+  const gitops = async (): Promise<{ sha: string; subject: string; author: string; tag: string }> => {
+    const wd = await WorkDir.clone(gitopsURL);
+    try {
+      const [sha, subject, author] = (await git(["log", "-1", "--format=%H%n%s%n%an <%ae>"], { cwd: wd.dir })).trim().split("\n") as [string, string, string];
+      const values = parseYaml(readFileSync(join(wd.dir, VALUES), "utf8")) as { image: { tag: string } };
+      return { sha, subject, author, tag: values.image.tag };
+    } finally {
+      wd.dispose();
+    }
+  };
+  const deployment = async (): Promise<Deploy | undefined> => (await resources.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "demo-flask-app", name: "demo-flask-app" })) as Deploy | undefined;
+  const runningImage = async (): Promise<string | undefined> => (await deployment())?.spec.template.spec.containers[0]?.image;
+
+  before(async () => {
+    cluster = await startLocalCluster({ name: "e2e-example-ci-gitops" });
+    resources = await resourcesFor(cluster);
+    gitServer = await startGitServer();
+    ctrl = await runController(resources, { argoCompat: true });
+    started = await startExample(loadExample("ci-gitops"), { resources, git: gitServer, timeoutMs: 120_000 });
+    gitopsURL = started.urls.get("demo-flask-app-gitops")!;
+    app = await WorkDir.clone(started.urls.get("demo-flask-app")!);
+    bin = mkdtempSync(join(tmpdir(), "plumb-bin-"));
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "plumb"), `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`);
+    chmodSync(join(bin, "plumb"), 0o755);
+  });
+  after(async () => {
+    app?.dispose();
+    if (bin) rmSync(bin, { recursive: true, force: true });
+    await ctrl?.stop();
+    await gitServer?.close();
+    resources?.client.close();
+    await cluster?.stop();
+  });
+
+  it("a pushed app change: tests pass, the tag is {short-sha}-{run}, validate is clean, the bump is pushed, and the Deployment runs the tag", async () => {
+    assert.equal(await runningImage(), `${IMAGE}:1.0.0`, "the example starts at 1.0.0");
+    const file = join(app.dir, "app.py");
+    writeFileSync(file, readFileSync(file, "utf8").replace('"Hello from demo-flask-app"', '"Hi from demo-flask-app"'));
+    const sha = await app.commit("friendlier greeting");
+    await app.push("main");
+
+    const r = await pipeline(7);
+    assert.equal(r.code, 0, r.out);
+    const tag = `${sha.slice(0, 7)}-7`;
+    assert.match(r.out, /Ran 3 tests[\s\S]*\nOK\n/, "the app's unit tests ran and passed");
+    assert.ok(r.out.includes(`${IMAGE}:${tag}`), `the pipeline built ${tag}:\n${r.out}`);
+    const bumped = await gitops();
+    assert.equal(bumped.tag, tag, "the tag is in values.yaml on main");
+    assert.equal(bumped.subject, `demo-flask-app: deploy ${tag}`);
+    assert.equal(bumped.author, "demo-flask-app CI <ci@plumb-examples.invalid>");
+    assert.ok(r.out.includes(`pushed ${bumped.sha}`), "the pipeline names the commit it pushed");
+
+    await waitFor(`demo-flask-app Synced and Healthy at the bump, running ${tag}`, async () => {
+      const s = await appStatus(resources, "demo-flask-app", "argocd", "argoproj.io");
+      const ok = s?.sync?.status === "Synced" && s.sync.revision === bumped.sha && s.health?.status === "Healthy";
+      return ok && (await runningImage()) === `${IMAGE}:${tag}` ? true : undefined;
+    }, 60_000);
+    assert.equal((await deployment())?.spec.replicas, 2, "values-prod.yaml applies over values.yaml");
+    deployedTag = tag;
+  });
+
+  it("a failing unit test stops the pipeline at its first stage: nothing is bumped", async () => {
+    const before = await gitops();
+    const file = join(app.dir, "app.py");
+    const good = readFileSync(file, "utf8");
+    writeFileSync(file, good.replace('jsonify(status="ok")', 'jsonify(status="starting")'));
+    await app.commit("healthz says starting");
+    await app.push("main");
+    try {
+      const r = await pipeline(8);
+      assert.notEqual(r.code, 0, r.out);
+      assert.match(r.out, /FAILED \(failures=1\)/);
+      assert.doesNotMatch(r.out, /==> tag/, "no stage after the tests ran");
+      assert.equal((await gitops()).sha, before.sha, "the GitOps repository did not move");
+    } finally {
+      await app.revert();
+      await app.push("main");
+    }
+  });
+
+  it("a broken chart change fails the pipeline at plumb validate: nothing is bumped, and the cluster still runs the previous tag", async () => {
+    assert.ok(deployedTag, "the first test deployed a tag");
+    const wd = await WorkDir.clone(gitopsURL);
+    let broken: string;
+    try {
+      // A template referencing a value that is not there (probe instead of probes): the chart no longer renders.
+      const file = join(wd.dir, "helm", "demo-flask-app", "templates", "deployment.yaml");
+      const text = readFileSync(file, "utf8");
+      assert.ok(text.includes(".Values.probes.readiness.path"));
+      writeFileSync(file, text.replace(".Values.probes.readiness.path", ".Values.probe.readiness.path"));
+      broken = await wd.commit("chart: one probe setting");
+      await wd.push("main");
+    } finally {
+      wd.dispose();
+    }
+
+    const r = await pipeline(9);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /==> validate/);
+    assert.match(r.out, /templates\/deployment\.yaml/, "the finding names the template");
+    assert.match(r.out, /does not validate \(findings above\); nothing was bumped/);
+    assert.doesNotMatch(r.out, /==> bump/, "plumb image set never ran");
+    const after = await gitops();
+    assert.equal(after.sha, broken, "nothing was pushed on top of the broken change");
+    assert.equal(after.tag, deployedTag);
+
+    // The controller has seen the broken commit too (it cannot render it either) and kept what runs.
+    await waitFor("the controller to see the broken commit", async () => {
+      const s = await appStatus(resources, "demo-flask-app", "argocd", "argoproj.io");
+      return s?.sync?.revision === broken && s.conditions?.some((c) => c.type === "ComparisonError") ? true : undefined;
+    }, 30_000);
+    assert.equal(await runningImage(), `${IMAGE}:${deployedTag}`, "the cluster still runs the previous tag");
+  });
+});
