@@ -1,7 +1,7 @@
 /**
  * examples/ci-gitops, run as `plumb demo --example ci-gitops` runs it (src/examples' startExample: the app
- * and GitOps repositories pushed, the Application applied and Synced), then its pipeline script run for
- * real, in bash, against the local Git server, with the built plumb on PATH: a pushed app change is tested,
+ * and GitOps repositories pushed, the Application applied and Synced), then the pipeline script of the app's
+ * repository run for real from a clone, in bash, against the local Git server, with the built plumb on PATH: a pushed app change is tested,
  * tagged {short-sha}-{run-number}, validated and bumped, and the controller deploys that tag; a failing
  * unit test stops the pipeline before anything is committed; a broken chart change in the GitOps
  * repository fails the pipeline at `plumb validate`, nothing is bumped, and the cluster still runs the
@@ -28,7 +28,6 @@ import { repoRoot } from "../helpers/paths.js";
 import { waitFor } from "../helpers/wait.js";
 
 const MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
-const PIPELINE = join(repoRoot, "examples", "ci-gitops", "ci", "pipeline.sh");
 const IMAGE = "ghcr.io/plumb-examples/demo-flask-app";
 const VALUES = "helm/demo-flask-app/values.yaml";
 /** Variables of CI systems that `plumb image tag` would read before the flags the pipeline passes. */
@@ -51,13 +50,13 @@ describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the
   let gitopsURL: string;
   let deployedTag = "";
 
-  /** Runs ci/pipeline.sh on the app's work tree as a CI runner would, `plumb` being this build. */
+  /** Runs ci/pipeline.sh from the app's checkout as a CI runner would, `plumb` on PATH being this build. */
   const pipeline = (run: number): Promise<Run> =>
     new Promise((resolve) => {
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITOPS_URL: gitopsURL, RUN_NUMBER: String(run), PYTHON: "/usr/bin/python3" };
       for (const v of CI_VARIABLES) delete env[v];
       // One stream, stdout and stderr interleaved as a CI log shows them.
-      execFile("bash", ["-c", `"$0" "$1" 2>&1`, PIPELINE, app.dir], { env, timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+      execFile("bash", ["-c", `ci/pipeline.sh 2>&1`], { cwd: app.dir, env, timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
     });
   /** The GitOps repository's main as a fresh clone sees it: head, its subject and author, and the values' tag. */
   const gitops = async (): Promise<{ sha: string; subject: string; author: string; tag: string }> => {

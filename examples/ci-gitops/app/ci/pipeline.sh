@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The CI + GitOps example's pipeline, run on this machine: what the reference project's CI does on a push
-# to the app's repository, stage by stage, with plumb doing the GitOps half.
+# demo-flask-app's pipeline, run on this machine: what the reference project's CI does on a push to the
+# app's repository, stage by stage, with plumb doing the GitOps half. It lives in the app's repository, as
+# a CI configuration does, and runs from a checkout of it.
 #
 #   1. test      the app's unit tests (python3 -m unittest in the app's work tree)
 #   2. tag       the image tag, {short-sha}-{run-number} (plumb image tag)
@@ -15,15 +16,15 @@
 #
 # Usage: GITOPS_URL=URL [RUN_NUMBER=N] ci/pipeline.sh [APP_DIR]
 #
-#   APP_DIR           the app repository's work tree (default: the example's app/ folder); its HEAD is the
-#                     commit the tag names, unless the CI system's variables say otherwise (GITHUB_SHA, ...)
+#   APP_DIR           the app repository's work tree (default: the one holding this script); its HEAD is
+#                     the commit the tag names, unless the CI system's variables say otherwise (GITHUB_SHA)
 #   GITOPS_URL        the GitOps repository to validate and bump (required)
 #   GITOPS_BRANCH     its branch the Application tracks (default main)
 #   RUN_NUMBER        the run's number (default: the CI system's, e.g. GITHUB_RUN_NUMBER, CI_PIPELINE_IID)
 #   IMAGE             the image repository (default ghcr.io/plumb-examples/demo-flask-app)
 #   BUMP_FILE         the file the tag goes into (default helm/demo-flask-app/values.yaml, at key image.tag;
 #                     k8s/base/kustomization.yaml bumps the Kustomize alternative's images: entry)
-#   PLUMB, PYTHON     the commands to run (default plumb, python3)
+#   PLUMB, PYTHON     the commands to run (default plumb, python3; PLUMB may be "node /path/to/main.js")
 #
 # Exit status: 0 when the tag was pushed (or was already set), non-zero at the first stage that failed.
 # Push credentials for the GitOps repository come from PLUMB_GIT_USERNAME / PLUMB_GIT_PASSWORD (or
@@ -31,12 +32,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-app_dir="$(cd "${1:-$here/../app}" && pwd)"
+app_dir="$(cd "${1:-$here/..}" && pwd)"
 : "${GITOPS_URL:?set GITOPS_URL to the clone URL of the GitOps repository}"
 gitops_branch="${GITOPS_BRANCH:-main}"
 image="${IMAGE:-ghcr.io/plumb-examples/demo-flask-app}"
 bump_file="${BUMP_FILE:-helm/demo-flask-app/values.yaml}"
-plumb="${PLUMB:-plumb}"
+read -r -a plumb <<<"${PLUMB:-plumb}"
 python="${PYTHON:-python3}"
 
 stage() { printf '==> %s\n' "$*"; }
@@ -53,16 +54,16 @@ tag_args=()
 # The CI system's commit wins over the work tree's when the pipeline runs in CI.
 [ -z "${GITHUB_SHA:-}${CI_COMMIT_SHA:-}${BUILDKITE_COMMIT:-}${CIRCLE_SHA1:-}${BUILD_SOURCEVERSION:-}${GIT_COMMIT:-}" ] && tag_args+=(--sha "$sha")
 [ -n "${RUN_NUMBER:-}" ] && tag_args+=(--run "$RUN_NUMBER")
-tag="$("$plumb" image tag "${tag_args[@]}")"
+tag="$("${plumb[@]}" image tag "${tag_args[@]}")"
 echo "$image:$tag"
 
 stage "build: skipped (no Docker here); a CI runner would run:"
 echo "  docker build -t $image:$tag $app_dir && docker push $image:$tag"
 
-stage "validate: $plumb validate on $GITOPS_URL ($gitops_branch)"
+stage "validate: plumb validate on $GITOPS_URL ($gitops_branch)"
 git clone --quiet --branch "$gitops_branch" "$GITOPS_URL" "$work/gitops"
 status=0
-"$plumb" validate "$work/gitops" --fail-on error || status=$?
+"${plumb[@]}" validate "$work/gitops" --fail-on error || status=$?
 case "$status" in
   0) ;;
   1) echo "pipeline: the GitOps repository does not validate (findings above); nothing was bumped" >&2; exit 1 ;;
@@ -74,7 +75,7 @@ key_args=()
 case "$(basename "$bump_file")" in
   values*.yaml | values*.yml) key_args=(--key image.tag) ;;
 esac
-commit="$("$plumb" image set "$image:$tag" --file "$bump_file" "${key_args[@]}" --work-tree "$work/gitops" \
+commit="$("${plumb[@]}" image set "$image:$tag" --file "$bump_file" "${key_args[@]}" --work-tree "$work/gitops" \
   --author "demo-flask-app CI <ci@plumb-examples.invalid>" -m "demo-flask-app: deploy $tag")"
 if [ -n "$commit" ]; then
   echo "pushed $commit to $gitops_branch: the controller deploys $image:$tag"
