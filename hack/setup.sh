@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Everything plumb needs on a fresh machine of this kind, idempotent and quick when done before:
-# git and chromium (Debian), the npm dependencies, the pinned Go-built binaries (hack/tools.sh), the web UI (ui/, its own
-# npm project, built by Vite into ui/dist) and the TypeScript build.
+# git, chromium and Python's Flask/redis/pytest (Debian), the npm dependencies, the pinned Go-built binaries
+# (hack/tools.sh), the web UI (ui/, its own npm project, built by Vite into ui/dist) and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,6 +23,15 @@ if [[ ! -x /usr/bin/chromium ]]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     say "no /usr/bin/chromium: the web UI's browser tests will be skipped (apt-get install chromium)"
+  fi
+fi
+# Debian's Flask, redis-py and pytest for the visit-counter example's unit tests (examples/visit-counter/app).
+if ! /usr/bin/python3 -c 'import flask, redis, pytest' >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing python3-flask, python3-redis and python3-pytest (the visit-counter example's unit tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-flask python3-redis python3-pytest >/dev/null
+  else
+    say "no Flask/redis-py for /usr/bin/python3: the visit-counter example's unit test will be skipped (apt-get install python3-flask python3-redis python3-pytest)"
   fi
 fi
 

@@ -3,14 +3,14 @@
  * of one example followed by its README's "What to try" section (URLs rewritten to the local Git server).
  * The running itself is src/examples/start.ts, called by commands/demo.ts.
  */
-import { listExamples } from "../examples/catalog.js";
+import { EXAMPLES_DIR, listExamples } from "../examples/catalog.js";
 import type { Example } from "../examples/spec.js";
-import { whatToTry, type StartedExample } from "../examples/start.js";
+import { examplePath, whatToTry, type StartedExample } from "../examples/start.js";
 
 /** `plumb demo --example` with no name: one line per example, and how to run one. */
 export function examplesListText(): string {
   const examples = listExamples();
-  if (examples.length === 0) return "No examples found (the package's examples/ folder is missing).\n";
+  if (examples.length === 0) return `No examples: no folder of ${EXAMPLES_DIR} holds an example.yaml.\n`;
   const width = Math.max(...examples.map((e) => e.name.length));
   return [
     "The example systems (each runs on a local cluster with plumb; see examples/<name>/README.md):",
@@ -46,7 +46,7 @@ export function exampleRunningText(f: ExampleFacts): string {
     "",
     `plumb demo --example ${example.name} is running: ${example.spec.description}`,
     `  cluster      ${f.server}   (state in ${f.state})`,
-    ...started.repos.map((r) => `  Git          ${r.url}   (branch${r.branches.length > 1 ? "es" : ""} ${r.branches.join(", ")}; examples/${example.name}/${example.spec.repositories.find((x) => x.name === r.name)?.dir ?? "."})`),
+    ...started.repos.map((r) => `  Git          ${r.url}   (branch${r.branches.length > 1 ? "es" : ""} ${r.branches.join(", ")}; ${examplePath(example, example.spec.repositories.find((x) => x.name === r.name)?.dir ?? ".")})`),
     ...(apps.length ? [`  Applications ${apps.join(", ")}: Synced and Healthy${example.spec.argoCompat ? " (the controller runs in compat mode: Argo CD's Applications as written)" : ""}`] : []),
     `  API server   ${f.serverURL}   (user admin, password ${f.adminPassword}; plain HTTP on loopback)`,
     `  web UI       ${f.serverURL}/   (open it in a browser on this machine; log in as admin)`,

@@ -66,7 +66,7 @@ const SKIPPED = new Set(["__pycache__", ".pytest_cache", "node_modules", ".git"]
 export async function startExample(example: Example, opts: StartExampleOptions): Promise<StartedExample> {
   const log = opts.log ?? (() => undefined);
   const repos = await pushRepositories(example, opts.git);
-  for (const r of repos) log(`repository ${r.url}: examples/${example.name}/${repoDir(example, r.name)} pushed to ${r.branches.join(", ")}`);
+  for (const r of repos) log(`repository ${r.url}: ${examplePath(example, repoDir(example, r.name))} pushed to ${r.branches.join(", ")}`);
   const urls = localURLs(repos);
   const applied = await applyObjects(opts.resources, readApplyFiles(example, urls));
   for (const o of applied) log(`applied ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
@@ -79,6 +79,11 @@ export async function startExample(example: Example, opts: StartExampleOptions):
 /** Repository name → its URL on the local Git server. */
 export function localURLs(repos: readonly PushedRepository[]): Map<string, string> {
   return new Map(repos.map((r) => [r.name, r.url]));
+}
+
+/** `examples/<name>/<path>`, or `examples/<name>` for ".". */
+export function examplePath(example: Example, path: string): string {
+  return path === "." ? `examples/${example.name}` : `examples/${example.name}/${path}`;
 }
 
 function repoDir(example: Example, name: string): string {
@@ -100,7 +105,7 @@ export async function pushRepositories(example: Example, git: Pick<GitServer, "c
         recursive: true,
         filter: (src) => !SKIPPED.has(basename(src)) && !src.endsWith(".pyc") && !(relative(example.dir, src) === EXAMPLE_FILE),
       });
-      rewriteTree(wd.dir, urls, `examples/${example.name}/${r.dir}`);
+      rewriteTree(wd.dir, urls, examplePath(example, r.dir));
       const sha = await wd.commit(`${example.name}: ${r.dir === "." ? "the example" : r.dir}`);
       await wd.push(...r.branches.map((b) => `HEAD:refs/heads/${b}`));
       pushed.push({ name: r.name, url, branches: [...r.branches], sha });
