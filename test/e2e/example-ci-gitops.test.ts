@@ -1,6 +1,6 @@
 /**
- * examples/ci-gitops, run as `plumb demo --example ci-gitops` runs it (src/examples' startExample: the app
- * and GitOps repositories pushed, the Application applied and Synced), then the pipeline script of the app's
+ * examples/ci-gitops, run as `plumb demo --example ci-gitops` runs it (test/helpers/examples.ts: src/examples'
+ * startExample, the app and GitOps repositories pushed, the Application applied and Synced), then the pipeline script of the app's
  * repository run for real from a clone, in bash, against the local Git server, with the built plumb on PATH: a pushed app change is tested,
  * tagged {short-sha}-{run-number}, validated and bumped, and the controller deploys that tag; a failing
  * unit test stops the pipeline before anything is committed; a broken chart change in the GitOps
@@ -9,21 +9,17 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
-import { loadExample } from "../../src/examples/catalog.js";
-import { startExample, type StartedExample } from "../../src/examples/start.js";
 import { git } from "../../src/gitserver/git.js";
-import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
-import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
-import { resourcesFor } from "../helpers/cluster.js";
-import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { appStatus } from "../helpers/controller.js";
+import { startExampleWorld, type ExampleWorld } from "../helpers/examples.js";
 import { repoRoot } from "../helpers/paths.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -39,12 +35,15 @@ interface Run {
   out: string;
 }
 
-describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the controller deploys the tag", { timeout: 180_000 }, () => {
-  let cluster: LocalCluster;
+/** Why /usr/bin/python3 cannot run the app's tests (a skip reason), or false when it can. */
+function flaskSkip(): string | false {
+  const r = spawnSync("/usr/bin/python3", ["-c", "import flask"], { encoding: "utf8" });
+  return r.status === 0 ? false : `/usr/bin/python3 has no Flask (apt-get install python3-flask): ${(r.stderr || r.error?.message || "").trim().split("\n").pop()}`;
+}
+
+describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the controller deploys the tag", { timeout: 180_000, skip: flaskSkip() }, () => {
+  let world: ExampleWorld;
   let resources: Resources;
-  let gitServer: GitServer;
-  let ctrl: RunningController;
-  let started: StartedExample;
   let app: WorkDir;
   let bin: string;
   let gitopsURL: string;
@@ -73,25 +72,18 @@ describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the
   const runningImage = async (): Promise<string | undefined> => (await deployment())?.spec.template.spec.containers[0]?.image;
 
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-example-ci-gitops" });
-    resources = await resourcesFor(cluster);
-    gitServer = await startGitServer();
-    ctrl = await runController(resources, { argoCompat: true });
-    started = await startExample(loadExample("ci-gitops"), { resources, git: gitServer, timeoutMs: 120_000 });
-    gitopsURL = started.urls.get("demo-flask-app-gitops")!;
-    app = await WorkDir.clone(started.urls.get("demo-flask-app")!);
+    world = await startExampleWorld("ci-gitops");
+    resources = world.resources;
+    gitopsURL = world.repoURL("demo-flask-app-gitops");
+    app = await WorkDir.clone(world.repoURL("demo-flask-app"));
     bin = mkdtempSync(join(tmpdir(), "plumb-bin-"));
-    mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "plumb"), `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`);
     chmodSync(join(bin, "plumb"), 0o755);
   });
   after(async () => {
     app?.dispose();
     if (bin) rmSync(bin, { recursive: true, force: true });
-    await ctrl?.stop();
-    await gitServer?.close();
-    resources?.client.close();
-    await cluster?.stop();
+    await world?.close();
   });
 
   it("a pushed app change: tests pass, the tag is {short-sha}-{run}, validate is clean, the bump is pushed, and the Deployment runs the tag", async () => {

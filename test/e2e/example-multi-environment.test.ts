@@ -93,8 +93,10 @@ describe("examples/multi-environment: dev and prod from develop and main, waves,
     }, 60_000);
   const head = async (ref: string): Promise<string> => (await git(["rev-parse", ref], { cwd: wd.dir })).trim();
 
+  // The world of test/helpers/examples.ts, built by hand: the watch must open between the controller's start
+  // (which installs the Application CRD) and the example's apply.
   before(async () => {
-    cluster = await startLocalCluster({ name: "e2e-example-multienv" });
+    cluster = await startLocalCluster({ name: "e2e-example-multi-environment" });
     resources = await resourcesFor(cluster);
     gitServer = await startGitServer();
     ctrl = await runController(resources, { argoCompat: true });
