@@ -63,17 +63,19 @@ export interface AppRunContext {
   env: NodeJS.ProcessEnv;
 }
 
-const renderFailed = (err: RenderError, task: AppTask): Finding[] =>
-  err.problems.map((p) => ({
-    check: "render",
-    severity: "error",
-    message: `${p.object ? `${p.object}: ` : ""}${p.message}`,
-    file: p.file && !/^(helm template|kustomize build) /.test(p.file) ? p.file : task.folder ?? task.file,
-    ...(p.line !== undefined && p.file ? { line: p.line } : {}),
-  }));
+/** helm's "template: <chart>/templates/x.yaml:6:19: …": the template file and line inside the chart folder. */
+const HELM_TEMPLATE_AT = /template: [^/\s]+\/(templates\/[^:\s]+):(\d+)/;
+
+function renderFailed(err: RenderError, path: string): Finding[] {
+  return err.problems.map((p) => {
+    const at = HELM_TEMPLATE_AT.exec(p.message);
+    const where = at && p.file === path ? { file: `${path === "." ? "" : `${path}/`}${at[1]}`, line: Number(at[2]) } : { file: p.file || path, ...(p.line !== undefined ? { line: p.line } : {}) };
+    return { check: "render", severity: "error", message: `${p.object ? `${p.object}: ` : ""}${p.message}`, ...where };
+  });
+}
 
 /** Renders through the cache; a RenderError becomes findings, anything else propagates. */
-async function cachedRender(ctx: AppRunContext, task: AppTask, req: Parameters<typeof render>[0], content: string | undefined): Promise<RenderResult | Finding[]> {
+async function cachedRender(ctx: AppRunContext, req: Parameters<typeof render>[0], content: string | undefined): Promise<RenderResult | Finding[]> {
   const key = content !== undefined
     ? renderKey({ tools: ctx.tools, source: req.source ?? {}, path: req.path, appName: req.appName, namespace: req.destinationNamespace, kubeVersion: req.kubeVersion ?? "", content })
     : undefined;
@@ -85,7 +87,7 @@ async function cachedRender(ctx: AppRunContext, task: AppTask, req: Parameters<t
     if (key) ctx.cache.put(key, result);
     return result;
   } catch (err) {
-    if (err instanceof RenderError) return renderFailed(err, task);
+    if (err instanceof RenderError) return renderFailed(err, req.path);
     throw err;
   }
 }
@@ -155,7 +157,7 @@ async function renderApp(ctx: AppRunContext, out: AppOutcome, plan: RenderPlan):
     }
     const content = located.local ? ctx.hasher.inputsHash(located.root, appInputs(located.root, plan.path, plan.options)) : located.pinned;
     const req = { repoRoot: located.root, path: plan.path, source: plan.options, appName: plan.appName, destinationNamespace: plan.namespace, kubeVersion: ctx.kubeVersion, withOrigins: true, env: ctx.env };
-    const result = await cachedRender(ctx, task, req, content);
+    const result = await cachedRender(ctx, req, content);
     if (Array.isArray(result)) {
       out.findings.push(...result);
       return out;
