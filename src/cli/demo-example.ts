@@ -41,7 +41,8 @@ export function exampleRunningText(f: ExampleFacts): string {
   const { example, started } = f;
   const apps = started.apps.map((a) => `${a.namespace}/${a.name}${a.group === "argoproj.io" ? " (argoproj.io)" : ""}`);
   const tryText = whatToTry(example, started.urls);
-  const indent = (text: string): string[] => text.split("\n").map((l) => (l ? `  ${l}` : ""));
+  // Code fences are markdown, not commands: dropped, so every printed line can be pasted as it is.
+  const indent = (text: string): string[] => text.split("\n").filter((l) => !/^\s*(```|~~~)/.test(l)).map((l) => (l ? `  ${l}` : ""));
   return [
     "",
     `plumb demo --example ${example.name} is running: ${example.spec.description}`,
