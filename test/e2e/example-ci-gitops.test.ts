@@ -1,11 +1,12 @@
 /**
  * examples/ci-gitops, run as `plumb demo --example ci-gitops` runs it (test/helpers/examples.ts: src/examples'
- * startExample, the app and GitOps repositories pushed, the Application applied and Synced), then the pipeline script of the app's
- * repository run for real from a clone, in bash, against the local Git server, with the built plumb on PATH: a pushed app change is tested,
- * tagged {short-sha}-{run-number}, validated and bumped, and the controller deploys that tag; a failing
- * unit test stops the pipeline before anything is committed; a broken chart change in the GitOps
- * repository fails the pipeline at `plumb validate`, nothing is bumped, and the cluster still runs the
- * previous tag.
+ * startExample; the app and GitOps repositories pushed, the Application applied and Synced), then the
+ * pipeline of the app's repository run for real from a clone, in bash, against the local Git server, with
+ * the built plumb on PATH: a pushed app change is tested, tagged {short-sha}-{run-number}, validated and
+ * bumped, and the controller deploys that tag; a failing unit test stops the pipeline before anything is
+ * committed; the Kustomize alternative, applied by hand, is bumped in k8s/base's kustomization and
+ * deployed; a broken chart change in the GitOps repository fails the pipeline at `plumb validate`, nothing
+ * is bumped, and the cluster still runs the previous tag.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { Resources } from "../../src/cluster/resources.js";
 import type { KubeObject } from "../../src/core/object.js";
+import { rewriteRepoURLs } from "../../src/examples/spec.js";
 import { git } from "../../src/gitserver/git.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { appStatus } from "../helpers/controller.js";
@@ -50,9 +52,9 @@ describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the
   let deployedTag = "";
 
   /** Runs ci/pipeline.sh from the app's checkout as a CI runner would, `plumb` on PATH being this build. */
-  const pipeline = (run: number): Promise<Run> =>
+  const pipeline = (run: number, extra: NodeJS.ProcessEnv = {}): Promise<Run> =>
     new Promise((resolve) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITOPS_URL: gitopsURL, RUN_NUMBER: String(run), PYTHON: "/usr/bin/python3" };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITOPS_URL: gitopsURL, RUN_NUMBER: String(run), PYTHON: "/usr/bin/python3", ...extra };
       for (const v of CI_VARIABLES) delete env[v];
       // One stream, stdout and stderr interleaved as a CI log shows them.
       execFile("bash", ["-c", `ci/pipeline.sh 2>&1`], { cwd: app.dir, env, timeout: 90_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }));
@@ -68,8 +70,8 @@ describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the
       wd.dispose();
     }
   };
-  const deployment = async (): Promise<Deploy | undefined> => (await resources.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "demo-flask-app", name: "demo-flask-app" })) as Deploy | undefined;
-  const runningImage = async (): Promise<string | undefined> => (await deployment())?.spec.template.spec.containers[0]?.image;
+  const deployment = async (namespace = "demo-flask-app"): Promise<Deploy | undefined> => (await resources.get({ apiVersion: "apps/v1", kind: "Deployment", namespace, name: "demo-flask-app" })) as Deploy | undefined;
+  const runningImage = async (namespace?: string): Promise<string | undefined> => (await deployment(namespace))?.spec.template.spec.containers[0]?.image;
 
   before(async () => {
     world = await startExampleWorld("ci-gitops");
@@ -130,6 +132,28 @@ describe("examples/ci-gitops: the pipeline tests, tags, validates and bumps; the
       await app.revert();
       await app.push("main");
     }
+  });
+
+  it("the Kustomize alternative: application-kustomize.yaml applied as a user would, the pipeline bumps k8s/base's images: entry, and only that app moves", async () => {
+    const file = join(repoRoot, "examples", "ci-gitops", "gitops", "application-kustomize.yaml");
+    const manifest = parseYaml(rewriteRepoURLs(readFileSync(file, "utf8"), world.started.urls).text) as KubeObject;
+    await resources.apply(manifest, { fieldManager: "kubectl" });
+    await waitFor("demo-flask-app-kustomize Synced and Healthy at 1.0.0", async () => {
+      const s = await appStatus(resources, "demo-flask-app-kustomize", "argocd", "argoproj.io");
+      return s?.sync?.status === "Synced" && s.health?.status === "Healthy" && (await runningImage("demo-flask-app-kustomize")) === `${IMAGE}:1.0.0` ? true : undefined;
+    }, 60_000);
+
+    const r = await pipeline(10, { BUMP_FILE: "k8s/base/kustomization.yaml" });
+    assert.equal(r.code, 0, r.out);
+    const tag = `${(await app.head()).slice(0, 7)}-10`;
+    const bumped = await gitops();
+    assert.equal(bumped.subject, `demo-flask-app: deploy ${tag}`);
+    assert.equal(bumped.tag, deployedTag, "values.yaml is left alone");
+    await waitFor(`demo-flask-app-kustomize running ${tag}`, async () => {
+      const s = await appStatus(resources, "demo-flask-app-kustomize", "argocd", "argoproj.io");
+      return s?.sync?.revision === bumped.sha && s.health?.status === "Healthy" && (await runningImage("demo-flask-app-kustomize")) === `${IMAGE}:${tag}` ? true : undefined;
+    }, 60_000);
+    assert.equal(await runningImage(), `${IMAGE}:${deployedTag}`, "the Helm app still runs its tag");
   });
 
   it("a broken chart change fails the pipeline at plumb validate: nothing is bumped, and the cluster still runs the previous tag", async () => {
