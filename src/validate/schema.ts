@@ -232,9 +232,7 @@ class KubeSchemaValidator implements SchemaValidator {
   private validateBuiltin(obj: KubeObject, ref: ObjectRef, key: string, name: string): Finding[] {
     let entry = this.builtins.get(key);
     if (!entry) {
-      const def = this.def(name)!;
-      // status is written by controllers; the API server ignores it on create, so it is not checked.
-      const root = { ...def, properties: { ...(def.properties as Record<string, AjvSchema>), status: {} } };
+      const root = this.def(name)!;
       entry = { root, validate: this.compile(root) };
       this.builtins.set(key, entry);
     }
@@ -274,14 +272,14 @@ class KubeSchemaValidator implements SchemaValidator {
 
 /**
  * The root schema of a custom resource: the CRD's openAPIV3Schema with Kubernetes' rules, apiVersion and
- * kind always allowed, metadata checked as ObjectMeta (the API server validates it itself, whatever the
- * CRD says) and status left to the controller that writes it.
+ * kind always allowed, and metadata checked as ObjectMeta (the API server validates it itself, whatever
+ * the CRD says). status is checked like the rest: server-side apply types the whole object.
  */
 export function crdRoot(schema: Record<string, unknown>, problems: string[]): AjvSchema {
   const conv = convertNode(schema, { origin: "crd", problems });
   if (schema.type !== "object") problems.push(`openAPIV3Schema: the root must be type: object`);
   const props = isObject(conv.properties) ? conv.properties : {};
-  return { ...conv, properties: { ...props, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { $ref: OBJECT_META }, status: {} } };
+  return { ...conv, properties: { ...props, apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { $ref: OBJECT_META } } };
 }
 
 /** ajv keyword: no two items of a list have the same values of `keys` (x-kubernetes-list-type: map). */

@@ -64,6 +64,7 @@ describe("schema validation: Kubernetes' own kinds", () => {
     { file: "pod-bad-quantity.yaml", check: "schema-format", path: "spec.containers[0].resources.limits[memory]", message: /"12 GB" is not a valid quantity/ },
     { file: "pull-policy-enum.yaml", check: "schema-enum", path: "spec.containers[0].imagePullPolicy", message: /"Allways" is not one of .*"Always".*\(did you mean "Always"\?\)/ },
     { file: "deployment-duplicate-env.yaml", check: "schema-duplicate", path: "spec.template.spec.containers[0].env", message: /items 0 and 1 have the same name="MODE"/ },
+    { file: "deployment-status-unknown-field.yaml", check: "schema-unknown-field", path: "status.ready", message: /^unknown field "ready"/ },
     { file: "deployment-old-apiversion.yaml", check: "schema-unknown-kind", path: "apiVersion", message: /not served at apps\/v1beta1 .*apps\/v1\b/ },
   ];
   for (const c of cases) {
@@ -120,6 +121,10 @@ describe("schema validation: custom resources", () => {
     const findings = v.validate(load("cr-widget-unknown-field.yaml"));
     assert.deepEqual(brief(findings), [{ check: "schema-unknown-field", path: "spec.colour" }]);
     assert.match(findings[0]!.message, /^unknown field "colour" \(did you mean "color"\?\).*pruned/);
+  });
+
+  it("status is checked against the CRD's status schema", () => {
+    assert.deepEqual(brief(v.validate(load("cr-widget-status-unknown-field.yaml"))), [{ check: "schema-unknown-field", path: "status.phase" }]);
   });
 
   it("a wrong type is one schema-type", () => {
