@@ -17,9 +17,10 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../../src/core/object.js";
+import { OTHER_CHECKS } from "../../../src/validate/checks.js";
 import type { Finding } from "../../../src/validate/findings.js";
 import { POLICY_CHECKS, policyFindings } from "../../../src/validate/policy.js";
-import { fixture } from "../../helpers/paths.js";
+import { fixture, repoRoot } from "../../helpers/paths.js";
 
 const root = fixture("validate", "policy");
 
@@ -108,5 +109,13 @@ describe("policy fixtures", () => {
   it("does not throw on malformed objects", () => {
     const junk = [{ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { template: "nope" } }, { kind: "Service", metadata: { name: "y" }, spec: null }] as unknown as KubeObject[];
     assert.doesNotThrow(() => policyFindings(junk));
+  });
+});
+
+describe("docs/validate-checks.md", () => {
+  it("lists every check id, policy and other", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "validate-checks.md"), "utf8");
+    const missing = [...POLICY_CHECKS, ...OTHER_CHECKS].map((c) => c.id).filter((i) => !doc.includes(`| \`${i}\` |`));
+    assert.deepEqual(missing, []);
   });
 });
