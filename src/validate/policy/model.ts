@@ -44,6 +44,9 @@ const TEMPLATE_PATH: Record<string, string[]> = {
   "/ReplicationController": ["spec", "template"],
   "batch/Job": ["spec", "template"],
   "batch/CronJob": ["spec", "jobTemplate", "spec", "template"],
+  // Argo Rollouts' Rollout carries a Deployment's pod template; without it a Service in front of a Rollout
+  // would target "no pod" (https://argo-rollouts.readthedocs.io/en/stable/features/specification/)
+  "argoproj.io/Rollout": ["spec", "template"],
   // deprecated groups, still rendered by old charts (stable-version reports them)
   "extensions/Deployment": ["spec", "template"],
   "extensions/DaemonSet": ["spec", "template"],
