@@ -1,33 +1,50 @@
 /**
- * PLACEHOLDER for branch `policy` (dropped at merge): formatReport with the contract's signature and the
- * plainest output that parses in each format.
+ * `plumb validate`'s report in the four formats of `-o`: table (people), json (scripts), junit (CI test
+ * reporters) and sarif (GitHub code scanning). One function, formatReport; each format in its own file
+ * under report/. Every format lists the same findings in the same order (findings.ts sortFindings).
+ *
+ * The JSON form is a stable interface (docs/validate-checks.md, "Report formats"):
+ *     { root, apps: [{name, file, objects}], findings: [{check, severity, message, app?, file?, line?,
+ *       object?: {apiVersion, kind, namespace?, name}, path?}], summary: {apps, appsWithFindings, objects,
+ *       findings, error, warning, info} }
+ * Fields are only ever added.
+ *
+ * Pure: imports nothing that does I/O (plumb's version and the colour decision come in through opts).
  */
-import { sortFindings, type ValidateReport } from "./findings.js";
+import { sortFindings, type Severity, type ValidateReport } from "./findings.js";
+import { formatJUnit } from "./report/junit.js";
+import { formatSarif } from "./report/sarif.js";
+import { summarize, type ReportSummary } from "./report/summary.js";
+import { formatTable } from "./report/table.js";
 
 export type ReportFormat = "table" | "json" | "junit" | "sarif";
+export const REPORT_FORMATS: readonly ReportFormat[] = ["table", "json", "junit", "sarif"];
 
-const xml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+export interface ReportOptions {
+  /** Table: colour severities and headings (the caller decides: src/cli/output.ts colourWanted). */
+  colour?: boolean;
+  /** JUnit: the severity from which a finding fails its test case (the run's --fail-on; default error). */
+  failOn?: Severity;
+  /** SARIF: plumb's version for runs[0].tool.driver.version (src/tools/versions.ts plumbVersion()). */
+  version?: string;
+}
 
-export function formatReport(report: ValidateReport, format: ReportFormat, _opts: { colour?: boolean } = {}): string {
-  const findings = sortFindings(report.findings);
+/** The JSON report's shape. */
+export interface JsonReport extends ValidateReport {
+  summary: ReportSummary;
+}
+
+export function formatReport(report: ValidateReport, format: ReportFormat, opts: ReportOptions = {}): string {
   switch (format) {
-    case "json":
-      return `${JSON.stringify({ ...report, findings }, null, 2)}\n`;
-    case "junit": {
-      const cases = report.apps.map((a) => {
-        const fs = findings.filter((f) => f.app === a.name);
-        return `  <testcase name="${xml(a.name)}" classname="${xml(a.file)}">${fs.map((f) => `<failure type="${xml(f.check)}" message="${xml(f.message)}"/>`).join("")}</testcase>`;
-      });
-      return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="plumb validate" tests="${report.apps.length}" failures="${findings.length}">\n${cases.join("\n")}\n</testsuite>\n`;
-    }
-    case "sarif":
-      return `${JSON.stringify({
-        version: "2.1.0",
-        runs: [{ tool: { driver: { name: "plumb validate" } }, results: findings.map((f) => ({ ruleId: f.check, level: f.severity === "info" ? "note" : f.severity, message: { text: f.message }, locations: f.file ? [{ physicalLocation: { artifactLocation: { uri: f.file }, ...(f.line ? { region: { startLine: f.line } } : {}) } }] : [] })) }],
-      })}\n`;
     case "table":
-      return findings.length
-        ? `${findings.map((f) => `${f.severity}\t${f.check}\t${f.app ?? ""}\t${f.file ?? ""}${f.line ? `:${f.line}` : ""}\t${f.object ? `${f.object.kind}/${f.object.name}` : ""}\t${f.path ?? ""}\t${f.message}`).join("\n")}\n`
-        : `${report.apps.length} apps validated, no findings\n`;
+      return formatTable(report, opts);
+    case "json": {
+      const out: JsonReport = { root: report.root, apps: report.apps, findings: sortFindings(report.findings), summary: summarize(report) };
+      return `${JSON.stringify(out, null, 2)}\n`;
+    }
+    case "junit":
+      return formatJUnit(report, opts);
+    case "sarif":
+      return formatSarif(report, opts);
   }
 }

@@ -7,16 +7,19 @@
  * changed apps.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { XMLParser } from "fast-xml-parser";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
+import { parseAllDocuments, stringify } from "yaml";
+import type { KubeObject } from "../../src/core/object.js";
 import type { ValidateReport } from "../../src/validate/findings.js";
+import { POLICY_CHECKS } from "../../src/validate/policy.js";
 import { repoRoot, fixture } from "../helpers/paths.js";
-import { commitAll, fixtureRepo, git, tempDir } from "../unit/validate/support.js";
+import { commitAll, fixtureRepo, git, REPO_URL, tempDir } from "../unit/validate/support.js";
 
 const MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
 
@@ -47,12 +50,63 @@ const PLANTED: Planted[] = [
   ["app-value-files", "bad-values", "Application/bad-values", "spec.source.helm.valueFiles[1]"],
   ["hook-phase", "bad-hook", "ConfigMap/hooked", "metadata.annotations[argocd.argoproj.io/hook]"],
   ["render", "bad-render", "", ""],
+  ["schema-type", "schema-cr", "Widget/odd", "spec.size"],
+  ["schema-type", "schema-deploy", "Deployment/schema", "spec.revisionHistoryLimit"],
+  ["schema-unknown-field", "schema-cr", "Widget/odd", "spec.shape"],
+  ["schema-unknown-field", "schema-deploy", "Deployment/schema", "spec.progressDeadlineSecond"],
   ["sync-wave", "bad-wave", "ConfigMap/waved", "metadata.annotations[argocd.argoproj.io/sync-wave]"],
   ["yaml-syntax", "", "", ""],
 ];
 
 const planted = (r: ValidateReport): Planted[] =>
   r.findings.map((f) => [f.check, f.app ?? "", f.object ? `${f.object.kind}/${f.object.name}` : "", f.path ?? ""] as Planted).sort((a, b) => a.join(" ").localeCompare(b.join(" ")));
+
+/**
+ * A repository with one app per policy check, each planting that check's defect once: the policy module's
+ * own table of cases (test/fixtures/validate/policy, `# with: clean` + one `# expect:` line), each case's
+ * objects composed over the clean set as that table composes them, rendered from its own folder through an
+ * Application. Returns the repository and, per app, the findings expected (one; two where the case plants
+ * the defect twice, as label-values does on the object and on its template).
+ */
+function policyRepo(parent: string): { dir: string; expected: Map<string, string[]> } {
+  const root = fixture("validate", "policy");
+  const docs = (file: string): KubeObject[] => parseAllDocuments(readFileSync(join(root, file), "utf8")).map((d) => d.toJS() as KubeObject).filter(Boolean);
+  const id = (o: KubeObject): string => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+  const base = docs("clean.yaml");
+  const dir = join(parent, "policy-defects");
+  const expected = new Map<string, string[]>();
+  const covered = new Set<string>();
+  const addApp = (name: string, objects: KubeObject[]): void => {
+    mkdirSync(join(dir, "apps"), { recursive: true });
+    mkdirSync(join(dir, "cases", name), { recursive: true });
+    writeFileSync(join(dir, "cases", name, "objects.yaml"), objects.map((o) => stringify(o)).join("---\n"));
+    const app = { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name, namespace: "argocd" }, spec: { source: { repoURL: REPO_URL, path: `cases/${name}` }, destination: { server: "https://kubernetes.default.svc", namespace: "shop" } } };
+    writeFileSync(join(dir, "apps", `${name}.yaml`), stringify(app));
+  };
+  addApp("clean", base);
+  expected.set("clean", []);
+  for (const file of readdirSync(root).filter((f) => f.endsWith(".yaml")).sort()) {
+    const head = readFileSync(join(root, file), "utf8").split("\n").filter((l) => l.startsWith("#"));
+    const field = (k: string): string[] => head.flatMap((l) => new RegExp(`^#\\s*${k}:\\s*(.*?)\\s*$`).exec(l)?.[1] ?? []);
+    const expects = field("expect");
+    // argo-rollout's Rollout has no CRD here: the schema check would (rightly) report its kind unknown.
+    const checks = new Set(expects.map((e) => e.split(/\s+/)[0]!));
+    if (file === "argo-rollout.yaml" || field("with")[0] !== "clean" || field("skip").length || checks.size !== 1 || expects[0] === "none") continue;
+    const check = [...checks][0]!;
+    if (covered.has(check)) continue;
+    const own = docs(file);
+    const without = new Set(field("without"));
+    const objects = [...base.filter((o) => !without.has(id(o)) && !own.some((x) => id(x) === id(o))), ...own];
+    const name = file.replace(/\.yaml$/, "").slice(0, 50).replace(/-+$/, "");
+    addApp(name, objects);
+    expected.set(name, expects.map((e) => e.split(/\s+/).slice(0, 3).join(" ")));
+    covered.add(check);
+  }
+  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: dir });
+  git(dir, "remote", "add", "origin", REPO_URL);
+  commitAll(dir, "one policy defect per app");
+  return { dir, expected };
+}
 
 describe("plumb validate", { timeout: 300_000 }, () => {
   const t = tempDir("plumb-validate-e2e-");
@@ -98,6 +152,36 @@ describe("plumb validate", { timeout: 300_000 }, () => {
     assert.deepEqual([at("yaml-syntax").file, at("yaml-syntax").line], ["notes/broken.yaml", 4]);
     assert.deepEqual([at("sync-wave").file, at("app-spec").file], ["wave/config.yaml", "apps/bad-spec.yaml"]);
     assert.ok(r.report.apps.some((a) => a.name === "remote-ok" && a.objects === 1), "the other repository rendered at its tag");
+  });
+
+  it("reports one planted defect per policy check, each exactly once, with its object and path", async () => {
+    const { dir, expected } = policyRepo(t.dir);
+    const r = await report([dir, "--no-cache"]);
+    assert.equal(r.code, 1, r.stderr);
+    const got = new Map<string, string[]>();
+    for (const f of r.report.findings) got.set(f.app ?? "", [...(got.get(f.app ?? "") ?? []), `${f.check} ${f.object?.kind}/${f.object?.namespace ?? ""}/${f.object?.name} ${f.path ?? ""}`]);
+    for (const [app, wants] of expected) {
+      const found = got.get(app) ?? [];
+      assert.deepEqual(found.filter((f) => !f.startsWith("schema-")).sort(), [...wants].sort(), app);
+      if (wants.length === 0) {
+        assert.deepEqual(found, [], app);
+        continue;
+      }
+      const want = wants[0]!;
+      // Where the defect also breaks the API's schema (a duplicated env name is a duplicate list-map key; a
+      // spread constraint without whenUnsatisfiable misses a required field), the schema says so too, at the
+      // same object and field.
+      const [, obj, path = ""] = want.trim().split(" ");
+      for (const extra of found.filter((f) => f.startsWith("schema-"))) {
+        const [, o, p = ""] = extra.split(" ");
+        assert.ok(o === obj && (p.startsWith(path) || path.startsWith(p)), `${app}: ${extra}`);
+      }
+    }
+    const planted = new Set([...expected.values()].flat().map((e) => e.split(" ")[0]));
+    assert.deepEqual(POLICY_CHECKS.map((c) => c.id).filter((c) => !planted.has(c)), [], "every policy check has a planted defect");
+    const skipped = await report([dir, "--no-cache", "--skip", "container-image-tag,service-targets-pod"]);
+    assert.ok(!skipped.report.findings.some((f) => f.check === "container-image-tag" || f.check === "service-targets-pod"), "--skip switches policy checks off");
+    assert.equal(skipped.report.findings.length, r.report.findings.filter((f) => f.check !== "container-image-tag" && f.check !== "service-targets-pod").length);
   });
 
   it("moves the threshold with --fail-on", async () => {
