@@ -18,6 +18,7 @@ export {
   SourceOptions,
   SourceType,
   parseSourceOptions,
+  type ObjectOrigin,
   type RenderRequest,
   type RenderResult,
 } from "./schema.js";

@@ -17,8 +17,10 @@ import { RenderError } from "./errors.js";
 import { renderHelm } from "./helm.js";
 import { kustomizationFile, renderKustomize } from "./kustomize.js";
 import { openRepo, outOfBoundsSymlinks, resolveInRepo } from "./paths.js";
-import { parseSourceOptions, type RenderContext, type RenderOutput, type RenderRequest, type RenderResult, type SourceOptions, type SourceType } from "./schema.js";
+import type { KubeObject } from "../core/object.js";
+import { parseSourceOptions, type ObjectOrigin, type RenderContext, type RenderOutput, type RenderRequest, type RenderResult, type SourceOptions, type SourceType } from "./schema.js";
 import { finalize } from "./validate.js";
+import type { SourcedObject } from "./yaml.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
@@ -60,5 +62,14 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       break;
   }
   const objects = finalize(out.objects, { destinationNamespace: req.destinationNamespace, isNamespaced: req.isNamespaced }, out.problems);
-  return out.files ? { objects, type, files: out.files } : { objects, type };
+  const result: RenderResult = out.files ? { objects, type, files: out.files } : { objects, type };
+  if (req.withOrigins) result.origins = originsOf(out.objects, objects);
+  return result;
+}
+
+/** Where each finalized object came from: finalize keeps every object's identity, so a look-up by reference. */
+function originsOf(read: readonly SourcedObject[], objects: readonly KubeObject[]): ObjectOrigin[] {
+  const where = new Map<object, ObjectOrigin>();
+  for (const s of read) where.set(s.object, s.line !== undefined ? { file: s.file, line: s.line } : { file: s.file });
+  return objects.map((o) => where.get(o) ?? { file: "" });
 }

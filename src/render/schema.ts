@@ -158,6 +158,15 @@ export interface RenderRequest {
   signal?: AbortSignal;
   /** The environment used to find and run helm and kustomize (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Also return `origins` (for `plumb validate`'s findings); the controller leaves it off. */
+  withOrigins?: boolean;
+}
+
+/** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */
+export interface ObjectOrigin {
+  file: string;
+  /** 1-based line where the object's document starts. */
+  line?: number;
 }
 
 /** The desired manifests of a source. */
@@ -168,6 +177,8 @@ export interface RenderResult {
   type: SourceType;
   /** Repository-relative files read besides the tool's own inputs: manifests (directory) or value files (helm). */
   files?: string[];
+  /** With `withOrigins`: where each object of `objects` came from, at the same index. */
+  origins?: ObjectOrigin[];
 }
 
 /** What a renderer gets: the request, the opened repository and the checked app folder. */

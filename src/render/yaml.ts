@@ -10,18 +10,29 @@
  *
  * Pure: imports nothing that does I/O.
  */
-import { LineCounter, parseAllDocuments, stringify, type Tags } from "yaml";
+import { LineCounter, parseAllDocuments, stringify, type ScalarTag, type Tags } from "yaml";
 import type { KubeObject } from "../core/object.js";
 import type { RenderProblem } from "./errors.js";
+
+/**
+ * The `yaml` package's 1.1 float also matches `.` (and `-.`, `._`), which it reads as NaN: `path: .` would
+ * not be a string. go-yaml needs a digit (its yamlStyleFloat), so this one does too.
+ */
+const FLOAT_WITH_DIGIT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
 
 const K8S_YAML = {
   version: "1.1" as const,
   customTags: (tags: Tags) =>
-    tags.filter((t) =>
-      typeof t === "string"
-        ? !["timestamp", "intTime", "floatTime"].includes(t)
-        : t.tag !== "tag:yaml.org,2002:timestamp" && !("format" in t && t.format === "TIME"),
-    ),
+    tags
+      .filter((t) =>
+        typeof t === "string"
+          ? !["timestamp", "intTime", "floatTime"].includes(t)
+          : t.tag !== "tag:yaml.org,2002:timestamp" && !("format" in t && t.format === "TIME"),
+      )
+      .map((t): Tags[number] => {
+        if (typeof t === "string" || t.tag !== "tag:yaml.org,2002:float" || t.format || !("resolve" in t) || t.test?.source !== "^[-+]?(?:[0-9][0-9_]*)?\\.[0-9_]*$") return t;
+        return { ...(t as ScalarTag), test: FLOAT_WITH_DIGIT };
+      }),
 };
 
 /** An object read from a file, not yet checked: any JSON object, with where it came from. */

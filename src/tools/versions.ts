@@ -62,3 +62,10 @@ export function toolsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function cachedBinDir(tool: keyof ToolVersions, env: NodeJS.ProcessEnv = process.env): string {
   return join(toolsCacheDir(env), `${tool}-${toolVersions()[tool]}`, "bin");
 }
+
+/** plumb's own version, from the package.json at packageRoot (the CLI's npm_package_version is only set under `npm run`). */
+export function plumbVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version?: unknown };
+  if (typeof pkg.version !== "string") throw new Error(`${join(packageRoot, "package.json")} has no version`);
+  return pkg.version;
+}

@@ -33,6 +33,11 @@ describe("Argo CD globs for include/exclude", () => {
 });
 
 describe("manifest YAML follows Kubernetes (YAML 1.1) rules", () => {
+  it("reads a lone dot as a string, as go-yaml does (path: .), and numbers with a fraction as floats", () => {
+    const { objects } = parseManifests("apiVersion: v1\nkind: X\nmetadata: {name: x}\npath: .\nsign: -.\nhalf: .5\nwhole: 1.\n", "x.yaml");
+    const o = objects[0]!.object;
+    assert.deepEqual([o.path, o.sign, o.half, o.whole], [".", "-.", 0.5, 1]);
+  });
   it("reads 0644 as octal, yes as true, and keeps dates and 12:30 as strings", () => {
     const { objects, problems } = parseManifests("apiVersion: v1\nkind: X\nmetadata: {name: x}\nmode: 0644\nflag: yes\nday: 2024-01-02\nat: 12:30\n", "x.yaml");
     assert.deepEqual(problems, []);
