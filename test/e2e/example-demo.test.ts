@@ -90,8 +90,8 @@ describe("plumb demo --example: the list and a bad name", () => {
   it("--example alone lists every example with its description and starts nothing", () => {
     const r = spawnSync(process.execPath, [MAIN, "demo", "--example"], { encoding: "utf8", timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}app-of-apps {4}App of apps/m);
-    assert.match(r.stdout, /^ {2}visit-counter {2}A Flask web app/m);
+    assert.match(r.stdout, /^ {2}app-of-apps {2,}App of apps/m);
+    assert.match(r.stdout, /^ {2}visit-counter {2,}A Flask web app/m);
     assert.doesNotMatch(r.stderr, /starting/);
   });
   it("an unknown name exits 2 naming the examples, before anything starts", () => {
