@@ -88,3 +88,20 @@ export function describeCondition(c: Condition): string {
 export function generationOf(obj: KubeObject): number {
   return num(obj.metadata?.generation) ?? 0;
 }
+
+/**
+ * A "not yet observed" message when `status.observedGeneration` (a number, or a numeric string as some
+ * controllers write it), or the observedGeneration of a condition, is behind `metadata.generation`;
+ * undefined when they are current or absent.
+ */
+export function generationBehind(obj: KubeObject): string | undefined {
+  const raw = statusOf(obj).observedGeneration;
+  const observed = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : num(raw);
+  const generation = generationOf(obj);
+  if (observed !== undefined && observed < generation) {
+    return `Waiting for the controller to observe generation ${generation} (observed ${observed})`;
+  }
+  const stale = conditionsOf(obj).find((c) => c.observedGeneration !== undefined && c.observedGeneration < generation);
+  if (stale) return `Waiting for the controller to observe generation ${generation} (condition ${stale.type} is at ${stale.observedGeneration})`;
+  return undefined;
+}

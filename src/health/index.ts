@@ -19,6 +19,7 @@
  */
 import { type KubeObject, parseApiVersion } from "../core/object.js";
 import { conditionsHealth } from "./generic.js";
+import { crossplaneHealth, isCrossplaneComposite } from "./kinds/crossplane.js";
 import { healthCheckFor } from "./registry.js";
 import type { HealthResult } from "./types.js";
 
@@ -45,7 +46,8 @@ export function assessHealth(obj: KubeObject): HealthResult | undefined {
   if (obj.metadata?.deletionTimestamp) return { status: "Progressing", message: "Pending deletion" };
   try {
     const check = healthCheckFor(parseApiVersion(obj.apiVersion ?? "").group, obj.kind);
-    return check ? check(obj) : conditionsHealth(obj);
+    if (check) return check(obj);
+    return isCrossplaneComposite(obj) ? crossplaneHealth(obj) : conditionsHealth(obj);
   } catch (err) {
     return { status: "Unknown", message: `health check failed: ${err instanceof Error ? err.message : String(err)}` };
   }
