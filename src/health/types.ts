@@ -20,6 +20,12 @@ export interface HealthResult {
 /** A per-kind health function: the object's health, or undefined when the kind has no notion of health. */
 export type HealthCheck = (obj: KubeObject) => HealthResult | undefined;
 
+/**
+ * Checks that take precedence over the built-in ones (users' Lua scripts, health/lua): the check for a
+ * group and kind, or undefined to let the built-in checks decide.
+ */
+export type HealthOverrides = (group: string, kind: string) => HealthCheck | undefined;
+
 /** Every status, from best to worst. */
 export const HEALTH_ORDER: readonly HealthStatus[] = ["Healthy", "Suspended", "Progressing", "Missing", "Degraded", "Unknown"];
 
