@@ -12,6 +12,7 @@
  * informers by tracking label.
  */
 import { Hono } from "hono";
+import { Customizations } from "./customizations.js";
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
 import { keyOf, type KubeObject } from "../core/object.js";
@@ -72,6 +73,11 @@ export interface ControllerOptions {
    * controller stops only the ones it made.
    */
   informers?: { apps: InformerFactory; projects: InformerFactory; managed: InformerFactory };
+  /**
+   * Resource customizations (Lua health checks, system ignoreDifferences): from plumb-cm (and argocd-cm
+   * with argoCompat) in `namespace`, and from a resource_customizations folder `dir`. None when undefined.
+   */
+  customizations?: { namespace: string; dir?: string };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -93,6 +99,7 @@ export class Controller {
   /** Remembered dry-run answers, shared by all apps (engine/predictions.ts). */
   readonly predictions = new Predictions();
   private readonly stopping = new AbortController();
+  private customizations?: Customizations;
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   private metricsServer?: { url: string; close(): Promise<void> };
@@ -161,6 +168,15 @@ export class Controller {
       const app = new Hono().get("/metrics", async (c) => c.body(await this.metrics.text(), 200, { "content-type": this.metrics.contentType }));
       this.metricsServer = await serveWebhooks(app, { port: this.opts.metrics.port, host: this.opts.metrics.host ?? "127.0.0.1" });
     }
+    if (this.opts.customizations) {
+      this.customizations = new Customizations({ resources, log, argoCompat: Boolean(this.opts.argoCompat), ...this.opts.customizations });
+      await this.customizations.start();
+      // A changed script or rule changes what every app reports: compare them all again.
+      this.customizations.onChange(() => {
+        for (const app of this.allApps()) this.queue.add(appKeyOf(app));
+      });
+    }
+    const custom = this.customizations;
     const deps: ReconcileDeps = {
       resources,
       repos: this.opts.repos,
@@ -172,7 +188,9 @@ export class Controller {
         predictions: this.predictions,
         observe: (obj) => this.observe(obj),
         namespaceExists: (name) => this.namespaceExists(name),
+        ...(custom?.health ? { health: custom.health } : {}),
       },
+      ...(custom ? { systemIgnoreDifferences: () => custom.ignoreDifferences() } : {}),
       event: (app, type, reason, message) => void this.event(app, type, reason, message),
       log,
       metrics: this.metrics,
@@ -206,6 +224,7 @@ export class Controller {
     await this.workers;
     await this.webhookServer?.close();
     await this.metricsServer?.close();
+    await this.customizations?.stop();
     await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.clusterScoped.stop()]);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { ApplicationSource, ApplicationSpec } from "../apps/index.js";
 import { appSpec, type AppSpec } from "../engine/app.js";
+import type { IgnoreDifference } from "../diff/index.js";
 import type { SourceOptions } from "../render/index.js";
 
 /** The render options of a source (everything but where it is). */
@@ -13,15 +14,18 @@ export function renderOptions(source: ApplicationSource): SourceOptions {
   return options;
 }
 
-/** The AppSpec of app `name` with `spec`, rendering `source` checked out at `dir`. */
-export function engineAppFor(name: string, spec: ApplicationSpec, source: ApplicationSource, dir: string): AppSpec {
+/**
+ * The AppSpec of app `name` with `spec`, rendering `source` checked out at `dir`. `systemIgnore` are
+ * ignoreDifferences rules for every app (resource customizations), applied with the app's own.
+ */
+export function engineAppFor(name: string, spec: ApplicationSpec, source: ApplicationSource, dir: string, systemIgnore: readonly IgnoreDifference[] = []): AppSpec {
   return appSpec({
     name,
     namespace: spec.destination.namespace ?? "",
     repoRoot: dir,
     path: source.path ?? ".",
     source: renderOptions(source),
-    ignoreDifferences: spec.ignoreDifferences ?? [],
+    ignoreDifferences: [...(spec.ignoreDifferences ?? []), ...systemIgnore],
     syncOptions: spec.syncPolicy?.syncOptions ?? [],
     prune: Boolean(spec.syncPolicy?.automated?.prune),
     allowEmpty: Boolean(spec.syncPolicy?.automated?.allowEmpty),

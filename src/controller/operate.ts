@@ -139,7 +139,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     return op?.phase === "Terminating" && op.startedAt === state.startedAt;
   };
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
-  status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination));
+  status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination, input.ctx.health));
   const r = round.result;
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0, complete };
   if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions, complete });

@@ -25,7 +25,7 @@ import { sleep } from "../core/concurrency.js";
 import { keyOf, type KubeObject } from "../core/object.js";
 import { atLeastVersion } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
-import type { JqPathEvaluator } from "../diff/index.js";
+import type { IgnoreDifference, JqPathEvaluator } from "../diff/index.js";
 import { compareApp, type EngineContext } from "../engine/compare.js";
 import { gitRetryDelayMs, RevisionPendingError } from "../git/index.js";
 import { splitCredentials } from "../git/url.js";
@@ -80,7 +80,9 @@ export interface ReconcileDeps {
   /** The AppProject `name` in `namespace` of API group `group`; undefined when there is none. */
   getProject(group: string, namespace: string, name: string): KubeObject | undefined;
   /** Engine hooks answered from the controller's caches: remembered dry runs, watched objects and namespaces. */
-  engine?: Pick<EngineContext, "predictions" | "observe" | "namespaceExists">;
+  engine?: Pick<EngineContext, "predictions" | "observe" | "namespaceExists" | "health">;
+  /** System-level ignoreDifferences (resource customizations in plumb-cm), added to every app's own. */
+  systemIgnoreDifferences?: () => IgnoreDifference[];
   event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
   log: Logger;
   metrics?: ControllerMetrics;
@@ -229,7 +231,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs });
   }
   try {
-    const app = engineAppFor(view.name, spec, source, lease.dir);
+    const app = engineAppFor(view.name, spec, source, lease.dir, deps.systemIgnoreDifferences?.());
     const ctx: EngineContext = {
       resources: deps.resources,
       render: deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"),
@@ -244,7 +246,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
       return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs, sha });
     }
     deps.failures.delete(key);
-    status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination));
+    status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination, ctx.health));
     // A sync pinned to a commit goes on while fetches fail; the condition still says Git is failing.
     status = { ...status, conditions: setConditions(status.conditions, fetchError ? [{ type: COMPARISON_ERROR, message: fetchError.message }] : [], [COMPARISON_ERROR]) };
     // The project's rules on what is deployed: kinds, and the namespaces objects go to. A refusal applies

@@ -7,18 +7,18 @@ import { keyOf, keyString, parseApiVersion, type KubeObject } from "../core/obje
 import type { Comparison } from "../apps/builders.js";
 import { sourceTypeName, type ApplicationSource, type ResourceStatus } from "../apps/index.js";
 import type { AppComparison } from "../engine/compare.js";
-import { assessHealth, missingHealth, worstHealth, type HealthResult } from "../health/index.js";
+import { assessHealth, missingHealth, worstHealth, type HealthOverrides, type HealthResult } from "../health/index.js";
 import { readWave } from "../sync/waves.js";
 
-/** The status of a comparison at `revision`. */
-export function comparisonStatus(cmp: AppComparison, revision: string, source: ApplicationSource, destination: { server?: string; namespace?: string }): Comparison {
+/** The status of a comparison at `revision`; `overrides` are users' checks that win over the built-in ones. */
+export function comparisonStatus(cmp: AppComparison, revision: string, source: ApplicationSource, destination: { server?: string; namespace?: string }, overrides?: HealthOverrides): Comparison {
   const versions = new Map<string, string>();
   for (const o of cmp.desired) versions.set(keyString(keyOf(o)), parseApiVersion(o.apiVersion).version);
   const healths: HealthResult[] = [];
   const resources: ResourceStatus[] = cmp.resources.map((r) => {
     const id = keyString(r.key);
     const live: KubeObject | undefined = cmp.live.get(id) ?? (r.status === "Extra" ? cmp.toPrune.find((o) => keyString(keyOf(o)) === id) : undefined);
-    const health = r.status === "Missing" ? missingHealth() : live ? assessHealth(live) : undefined;
+    const health = r.status === "Missing" ? missingHealth() : live ? assessHealth(live, overrides) : undefined;
     if (health && r.status !== "Extra") healths.push(health);
     const desired = cmp.desired.find((o) => keyString(keyOf(o)) === id);
     const wave = desired ? readWave(desired) : undefined;

@@ -26,6 +26,7 @@ import { ApiError } from "../cluster/client.js";
 import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
 import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type SyncSummary } from "../diff/index.js";
+import type { HealthOverrides } from "../health/index.js";
 import { render, type RenderResult, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
 import { taskOptionsFor } from "../sync/options.js";
@@ -60,6 +61,8 @@ export interface EngineContext {
   predictions?: Predictions;
   /** Objects as the watch caches hold them, for a sync waiting for health (ClusterOps.observe). */
   observe?: ClusterOps["observe"];
+  /** Health checks that win over the built-in ones (users' Lua scripts, health/lua). */
+  health?: HealthOverrides;
 }
 
 /** Whether a namespace exists, by a GET (what the controller falls back to when its watch has not seen one). */

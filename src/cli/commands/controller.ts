@@ -28,6 +28,8 @@ interface ControllerFlags extends KubeFlags {
   reposNamespace?: string;
   logLevel: string;
   syncTimeout: string;
+  resourceCustomizations?: string;
+  settingsNamespace: string;
 }
 
 export function seconds(value: string, flag: string): number {
@@ -79,6 +81,8 @@ export function register(program: Command): void {
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
     .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
+    .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
+    .option("--settings-namespace <ns>", "namespace of plumb-cm (and argocd-cm with --argo-compat), whose resource.customizations.* keys are read", "plumb")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
       // the disk or pipe behind stdout was slow (under load, 1.3 s of a 1,000-app burst). At most the line
@@ -98,6 +102,7 @@ export function register(program: Command): void {
         syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
+        customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.namespace ? { namespace: f.namespace } : {}),
         ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
         ...(webhookPort !== undefined

@@ -1,6 +1,8 @@
 /**
- * `plumb health <file> [-o json]`: the health of the object(s) in a YAML or JSON file, as plumb would
- * assess them live — handy for `kubectl get deploy api -o yaml | plumb health -` and for checking a fixture.
+ * `plumb health <file> [-o json] [--lua-dir DIR]`: the health of the object(s) in a YAML or JSON file, as
+ * plumb would assess them live — handy for `kubectl get deploy api -o yaml | plumb health -` and for
+ * checking a fixture. `--lua-dir` points at Lua health checks laid out as Argo CD's resource_customizations
+ * (`<group>/<kind>/health.lua`), which win over plumb's built-in checks, as in the controller.
  *
  * A file may hold one object, several YAML documents, or a `kind: List` (as `kubectl get -o yaml` prints);
  * each object is reported on its own line (or as one element of a JSON array). The exit code is 0 whatever
@@ -11,7 +13,8 @@ import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { UsageError } from "../../core/errors.js";
 import { type KubeObject, keyDisplay, keyOf } from "../../core/object.js";
-import { assessHealth, type HealthResult } from "../../health/index.js";
+import { assessHealth, type HealthOverrides, type HealthResult } from "../../health/index.js";
+import { LuaHealthVM, luaOverrides, readScriptFolder } from "../../health/lua/index.js";
 import { statusColour } from "../output.js";
 
 const OUTPUTS = ["text", "json"] as const;
@@ -23,10 +26,20 @@ export function register(program: Command): void {
     .description("assess the health of the Kubernetes object(s) in a YAML or JSON file (- for stdin)")
     .argument("<file>", "YAML or JSON file holding one or more objects, or - to read standard input")
     .option("-o, --output <format>", `output format: ${OUTPUTS.join(" | ")}`, "text")
-    .action(async (file: string, opts: { output: string }) => {
+    .option("--lua-dir <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua); they win over the built-in checks")
+    .action(async (file: string, opts: { output: string; luaDir?: string }) => {
       const output = parseOutput(opts.output);
       const objects = parseObjects(await readInput(file), file);
-      const results = objects.map((obj) => ({ obj, health: assessHealth(obj) }));
+      let overrides: HealthOverrides | undefined;
+      let vm: LuaHealthVM | undefined;
+      if (opts.luaDir) {
+        const { scripts, problems } = readScriptFolder(opts.luaDir);
+        for (const p of problems) process.stderr.write(`warning: ${p}\n`);
+        vm = await LuaHealthVM.create();
+        overrides = luaOverrides(vm, () => [scripts]);
+      }
+      const results = objects.map((obj) => ({ obj, health: assessHealth(obj, overrides) }));
+      vm?.close();
       process.stdout.write(output === "json" ? formatJson(results) : formatText(results));
     });
 }

@@ -26,6 +26,20 @@ function plumb(args: string[], input?: string): Promise<Run> {
 const health = (...parts: string[]) => fixture("health", ...parts);
 
 describe("plumb health", () => {
+  it("--lua-dir: a script from the folder wins over the built-in check", async () => {
+    const file = health("certificate", "ready.yaml");
+    assert.equal((await plumb(["health", file])).stdout, "Healthy: Certificate is up to date and has not expired\n");
+    const r = await plumb(["health", file, "--lua-dir", fixture("lua", "folder")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "Degraded: folder: exact\n");
+  });
+
+  it("--lua-dir of a folder that does not exist is a usage error", async () => {
+    const r = await plumb(["health", health("certificate", "ready.yaml"), "--lua-dir", fixture("lua", "no-such-folder")]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /does not exist/);
+  });
+
   it("prints the status word and message", async () => {
     const r = await plumb(["health", health("deployment", "progress-deadline-exceeded.yaml")]);
     assert.equal(r.code, 0, r.stderr);
