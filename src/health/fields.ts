@@ -25,6 +25,16 @@ export function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * A generation (metadata.generation, status.observedGeneration, a condition's observedGeneration): a
+ * number, or a string holding a base-10 integer ("3") as some controllers and hand-written files give it,
+ * read the way Kubernetes' decoders read an integer (strconv.ParseInt); anything else is undefined.
+ */
+export function generationValue(value: unknown): number | undefined {
+  if (typeof value === "string" && /^[+-]?\d{1,15}$/.test(value.trim())) return Number(value.trim());
+  return num(value);
+}
+
 /** A string, or undefined. */
 export function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
@@ -56,7 +66,7 @@ export function toCondition(raw: unknown): Condition {
   const c = record(raw);
   const status = typeof c.status === "boolean" ? (c.status ? "True" : "False") : (str(c.status) ?? "Unknown");
   const out: Condition = { type: str(c.type) ?? "", status, reason: str(c.reason) ?? "", message: str(c.message) ?? "" };
-  const observed = num(c.observedGeneration);
+  const observed = generationValue(c.observedGeneration);
   if (observed !== undefined) out.observedGeneration = observed;
   const since = str(c.lastTransitionTime);
   if (since !== undefined) out.lastTransitionTime = since;
@@ -86,7 +96,7 @@ export function describeCondition(c: Condition): string {
 
 /** metadata.generation, or 0 when absent (objects not yet stored have none). */
 export function generationOf(obj: KubeObject): number {
-  return num(obj.metadata?.generation) ?? 0;
+  return generationValue(obj.metadata?.generation) ?? 0;
 }
 
 /**

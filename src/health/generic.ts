@@ -18,7 +18,7 @@
  * Pure: imports nothing that does I/O.
  */
 import type { KubeObject } from "../core/object.js";
-import { type Condition, conditionsOf, describeCondition, findCondition, generationOf, num, specOf, statusOf } from "./fields.js";
+import { type Condition, conditionsOf, describeCondition, findCondition, generationOf, specOf, statusOf, generationValue } from "./fields.js";
 import type { HealthResult } from "./types.js";
 
 /** The condition types the generic rule reads, most decisive first. */
@@ -31,7 +31,7 @@ function fromCondition(c: Condition, fallback: string): string {
 /** The health of an object by the generic conditions rule, or undefined if it reports nothing this rule reads. */
 export function conditionsHealth(obj: KubeObject): HealthResult | undefined {
   const conditions = conditionsOf(obj);
-  const observed = num(statusOf(obj).observedGeneration);
+  const observed = generationValue(statusOf(obj).observedGeneration);
   if (conditions.length === 0 && observed === undefined) return undefined;
 
   if (specOf(obj).suspend === true) return { status: "Suspended", message: `${obj.kind} is suspended` };

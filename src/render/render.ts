@@ -3,8 +3,8 @@
  *   1. validate the options (zod; unknown, invalid and unsupported fields are refused);
  *   2. check the app path: inside the repository, lexically and through symlinks, an existing folder with
  *      no symlink leading out of the repository;
- *   3. pick the type as Argo CD does: explicit options win; otherwise a Chart.yaml means helm, a
- *      kustomization means kustomize, anything else is a directory of manifests;
+ *   3. pick the type as Argo CD does: explicit options win; otherwise a kustomization means kustomize, a
+ *      Chart.yaml helm, anything else is a directory of manifests;
  *   4. render with that type (directory.ts, kustomize.ts, helm.ts);
  *   5. run the common checks (validate.ts) and sort.
  * Every problem is thrown as one RenderError; a missing helm/kustomize is a ToolMissingError.
@@ -24,13 +24,18 @@ import type { SourcedObject } from "./yaml.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 
-/** The type a source renders as: explicit options first, then the folder's files (Argo CD's discovery). */
+/**
+ * The type a source renders as: explicit options first, then the folder's files (Argo CD's discovery). A
+ * folder with both a kustomization and a Chart.yaml is kustomize: Argo CD walks the folder's files in
+ * lexical order and the last match wins, and `Chart.yaml` sorts before every kustomization file name
+ * (util/app/discovery). Such a folder is typically a kustomization that inflates the chart (helmCharts).
+ */
 export function detectSourceType(appDir: string, source: SourceOptions = {}): SourceType {
   if (source.helm) return "helm";
   if (source.kustomize) return "kustomize";
   if (source.directory) return "directory";
-  if (existsSync(join(appDir, "Chart.yaml"))) return "helm";
   if (kustomizationFile(appDir)) return "kustomize";
+  if (existsSync(join(appDir, "Chart.yaml"))) return "helm";
   return "directory";
 }
 

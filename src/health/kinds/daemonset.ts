@@ -4,7 +4,7 @@
  * every node that should run the daemon runs the updated pod, and it is available.
  */
 import type { KubeObject } from "../../core/object.js";
-import { generationOf, num, record, specOf, statusOf } from "../fields.js";
+import { generationOf, num, record, specOf, statusOf, generationValue } from "../fields.js";
 import type { HealthResult } from "../types.js";
 
 /** The health of an apps/v1 DaemonSet. */
@@ -12,7 +12,7 @@ export function daemonSetHealth(obj: KubeObject): HealthResult {
   const status = statusOf(obj);
   const name = obj.metadata.name;
 
-  if (generationOf(obj) > (num(status.observedGeneration) ?? 0)) {
+  if (generationOf(obj) > (generationValue(status.observedGeneration) ?? 0)) {
     return {
       status: "Progressing",
       message: "Waiting for rollout to finish: observed daemon set generation less than desired generation",

@@ -5,7 +5,7 @@
  * and available, with no old replica left.
  */
 import type { KubeObject } from "../../core/object.js";
-import { conditionsOf, findCondition, generationOf, num, specOf, statusOf } from "../fields.js";
+import { conditionsOf, findCondition, generationOf, num, specOf, statusOf, generationValue } from "../fields.js";
 import type { HealthResult } from "../types.js";
 
 /** The health of an apps/v1 Deployment. */
@@ -17,7 +17,7 @@ export function deploymentHealth(obj: KubeObject): HealthResult {
   if (spec.paused === true) return { status: "Suspended", message: "Deployment is paused" };
 
   // Until the controller has observed the latest generation, the counts below describe an older spec.
-  if (generationOf(obj) > (num(status.observedGeneration) ?? 0)) {
+  if (generationOf(obj) > (generationValue(status.observedGeneration) ?? 0)) {
     return {
       status: "Progressing",
       message: "Waiting for rollout to finish: observed deployment generation less than desired generation",

@@ -1,21 +1,36 @@
 /**
- * HorizontalPodAutoscaler health from its conditions
- * (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#appendix-horizontal-pod-autoscaler-status-conditions):
+ * HorizontalPodAutoscaler health, by Argo CD's rule (gitops-engine pkg/health/health_hpa.go): the
+ * conditions are read in the order the HPA controller wrote them, and the first one that is decisive
+ * decides:
  *
- * - AbleToScale=False with a Failed* reason (FailedGetScale, FailedUpdateScale: the target cannot be read or
- *   scaled) → Degraded. AbleToScale=False for a Backoff* reason is the normal cool-down after a rescale.
- * - ScalingActive=False → Degraded (metrics cannot be fetched or computed, invalid selector...), except for
- *   ScalingDisabled: the target was scaled to zero on purpose, which Argo CD counts as Healthy.
- * - ScalingActive=True → Healthy. No ScalingActive condition yet → Progressing ("Waiting to Autoscale").
+ * - degraded: AbleToScale with reason FailedGetScale or FailedUpdateScale (the target cannot be read or
+ *   scaled), ScalingActive with reason FailedGetResourceMetric or InvalidSelector;
+ * - healthy: AbleToScale or ScalingLimited with status True;
+ * - none decisive (no conditions yet, only a backoff, ...) → Progressing, "Waiting to Autoscale".
+ *
+ * The order matters, as in Argo CD: the HPA controller writes AbleToScale first, so an HPA that can scale
+ * but cannot fetch its metrics (AbleToScale=True, then ScalingActive=False FailedGetResourceMetric) is
+ * Healthy. plumb keeps that answer rather than invent a stricter one, so an app is Healthy in plumb exactly
+ * when it is in Argo CD; a stricter check belongs in a health override (Lua).
  *
  * autoscaling/v1 has no status.conditions; the controller writes them as JSON into the
  * `autoscaling.alpha.kubernetes.io/conditions` annotation, which is read instead.
  */
 import type { KubeObject } from "../../core/object.js";
-import { type Condition, conditionsOf, describeCondition, findCondition, toConditions } from "../fields.js";
+import { type Condition, conditionsOf, describeCondition, toConditions } from "../fields.js";
 import type { HealthResult } from "../types.js";
 
 const V1_CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions";
+
+/** The (type, reason) pairs that make an HPA Degraded. */
+const DEGRADED: ReadonlyArray<readonly [string, string]> = [
+  ["AbleToScale", "FailedGetScale"],
+  ["AbleToScale", "FailedUpdateScale"],
+  ["ScalingActive", "FailedGetResourceMetric"],
+  ["ScalingActive", "InvalidSelector"],
+];
+/** The condition types whose status True makes an HPA Healthy. */
+const HEALTHY_TYPES = ["AbleToScale", "ScalingLimited"];
 
 function hpaConditions(obj: KubeObject): Condition[] | string {
   const conditions = conditionsOf(obj);
@@ -33,17 +48,9 @@ function hpaConditions(obj: KubeObject): Condition[] | string {
 export function horizontalPodAutoscalerHealth(obj: KubeObject): HealthResult {
   const conditions = hpaConditions(obj);
   if (typeof conditions === "string") return { status: "Unknown", message: conditions };
-
-  const ableToScale = findCondition(conditions, "AbleToScale");
-  if (ableToScale?.status === "False" && ableToScale.reason.startsWith("Failed")) {
-    return { status: "Degraded", message: describeCondition(ableToScale) };
-  }
-  const active = findCondition(conditions, "ScalingActive");
-  if (active?.status === "False" && active.reason !== "ScalingDisabled") {
-    return { status: "Degraded", message: describeCondition(active) };
-  }
-  if (active?.status === "True" || active?.reason === "ScalingDisabled") {
-    return { status: "Healthy", message: describeCondition(active) };
+  for (const c of conditions) {
+    if (DEGRADED.some(([type, reason]) => c.type === type && c.reason === reason)) return { status: "Degraded", message: describeCondition(c) };
+    if (HEALTHY_TYPES.includes(c.type) && c.status === "True") return { status: "Healthy", message: describeCondition(c) };
   }
   return { status: "Progressing", message: "Waiting to Autoscale" };
 }

@@ -4,14 +4,14 @@
  * replica is available.
  */
 import type { KubeObject } from "../../core/object.js";
-import { conditionsOf, describeCondition, findCondition, generationOf, num, specOf, statusOf } from "../fields.js";
+import { conditionsOf, describeCondition, findCondition, generationOf, num, specOf, statusOf, generationValue } from "../fields.js";
 import type { HealthResult } from "../types.js";
 
 /** The health of an apps/v1 ReplicaSet. */
 export function replicaSetHealth(obj: KubeObject): HealthResult {
   const status = statusOf(obj);
 
-  if (generationOf(obj) > (num(status.observedGeneration) ?? 0)) {
+  if (generationOf(obj) > (generationValue(status.observedGeneration) ?? 0)) {
     return {
       status: "Progressing",
       message: "Waiting for rollout to finish: observed replica set generation less than desired generation",

@@ -6,7 +6,7 @@
  * at all (OnDelete, where pods change only when someone deletes them).
  */
 import type { KubeObject } from "../../core/object.js";
-import { generationOf, num, record, specOf, statusOf, str } from "../fields.js";
+import { generationOf, num, record, specOf, statusOf, str, generationValue } from "../fields.js";
 import type { HealthResult } from "../types.js";
 
 /** The health of an apps/v1 StatefulSet. */
@@ -14,7 +14,7 @@ export function statefulSetHealth(obj: KubeObject): HealthResult {
   const spec = specOf(obj);
   const status = statusOf(obj);
 
-  const observed = num(status.observedGeneration) ?? 0;
+  const observed = generationValue(status.observedGeneration) ?? 0;
   if (observed === 0 || generationOf(obj) > observed) {
     return { status: "Progressing", message: "Waiting for statefulset spec update to be observed..." };
   }

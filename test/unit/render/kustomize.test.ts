@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../../../src/core/object.js";
-import { render } from "../../../src/render/index.js";
+import { detectSourceType, render } from "../../../src/render/index.js";
 import { FIXTURES, find, names, renderError, renderFixture, tempRepo } from "./support.js";
 
 type Container = { image: string };
@@ -20,6 +20,13 @@ describe("kustomize source", () => {
     assert.equal(imageOf(deploy), "nginx:1.25");
     assert.deepEqual(deploy.metadata.labels, { app: "web", env: "dev" });
     assert.equal(deploy.metadata.namespace, "apps");
+  });
+
+  it("a folder with both a kustomization and a Chart.yaml renders with kustomize, as Argo CD's discovery picks", async () => {
+    const r = await renderFixture("kustomize-with-chart");
+    assert.equal(r.type, "kustomize");
+    assert.deepEqual(names(r.objects), ["ConfigMap from-kustomize"]);
+    assert.equal(detectSourceType(join(FIXTURES, "kustomize-with-chart"), { helm: {} }), "helm", "explicit helm options still win");
   });
 
   it("applies Argo CD's overrides on a copy: prefix/suffix replace, images, labels, annotations, namespace, replicas", async () => {
