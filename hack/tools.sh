@@ -6,7 +6,7 @@
 # folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
 # half-made behind.
 #
-# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize]...   (default: all)
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet]...   (default: all)
 #        hack/tools.sh --print-dir        prints the cache folder
 set -euo pipefail
 
@@ -37,6 +37,7 @@ mkdir -p "$TOOLS"
 # Bump a tool's recipe revision when its build function changes what it produces: the cache is then
 # rebuilt even though the version is the same.
 declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1)
+RECIPE[jsonnet]=1
 
 # build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete holds the
 # tool's current recipe revision.
@@ -155,18 +156,26 @@ build_kustomize() {
   GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$v" "sigs.k8s.io/kustomize/kustomize/v5@$v"
 }
 
+# go-jsonnet's CLI (the Go implementation Argo CD links in); `jsonnet --version` prints the version itself.
+build_jsonnet() {
+  local out="$1" v="$JSONNET_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w" "github.com/google/go-jsonnet/cmd/jsonnet@$v"
+}
+
 targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
     all) build etcd "$ETCD_VERSION" build_etcd; build kwok "$KWOK_VERSION" build_kwok
          build helm "$HELM_VERSION" build_helm; build kustomize "$KUSTOMIZE_VERSION" build_kustomize
+         build jsonnet "$JSONNET_VERSION" build_jsonnet
          build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     etcd) build etcd "$ETCD_VERSION" build_etcd ;;
     kwok) build kwok "$KWOK_VERSION" build_kwok ;;
     helm) build helm "$HELM_VERSION" build_helm ;;
     kustomize) build kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
-    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm or kustomize" ;;
+    jsonnet) build jsonnet "$JSONNET_VERSION" build_jsonnet ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize or jsonnet" ;;
   esac
 done
 log "all requested tools are in $TOOLS"
