@@ -13,6 +13,7 @@ const PROVIDER: Record<string, keyof ToolVersions> = {
   helm: "helm",
   kustomize: "kustomize",
   jsonnet: "jsonnet",
+  "plumb-jsonnet": "jsonnet",
   etcd: "etcd",
   kwok: "kwok",
   "kube-apiserver": "kubernetes",
