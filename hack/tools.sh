@@ -6,7 +6,7 @@
 # folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
 # half-made behind.
 #
-# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize]...   (default: all)
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet]...   (default: all)
 #        hack/tools.sh --print-dir        prints the cache folder
 set -euo pipefail
 
@@ -37,6 +37,7 @@ mkdir -p "$TOOLS"
 # Bump a tool's recipe revision when its build function changes what it produces: the cache is then
 # rebuilt even though the version is the same.
 declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1)
+RECIPE[jsonnet]=1
 
 # build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete holds the
 # tool's current recipe revision.
@@ -155,18 +156,123 @@ build_kustomize() {
   GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$v" "sigs.k8s.io/kustomize/kustomize/v5@$v"
 }
 
+# go-jsonnet at JSONNET_VERSION: its CLI (`jsonnet`), and `plumb-jsonnet`, a small main of ours on the same library that
+# plumb renders with. It reads a JSON request (file, library paths, ext vars, TLAs) from the file named by its
+# argument and evaluates the file with an importer that refuses any import resolving (symlinks followed) outside
+# the request's root: go-jsonnet's own importer would read `import "/etc/passwd"`. Output: the JSON on stdout.
+build_jsonnet() {
+  local out="$1" work="$2" v="$JSONNET_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w" "github.com/google/go-jsonnet/cmd/jsonnet@$v"
+  mkdir -p "$work/mod" && cd "$work/mod"
+  printf 'module plumb.dev/build/jsonnet\ngo 1.26.0\nrequire github.com/google/go-jsonnet %s\n' "$v" >go.mod
+  cat >main.go <<'GO'
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/google/go-jsonnet"
+)
+
+type variable struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	Code  bool   `json:"code"`
+}
+
+type request struct {
+	Root    string     `json:"root"`
+	File    string     `json:"file"`
+	JPath   []string   `json:"jpath"`
+	ExtVars []variable `json:"extVars"`
+	TLAs    []variable `json:"tlas"`
+}
+
+// confined finds imports as go-jsonnet's FileImporter does, then refuses what lies outside root.
+type confined struct {
+	root  string
+	inner *jsonnet.FileImporter
+}
+
+func inside(root, p string) bool {
+	return p == root || strings.HasPrefix(p, root+string(filepath.Separator))
+}
+
+func (c *confined) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	contents, foundAt, err := c.inner.Import(importedFrom, importedPath)
+	if err != nil {
+		return contents, foundAt, err
+	}
+	abs, err := filepath.Abs(foundAt)
+	if err == nil {
+		abs, err = filepath.EvalSymlinks(abs)
+	}
+	if err != nil || !inside(c.root, abs) {
+		return jsonnet.Contents{}, "", fmt.Errorf("import %q resolves outside the repository; only files inside the repository can be imported", importedPath)
+	}
+	return contents, foundAt, nil
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: plumb-jsonnet REQUEST.json")
+		os.Exit(2)
+	}
+	raw, err := os.ReadFile(os.Args[1])
+	var req request
+	if err == nil {
+		err = json.Unmarshal(raw, &req)
+	}
+	if err != nil || req.Root == "" || req.File == "" {
+		fmt.Fprintln(os.Stderr, "plumb-jsonnet: bad request:", err)
+		os.Exit(2)
+	}
+	vm := jsonnet.MakeVM()
+	vm.Importer(&confined{root: req.Root, inner: &jsonnet.FileImporter{JPaths: req.JPath}})
+	for _, v := range req.ExtVars {
+		if v.Code {
+			vm.ExtCode(v.Name, v.Value)
+		} else {
+			vm.ExtVar(v.Name, v.Value)
+		}
+	}
+	for _, v := range req.TLAs {
+		if v.Code {
+			vm.TLACode(v.Name, v.Value)
+		} else {
+			vm.TLAVar(v.Name, v.Value)
+		}
+	}
+	out, err := vm.EvaluateFile(req.File)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err.Error())
+		os.Exit(1)
+	}
+	os.Stdout.WriteString(out)
+}
+GO
+  go mod tidy
+  go build -trimpath -ldflags "-s -w" -o "$out/bin/plumb-jsonnet" .
+}
+
 targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
     all) build etcd "$ETCD_VERSION" build_etcd; build kwok "$KWOK_VERSION" build_kwok
          build helm "$HELM_VERSION" build_helm; build kustomize "$KUSTOMIZE_VERSION" build_kustomize
+         build jsonnet "$JSONNET_VERSION" build_jsonnet
          build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     etcd) build etcd "$ETCD_VERSION" build_etcd ;;
     kwok) build kwok "$KWOK_VERSION" build_kwok ;;
     helm) build helm "$HELM_VERSION" build_helm ;;
     kustomize) build kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
-    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm or kustomize" ;;
+    jsonnet) build jsonnet "$JSONNET_VERSION" build_jsonnet ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize or jsonnet" ;;
   esac
 done
 log "all requested tools are in $TOOLS"

@@ -7,15 +7,14 @@
  * the first. File system calls are synchronous (as in paths.ts): a manifest folder is small and local,
  * and a thread-pool round trip per call cost more than the call (fs/promises' readFile makes four).
  *
- * Argo CD's directory source also evaluates `*.jsonnet` files (`*.libsonnet` are libraries they import).
- * plumb cannot yet, so a selection holding any Jsonnet file is refused as a whole, naming the files:
- * rendering the YAML beside them would deploy part of the app and prune the rest, and a folder of Jsonnet
- * alone would look like an empty app.
+ * `*.jsonnet` files among the selected ones are evaluated (jsonnet.ts) with `directory.jsonnet`'s options,
+ * as Argo CD does; `*.libsonnet` files are libraries they import, never evaluated themselves.
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { RenderError, type RenderProblem } from "./errors.js";
 import { globMatcher } from "./glob.js";
+import { checkJsonnetOptions, evaluateJsonnet, jsonnetLibs } from "./jsonnet.js";
 import { isInside, toPosix } from "./paths.js";
 import type { DirectorySource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, type SourcedObject } from "./yaml.js";
@@ -73,27 +72,24 @@ function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
-/** The RenderError of a selection that holds Jsonnet files: one problem per file, and what to do. */
-function jsonnetRefused(ctx: RenderContext, files: string[]): RenderError {
-  const problems = files.map((f) => ({
-    file: toPosix(relative(ctx.repo.realRoot, f)),
-    message: "Jsonnet is not supported yet: plumb cannot evaluate this file, so the source is not rendered at all (none of its manifests are deployed or pruned)",
-  }));
-  const hint = "commit the YAML or JSON the Jsonnet generates instead, or, if these files are not manifests, leave them out with source.directory.exclude (e.g. '*.jsonnet')";
-  return new RenderError(problems, hint);
-}
-
-/** Renders a directory source; throws RenderError when the selected files include Jsonnet. */
+/** Renders a directory source: every problem of every file (Jsonnet evaluation errors included) is reported. */
 export async function renderDirectory(ctx: RenderContext, opts: DirectorySource = {}): Promise<RenderOutput> {
   const files = listFiles(ctx, opts);
-  const jsonnet = files.filter((f) => JSONNET_FILE.test(f));
-  if (jsonnet.length) throw jsonnetRefused(ctx, jsonnet);
+  const jsonnetOpts = opts.jsonnet ?? {};
+  checkJsonnetOptions(jsonnetOpts);
+  const libs = files.some((f) => JSONNET_FILE.test(f)) ? await jsonnetLibs(ctx, jsonnetOpts) : [];
   const objects: SourcedObject[] = [];
   const problems: RenderProblem[] = [];
   const relFiles: string[] = [];
   for (const file of files) {
     const rel = toPosix(relative(ctx.repo.realRoot, file));
     relFiles.push(rel);
+    if (JSONNET_FILE.test(file)) {
+      const evaluated = await evaluateJsonnet(ctx, file, jsonnetOpts, libs);
+      objects.push(...evaluated.objects);
+      problems.push(...evaluated.problems);
+      continue;
+    }
     const text = readFileSync(file, "utf8");
     const parsed = parseManifests(text, rel);
     objects.push(...parsed.objects);

@@ -15,7 +15,27 @@ import type { SourcedObject } from "./yaml.js";
 import { RenderError, type RenderProblem } from "./errors.js";
 import type { Repo, RepoPath } from "./paths.js";
 
-/** Plain manifests: `*.yaml`, `*.yml` and `*.json` files of one folder, or of a tree. */
+/** A Jsonnet external variable or top-level argument: a string, or (with `code`) Jsonnet code. */
+export const JsonnetVar = z.strictObject({
+  name: z.string().min(1),
+  /** The value; `$ARGOCD_APP_NAME` and the other build variables are substituted, as in Argo CD. */
+  value: z.string().optional(),
+  code: z.boolean().optional(),
+});
+export type JsonnetVar = z.infer<typeof JsonnetVar>;
+
+/** Argo CD's `directory.jsonnet`: how the folder's `*.jsonnet` files are evaluated. */
+export const JsonnetSource = z.strictObject({
+  /** `std.extVar(name)` values. */
+  extVars: z.array(JsonnetVar).optional(),
+  /** Top-level arguments, for a file that evaluates to a function. */
+  tlas: z.array(JsonnetVar).optional(),
+  /** Library folders searched by `import`, relative to the repository root (not the app folder). */
+  libs: z.array(z.string()).optional(),
+});
+export type JsonnetSource = z.infer<typeof JsonnetSource>;
+
+/** Plain manifests: `*.yaml`, `*.yml` and `*.json` files of one folder, or of a tree, and `*.jsonnet` files. */
 export const DirectorySource = z.strictObject({
   /** Also read sub-folders (default false, as in Argo CD). */
   recurse: z.boolean().optional(),
@@ -23,8 +43,8 @@ export const DirectorySource = z.strictObject({
   include: z.string().optional(),
   /** Skip files whose path (relative to the app folder) matches this glob. Applies before `include`. */
   exclude: z.string().optional(),
-  /** Argo CD's Jsonnet options: not supported; an empty block (`jsonnet: {}`) is accepted. */
-  jsonnet: z.unknown().optional(),
+  /** How `*.jsonnet` files are evaluated (ext vars, TLAs, library folders). */
+  jsonnet: JsonnetSource.optional(),
 });
 export type DirectorySource = z.infer<typeof DirectorySource>;
 
@@ -160,6 +180,14 @@ export interface RenderRequest {
   env?: NodeJS.ProcessEnv;
   /** Also return `origins` (for `plumb validate`'s findings); the controller leaves it off. */
   withOrigins?: boolean;
+  /** The resolved revision (commit SHA): `ARGOCD_APP_REVISION` (and `_SHORT`, `_SHORT_8`) of the build environment. */
+  revision?: string;
+  /** The source's repository URL: `ARGOCD_APP_SOURCE_REPO_URL`. */
+  repoURL?: string;
+  /** The source's targetRevision as written in the spec: `ARGOCD_APP_SOURCE_TARGET_REVISION`. */
+  targetRevision?: string;
+  /** The application's project: `ARGOCD_APP_PROJECT_NAME`. */
+  project?: string;
 }
 
 /** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */
@@ -221,7 +249,6 @@ export function unsupportedFields(opts: SourceOptions): RenderProblem[] {
   const out: RenderProblem[] = [];
   const refuse = (field: string, why: string) => out.push({ message: `source.${field} is not supported: ${why}` });
   if (isSet(opts.plugin)) refuse("plugin", "config management plugins are not available in plumb; render with Helm or Kustomize");
-  if (isSet(opts.directory?.jsonnet)) refuse("directory.jsonnet", "Jsonnet is not supported; commit the generated YAML or use Kustomize/Helm");
   const k = opts.kustomize;
   if (k?.version) refuse("kustomize.version", "plumb runs one pinned kustomize; remove the field");
   if (k?.commonAnnotationsEnvsubst) refuse("kustomize.commonAnnotationsEnvsubst", "remove it and write the annotation values literally");

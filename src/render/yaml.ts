@@ -98,14 +98,14 @@ export function parseManifests(
   return { objects, problems };
 }
 
-/** `v1/List`, `ConfigMapList`, …: a kind ending in "List" with an `items` array stands for its items. */
-function flattenList(value: Record<string, unknown>, file: string, line: number, problems: RenderProblem[]): SourcedObject[] {
+/** `v1/List`, `ConfigMapList`, …: a kind ending in "List" with an `items` array stands for its items (`line` may be undefined). */
+export function flattenList(value: Record<string, unknown>, file: string, line: number | undefined, problems: RenderProblem[]): SourcedObject[] {
   if (typeof value.kind !== "string" || !value.kind.endsWith("List") || !Array.isArray(value.items)) {
-    return [{ object: value, file, line }];
+    return [line !== undefined ? { object: value, file, line } : { object: value, file }];
   }
   const out: SourcedObject[] = [];
   value.items.forEach((item: unknown, i) => {
-    if (isPlainObject(item)) out.push({ object: item, file, line });
+    if (isPlainObject(item)) out.push(line !== undefined ? { object: item, file, line } : { object: item, file });
     else problems.push({ file, line, message: `${value.kind} item ${i} is not a Kubernetes object (expected a mapping)` });
   });
   return out;

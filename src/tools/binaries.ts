@@ -12,6 +12,8 @@ import { cachedBinDir, type ToolVersions } from "./versions.js";
 const PROVIDER: Record<string, keyof ToolVersions> = {
   helm: "helm",
   kustomize: "kustomize",
+  jsonnet: "jsonnet",
+  "plumb-jsonnet": "jsonnet",
   etcd: "etcd",
   kwok: "kwok",
   "kube-apiserver": "kubernetes",

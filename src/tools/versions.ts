@@ -21,6 +21,7 @@ export interface ToolVersions {
   kwok: string;
   helm: string;
   kustomize: string;
+  jsonnet: string;
 }
 
 /** Parses `KEY=value` lines, skipping comments and blanks. */
@@ -49,6 +50,7 @@ export function toolVersions(): ToolVersions {
     kwok: get("KWOK_VERSION"),
     helm: get("HELM_VERSION"),
     kustomize: get("KUSTOMIZE_VERSION"),
+    jsonnet: get("JSONNET_VERSION"),
   };
 }
 

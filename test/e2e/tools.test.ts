@@ -64,7 +64,7 @@ describe("hack/tools.sh", { timeout: 180_000 }, () => {
   it("answers at once when every tool is cached", async () => {
     const r = await tools([], process.env);
     assert.equal(r.code, 0, r.stderr);
-    for (const t of ["etcd", "kwok", "helm", "kustomize", "kubernetes"]) assert.match(r.stderr, new RegExp(`${t} v[0-9.]+: cached`));
+    for (const t of ["etcd", "kwok", "helm", "kustomize", "jsonnet", "kubernetes"]) assert.match(r.stderr, new RegExp(`${t} v[0-9.]+: cached`));
     assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   });
 });

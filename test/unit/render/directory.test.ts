@@ -115,29 +115,31 @@ describe("directory source: bad manifests", () => {
   });
 });
 
-describe("directory source: Jsonnet", () => {
-  it("refuses a folder with Jsonnet beside YAML, naming the Jsonnet files (not the .libsonnet libraries)", async () => {
-    const err = await renderError(renderFixture("dir-jsonnet"));
-    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet/b-app.jsonnet"]);
-    assert.match(err.message, /dir-jsonnet\/b-app\.jsonnet: Jsonnet is not supported yet/);
-    assert.match(err.message, /commit the YAML or JSON the Jsonnet generates instead, or, .* source\.directory\.exclude/);
+describe("directory source: Jsonnet beside YAML", () => {
+  it("evaluates the .jsonnet files (not the .libsonnet libraries) beside the YAML", async () => {
+    const r = await renderFixture("dir-jsonnet");
+    assert.deepEqual(r.files, ["dir-jsonnet/a-config.yaml", "dir-jsonnet/b-app.jsonnet"]);
+    assert.deepEqual(names(r.objects), ["ConfigMap beside-jsonnet", "Deployment web"]);
   });
 
-  it("names the Jsonnet files of sub-folders too with recurse", async () => {
-    const err = await renderError(renderFixture("dir-jsonnet", { directory: { recurse: true } }));
-    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet/b-app.jsonnet", "dir-jsonnet/nested/c-more.jsonnet"]);
+  it("evaluates the Jsonnet files of sub-folders too with recurse", async () => {
+    const r = await renderFixture("dir-jsonnet", { directory: { recurse: true } });
+    assert.deepEqual(r.files, ["dir-jsonnet/a-config.yaml", "dir-jsonnet/b-app.jsonnet", "dir-jsonnet/nested/c-more.jsonnet"]);
+    find(r.objects, "ConfigMap", "nested");
   });
 
-  it("refuses a folder of Jsonnet alone rather than render it as an empty app", async () => {
-    const err = await renderError(renderFixture("dir-jsonnet-only"));
-    assert.deepEqual(err.problems.map((p) => p.file), ["dir-jsonnet-only/main.jsonnet"]);
+  it("renders a folder of Jsonnet alone", async () => {
+    const r = await renderFixture("dir-jsonnet-only");
+    assert.deepEqual(names(r.objects), ["ConfigMap only"]);
   });
 
-  it("renders the YAML once exclude (or include) leaves the Jsonnet out", async () => {
+  it("include and exclude select Jsonnet files as they select YAML", async () => {
     for (const directory of [{ exclude: "*.jsonnet" }, { include: "*.yaml" }]) {
       const r = await renderFixture("dir-jsonnet", { directory: { recurse: true, ...directory } });
       assert.deepEqual(r.files, ["dir-jsonnet/a-config.yaml"], JSON.stringify(directory));
       assert.deepEqual(names(r.objects), ["ConfigMap beside-jsonnet"]);
     }
+    const only = await renderFixture("dir-jsonnet", { directory: { recurse: true, include: "nested/*.jsonnet" } });
+    assert.deepEqual(names(only.objects), ["ConfigMap nested"]);
   });
 });

@@ -2343,7 +2343,19 @@ export interface components {
                         recurse?: boolean;
                         include?: string;
                         exclude?: string;
-                        jsonnet?: unknown;
+                        jsonnet?: {
+                            extVars?: {
+                                name: string;
+                                value?: string;
+                                code?: boolean;
+                            }[];
+                            tlas?: {
+                                name: string;
+                                value?: string;
+                                code?: boolean;
+                            }[];
+                            libs?: string[];
+                        };
                     };
                     kustomize?: {
                         images?: string[];
@@ -2421,7 +2433,19 @@ export interface components {
                         recurse?: boolean;
                         include?: string;
                         exclude?: string;
-                        jsonnet?: unknown;
+                        jsonnet?: {
+                            extVars?: {
+                                name: string;
+                                value?: string;
+                                code?: boolean;
+                            }[];
+                            tlas?: {
+                                name: string;
+                                value?: string;
+                                code?: boolean;
+                            }[];
+                            libs?: string[];
+                        };
                     };
                     kustomize?: {
                         images?: string[];
@@ -2569,7 +2593,19 @@ export interface components {
                                 recurse?: boolean;
                                 include?: string;
                                 exclude?: string;
-                                jsonnet?: unknown;
+                                jsonnet?: {
+                                    extVars?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    tlas?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    libs?: string[];
+                                };
                             };
                             kustomize?: {
                                 images?: string[];
@@ -2647,7 +2683,19 @@ export interface components {
                                 recurse?: boolean;
                                 include?: string;
                                 exclude?: string;
-                                jsonnet?: unknown;
+                                jsonnet?: {
+                                    extVars?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    tlas?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    libs?: string[];
+                                };
                             };
                             kustomize?: {
                                 images?: string[];
@@ -2767,7 +2815,19 @@ export interface components {
                                     recurse?: boolean;
                                     include?: string;
                                     exclude?: string;
-                                    jsonnet?: unknown;
+                                    jsonnet?: {
+                                        extVars?: {
+                                            name: string;
+                                            value?: string;
+                                            code?: boolean;
+                                        }[];
+                                        tlas?: {
+                                            name: string;
+                                            value?: string;
+                                            code?: boolean;
+                                        }[];
+                                        libs?: string[];
+                                    };
                                 };
                                 kustomize?: {
                                     images?: string[];
@@ -2845,7 +2905,19 @@ export interface components {
                                     recurse?: boolean;
                                     include?: string;
                                     exclude?: string;
-                                    jsonnet?: unknown;
+                                    jsonnet?: {
+                                        extVars?: {
+                                            name: string;
+                                            value?: string;
+                                            code?: boolean;
+                                        }[];
+                                        tlas?: {
+                                            name: string;
+                                            value?: string;
+                                            code?: boolean;
+                                        }[];
+                                        libs?: string[];
+                                    };
                                 };
                                 kustomize?: {
                                     images?: string[];
@@ -2964,7 +3036,19 @@ export interface components {
                                 recurse?: boolean;
                                 include?: string;
                                 exclude?: string;
-                                jsonnet?: unknown;
+                                jsonnet?: {
+                                    extVars?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    tlas?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    libs?: string[];
+                                };
                             };
                             kustomize?: {
                                 images?: string[];
@@ -3042,7 +3126,19 @@ export interface components {
                                 recurse?: boolean;
                                 include?: string;
                                 exclude?: string;
-                                jsonnet?: unknown;
+                                jsonnet?: {
+                                    extVars?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    tlas?: {
+                                        name: string;
+                                        value?: string;
+                                        code?: boolean;
+                                    }[];
+                                    libs?: string[];
+                                };
                             };
                             kustomize?: {
                                 images?: string[];
@@ -3181,7 +3277,19 @@ export interface components {
                             recurse?: boolean;
                             include?: string;
                             exclude?: string;
-                            jsonnet?: unknown;
+                            jsonnet?: {
+                                extVars?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                tlas?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                libs?: string[];
+                            };
                         };
                         kustomize?: {
                             images?: string[];
@@ -3259,7 +3367,19 @@ export interface components {
                             recurse?: boolean;
                             include?: string;
                             exclude?: string;
-                            jsonnet?: unknown;
+                            jsonnet?: {
+                                extVars?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                tlas?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                libs?: string[];
+                            };
                         };
                         kustomize?: {
                             images?: string[];
@@ -3399,7 +3519,19 @@ export interface components {
                             recurse?: boolean;
                             include?: string;
                             exclude?: string;
-                            jsonnet?: unknown;
+                            jsonnet?: {
+                                extVars?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                tlas?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                libs?: string[];
+                            };
                         };
                         kustomize?: {
                             images?: string[];
@@ -3477,7 +3609,19 @@ export interface components {
                             recurse?: boolean;
                             include?: string;
                             exclude?: string;
-                            jsonnet?: unknown;
+                            jsonnet?: {
+                                extVars?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                tlas?: {
+                                    name: string;
+                                    value?: string;
+                                    code?: boolean;
+                                }[];
+                                libs?: string[];
+                            };
                         };
                         kustomize?: {
                             images?: string[];
