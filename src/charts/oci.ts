@@ -11,7 +11,7 @@
  * Plain HTTP is used for loopback hosts (as Docker treats them) or when `insecureOCIForceHttp` is set.
  */
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import type { ChartCredentials } from "./credentials.js";
@@ -172,6 +172,7 @@ export async function helmPullOci(location: string, chart: string, version: stri
       }
     }
     const out = join(home, "out");
+    await mkdir(out);
     const args = ["pull", `oci://${host}/${name}`, "--version", version, "--destination", out, ...tls];
     if (plain) args.push("--plain-http");
     if (c?.insecure) args.push("--insecure-skip-tls-verify");

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ChartError, ChartRepos, staticChartCredentials, type ChartCredentials } from "../../src/charts/index.js";
 import { startChartRepo, writeChart, type ChartRepo } from "../helpers/chartrepo.js";
+import { startRegistry, type Registry } from "../helpers/registry.js";
 import { waitFor } from "../helpers/wait.js";
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
@@ -121,5 +122,67 @@ describe("Helm chart repositories over HTTP(S)", () => {
     await assert.rejects(repos().resolve(ref, "*"), (e: unknown) => e instanceof ChartError && e.code === "unreachable" && /caData|TLS/.test(e.message));
     await assert.rejects(repos({ creds: { caData: tls.ca } }).resolve(ref, "*"), (e: unknown) => e instanceof ChartError);
     assert.equal(await repos({ creds: { insecure: true, tlsClientCertData: tls.clientCert!.cert, tlsClientCertKey: tls.clientCert!.key } }).resolve(ref, "1.x"), "1.1.0");
+  });
+});
+
+describe("Helm charts in an OCI registry (CNCF distribution)", () => {
+  const dirs: string[] = [];
+  let src: string;
+  let anon: Registry;
+  let locked: Registry;
+
+  before(async () => {
+    src = tempDir("oci-src");
+    dirs.push(src);
+    [anon, locked] = await Promise.all([startRegistry(), startRegistry({ username: "pusher", password: "registry-Secret-9" })]);
+    for (const v of ["0.1.0", "0.2.0", "0.3.0-alpha.1"]) {
+      const dir = await writeChart(join(src, v), "web", v);
+      await anon.push(dir);
+      await locked.push(dir);
+    }
+  });
+  after(async () => {
+    await Promise.all([anon?.close(), locked?.close()]);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  const repos = (creds?: ChartCredentials, cacheDir?: string) => {
+    const dir = cacheDir ?? tempDir("oci-cache");
+    dirs.push(dir);
+    return new ChartRepos({ cacheDir: dir, credentials: creds ? staticChartCredentials([{ url: locked.ociURL, match: "exact", ...creds }]) : undefined, timeoutMs: 30_000 });
+  };
+
+  it("resolves versions from the tag list and pulls with helm, once per version", async () => {
+    const cacheDir = tempDir("oci-shared");
+    dirs.push(cacheDir);
+    const r = repos(undefined, cacheDir);
+    const ref = { repoURL: anon.ociURL, chart: "web" };
+    assert.equal(await r.resolve(ref, "0.x"), "0.2.0");
+    assert.equal(await r.resolve(ref, ">=0.3.0-0"), "0.3.0-alpha.1");
+    assert.equal(await r.resolve({ repoURL: `${anon.host}/charts`, chart: "web", enableOCI: true }, "0.1.0"), "0.1.0");
+    const [a, b] = await Promise.all([r.pull(ref, "0.2.0"), r.pull(ref, "0.2.0")]);
+    assert.equal(a.dir, b.dir);
+    assert.equal(chartVersion(a.dir), "0.2.0");
+    assert.equal(r.stats.downloads, 1);
+    const other = repos(undefined, cacheDir);
+    assert.equal((await other.pull({ repoURL: anon.ociURL, chart: "web" }, "0.2.0")).digest, a.digest);
+    assert.equal(other.stats.downloads, 0);
+    await anon.push(await writeChart(join(src, "0.2.1"), "web", "0.2.1"));
+    assert.equal(await r.resolve(ref, "0.2.x"), "0.2.0");
+    assert.equal(await r.resolve(ref, "0.2.x", { fresh: true }), "0.2.1");
+    await assert.rejects(r.resolve({ repoURL: anon.ociURL, chart: "absent" }, "*"), (e: unknown) => e instanceof ChartError && e.code === "not-found");
+  });
+
+  it("authenticates to the registry; a wrong password is 'auth' without the password", async () => {
+    const ref = { repoURL: locked.ociURL, chart: "web" };
+    const good = repos({ username: "pusher", password: "registry-Secret-9" });
+    assert.equal(await good.resolve(ref, "^0.1"), "0.1.0");
+    assert.equal(chartVersion((await good.pull(ref, "0.1.0")).dir), "0.1.0");
+    assert.ok((await good.fetchArchive(locked.ociURL, "web", "0.2.0")).endsWith("web-0.2.0.tgz"));
+    for (const r of [repos({ username: "pusher", password: "not-the-Secret" }), repos()]) {
+      await assert.rejects(r.resolve(ref, "*"), (e: unknown) => e instanceof ChartError && e.code === "auth" && e.message.includes(locked.host) && !e.message.includes("not-the-Secret"));
+    }
+    const bad = repos({ username: "pusher", password: "not-the-Secret" });
+    await assert.rejects(bad.pull(ref, "0.2.0"), (e: unknown) => e instanceof ChartError && e.code === "auth" && !e.message.includes("not-the-Secret"));
   });
 });
