@@ -22,6 +22,8 @@ export interface ToolVersions {
   helm: string;
   kustomize: string;
   jsonnet: string;
+  /** The CNCF distribution registry (OCI), for the chart tests. */
+  registry: string;
 }
 
 /** Parses `KEY=value` lines, skipping comments and blanks. */
@@ -51,6 +53,7 @@ export function toolVersions(): ToolVersions {
     helm: get("HELM_VERSION"),
     kustomize: get("KUSTOMIZE_VERSION"),
     jsonnet: get("JSONNET_VERSION"),
+    registry: get("REGISTRY_VERSION"),
   };
 }
 
