@@ -14,7 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { UsageError } from "../../core/errors.js";
 import { type KubeObject, keyDisplay, keyOf } from "../../core/object.js";
 import { assessHealth, type HealthOverrides, type HealthResult } from "../../health/index.js";
-import { LuaHealthVM, luaOverrides, readScriptFolder } from "../../health/lua/index.js";
+import type { LuaHealthVM } from "../../health/lua/index.js";
 import { statusColour } from "../output.js";
 
 const OUTPUTS = ["text", "json"] as const;
@@ -33,6 +33,8 @@ export function register(program: Command): void {
       let overrides: HealthOverrides | undefined;
       let vm: LuaHealthVM | undefined;
       if (opts.luaDir) {
+        // Loaded only when asked for: every other command starts without the WebAssembly VM's code.
+        const { LuaHealthVM, luaOverrides, readScriptFolder } = await import("../../health/lua/index.js");
         const { scripts, problems } = readScriptFolder(opts.luaDir);
         for (const p of problems) process.stderr.write(`warning: ${p}\n`);
         vm = await LuaHealthVM.create();
