@@ -26,6 +26,7 @@ import { WorkQueue } from "./queue.js";
 import { reconcile, REFRESH_ANNOTATIONS, type Logger, type ReconcileDeps } from "./reconcile.js";
 export { REFRESH_ANNOTATIONS };
 import { RenderCache } from "./render-cache.js";
+import type { Plugin } from "../render/index.js";
 import type { SourceRepos } from "./sources.js";
 
 /**
@@ -67,6 +68,8 @@ export interface ControllerOptions {
    * number of apps, a resync pass over them in order would evict each render before its next use.
    */
   renderCacheSize?: number;
+  /** Config management plugins renders may use (`--plugins-dir`; controller/plugins.ts). */
+  plugins?: readonly Plugin[];
   /**
    * Informer factories to share with another part of the process (the API server): Applications,
    * AppProjects, and managed objects (label selector: the tracking label). Made here when absent; the
@@ -181,6 +184,7 @@ export class Controller {
       resources,
       repos: this.opts.repos,
       renderCache: this.renderCache,
+      ...(this.opts.plugins ? { plugins: this.opts.plugins } : {}),
       liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
       getApp: (key) => this.getApp(key),
       getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),

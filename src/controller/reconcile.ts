@@ -35,10 +35,12 @@ import type { ControllerMetrics, SyncTrigger } from "./metrics.js";
 import { canonical, pendingOperation } from "./operation.js";
 import { failOperation, finalizeApp, operate, readSyncTimeout, refuseRequest, terminate } from "./operate.js";
 import type { RenderCache } from "./render-cache.js";
+import type { Plugin } from "../render/index.js";
 import type { SourceRepos } from "./sources.js";
 import { comparisonStatus } from "./status.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
 import { engineAppFor } from "./engine-app.js";
+import { renderWith } from "./plugins.js";
 
 export { FINALIZERS } from "./operate.js";
 const COMPARISON_ERROR = "ComparisonError";
@@ -72,6 +74,8 @@ export interface TrackedOperation {
 
 export interface ReconcileDeps {
   resources: Resources;
+  /** Registered config management plugins (controller/plugins.ts). */
+  plugins?: readonly Plugin[];
   repos: SourceRepos;
   renderCache: RenderCache;
   /** Owned live objects of `app` from the watch caches, watching the kinds of `desired` and `known` first. */
@@ -234,7 +238,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     const app = engineAppFor(view.name, spec, source, lease.dir, deps.systemIgnoreDifferences?.());
     const ctx: EngineContext = {
       resources: deps.resources,
-      render: deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"),
+      render: renderWith(deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"), { plugins: deps.plugins, revision: sha, repoURL: source.repoURL, targetRevision: source.targetRevision, project: spec.project }),
       liveObjects: (name, desired) => deps.liveObjects(name, desired, view.status.resources ?? []),
       ...deps.engine,
       ...(deps.jq ? { jq: deps.jq } : {}),

@@ -40,7 +40,7 @@ export function comparisonStatus(cmp: AppComparison, revision: string, source: A
     sync: { status: cmp.summary.status, revision, comparedTo: { source, destination } },
     health: { status: health.status, ...(health.message ? { message: health.message } : {}) },
     resources,
-    sourceType: sourceTypeName(cmp.renderType),
+    sourceType: cmp.renderType === "plugin" ? "Plugin" : sourceTypeName(cmp.renderType),
     ...(images.length ? { images } : {}),
   };
 }

@@ -15,6 +15,8 @@ export interface ToolResult {
   stderr: string;
   /** True if the time limit killed it. */
   timedOut: boolean;
+  /** True if it wrote more than `maxOutputBytes` and was killed for it. */
+  tooLarge?: boolean;
 }
 
 export interface RunOptions {
@@ -22,37 +24,84 @@ export interface RunOptions {
   cwd?: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Run it in a process group of its own and kill the whole group at the time limit, on abort and once it
+   * exits: a shell script's children (`sleep`, a server left in the background) cannot outlive it or hold
+   * its output open. For programs plumb does not know (config management plugins).
+   */
+  killGroup?: boolean;
+  /** Kill it when stdout and stderr together exceed this many bytes. */
+  maxOutputBytes?: number;
 }
 
 /** Runs `binary args…` to completion. Rejects only if it cannot start (or is aborted). */
 export function runTool(binary: string, args: readonly string[], opts: RunOptions): Promise<ToolResult> {
   return new Promise((resolvePromise, reject) => {
+    const group = opts.killGroup === true;
+    if (group && opts.signal?.aborted) {
+      reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted"));
+      return;
+    }
     const child = spawn(binary, args, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ["ignore", "pipe", "pipe"],
-      signal: opts.signal,
+      ...(group ? { detached: true } : { signal: opts.signal }),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let size = 0;
     let timedOut = false;
+    let tooLarge = false;
+    const kill = (): void => {
+      if (group && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // the group is gone already
+        }
+      } else {
+        child.kill("SIGKILL");
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      kill();
     }, opts.timeoutMs);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    const onAbort = (): void => kill();
+    if (group) opts.signal?.addEventListener("abort", onAbort, { once: true });
+    const collect = (into: Buffer[]) => (b: Buffer) => {
+      size += b.length;
+      if (opts.maxOutputBytes !== undefined && size > opts.maxOutputBytes) {
+        if (!tooLarge) {
+          tooLarge = true;
+          kill();
+        }
+        return;
+      }
+      into.push(b);
+    };
+    child.stdout.on("data", collect(out));
+    child.stderr.on("data", collect(err));
+    if (group) child.on("exit", kill);
     child.on("error", (e) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
       reject(e);
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (group && opts.signal?.aborted) {
+        reject(opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted"));
+        return;
+      }
       resolvePromise({
         code,
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
         timedOut,
+        ...(tooLarge ? { tooLarge } : {}),
       });
     });
   });

@@ -3,9 +3,10 @@
  *   1. validate the options (zod; unknown, invalid and unsupported fields are refused);
  *   2. check the app path: inside the repository, lexically and through symlinks, an existing folder with
  *      no symlink leading out of the repository;
- *   3. pick the type as Argo CD does: explicit options win; otherwise a kustomization means kustomize, a
+ *   3. pick the type as Argo CD does: explicit options win (`plugin` selects a config management plugin);
+ *      otherwise a registered plugin whose discover rules match, then a kustomization means kustomize, a
  *      Chart.yaml helm, anything else is a directory of manifests;
- *   4. render with that type (directory.ts, kustomize.ts, helm.ts);
+ *   4. render with that type (directory.ts with jsonnet.ts, kustomize.ts, helm.ts, plugin.ts);
  *   5. run the common checks (validate.ts) and sort.
  * Every problem is thrown as one RenderError; a missing helm/kustomize is a ToolMissingError.
  */
@@ -17,6 +18,7 @@ import { RenderError } from "./errors.js";
 import { renderHelm } from "./helm.js";
 import { kustomizationFile, renderKustomize } from "./kustomize.js";
 import { openRepo, outOfBoundsSymlinks, resolveInRepo } from "./paths.js";
+import { renderWithPlugin } from "./plugin.js";
 import type { KubeObject } from "../core/object.js";
 import { parseSourceOptions, type ObjectOrigin, type RenderContext, type RenderOutput, type RenderRequest, type RenderResult, type SourceOptions, type SourceType } from "./schema.js";
 import { finalize } from "./validate.js";
@@ -29,8 +31,9 @@ const DEFAULT_TIMEOUT_MS = 120_000;
  * folder with both a kustomization and a Chart.yaml is kustomize: Argo CD walks the folder's files in
  * lexical order and the last match wins, and `Chart.yaml` sorts before every kustomization file name
  * (util/app/discovery). Such a folder is typically a kustomization that inflates the chart (helmCharts).
+ * Plugins are selected before this, in render().
  */
-export function detectSourceType(appDir: string, source: SourceOptions = {}): SourceType {
+export function detectSourceType(appDir: string, source: SourceOptions = {}): Exclude<SourceType, "plugin"> {
   if (source.helm) return "helm";
   if (source.kustomize) return "kustomize";
   if (source.directory) return "directory";
@@ -53,9 +56,14 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   if (links.length) throw new RenderError(links);
 
   const ctx: RenderContext = { request: req, repo, app, env: req.env ?? process.env, timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS };
-  const type = detectSourceType(app.real, source);
+  const explicit = !!(source.helm || source.kustomize || source.directory);
+  const byPlugin = explicit ? undefined : await renderWithPlugin(ctx, source.plugin, source.plugin !== undefined);
+  const type: SourceType = byPlugin ? "plugin" : detectSourceType(app.real, source);
   let out: RenderOutput;
   switch (type) {
+    case "plugin":
+      out = byPlugin!;
+      break;
     case "helm":
       out = await renderHelm(ctx, source.helm);
       break;

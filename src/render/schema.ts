@@ -14,6 +14,7 @@ import type { KubeObject } from "../core/object.js";
 import type { SourcedObject } from "./yaml.js";
 import { RenderError, type RenderProblem } from "./errors.js";
 import type { Repo, RepoPath } from "./paths.js";
+import type { Plugin } from "./plugin-spec.js";
 
 /** A Jsonnet external variable or top-level argument: a string, or (with `code`) Jsonnet code. */
 export const JsonnetVar = z.strictObject({
@@ -140,18 +141,36 @@ export const HelmSource = z.strictObject({
 });
 export type HelmSource = z.infer<typeof HelmSource>;
 
-/** The type-specific options of a source; at most one of directory, kustomize and helm. */
+/** A parameter handed to a config management plugin: a string, an array or a map. */
+export const PluginParameter = z.strictObject({
+  name: z.string().min(1),
+  string: z.string().optional(),
+  array: z.array(z.string()).optional(),
+  map: z.record(z.string(), z.string()).optional(),
+});
+
+/** Argo CD's `source.plugin`: which config management plugin renders the folder, and its inputs. */
+export const PluginSource = z.strictObject({
+  /** `<name>` or `<name>-<version>` of a registered plugin; empty: the plugin whose discover rules match. */
+  name: z.string().optional(),
+  /** Handed to the plugin as ARGOCD_ENV_<name>, build variables substituted into the value. */
+  env: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name is letters, digits and _"), value: z.string() })).optional(),
+  /** Handed to the plugin as ARGOCD_APP_PARAMETERS (JSON) and PARAM_<NAME> variables. */
+  parameters: z.array(PluginParameter).optional(),
+});
+export type PluginSource = z.infer<typeof PluginSource>;
+
+/** The type-specific options of a source; at most one of directory, kustomize, helm and plugin. */
 export const SourceOptions = z.strictObject({
   directory: DirectorySource.optional(),
   kustomize: KustomizeSource.optional(),
   helm: HelmSource.optional(),
-  /** Config management plugins: not supported. */
-  plugin: z.unknown().optional(),
+  plugin: PluginSource.optional(),
 });
 export type SourceOptions = z.infer<typeof SourceOptions>;
 
 /** How a source is rendered. */
-export const SourceType = z.enum(["directory", "kustomize", "helm"]);
+export const SourceType = z.enum(["directory", "kustomize", "helm", "plugin"]);
 export type SourceType = z.infer<typeof SourceType>;
 
 /** What to render and for which destination. */
@@ -188,6 +207,8 @@ export interface RenderRequest {
   targetRevision?: string;
   /** The application's project: `ARGOCD_APP_PROJECT_NAME`. */
   project?: string;
+  /** The registered config management plugins (plugin-spec.ts parsePlugins); none: plugins are not used. */
+  plugins?: readonly Plugin[];
 }
 
 /** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */
@@ -236,19 +257,10 @@ function problemsOf(issues: z.core.$ZodIssue[], prefix: string): RenderProblem[]
   });
 }
 
-/** True if an Argo CD option is set to something other than an empty value. */
-function isSet(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === "") return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === "object") return Object.values(v).some(isSet);
-  return true;
-}
-
 /** The Argo CD fields plumb declares but does not implement, each with why. */
 export function unsupportedFields(opts: SourceOptions): RenderProblem[] {
   const out: RenderProblem[] = [];
   const refuse = (field: string, why: string) => out.push({ message: `source.${field} is not supported: ${why}` });
-  if (isSet(opts.plugin)) refuse("plugin", "config management plugins are not available in plumb; render with Helm or Kustomize");
   const k = opts.kustomize;
   if (k?.version) refuse("kustomize.version", "plumb runs one pinned kustomize; remove the field");
   if (k?.commonAnnotationsEnvsubst) refuse("kustomize.commonAnnotationsEnvsubst", "remove it and write the annotation values literally");
@@ -266,7 +278,7 @@ export function parseSourceOptions(input: unknown): SourceOptions {
   const parsed = SourceOptions.safeParse(input ?? {});
   if (!parsed.success) throw new RenderError(problemsOf(parsed.error.issues, "source"));
   const problems = unsupportedFields(parsed.data);
-  const types = (["directory", "kustomize", "helm"] as const).filter((t) => parsed.data[t] !== undefined);
+  const types = (["directory", "kustomize", "helm", "plugin"] as const).filter((t) => parsed.data[t] !== undefined);
   if (types.length > 1) problems.push({ message: `source sets options for ${types.join(" and ")}; a source has one type, keep only one of them` });
   if (problems.length) throw new RenderError(problems);
   return parsed.data;

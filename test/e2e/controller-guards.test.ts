@@ -6,7 +6,7 @@
  *   missing project; a refusal is an InvalidSpecError naming what is refused, and nothing is applied or
  *   pruned; a project changed to permit it lets the app sync;
  * - several sources: a condition says only the first is rendered;
- * - a source plumb cannot render (a plugin, a folder of Jsonnet) is a condition and no comparison;
+ * - a plugin source naming no registered plugin is a ComparisonError and nothing is applied;
  * - the status always fits: an app bigger than the status budget is summarised and says so;
  * - a status write the API server refuses is visible (a Warning Event) and retried until it lands;
  * - a Git server that hangs delays no other repository's app: its own apps get a ComparisonError, and a
@@ -78,7 +78,6 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
       "secret-only/token.yaml": stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "s3cr3t" } }),
       "service/svc.yaml": stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "svc" }, spec: { ports: [{ port: 80 }] } }),
       "second/other.yaml": cm("other"),
-      "jsonnet/app.jsonnet": "{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-jsonnet' } }",
       ...many,
     });
     await wd.commit("apps");
@@ -159,15 +158,11 @@ describe("controller: fields honoured or refused", { timeout: 300_000 }, () => {
     assert.equal(await get("ConfigMap", "two-sources", "other"), undefined, "the second source is not deployed (and the condition says so)");
   });
 
-  it("refuses a source it cannot render: a plugin, a folder of Jsonnet — a condition, no comparison, nothing applied", async () => {
+  it("refuses a plugin source naming no registered plugin — a ComparisonError, nothing applied", async () => {
     await resources.apply(application("plugin", { ...spec("plain", "plugin"), source: { repoURL, targetRevision: "main", path: "plain", plugin: { name: "envsubst" } } }));
-    const p = await condition("plugin", "UnsupportedField", /plugin/);
-    assert.equal(p.sync, undefined, "no comparison was made");
+    const p = await condition("plugin", "ComparisonError", /no config management plugin named "envsubst"/);
+    assert.notEqual(p.sync?.status, "Synced");
     assert.equal(await get("ConfigMap", "plugin", "settings"), undefined, "never rendered as a directory instead");
-    await resources.apply(application("jsonnet", spec("jsonnet", "jsonnet")));
-    const j = await condition("jsonnet", "ComparisonError", /app\.jsonnet/);
-    assert.notEqual(j.sync?.status, "Synced", "never Synced with nothing deployed");
-    assert.equal(j.health?.status === "Healthy" && j.sync?.status === "Synced", false);
   });
 
   it("keeps the status within its budget: an app of 120 objects is summarised, at the new commit, and says so", async () => {

@@ -14,6 +14,7 @@ import { GitSources } from "../../controller/git-sources.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import type { WebhookSecrets } from "../../webhooks/index.js";
 import { untilStopped } from "../signals.js";
+import { loadPluginsDir } from "../../controller/plugins.js";
 
 interface ControllerFlags extends KubeFlags {
   namespace?: string;
@@ -26,6 +27,7 @@ interface ControllerFlags extends KubeFlags {
   metricsPort?: string;
   cacheDir: string;
   reposNamespace?: string;
+  pluginsDir?: string;
   logLevel: string;
   syncTimeout: string;
   resourceCustomizations?: string;
@@ -83,6 +85,7 @@ export function register(program: Command): void {
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
     .option("--settings-namespace <ns>", "namespace of plumb-cm (and argocd-cm with --argo-compat), whose resource.customizations.* keys are read", "plumb")
+    .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
       // the disk or pipe behind stdout was slow (under load, 1.3 s of a 1,000-app burst). At most the line
@@ -93,9 +96,11 @@ export function register(program: Command): void {
       const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
+      const plugins = f.pluginsDir ? await loadPluginsDir(f.pluginsDir) : undefined;
       const controller = new Controller({
         resources,
         repos: sources,
+        ...(plugins ? { plugins } : {}),
         log,
         workers: Number(f.workers) || DEFAULT_WORKERS,
         resyncMs: seconds(f.resync, "--resync"),

@@ -67,7 +67,7 @@ describe("source options", () => {
     parseSourceOptions({ helm: { valueFiles: ["v.yaml"], parameters: [{ name: "a", value: "1", forceString: true }], valuesObject: { x: { y: 1 } }, passCredentials: true } });
     parseSourceOptions({ kustomize: { images: ["nginx:1.2"], commonLabels: { a: "b" }, replicas: [{ name: "web", count: "3" }] } });
   });
-  it("refuse plugins, unknown fields (a typo in jsonnet too) and two types at once, all together", () => {
+  it("refuse unknown fields (typos in jsonnet and plugin options too) and two types at once, all together", () => {
     const err = (input: unknown) => {
       try {
         parseSourceOptions(input);
@@ -78,7 +78,8 @@ describe("source options", () => {
       return assert.fail("expected an error");
     };
     assert.match(err({ directory: { jsonnet: { tla: [{ name: "a", value: "b" }] } } }), /source\.directory\.jsonnet.*tla/);
-    assert.match(err({ plugin: { name: "x" } }), /plugin is not supported/);
+    assert.match(err({ plugin: { name: "x", envs: [] } }), /source\.plugin.*envs/);
+    assert.match(err({ plugin: {}, helm: {} }), /helm and plugin/);
     assert.match(err({ helm: { valueFile: ["typo.yaml"] } }), /source\.helm.*valueFile/);
     assert.match(err({ helm: { parameters: [{ name: "a" }] } }), /source\.helm\.parameters\.0\.value/);
     assert.match(err({ helm: {}, kustomize: {} }), /kustomize and helm/);

@@ -2419,7 +2419,21 @@ export interface components {
                         passCredentials?: boolean;
                         version?: string;
                     };
-                    plugin?: unknown;
+                    plugin?: {
+                        name?: string;
+                        env?: {
+                            name: string;
+                            value: string;
+                        }[];
+                        parameters?: {
+                            name: string;
+                            string?: string;
+                            array?: string[];
+                            map?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                    };
                     repoURL: string;
                     /** @default HEAD */
                     targetRevision: string;
@@ -2509,7 +2523,21 @@ export interface components {
                         passCredentials?: boolean;
                         version?: string;
                     };
-                    plugin?: unknown;
+                    plugin?: {
+                        name?: string;
+                        env?: {
+                            name: string;
+                            value: string;
+                        }[];
+                        parameters?: {
+                            name: string;
+                            string?: string;
+                            array?: string[];
+                            map?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                    };
                     repoURL: string;
                     /** @default HEAD */
                     targetRevision: string;
@@ -2669,7 +2697,21 @@ export interface components {
                                 passCredentials?: boolean;
                                 version?: string;
                             };
-                            plugin?: unknown;
+                            plugin?: {
+                                name?: string;
+                                env?: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                parameters?: {
+                                    name: string;
+                                    string?: string;
+                                    array?: string[];
+                                    map?: {
+                                        [key: string]: string;
+                                    };
+                                }[];
+                            };
                             repoURL: string;
                             /** @default HEAD */
                             targetRevision: string;
@@ -2759,7 +2801,21 @@ export interface components {
                                 passCredentials?: boolean;
                                 version?: string;
                             };
-                            plugin?: unknown;
+                            plugin?: {
+                                name?: string;
+                                env?: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                parameters?: {
+                                    name: string;
+                                    string?: string;
+                                    array?: string[];
+                                    map?: {
+                                        [key: string]: string;
+                                    };
+                                }[];
+                            };
                             repoURL: string;
                             /** @default HEAD */
                             targetRevision: string;
@@ -2891,7 +2947,21 @@ export interface components {
                                     passCredentials?: boolean;
                                     version?: string;
                                 };
-                                plugin?: unknown;
+                                plugin?: {
+                                    name?: string;
+                                    env?: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                    parameters?: {
+                                        name: string;
+                                        string?: string;
+                                        array?: string[];
+                                        map?: {
+                                            [key: string]: string;
+                                        };
+                                    }[];
+                                };
                                 repoURL: string;
                                 /** @default HEAD */
                                 targetRevision: string;
@@ -2981,7 +3051,21 @@ export interface components {
                                     passCredentials?: boolean;
                                     version?: string;
                                 };
-                                plugin?: unknown;
+                                plugin?: {
+                                    name?: string;
+                                    env?: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                    parameters?: {
+                                        name: string;
+                                        string?: string;
+                                        array?: string[];
+                                        map?: {
+                                            [key: string]: string;
+                                        };
+                                    }[];
+                                };
                                 repoURL: string;
                                 /** @default HEAD */
                                 targetRevision: string;
@@ -3112,7 +3196,21 @@ export interface components {
                                 passCredentials?: boolean;
                                 version?: string;
                             };
-                            plugin?: unknown;
+                            plugin?: {
+                                name?: string;
+                                env?: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                parameters?: {
+                                    name: string;
+                                    string?: string;
+                                    array?: string[];
+                                    map?: {
+                                        [key: string]: string;
+                                    };
+                                }[];
+                            };
                             repoURL: string;
                             /** @default HEAD */
                             targetRevision: string;
@@ -3202,7 +3300,21 @@ export interface components {
                                 passCredentials?: boolean;
                                 version?: string;
                             };
-                            plugin?: unknown;
+                            plugin?: {
+                                name?: string;
+                                env?: {
+                                    name: string;
+                                    value: string;
+                                }[];
+                                parameters?: {
+                                    name: string;
+                                    string?: string;
+                                    array?: string[];
+                                    map?: {
+                                        [key: string]: string;
+                                    };
+                                }[];
+                            };
                             repoURL: string;
                             /** @default HEAD */
                             targetRevision: string;
@@ -3353,7 +3465,21 @@ export interface components {
                             passCredentials?: boolean;
                             version?: string;
                         };
-                        plugin?: unknown;
+                        plugin?: {
+                            name?: string;
+                            env?: {
+                                name: string;
+                                value: string;
+                            }[];
+                            parameters?: {
+                                name: string;
+                                string?: string;
+                                array?: string[];
+                                map?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                        };
                         repoURL: string;
                         /** @default HEAD */
                         targetRevision: string;
@@ -3443,7 +3569,21 @@ export interface components {
                             passCredentials?: boolean;
                             version?: string;
                         };
-                        plugin?: unknown;
+                        plugin?: {
+                            name?: string;
+                            env?: {
+                                name: string;
+                                value: string;
+                            }[];
+                            parameters?: {
+                                name: string;
+                                string?: string;
+                                array?: string[];
+                                map?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                        };
                         repoURL: string;
                         /** @default HEAD */
                         targetRevision: string;
@@ -3595,7 +3735,21 @@ export interface components {
                             passCredentials?: boolean;
                             version?: string;
                         };
-                        plugin?: unknown;
+                        plugin?: {
+                            name?: string;
+                            env?: {
+                                name: string;
+                                value: string;
+                            }[];
+                            parameters?: {
+                                name: string;
+                                string?: string;
+                                array?: string[];
+                                map?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                        };
                         repoURL: string;
                         /** @default HEAD */
                         targetRevision: string;
@@ -3685,7 +3839,21 @@ export interface components {
                             passCredentials?: boolean;
                             version?: string;
                         };
-                        plugin?: unknown;
+                        plugin?: {
+                            name?: string;
+                            env?: {
+                                name: string;
+                                value: string;
+                            }[];
+                            parameters?: {
+                                name: string;
+                                string?: string;
+                                array?: string[];
+                                map?: {
+                                    [key: string]: string;
+                                };
+                            }[];
+                        };
                         repoURL: string;
                         /** @default HEAD */
                         targetRevision: string;

@@ -1,0 +1,146 @@
+/**
+ * Jsonnet and config management plugins through the controller, on the local control plane with the
+ * loopback Git server and the pinned go-jsonnet:
+ * - a directory of Jsonnet (a guestbook from params.libsonnet, an ext var) syncs and is Healthy;
+ * - an app rendered by a plugin from a --plugins-dir folder (a shell script using ARGOCD_ENV_* and a
+ *   parameter) syncs;
+ * - the same app switched to a plugin that hangs: stopped at its time limit with a ComparisonError naming
+ *   the plugin and the time, and nothing of the app is pruned.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Resources } from "../../src/cluster/resources.js";
+import type { KubeObject } from "../../src/core/object.js";
+import { loadPluginsDir } from "../../src/controller/plugins.js";
+import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
+import { WorkDir } from "../../src/gitserver/workdir.js";
+import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
+import { resourcesFor } from "../helpers/cluster.js";
+import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { waitFor } from "../helpers/wait.js";
+
+const LOCAL = "https://kubernetes.default.svc";
+
+const GUESTBOOK_PARAMS = "{ name: 'guestbook-ui', image: 'registry.example/guestbook/ui:1.4', replicas: 1, port: 8080 }\n";
+const GUESTBOOK = `local p = import 'params.libsonnet';
+[
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: p.name, labels: { env: std.extVar('env') } },
+    spec: { selector: { app: p.name }, ports: [{ port: 80, targetPort: p.port }] } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: p.name },
+    spec: { replicas: p.replicas, selector: { matchLabels: { app: p.name } },
+      template: { metadata: { labels: { app: p.name } },
+        spec: { containers: [{ name: p.name, image: p.image, ports: [{ containerPort: p.port }] }] } } } },
+]
+`;
+
+const PLUGINS = `apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: greeter
+spec:
+  generate:
+    command: [sh, generate.sh]
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: hang
+  annotations:
+    plumb.dev/plugin-timeout: 2s
+spec:
+  generate:
+    command: [sh, -c, "sleep 600"]
+`;
+
+const GENERATE = `cat <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: greeting
+data:
+  text: "\${ARGOCD_ENV_GREETING}, \${PARAM_WHO}"
+  app: "\${ARGOCD_APP_NAME}"
+YAML
+`;
+
+function application(name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: "plumb.dev/v1alpha1", kind: "Application", metadata: { name, namespace: "plumb" }, spec };
+}
+
+describe("controller: Jsonnet and config management plugins", { timeout: 300_000 }, () => {
+  let cluster: LocalCluster;
+  let resources: Resources;
+  let git: GitServer;
+  let ctrl: RunningController;
+  let wd: WorkDir;
+  let repoURL = "";
+  const pluginsDir = mkdtempSync(join(tmpdir(), "plumb-plugins-"));
+
+  const spec = (path: string, ns: string, extra: Record<string, unknown> = {}) => ({
+    source: { repoURL, targetRevision: "main", path, ...extra },
+    destination: { server: LOCAL, namespace: ns },
+    syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] },
+  });
+  const synced = (name: string) =>
+    waitFor(`${name} Synced and Healthy`, async () => {
+      const s = await appStatus(resources, name);
+      return s?.sync?.status === "Synced" && s.health?.status === "Healthy" && s.operationState?.phase === "Succeeded" ? s : undefined;
+    }, 120_000);
+
+  before(async () => {
+    writeFileSync(join(pluginsDir, "plugins.yaml"), PLUGINS);
+    cluster = await startLocalCluster({ name: "e2e-jsonnet-plugins" });
+    resources = await resourcesFor(cluster);
+    await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
+    git = await startGitServer();
+    repoURL = await git.createRepo("apps");
+    wd = await WorkDir.clone(repoURL);
+    wd.write({
+      "guestbook/params.libsonnet": GUESTBOOK_PARAMS,
+      "guestbook/guestbook-ui.jsonnet": GUESTBOOK,
+      "greeter/generate.sh": GENERATE,
+    });
+    await wd.commit("apps");
+    await wd.push("main");
+    ctrl = await runController(resources, { plugins: await loadPluginsDir(pluginsDir) });
+  });
+  after(async () => {
+    await ctrl?.stop();
+    wd?.dispose();
+    await git?.close();
+    resources?.client.close();
+    await cluster?.stop();
+    rmSync(pluginsDir, { recursive: true, force: true });
+  });
+
+  it("a Jsonnet app (guestbook from params.libsonnet, an ext var) syncs and is Healthy", async () => {
+    await resources.apply(application("jsonnet-guestbook", spec("guestbook", "guestbook", { directory: { jsonnet: { extVars: [{ name: "env", value: "$ARGOCD_APP_NAME" }] } } })));
+    await synced("jsonnet-guestbook");
+    const svc = await resources.get({ apiVersion: "v1", kind: "Service", namespace: "guestbook", name: "guestbook-ui" });
+    assert.equal(svc?.metadata.labels?.env, "jsonnet-guestbook");
+    assert.ok(await resources.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "guestbook", name: "guestbook-ui" }));
+  });
+
+  it("a plugin app (a shell script using ARGOCD_ENV_* and a parameter) syncs", async () => {
+    await resources.apply(application("greeter", spec("greeter", "greeter", { plugin: { name: "greeter", env: [{ name: "GREETING", value: "hello" }], parameters: [{ name: "who", string: "world" }] } })));
+    const s = await synced("greeter");
+    assert.ok(s);
+    const cm = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "greeter", name: "greeting" });
+    assert.deepEqual(cm?.data, { text: "hello, world", app: "greeter" });
+  });
+
+  it("a plugin that hangs is stopped at its time limit: a ComparisonError naming it and the time, nothing pruned", async () => {
+    const started = Date.now();
+    await resources.apply(application("greeter", spec("greeter", "greeter", { plugin: { name: "hang" } })));
+    const s = await waitFor("greeter: a ComparisonError from the hanging plugin", async () => {
+      const st = await appStatus(resources, "greeter");
+      return st?.conditions?.find((c) => c.type === "ComparisonError" && /plugin hang was stopped after 2 s/.test(c.message)) ? st : undefined;
+    }, 60_000);
+    assert.ok(s);
+    assert.ok(Date.now() - started < 45_000, `took ${Date.now() - started} ms`);
+    assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "greeter", name: "greeting" }), "the app's objects are not pruned");
+  });
+});
