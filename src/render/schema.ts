@@ -209,6 +209,13 @@ export interface RenderRequest {
   project?: string;
   /** The registered config management plugins (plugin-spec.ts parsePlugins); none: plugins are not used. */
   plugins?: readonly Plugin[];
+  /**
+   * A chart archive (.tgz path) for a Chart.yaml dependency with an http(s):// or oci:// repository that
+   * is not vendored in charts/, `versionRange` being the dependency's `version`. Without it such a
+   * dependency is a "not vendored" error: render itself never downloads (the controller backs it with
+   * src/charts' ChartRepos.fetchArchive).
+   */
+  chartArchive?: (repository: string, name: string, versionRange: string) => Promise<string>;
 }
 
 /** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */

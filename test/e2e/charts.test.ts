@@ -10,12 +10,17 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { ChartError, ChartRepos, staticChartCredentials, type ChartCredentials } from "../../src/charts/index.js";
+import { ChartError, ChartRepos, chartCredentialsFromSecrets, staticChartCredentials, type ChartCredentials } from "../../src/charts/index.js";
+import { render, RenderError } from "../../src/render/index.js";
 import { startChartRepo, writeChart, type ChartRepo } from "../helpers/chartrepo.js";
 import { startRegistry, type Registry } from "../helpers/registry.js";
 import { waitFor } from "../helpers/wait.js";
 
+const run = promisify(execFile);
+const git = (args: string[], cwd: string) => run("git", args, { cwd });
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `plumb-${prefix}-`));
 const chartVersion = (dir: string): string => (parseYaml(readFileSync(join(dir, "Chart.yaml"), "utf8")) as { version: string }).version;
 const downloadsOf = (repo: ChartRepo, file: string): number => repo.requests.filter((r) => r === `GET /charts/${file} 200`).length;
@@ -122,6 +127,31 @@ describe("Helm chart repositories over HTTP(S)", () => {
     await assert.rejects(repos().resolve(ref, "*"), (e: unknown) => e instanceof ChartError && e.code === "unreachable" && /caData|TLS/.test(e.message));
     await assert.rejects(repos({ creds: { caData: tls.ca } }).resolve(ref, "*"), (e: unknown) => e instanceof ChartError);
     assert.equal(await repos({ creds: { insecure: true, tlsClientCertData: tls.clientCert!.cert, tlsClientCertKey: tls.clientCert!.key } }).resolve(ref, "1.x"), "1.1.0");
+  });
+  it("renders a Git-stored chart whose dependency lives in the password-protected repository (credentials from a Secret)", async () => {
+    const work = tempDir("chart-git");
+    dirs.push(work);
+    await git(["init", "-q", "-b", "main"], work);
+    await writeChart(work, "umbrella", "0.1.0", { dependencies: [{ name: "app", version: "~1.0.0", repository: locked.url }] });
+    await git(["add", "-A"], work);
+    await git(["-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "umbrella chart"], work);
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "locked-charts", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "repository" } },
+      stringData: { type: "helm", name: "locked", url: `${locked.url}/`, username: "ci-bot", password: "correct-horse-battery" },
+    };
+    const cacheDir = tempDir("chart-dep-cache");
+    dirs.push(cacheDir);
+    const r = new ChartRepos({ cacheDir, credentials: chartCredentialsFromSecrets([secret]), timeoutMs: 10_000 });
+    const request = { repoRoot: work, path: "umbrella", appName: "shop", destinationNamespace: "apps", chartArchive: (repo: string, name: string, range: string) => r.fetchArchive(repo, name, range) };
+    const out = await render(request);
+    const dep = out.objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "app-shop");
+    assert.equal((dep?.data as Record<string, string> | undefined)?.chartVersion, "1.0.0", out.objects.map((o) => o.metadata.name).join(", "));
+    assert.equal(r.stats.downloads, 1);
+    await render(request);
+    assert.equal(r.stats.downloads, 1, "a second render uses the cached archive");
+    await assert.rejects(render({ ...request, chartArchive: undefined }), (e: unknown) => e instanceof RenderError && /"app" .* is not vendored/.test(e.message));
   });
 });
 
