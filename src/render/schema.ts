@@ -160,6 +160,11 @@ export interface RenderRequest {
   env?: NodeJS.ProcessEnv;
   /** Also return `origins` (for `plumb validate`'s findings); the controller leaves it off. */
   withOrigins?: boolean;
+  /**
+   * Trees of other sources by `ref` name (multi-source): a Helm value file `$name/path` is read from
+   * refRoots[name], confined to that tree as value files are to repoRoot.
+   */
+  refRoots?: Record<string, string>;
 }
 
 /** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */
