@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the pinned binaries plumb's tests need (Kubernetes control plane, etcd, kwok, Helm, Kustomize)
+# Builds the pinned binaries plumb's tests need (Kubernetes control plane, etcd, kwok, Helm, Kustomize, the OCI registry)
 # from Go modules, once per machine, into a cache outside the repository keyed by name and version:
 #   $PLUMB_CACHE_DIR/tools/<name>-<version>/bin/...
 # A tool already built is skipped, so a warm run takes well under a second. Each build happens in a temp
 # folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
 # half-made behind.
 #
-# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize]...   (default: all)
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|registry]...   (default: all)
 #        hack/tools.sh --print-dir        prints the cache folder
 set -euo pipefail
 
@@ -36,7 +36,7 @@ mkdir -p "$TOOLS"
 
 # Bump a tool's recipe revision when its build function changes what it produces: the cache is then
 # rebuilt even though the version is the same.
-declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1)
+declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1 [registry]=1)
 
 # build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete holds the
 # tool's current recipe revision.
@@ -155,18 +155,26 @@ build_kustomize() {
   GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=$v" "sigs.k8s.io/kustomize/kustomize/v5@$v"
 }
 
+# The CNCF distribution registry: a real OCI registry for the chart tests (helm push/pull over oci://).
+build_registry() {
+  local out="$1" v="$REGISTRY_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$v" "github.com/distribution/distribution/v3/cmd/registry@$v"
+}
+
 targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
     all) build etcd "$ETCD_VERSION" build_etcd; build kwok "$KWOK_VERSION" build_kwok
          build helm "$HELM_VERSION" build_helm; build kustomize "$KUSTOMIZE_VERSION" build_kustomize
+         build registry "$REGISTRY_VERSION" build_registry
          build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     etcd) build etcd "$ETCD_VERSION" build_etcd ;;
     kwok) build kwok "$KWOK_VERSION" build_kwok ;;
     helm) build helm "$HELM_VERSION" build_helm ;;
     kustomize) build kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
-    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm or kustomize" ;;
+    registry) build registry "$REGISTRY_VERSION" build_registry ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize or registry" ;;
   esac
 done
 log "all requested tools are in $TOOLS"

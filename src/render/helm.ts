@@ -11,24 +11,37 @@
  * parameters. (Argo CD uses valuesObject *instead of* values when both are set; plumb merges both with
  * valuesObject on top, which gives the same result whenever only one is set.)
  *
- * Offline and hermetic: dependencies must be vendored in charts/ (a missing one is a clear error, never a
- * download), and helm runs with its cache, config and data homes in a temporary folder, so neither the
- * user's repositories, registries and plugins nor the network are involved. Value and `--set-file`
- * files must be inside the repository.
+ * Dependencies: those vendored in charts/ are used as they are. A chart with missing ones is copied to a
+ * temporary folder and they are added to its charts/: a `file://../x` dependency is copied from the
+ * repository (confined to it, offline); an http(s):// or oci:// one comes from the request's
+ * `chartArchive` callback (the controller backs it with src/charts; render itself does no network I/O).
+ * Without the callback a missing remote dependency is a clear error, never a download. Argo CD's
+ * repository aliases (`@name`, `alias:name`) are not supported: they are reported, with what to write.
+ * `alias` and `condition` are helm's business once the chart is in charts/.
+ *
+ * Hermetic: helm runs with its cache, config and data homes in a temporary folder, so neither the user's
+ * repositories, registries and plugins nor the network are involved. Value and `--set-file` files must
+ * be inside the repository.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { findBinary } from "../tools/binaries.js";
-import { collectProblems, RenderError } from "./errors.js";
+import { collectProblems, RenderError, type RenderProblem } from "./errors.js";
 import { cleanToolError, runTool, withTempDir } from "./exec.js";
-import { openRepo, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
+import { openRepo, outOfBoundsSymlinks, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
 import type { HelmSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml } from "./yaml.js";
 
+interface Dependency {
+  name: string;
+  repository?: string;
+  version?: string;
+}
+
 interface ChartInfo {
   name: string;
-  dependencies: Array<{ name: string; repository?: string }>;
+  dependencies: Dependency[];
 }
 
 async function readChart(ctx: RenderContext): Promise<ChartInfo> {
@@ -43,12 +56,16 @@ async function readChart(ctx: RenderContext): Promise<ChartInfo> {
   }
   const c = (chart ?? {}) as { name?: unknown; dependencies?: unknown };
   if (typeof c.name !== "string" || !c.name) throw RenderError.of("Chart.yaml has no name", { file });
-  const deps = Array.isArray(c.dependencies) ? (c.dependencies as Array<{ name?: unknown; repository?: unknown }>) : [];
+  const deps = Array.isArray(c.dependencies) ? (c.dependencies as Array<{ name?: unknown; repository?: unknown; version?: unknown }>) : [];
   return {
     name: c.name,
     dependencies: deps
       .filter((d) => typeof d?.name === "string")
-      .map((d) => ({ name: d.name as string, repository: typeof d.repository === "string" ? d.repository : undefined })),
+      .map((d) => ({
+        name: d.name as string,
+        repository: typeof d.repository === "string" && d.repository.trim() ? d.repository.trim() : undefined,
+        version: typeof d.version === "string" ? d.version : typeof d.version === "number" ? String(d.version) : undefined,
+      })),
   };
 }
 
@@ -72,18 +89,69 @@ async function vendoredCharts(chartDir: string): Promise<{ names: Set<string>; a
   return { names, archives };
 }
 
-/** Refuses a chart whose dependencies are not all vendored: rendering must not download anything. */
-async function checkDependencies(ctx: RenderContext, chart: ChartInfo): Promise<void> {
-  if (!chart.dependencies.length) return;
+const NOT_VENDORED_HINT =
+  "run `helm dependency build` and commit the charts/ folder, or let plumb fetch it: declare the chart repository (a repository Secret with type: helm, see docs/charts.md)";
+
+/** The dependencies of Chart.yaml that charts/ does not hold. */
+async function missingDependencies(ctx: RenderContext, chart: ChartInfo): Promise<Dependency[]> {
+  if (!chart.dependencies.length) return [];
   const { names, archives } = await vendoredCharts(ctx.app.real);
-  const missing = chart.dependencies.filter((d) => !names.has(d.name) && !archives.some((a) => a.startsWith(`${d.name}-`)));
-  if (!missing.length) return;
-  throw new RenderError(
-    missing.map((d) => ({
-      file: toPosix(join(ctx.app.rel, "Chart.yaml")),
-      message: `dependency "${d.name}"${d.repository ? ` (${d.repository})` : ""} is not vendored in charts/; plumb renders offline — run \`helm dependency build\` and commit the charts/ folder`,
-    })),
-  );
+  return chart.dependencies.filter((d) => !names.has(d.name) && !archives.some((a) => a.startsWith(`${d.name}-`)));
+}
+
+/** Adds one missing dependency to `charts` (the temporary chart's charts/ folder); a problem if it cannot. */
+async function addDependency(ctx: RenderContext, d: Dependency, charts: string): Promise<RenderProblem | undefined> {
+  const file = toPosix(join(ctx.app.rel, "Chart.yaml"));
+  const shown = `dependency "${d.name}"${d.repository ? ` (${d.repository})` : ""}`;
+  const repo = d.repository;
+  if (repo?.startsWith("file://")) {
+    let dir: RepoPath | undefined;
+    try {
+      dir = await resolveInRepo(ctx.repo, ctx.app.real, repo.slice("file://".length), `${shown}: path`, true);
+    } catch (err) {
+      if (err instanceof RenderError) return { file, message: err.problems.map((p) => p.message).join("; ") };
+      throw err;
+    }
+    if (!dir || !existsSync(join(dir.real, "Chart.yaml"))) return { file, message: `${shown}: no chart (Chart.yaml) at that path in the repository` };
+    const links = await outOfBoundsSymlinks(ctx.repo, dir.real);
+    if (links.length) return { file, message: `${shown}: ${links.map((l) => l.message).join("; ")}` };
+    await cp(dir.real, join(charts, d.name), { recursive: true, dereference: true });
+    return undefined;
+  }
+  if (repo && /^(https?|oci):\/\//i.test(repo)) {
+    const fetch = ctx.request.chartArchive;
+    if (!fetch) return { file, message: `${shown} is not vendored in charts/; ${NOT_VENDORED_HINT}` };
+    try {
+      const archive = await fetch(repo, d.name, d.version ?? "");
+      await copyFile(archive, join(charts, basename(archive).endsWith(".tgz") ? basename(archive) : `${d.name}.tgz`));
+    } catch (err) {
+      return { file, message: `${shown}: ${(err as Error).message}` };
+    }
+    return undefined;
+  }
+  if (repo && (repo.startsWith("@") || repo.startsWith("alias:"))) {
+    return { file, message: `${shown} names a repository by alias, which plumb does not support; write the repository's URL (https://… or oci://…) in Chart.yaml, or vendor the chart in charts/` };
+  }
+  return { file, message: `${shown} is not vendored in charts/; ${repo ? `its repository is neither file://, http(s):// nor oci://; ` : ""}${NOT_VENDORED_HINT}` };
+}
+
+/**
+ * The folder helm renders: the app folder itself when every dependency is vendored; otherwise a copy in
+ * `tmp` with the missing dependencies added to its charts/. All problems are reported together.
+ */
+async function chartWithDependencies(ctx: RenderContext, chart: ChartInfo, tmp: string): Promise<string> {
+  const missing = await missingDependencies(ctx, chart);
+  if (!missing.length) return ctx.app.real;
+  const copy = join(tmp, "chart", chart.name);
+  await cp(ctx.app.real, copy, { recursive: true, dereference: true });
+  await mkdir(join(copy, "charts"), { recursive: true });
+  const problems: RenderProblem[] = [];
+  for (const d of missing) {
+    const p = await addDependency(ctx, d, join(copy, "charts"));
+    if (p) problems.push(p);
+  }
+  if (problems.length) throw new RenderError(problems);
+  return copy;
 }
 
 /**
@@ -114,10 +182,10 @@ async function resolveFile(ctx: RenderContext, p: string, what: string, missingO
 }
 
 /** The helm command line (without the binary) for a source, and the repository files it reads. */
-async function helmArgs(ctx: RenderContext, opts: HelmSource, tmp: string): Promise<{ args: string[]; files: string[]; replacements: Array<[string, string]> }> {
+async function helmArgs(ctx: RenderContext, opts: HelmSource, tmp: string, chartDir: string): Promise<{ args: string[]; files: string[]; replacements: Array<[string, string]> }> {
   const req = ctx.request;
-  const args = ["template", opts.releaseName || req.appName, ctx.app.real, "--namespace", opts.namespace || req.destinationNamespace];
-  const replacements: Array<[string, string]> = [];
+  const args = ["template", opts.releaseName || req.appName, chartDir, "--namespace", opts.namespace || req.destinationNamespace];
+  const replacements: Array<[string, string]> = chartDir === ctx.app.real ? [] : [[chartDir, ctx.app.rel]];
   const valueFiles = await collectProblems(opts.valueFiles ?? [], (f) => resolveFile(ctx, f, "value file", !!opts.ignoreMissingValueFiles));
   const fileParams = await collectProblems(opts.fileParameters ?? [], async (p) => ({ p, file: await resolveFile(ctx, p.path, "file parameter", false) }));
   const problems = [...valueFiles.problems, ...fileParams.problems];
@@ -173,10 +241,10 @@ function helmEnv(base: NodeJS.ProcessEnv, tmp: string): NodeJS.ProcessEnv {
 /** Renders a helm source. */
 export async function renderHelm(ctx: RenderContext, opts: HelmSource = {}): Promise<RenderOutput> {
   const chart = await readChart(ctx);
-  await checkDependencies(ctx, chart);
   const helm = findBinary("helm", { env: ctx.env });
   return withTempDir("helm", async (tmp) => {
-    const { args, files, replacements } = await helmArgs(ctx, opts, tmp);
+    const chartDir = await chartWithDependencies(ctx, chart, tmp);
+    const { args, files, replacements } = await helmArgs(ctx, opts, tmp, chartDir);
     const run = await runTool(helm, args, { env: helmEnv(ctx.env, tmp), cwd: tmp, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
     if (run.code !== 0) {
       const why = run.timedOut ? `timed out after ${ctx.timeoutMs} ms` : cleanToolError(run.stderr, replacements);

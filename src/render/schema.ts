@@ -165,6 +165,13 @@ export interface RenderRequest {
    * refRoots[name], confined to that tree as value files are to repoRoot.
    */
   refRoots?: Record<string, string>;
+  /**
+   * A chart archive (.tgz path) for a Chart.yaml dependency with an http(s):// or oci:// repository that
+   * is not vendored in charts/, `versionRange` being the dependency's `version`. Without it such a
+   * dependency is a "not vendored" error: render itself never downloads (the controller backs it with
+   * src/charts' ChartRepos.fetchArchive).
+   */
+  chartArchive?: (repository: string, name: string, versionRange: string) => Promise<string>;
 }
 
 /** Where a rendered object came from: a repository-relative file (or a tool's output name) and line. */

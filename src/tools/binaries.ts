@@ -18,6 +18,7 @@ const PROVIDER: Record<string, keyof ToolVersions> = {
   "kube-controller-manager": "kubernetes",
   "kube-scheduler": "kubernetes",
   kubectl: "kubernetes",
+  registry: "registry",
 };
 
 function isExecutable(path: string): boolean {

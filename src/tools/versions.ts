@@ -21,6 +21,8 @@ export interface ToolVersions {
   kwok: string;
   helm: string;
   kustomize: string;
+  /** The CNCF distribution registry (OCI), for the chart tests. */
+  registry: string;
 }
 
 /** Parses `KEY=value` lines, skipping comments and blanks. */
@@ -49,6 +51,7 @@ export function toolVersions(): ToolVersions {
     kwok: get("KWOK_VERSION"),
     helm: get("HELM_VERSION"),
     kustomize: get("KUSTOMIZE_VERSION"),
+    registry: get("REGISTRY_VERSION"),
   };
 }
 
