@@ -105,7 +105,7 @@ export function syncOptionProblems(options: readonly string[], field: string): S
 }
 
 /** The source options plumb cannot render at all: set on the source it renders, they block the comparison. */
-const UNRENDERABLE = ["chart", "plugin", "directory.jsonnet"];
+const UNRENDERABLE = ["plugin", "directory.jsonnet"];
 
 const BLOCKED = "; plumb does not render this source, so the application is not compared or synced until then";
 
@@ -118,7 +118,6 @@ export function sourceProblems(src: ApplicationSource, field: string, rendered =
   const push = (sub: string, message: string, blocks = rendered && UNRENDERABLE.includes(sub)): void => {
     out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: blocks ? message + BLOCKED : message, ...(blocks ? { blocksComparison: true as const } : {}) });
   };
-  if (src.chart) push("chart", `${field}.chart is not supported yet: Helm repository charts cannot be fetched yet; put the chart in a Git repository and set path to its folder`);
   if (src.ref && field === "spec.source") {
     // A ref names a source for the others of spec.sources; alone, there is nothing to lend files to.
     push("ref", `${field}.ref has a meaning only with spec.sources (a source lending its files to another's $${src.ref}/… value files); move the sources to spec.sources`, rendered && !src.path);

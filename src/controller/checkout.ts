@@ -7,6 +7,8 @@
  * also when a later source fails.
  */
 import type { ApplicationSource } from "../apps/index.js";
+import type { ChartRepos } from "../charts/index.js";
+import { checkoutChart } from "./chart-sources.js";
 import type { CheckedOutSource } from "./engine-app.js";
 import type { SourceRepos, TreeLease } from "./sources.js";
 
@@ -26,7 +28,7 @@ export interface CheckedOut {
  * Resolves and leases every source at its wanted revision. Throws what SourceRepos throws (RevisionPendingError
  * included), and a repository's last fetch error unless `pinned` (a sync under way) and the revision is a full SHA.
  */
-export async function checkoutSources(repos: SourceRepos, sources: readonly ApplicationSource[], wanted: readonly string[], pinned: boolean): Promise<CheckedOut> {
+export async function checkoutSources(repos: SourceRepos, sources: readonly ApplicationSource[], wanted: readonly string[], pinned: boolean, charts?: { repos: ChartRepos; fresh: boolean }): Promise<CheckedOut> {
   const leases: TreeLease[] = [];
   const release = () => {
     for (const l of leases.splice(0)) l.release();
@@ -37,6 +39,14 @@ export async function checkoutSources(repos: SourceRepos, sources: readonly Appl
     const revisions: string[] = [];
     for (const [i, source] of sources.entries()) {
       const revision = wanted[i] || "HEAD";
+      if (source.chart) {
+        // A chart source: a version of a chart repository or OCI registry, not a Git tree.
+        if (!charts) throw new Error(`${source.repoURL} chart ${source.chart}: chart sources are not available here (no chart cache configured)`);
+        const c = await checkoutChart(charts.repos, source, revision, charts.fresh);
+        checked.push(c.checked);
+        revisions.push(c.revision);
+        continue;
+      }
       // The mirror still serves its last good state when Git is unreachable; the app must say so and
       // change nothing until Git is back — unless a sync under way is pinned to a commit the mirror holds.
       const err = repos.lastError(source.repoURL);

@@ -12,6 +12,7 @@
  * informers by tracking label.
  */
 import { Hono } from "hono";
+import type { ChartRepos } from "../charts/index.js";
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
 import { keyOf, type KubeObject } from "../core/object.js";
@@ -42,6 +43,8 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 10 * 60_000;
 export interface ControllerOptions {
   resources: Resources;
   repos: SourceRepos;
+  /** Chart repositories and OCI registries for sources with `chart` (src/charts ChartRepos). */
+  charts?: ChartRepos;
   log: Logger;
   /** Reconciles at once. Default DEFAULT_WORKERS. */
   workers?: number;
@@ -164,6 +167,7 @@ export class Controller {
     const deps: ReconcileDeps = {
       resources,
       repos: this.opts.repos,
+      ...(this.opts.charts ? { charts: this.opts.charts } : {}),
       renderCache: this.renderCache,
       liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
       getApp: (key) => this.getApp(key),

@@ -36,6 +36,8 @@ import { canonical, pendingOperation } from "./operation.js";
 import { failOperation, finalizeApp, operate, readSyncTimeout, refuseRequest, terminate } from "./operate.js";
 import type { RenderCache } from "./render-cache.js";
 import type { SourceRepos } from "./sources.js";
+import type { ChartRepos } from "../charts/index.js";
+import type { RenderRequest, RenderResult } from "../render/index.js";
 import { comparisonStatus, type Target } from "./status.js";
 import { checkoutSources, type CheckedOut } from "./checkout.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
@@ -73,6 +75,8 @@ export interface TrackedOperation {
 export interface ReconcileDeps {
   resources: Resources;
   repos: SourceRepos;
+  /** Chart repositories and OCI registries, for sources with `chart` (charts/ ChartRepos); none: such sources fail. */
+  charts?: ChartRepos;
   renderCache: RenderCache;
   /** Owned live objects of `app` from the watch caches, watching the kinds of `desired` and `known` first. */
   liveObjects(app: string, desired: readonly KubeObject[], known: ReadonlyArray<{ group: string; version: string; kind: string }>): Promise<KubeObject[]>;
@@ -218,18 +222,18 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     return {};
   }
 
-  for (const s of targetSources) deps.repos.watch(s.repoURL);
+  for (const s of targetSources) if (!s.chart) deps.repos.watch(s.repoURL);
   // A manual sync deploys what Git has now, as Argo CD's (which asks the server afresh), not what the last
   // poll saw: fetch once when the request is new — bounded, so a hanging server costs a few seconds at most.
   if ((requested || refresh) && deps.refreshedFor.get(key) !== obj.metadata.resourceVersion) {
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
-    const urls = [...new Set(targetSources.map((s) => s.repoURL))];
+    const urls = [...new Set(targetSources.filter((s) => !s.chart).map((s) => s.repoURL))];
     await Promise.race([Promise.all(urls.map((u) => deps.repos.refresh(u).catch(() => undefined))), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
 
   let out: CheckedOut;
   try {
-    out = await checkoutSources(deps.repos, targetSources, wanted, !!running);
+    out = await checkoutSources(deps.repos, targetSources, wanted, !!running, deps.charts ? { repos: deps.charts, fresh: !!refresh } : undefined);
   } catch (err) {
     // A fetch under way (the first, or one looking for a new revision): its end enqueues the app again
     // (SourceRepos.onChange); the timer is only a fallback. The worker is not held meanwhile.
@@ -243,9 +247,12 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     const app = engineAppForSources(view.name, spec, out.checked, multi);
     const ctx: EngineContext = {
       resources: deps.resources,
-      render: multi
-        ? deps.renderCache.forSources(targetSources.map((s, i) => ({ repoURL: s.repoURL, revision: out.revisions[i]! })), refresh === "hard")
-        : deps.renderCache.forCommit(target.source.repoURL, sha, refresh === "hard"),
+      render: withChartArchive(
+        multi || target.source.chart
+          ? deps.renderCache.forSources(targetSources.map((s, i) => ({ repoURL: s.chart ? `${s.repoURL}#chart=${s.chart}` : s.repoURL, revision: out.revisions[i]! })), refresh === "hard")
+          : deps.renderCache.forCommit(target.source.repoURL, sha, refresh === "hard"),
+        deps.charts,
+      ),
       liveObjects: (name, desired) => deps.liveObjects(name, desired, view.status.resources ?? []),
       ...deps.engine,
       ...(deps.jq ? { jq: deps.jq } : {}),
@@ -309,6 +316,12 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
 }
 
 const PROJECT_ERROR = "InvalidSpecError";
+
+/** Render with Chart.yaml dependencies from chart repositories fetched through `charts` (same cache and credentials). */
+function withChartArchive(fn: (req: RenderRequest, part: number) => Promise<RenderResult>, charts: ChartRepos | undefined): (req: RenderRequest, part: number) => Promise<RenderResult> {
+  if (!charts) return fn;
+  return (req, part) => fn({ ...req, chartArchive: (repository, name, range) => charts.fetchArchive(repository, name, range) }, part);
+}
 
 /**
  * The project's refusals of the rendered objects and of the live ones a sync would prune (gitops-engine's

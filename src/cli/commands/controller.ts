@@ -3,6 +3,7 @@
  * it). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
  * cleanly on SIGINT/SIGTERM.
  */
+import { chartSources } from "../../controller/chart-sources.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -89,9 +90,11 @@ export function register(program: Command): void {
       const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
+      const charts = chartSources({ cacheDir: join(f.cacheDir, "charts"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const controller = new Controller({
         resources,
         repos: sources,
+        charts,
         log,
         workers: Number(f.workers) || DEFAULT_WORKERS,
         resyncMs: seconds(f.resync, "--resync"),

@@ -121,7 +121,7 @@ describe("parsed spec", () => {
 
   it("blocks the comparison on an invalid spec or an unrenderable source, not on other unsupported fields", () => {
     const kinds = (file: string) => analyzeApplication(load(file)).problems.filter(blocksComparison).map((p) => p.field).sort();
-    assert.deepEqual(kinds("unsupported.yaml"), ["spec.sources[0].chart", "spec.sources[2].plugin"]);
+    assert.deepEqual(kinds("unsupported.yaml"), ["spec.sources[2].plugin"]);
     assert.deepEqual(kinds("invalid.yaml"), ["spec.revisionHistoryLimit", "spec.source.repoURL", "spec.syncPolicy.automated.prune"]);
     assert.deepEqual(kinds("typos.yaml"), ["spec.syncPolicy.syncOptions[1]"]);
     assert.deepEqual(kinds("full.yaml"), []);
