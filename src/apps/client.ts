@@ -261,6 +261,9 @@ export function rollbackSync(view: ApplicationView, id: number | undefined, opts
     const ids = history.map((h) => h.id).join(", ");
     throw new UsageError(id === undefined ? `application "${view.name}" has no previous deployment to roll back to` : `application "${view.name}" has no history entry ${id}`, ids ? `its history IDs: ${ids}` : "it has no history yet");
   }
-  if (!entry.revision) throw new UsageError(`history entry ${entry.id} has several revisions; rollback supports one source`);
+  const flags = { ...(opts.prune ? { prune: true } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
+  // Several sources: every source goes back to its revision and spec of that deployment.
+  if (entry.revisions?.length) return { revisions: entry.revisions, ...(entry.sources ? { sources: entry.sources } : {}), ...flags };
+  if (!entry.revision) throw new UsageError(`history entry ${entry.id} records no revision to roll back to`);
   return { revision: entry.revision, ...(opts.prune ? { prune: true } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
 }

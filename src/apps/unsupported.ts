@@ -7,7 +7,8 @@
  * Most such fields are reported and the rest of the spec is honoured. A source plumb cannot render at all
  * (a Helm repository chart, a plugin, Jsonnet, values only) is different when it is the source plumb
  * renders: its problem carries `blocksComparison`, so the controller compares nothing rather than render
- * the folder as another type. Of several sources only the first is rendered yet, and that is said too.
+ * the folder as another type. Of several sources (`spec.sources`) every one with a path is rendered, so
+ * any of them can block; a `ref` source without a path only lends its files (`$ref/…` value files).
  *
  * Pure: imports nothing that does I/O.
  */
@@ -104,7 +105,7 @@ export function syncOptionProblems(options: readonly string[], field: string): S
 }
 
 /** The source options plumb cannot render at all: set on the source it renders, they block the comparison. */
-const UNRENDERABLE = ["chart", "plugin", "directory.jsonnet"];
+const UNRENDERABLE = ["plugin", "directory.jsonnet"];
 
 const BLOCKED = "; plumb does not render this source, so the application is not compared or synced until then";
 
@@ -117,10 +118,9 @@ export function sourceProblems(src: ApplicationSource, field: string, rendered =
   const push = (sub: string, message: string, blocks = rendered && UNRENDERABLE.includes(sub)): void => {
     out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: blocks ? message + BLOCKED : message, ...(blocks ? { blocksComparison: true as const } : {}) });
   };
-  if (src.chart) push("chart", `${field}.chart is not supported yet: Helm repository charts cannot be fetched yet; put the chart in a Git repository and set path to its folder`);
-  if (src.ref) {
-    const valuesOnly = !src.path;
-    push("ref", `${field}.ref is not supported yet: a source cannot provide value files to another yet; keep the values with the chart`, rendered && valuesOnly);
+  if (src.ref && field === "spec.source") {
+    // A ref names a source for the others of spec.sources; alone, there is nothing to lend files to.
+    push("ref", `${field}.ref has a meaning only with spec.sources (a source lending its files to another's $${src.ref}/… value files); move the sources to spec.sources`, rendered && !src.path);
   }
   for (const p of unsupportedFields(src)) {
     const m = /^source\.(\S+) is not supported: (.*)$/s.exec(p.message);
@@ -153,17 +153,28 @@ export function specProblems(spec: ApplicationSpec, self: { namespace: string; n
     out.push({ type: "UnsupportedField", field: "spec.source", message: "spec.source is ignored because spec.sources is set; remove one of them" });
   }
   if (!hasSources && !spec.source) out.push({ type: "InvalidSpecError", field: "spec.source", message: "spec.source (or spec.sources) is required" });
-  if (hasSources && spec.sources!.length > 1) {
-    const [first] = spec.sources!;
-    const n = spec.sources!.length;
-    out.push({
-      type: "UnsupportedField",
-      field: "spec.sources",
-      message: `spec.sources has ${n} sources, but plumb renders only the first (${first!.repoURL}${first!.path ? ` path ${first!.path}` : ""}) until multi-source support lands; the other ${n - 1} are not deployed`,
+  if (hasSources) {
+    const sources = spec.sources!;
+    const refs = new Set<string>();
+    sources.forEach((s, i) => {
+      if (!s.ref) return;
+      if (refs.has(s.ref)) out.push({ type: "InvalidSpecError", field: `spec.sources[${i}].ref`, message: `spec.sources[${i}].ref "${s.ref}" is used by another source too; give each ref source its own name` });
+      refs.add(s.ref);
     });
+    if (sources.every((s) => s.ref !== undefined && s.path === undefined && s.chart === undefined)) {
+      out.push({ type: "InvalidSpecError", field: "spec.sources", message: "spec.sources has no source to render: every one is a ref source without a path; give the chart or manifests source a path (or chart)" });
+    }
+    sources.forEach((s, i) =>
+      (s.helm?.valueFiles ?? []).forEach((f, j) => {
+        const m = /^\$([^/]+)\//.exec(f);
+        if (m && !refs.has(m[1]!)) {
+          out.push({ type: "InvalidSpecError", field: `spec.sources[${i}].helm.valueFiles[${j}]`, message: `spec.sources[${i}].helm.valueFiles[${j}] "${f}" names no source with ref "${m[1]}"; add a source with ref: ${m[1]} to spec.sources, or fix the name` });
+        }
+      }),
+    );
   }
-  // The source rendered is spec.sources[0], or spec.source (sourcesOf).
-  if (hasSources) spec.sources!.forEach((s, i) => out.push(...sourceProblems(s, `spec.sources[${i}]`, i === 0)));
+  // Every source with a path (or chart) is rendered; a ref source without one only lends its files.
+  if (hasSources) spec.sources!.forEach((s, i) => out.push(...sourceProblems(s, `spec.sources[${i}]`, s.path !== undefined || s.chart !== undefined || s.ref === undefined)));
   else if (spec.source) out.push(...sourceProblems(spec.source, "spec.source", true));
 
   const d = spec.destination;

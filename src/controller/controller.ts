@@ -13,6 +13,7 @@
  */
 import { Hono } from "hono";
 import { Customizations } from "./customizations.js";
+import type { ChartRepos } from "../charts/index.js";
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
 import { keyOf, type KubeObject } from "../core/object.js";
@@ -44,6 +45,8 @@ export const DEFAULT_SYNC_TIMEOUT_MS = 10 * 60_000;
 export interface ControllerOptions {
   resources: Resources;
   repos: SourceRepos;
+  /** Chart repositories and OCI registries for sources with `chart` (src/charts ChartRepos). */
+  charts?: ChartRepos;
   log: Logger;
   /** Reconciles at once. Default DEFAULT_WORKERS. */
   workers?: number;
@@ -183,6 +186,7 @@ export class Controller {
     const deps: ReconcileDeps = {
       resources,
       repos: this.opts.repos,
+      ...(this.opts.charts ? { charts: this.opts.charts } : {}),
       renderCache: this.renderCache,
       ...(this.opts.plugins ? { plugins: this.opts.plugins } : {}),
       liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),

@@ -21,7 +21,7 @@
  * The record is written at most once per round, and only when the operation's state changed: a watch event
  * that changes nothing the sync waits for costs no status write.
  */
-import type { ApplicationSource, ApplicationStatus, ApplicationView, Operation, OperationState, SpecProblem } from "../apps/index.js";
+import type { ApplicationStatus, ApplicationView, Operation, OperationState, SpecProblem } from "../apps/index.js";
 import { fitStatus, historyAppend, readApplication, setConditions, timestamp, withComparison, withOperationFinished, withOperationRetry, withOperationStarted, type ResourceResult } from "../apps/index.js";
 import { RESOURCES_FINALIZERS } from "../core/annotations.js";
 import type { ChangeEntry } from "../core/changeset.js";
@@ -34,7 +34,7 @@ import type { Written } from "../sync/execute.js";
 import type { SyncTrigger } from "./metrics.js";
 import { afterFailure, canonical, entryOf, progressOf, progressRecord, recordTime, resultsOf, type Pending } from "./operation.js";
 import type { ReconcileDeps, ReconcileResult, TrackedOperation } from "./reconcile.js";
-import { comparisonStatus } from "./status.js";
+import { comparisonStatus, shownRevision, targetFields, type Target } from "./status.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
 
 export const FINALIZERS = RESOURCES_FINALIZERS;
@@ -52,8 +52,8 @@ export interface OperateInput {
   pending: Extract<Pending, { kind: "start" | "advance" | "retry" }>;
   app: AppSpec;
   ctx: EngineContext;
-  sha: string;
-  source: ApplicationSource;
+  /** The commit(s) and source(s) compared with. */
+  target: Target;
   comparison: AppComparison;
   /** The operation's time limit (readSyncTimeout). */
   timeoutMs: number;
@@ -74,14 +74,15 @@ export function readSyncTimeout(view: ApplicationView, fallbackMs: number): { ms
 
 /** Starts, advances or retries the app's operation by one round, and records it. */
 export async function operate(deps: ReconcileDeps, input: OperateInput): Promise<ReconcileResult> {
-  const { view, pending, sha, source } = input;
+  const { view, pending, target } = input;
+  const fields = targetFields(target);
   const now = Date.now();
   let state: OperationState;
   let trigger: SyncTrigger;
   let tracked = deps.operations.get(view.key);
   if (pending.kind === "start") {
     const started = withOperationStarted(input.status, pending.operation, new Date(now)).operationState!;
-    state = { ...started, syncResult: { revision: sha, source, destination: view.spec!.destination }, progress: { attemptStartedAt: started.startedAt } };
+    state = { ...started, syncResult: { ...fields, destination: view.spec!.destination }, progress: { attemptStartedAt: started.startedAt } };
     trigger = pending.trigger;
     tracked = undefined;
   } else {
@@ -90,10 +91,10 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     if (pending.kind === "retry") {
       // A new attempt starts afresh: the failed attempt's results are not its progress.
       const { finishedAt: _f, ...rest } = recorded;
-      state = { ...rest, progress: { attemptStartedAt: recordTime(now) }, syncResult: withResults(recorded.syncResult ?? { revision: sha }, []) };
+      state = { ...rest, progress: { attemptStartedAt: recordTime(now) }, syncResult: withResults(recorded.syncResult ?? fields, []) };
       tracked = undefined;
     } else {
-      state = { ...recorded, syncResult: { revision: sha, source, destination: view.spec!.destination, ...recorded.syncResult }, progress: recorded.progress ?? { attemptStartedAt: recorded.startedAt } };
+      state = { ...recorded, syncResult: { ...fields, destination: view.spec!.destination, ...recorded.syncResult }, progress: recorded.progress ?? { attemptStartedAt: recorded.startedAt } };
       if (pending.trigger === "resumed") {
         state = { ...state, resumedAt: recordTime(now) };
         tracked = undefined;
@@ -104,7 +105,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const opApp: AppSpec = { ...input.app, prune: Boolean(sync.prune), syncOptions: [...new Set([...input.app.syncOptions, ...(sync.syncOptions ?? [])])] };
   const selective = (sync.resources?.length ?? 0) > 0;
   let status: ApplicationStatus = { ...input.status, operationState: state };
-  const log = { app: view.key, revision: sha, trigger, automated: Boolean(state.operation.initiatedBy?.automated) };
+  const log = { app: view.key, revision: shownRevision(fields), trigger, automated: Boolean(state.operation.initiatedBy?.automated) };
 
   let plan: SyncPlan;
   let cmp: AppComparison;
@@ -139,7 +140,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     return op?.phase === "Terminating" && op.startedAt === state.startedAt;
   };
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
-  status = withComparison(status, comparisonStatus(round.comparison, sha, source, view.spec!.destination, input.ctx.health));
+  status = withComparison(status, comparisonStatus(round.comparison, target, view.spec!.destination, input.ctx.health));
   const r = round.result;
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0, complete };
   if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions, complete });
@@ -238,12 +239,14 @@ async function finish(
   const state = base.operationState!;
   const sha = state.syncResult?.revision ?? "";
   const source = state.syncResult?.source;
+  const multi = state.syncResult?.revisions && state.syncResult.sources ? { revisions: state.syncResult.revisions, sources: state.syncResult.sources } : undefined;
+  const shown = shownRevision(state.syncResult ?? {});
   const dryRun = Boolean(state.operation.sync?.dryRun);
   const now = Date.now();
   const failed = end.phase === "Failed";
   const entries = progress.entries;
   const summary = entries.filter((e) => e.action !== "unchanged" && e.action !== "skipped").map((e) => `${e.action} ${e.key.kind}/${e.key.name}`).join(", ");
-  const log = { app: view.key, revision: sha, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
+  const log = { app: view.key, revision: shown, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
   const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries), how.complete ?? true);
   const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
   let status: ApplicationStatus;
@@ -253,7 +256,7 @@ async function finish(
     status = withOperationFinished(base, { phase: end.phase, message: failed ? end.message : dryRun ? "dry run: nothing was changed" : "successfully synced", syncResult }, new Date(now));
     if (!failed && !dryRun && !selective) {
       const initiatedBy = state.operation.initiatedBy;
-      status = { ...status, history: historyAppend(status.history, { revision: sha, deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, ...(source ? { source } : {}), ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
+      status = { ...status, history: historyAppend(status.history, { ...(multi ?? { revision: sha, ...(source ? { source } : {}) }), deployedAt: timestamp(new Date(now)), deployStartedAt: state.startedAt, ...(initiatedBy ? { initiatedBy } : {}) }, view.spec!.revisionHistoryLimit ?? 10) };
     }
   }
   status = { ...status, conditions: setConditions(status.conditions, failed ? [{ type: SYNC_ERROR, message: end.message }] : [], [SYNC_ERROR]) };
@@ -263,8 +266,8 @@ async function finish(
   deps.operations.delete(view.key);
   if (how.deletions?.length) await deleteAfterRound({ resources: deps.resources }, how.deletions);
   deps.metrics?.syncs.inc({ namespace: view.namespace, name: view.name, phase: end.phase, trigger });
-  for (const e of entries) logPrune(deps, view, e, sha, trigger, dryRun);
-  deps.event(view.object, failed ? "Warning" : "Normal", failed ? "SyncFailed" : "Synced", failed ? `sync to ${sha.slice(0, 7)} failed: ${end.message.split("\n")[0]}` : `synced to ${sha.slice(0, 7)}${summary ? `: ${summary}` : ""}`);
+  for (const e of entries) logPrune(deps, view, e, shown, trigger, dryRun);
+  deps.event(view.object, failed ? "Warning" : "Normal", failed ? "SyncFailed" : "Synced", failed ? `sync to ${shown} failed: ${end.message.split("\n")[0]}` : `synced to ${shown}${summary ? `: ${summary}` : ""}`);
   if (retry?.retry) {
     deps.log.warn({ ...log, phase: "Failed", changes: summary, message: end.message, retryCount: retry.retryCount }, "sync failed; retrying");
     return { requeueAfterMs: Math.max(50, retry.retryAt - Date.now() + 50) };

@@ -56,6 +56,9 @@ export interface PendingInput {
   /** The commit the source's target revision resolves to now, the source and the destination. */
   sha: string;
   source: ApplicationSource;
+  /** Several sources (spec.sources): each one's revision now, and the sources (sha/source are then unused). */
+  revisions?: string[];
+  sources?: ApplicationSource[];
   destination: ApplicationDestination;
   /** What the comparison found: out of sync at all, and whether only by objects to prune. */
   outOfSync: boolean;
@@ -91,7 +94,7 @@ export function pendingOperation(input: PendingInput): Pending {
   // Extras alone with prune off: a sync would change nothing (they are reported, not deleted).
   if (input.onlyExtras && !automated.prune) return { kind: "none" };
   const last = state;
-  const attempted = last?.syncResult !== undefined && sameTarget(last.syncResult, input.sha, input.source, input.destination);
+  const attempted = last?.syncResult !== undefined && (input.revisions && input.sources ? sameTargets(last.syncResult, input.revisions, input.sources, input.destination) : sameTarget(last.syncResult, input.sha, input.source, input.destination));
   const selfHeals = attempted && last?.phase !== "Succeeded" ? (last?.operation.sync?.selfHealAttemptsCount ?? 0) + 1 : 0;
   if (attempted && last?.phase !== "Succeeded") {
     // A failed sync of this commit is tried again only with selfHeal, with the retry policy's backoff
@@ -103,7 +106,7 @@ export function pendingOperation(input: PendingInput): Pending {
     if (now < due) return { kind: "wait", ms: due - now + 50 };
   } else if (attempted && !automated.selfHeal) return { kind: "none" }; // once per commit and spec unless selfHeal
   const operation: Operation = {
-    sync: { revision: input.sha, prune: Boolean(automated.prune), syncOptions: input.syncOptions, ...(selfHeals > 0 ? { selfHealAttemptsCount: selfHeals } : {}) },
+    sync: { ...(input.revisions ? { revisions: input.revisions } : { revision: input.sha }), prune: Boolean(automated.prune), syncOptions: input.syncOptions, ...(selfHeals > 0 ? { selfHealAttemptsCount: selfHeals } : {}) },
     initiatedBy: { automated: true },
     ...(input.retry ? { retry: input.retry } : {}),
   };
@@ -114,6 +117,13 @@ export function pendingOperation(input: PendingInput): Pending {
 export function sameTarget(last: NonNullable<OperationState["syncResult"]>, sha: string, source: ApplicationSource, destination: ApplicationDestination): boolean {
   if (last.revision !== sha) return false;
   if (last.source && canonical(withoutRevision(last.source)) !== canonical(withoutRevision(source))) return false;
+  return !last.destination || canonical(last.destination) === canonical(destination);
+}
+
+/** sameTarget for several sources: every source's revision and spec, in order. */
+export function sameTargets(last: NonNullable<OperationState["syncResult"]>, revisions: readonly string[], sources: readonly ApplicationSource[], destination: ApplicationDestination): boolean {
+  if (!last.revisions || canonical(last.revisions) !== canonical(revisions)) return false;
+  if (last.sources && canonical(last.sources.map(withoutRevision)) !== canonical(sources.map(withoutRevision))) return false;
   return !last.destination || canonical(last.destination) === canonical(destination);
 }
 

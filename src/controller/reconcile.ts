@@ -37,9 +37,12 @@ import { failOperation, finalizeApp, operate, readSyncTimeout, refuseRequest, te
 import type { RenderCache } from "./render-cache.js";
 import type { Plugin } from "../render/index.js";
 import type { SourceRepos } from "./sources.js";
-import { comparisonStatus } from "./status.js";
+import type { ChartRepos } from "../charts/index.js";
+import type { RenderRequest, RenderResult } from "../render/index.js";
+import { comparisonStatus, type Target } from "./status.js";
+import { checkoutSources, type CheckedOut } from "./checkout.js";
 import { appRequest, clearOperation, patchStatus } from "./writes.js";
-import { engineAppFor } from "./engine-app.js";
+import { engineAppForSources, isRendered } from "./engine-app.js";
 import { renderWith } from "./plugins.js";
 
 export { FINALIZERS } from "./operate.js";
@@ -48,7 +51,6 @@ const COMPARISON_ERROR = "ComparisonError";
 const CACHE_LAG_RETRY_MS = 50;
 /** How long a new manual sync waits for its repository's fetch before it uses the mirror as it is. */
 const MANUAL_REFRESH_WAIT_MS = 5000;
-const FULL_SHA = /^[0-9a-f]{40}$/i;
 
 export interface Logger {
   info(obj: object, msg: string): void;
@@ -77,6 +79,8 @@ export interface ReconcileDeps {
   /** Registered config management plugins (controller/plugins.ts). */
   plugins?: readonly Plugin[];
   repos: SourceRepos;
+  /** Chart repositories and OCI registries, for sources with `chart` (charts/ ChartRepos); none: such sources fail. */
+  charts?: ChartRepos;
   renderCache: RenderCache;
   /** Owned live objects of `app` from the watch caches, watching the kinds of `desired` and `known` first. */
   liveObjects(app: string, desired: readonly KubeObject[], known: ReadonlyArray<{ group: string; version: string; kind: string }>): Promise<KubeObject[]>;
@@ -161,7 +165,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
   if (obj.metadata.deletionTimestamp) return finalizeApp(deps, view);
 
   const spec = view.spec;
-  const appSource = spec ? sourcesOf(spec)[0] : undefined;
+  const appSource = spec ? sourcesOf(spec)[0] : undefined; // the first source; all of them below
   const project = projectFor(spec?.project, (name) => deps.getProject(view.group, view.namespace, name));
   const projectNotes = project.found ? project.problems.map((p) => ({ ...p, message: `AppProject ${project.name}: ${p.message}` })) : [];
   const timeout = readSyncTimeout(view, deps.syncTimeoutMs);
@@ -193,13 +197,27 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     return {};
   }
 
-  // The commit and source to compare with: the running operation's own, a manual sync's, or the spec's.
-  const source: ApplicationSource = running?.syncResult?.source ?? (running ? undefined : requested?.sync?.source) ?? appSource;
-  const revisionWanted = running ? running.syncResult?.revision || running.operation.sync?.revision || source.targetRevision || "HEAD" : requested?.sync?.revision || source.targetRevision || "HEAD";
+  // The commits and sources to compare with: the running operation's own, a manual sync's, or the spec's.
+  // Several sources (spec.sources set): one revision per source, in spec order, as Argo CD's `revisions`.
+  const multi = (spec.sources?.length ?? 0) > 0;
+  const specSources = sourcesOf(spec);
+  const recordedSources = running?.syncResult ? (multi ? running.syncResult.sources : running.syncResult.source ? [running.syncResult.source] : undefined) : undefined;
+  const requestedSources = requested?.sync ? (multi ? requested.sync.sources : requested.sync.source ? [requested.sync.source] : undefined) : undefined;
+  const targetSources: ApplicationSource[] = (running ? recordedSources : requestedSources) ?? specSources;
+  const wanted = targetSources.map((s, i) => {
+    const fromOp = running
+      ? multi
+        ? running.syncResult?.revisions?.[i] || running.operation.sync?.revisions?.[i]
+        : running.syncResult?.revision || running.operation.sync?.revision
+      : multi
+        ? requested?.sync?.revisions?.[i]
+        : requested?.sync?.revision;
+    return fromOp || s.targetRevision || "HEAD";
+  });
 
   // The project's rules for the sources and the destination, before any of them is fetched; its rules
   // for kinds wait for the render. (Repository URLs without the credentials a user may have written in.)
-  const sources = [...new Set([appSource, source])].map((s) => ({ repoURL: splitCredentials(s.repoURL).url }));
+  const sources = [...new Set([...specSources, ...targetSources].map((s) => splitCredentials(s.repoURL).url))].map((repoURL) => ({ repoURL }));
   // The implicit default project permits everything: nothing to check.
   const denied = !project.found ? [project.message] : project.implicit ? [] : projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name });
   status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
@@ -210,35 +228,42 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     return {};
   }
 
-  deps.repos.watch(source.repoURL);
+  for (const s of targetSources) if (!s.chart) deps.repos.watch(s.repoURL);
   // A manual sync deploys what Git has now, as Argo CD's (which asks the server afresh), not what the last
   // poll saw: fetch once when the request is new — bounded, so a hanging server costs a few seconds at most.
   if ((requested || refresh) && deps.refreshedFor.get(key) !== obj.metadata.resourceVersion) {
     deps.refreshedFor.set(key, obj.metadata.resourceVersion ?? "");
-    await Promise.race([deps.repos.refresh(source.repoURL).catch(() => undefined), sleep(MANUAL_REFRESH_WAIT_MS)]);
+    const urls = [...new Set(targetSources.filter((s) => !s.chart).map((s) => s.repoURL))];
+    await Promise.race([Promise.all(urls.map((u) => deps.repos.refresh(u).catch(() => undefined))), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
 
-  let sha: string;
-  let lease: Awaited<ReturnType<SourceRepos["checkout"]>>;
-  let fetchError: Error | undefined;
+  let out: CheckedOut;
   try {
-    // The mirror still serves its last good state when Git is unreachable; the app must say so and
-    // change nothing until Git is back — unless a sync under way is pinned to a commit the mirror holds.
-    fetchError = deps.repos.lastError(source.repoURL);
-    if (fetchError && !(running && FULL_SHA.test(revisionWanted))) throw fetchError;
-    sha = await deps.repos.resolve(source.repoURL, revisionWanted);
-    lease = await deps.repos.checkout(source.repoURL, sha);
+    out = await checkoutSources(deps.repos, targetSources, wanted, !!running, deps.charts ? { repos: deps.charts, fresh: !!refresh } : undefined);
   } catch (err) {
     // A fetch under way (the first, or one looking for a new revision): its end enqueues the app again
     // (SourceRepos.onChange); the timer is only a fallback. The worker is not held meanwhile.
     if (err instanceof RevisionPendingError) return { requeueAfterMs: gitRetryDelayMs(err, 0) };
     return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs });
   }
+  const fetchError = out.fetchError;
+  const target: Target = multi ? { sha: "", source: targetSources[0]!, revisions: out.revisions, sources: targetSources } : { sha: out.revisions[0]!, source: targetSources[0]!, revisions: undefined, sources: undefined };
+  const sha = target.sha;
   try {
-    const app = engineAppFor(view.name, spec, source, lease.dir, deps.systemIgnoreDifferences?.());
+    const app = engineAppForSources(view.name, spec, out.checked, multi, deps.systemIgnoreDifferences?.());
+    // Each rendered part gets its own source's build information (plugins' ARGOCD_APP_* variables).
+    const rendered = targetSources.flatMap((s, i) => (!multi || isRendered(s) ? [i] : []));
+    const cached = multi || target.source.chart
+      ? deps.renderCache.forSources(targetSources.map((s, i) => ({ repoURL: s.chart ? `${s.repoURL}#chart=${s.chart}` : s.repoURL, revision: out.revisions[i]! })), refresh === "hard")
+      : deps.renderCache.forCommit(target.source.repoURL, sha, refresh === "hard");
+    const withInfo = (req: RenderRequest, part: number): Promise<RenderResult> => {
+      const i = rendered[part] ?? 0;
+      const s = targetSources[i]!;
+      return renderWith((r) => cached(r, part), { plugins: deps.plugins, revision: out.revisions[i], repoURL: s.repoURL, targetRevision: s.targetRevision, project: spec.project })(req);
+    };
     const ctx: EngineContext = {
       resources: deps.resources,
-      render: renderWith(deps.renderCache.forCommit(source.repoURL, sha, refresh === "hard"), { plugins: deps.plugins, revision: sha, repoURL: source.repoURL, targetRevision: source.targetRevision, project: spec.project }),
+      render: withChartArchive(withInfo, deps.charts),
       liveObjects: (name, desired) => deps.liveObjects(name, desired, view.status.resources ?? []),
       ...deps.engine,
       ...(deps.jq ? { jq: deps.jq } : {}),
@@ -247,10 +272,10 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     try {
       cmp = await compareApp(ctx, app);
     } catch (err) {
-      return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs, sha });
+      return comparisonFailed(deps, view, status, err, { refuse, running, timeoutMs, target });
     }
     deps.failures.delete(key);
-    status = withComparison(status, comparisonStatus(cmp, sha, source, spec.destination, ctx.health));
+    status = withComparison(status, comparisonStatus(cmp, target, spec.destination, ctx.health));
     // A sync pinned to a commit goes on while fetches fail; the condition still says Git is failing.
     status = { ...status, conditions: setConditions(status.conditions, fetchError ? [{ type: COMPARISON_ERROR, message: fetchError.message }] : [], [COMPARISON_ERROR]) };
     // The project's rules on what is deployed: kinds, and the namespaces objects go to. A refusal applies
@@ -274,6 +299,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
       syncOptions: spec.syncPolicy?.syncOptions ?? [],
       sha,
       source: appSource,
+      ...(multi ? { revisions: out.revisions, sources: specSources } : {}),
       destination: spec.destination,
       outOfSync: cmp.summary.status === "OutOfSync",
       onlyExtras: cmp.resources.every((r) => r.status !== "OutOfSync" && r.status !== "Missing"),
@@ -294,13 +320,19 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
         return { requeueAfterMs: 2000 };
       }
     }
-    return await operate(deps, { view, status, pending, app, ctx, sha, source, comparison: cmp, timeoutMs });
+    return await operate(deps, { view, status, pending, app, ctx, target, comparison: cmp, timeoutMs });
   } finally {
-    lease.release();
+    out.release();
   }
 }
 
 const PROJECT_ERROR = "InvalidSpecError";
+
+/** Render with Chart.yaml dependencies from chart repositories fetched through `charts` (same cache and credentials). */
+function withChartArchive(fn: (req: RenderRequest, part: number) => Promise<RenderResult>, charts: ChartRepos | undefined): (req: RenderRequest, part: number) => Promise<RenderResult> {
+  if (!charts) return fn;
+  return (req, part) => fn({ ...req, chartArchive: (repository, name, range) => charts.fetchArchive(repository, name, range) }, part);
+}
 
 /**
  * The project's refusals of the rendered objects and of the live ones a sync would prune (gitops-engine's
@@ -337,12 +369,13 @@ async function comparisonFailed(
   view: ApplicationView,
   status: ApplicationStatus,
   err: unknown,
-  how: { refuse: (message: string, at: ApplicationStatus) => Promise<ReconcileResult> | undefined; running?: OperationState; timeoutMs: number; sha?: string },
+  how: { refuse: (message: string, at: ApplicationStatus) => Promise<ReconcileResult> | undefined; running?: OperationState; timeoutMs: number; target?: Target },
 ): Promise<ReconcileResult> {
   const message = err instanceof Error ? err.message : String(err);
   const fresh = setConditions(status.conditions, [{ type: COMPARISON_ERROR, message }], [COMPARISON_ERROR]);
-  const sha = how.sha;
-  const next: ApplicationStatus = { ...status, conditions: fresh, ...(status.sync ? { sync: { ...status.sync, ...(sha ? { revision: sha } : {}) } } : { sync: { status: "Unknown" } }) };
+  const t = how.target;
+  const at = t ? (t.revisions ? { revisions: t.revisions } : { revision: t.sha }) : {};
+  const next: ApplicationStatus = { ...status, conditions: fresh, ...(status.sync ? { sync: { ...status.sync, ...at } } : { sync: { status: "Unknown" } }) };
   deps.metrics?.comparisonErrors.inc({ namespace: view.namespace, name: view.name });
   if (!view.status.conditions?.some((c) => c.type === COMPARISON_ERROR && c.message === message)) {
     deps.log.warn({ app: view.key, error: message }, "comparison failed");

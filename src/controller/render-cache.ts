@@ -31,10 +31,19 @@ export class RenderCache {
     return (req: RenderRequest) => this.get(repoURL, sha, req, fresh);
   }
 
+  /**
+   * A render function for an app of several sources, keyed on every source's repository and revision (a
+   * part reads its own tree and, through `$ref/…` value files, the others') and on the part's index.
+   */
+  forSources(sources: ReadonlyArray<{ repoURL: string; revision: string }>, fresh = false): (req: RenderRequest, part: number) => Promise<RenderResult> {
+    const identity = JSON.stringify(sources.map((s) => [s.repoURL, s.revision]));
+    return (req, part) => this.get(identity, String(part), req, fresh);
+  }
+
   /** The render of `req` at the commit; `fresh` (a hard refresh) renders again and keeps the new result. */
   async get(repoURL: string, sha: string, req: RenderRequest, fresh = false): Promise<RenderResult> {
     const key = createHash("sha256")
-      .update(JSON.stringify([repoURL, sha, req.path, req.source ?? {}, req.appName, req.destinationNamespace, req.kubeVersion ?? "", req.apiVersions ?? [], req.targetRevision ?? "", req.project ?? "", (req.plugins ?? []).map((p) => p.key)]))
+      .update(JSON.stringify([repoURL, sha, req.path, req.source ?? {}, req.appName, req.destinationNamespace, req.kubeVersion ?? "", req.apiVersions ?? [], req.targetRevision ?? "", req.project ?? "", (req.plugins ?? []).map((p) => p.key), Object.keys(req.refRoots ?? {}).sort()]))
       .digest("hex");
     const hit = fresh ? undefined : this.entries.get(key);
     if (hit) {

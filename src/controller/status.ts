@@ -10,8 +10,29 @@ import type { AppComparison } from "../engine/compare.js";
 import { assessHealth, missingHealth, worstHealth, type HealthOverrides, type HealthResult } from "../health/index.js";
 import { readWave } from "../sync/waves.js";
 
-/** The status of a comparison at `revision`; `overrides` are users' checks that win over the built-in ones. */
-export function comparisonStatus(cmp: AppComparison, revision: string, source: ApplicationSource, destination: { server?: string; namespace?: string }, overrides?: HealthOverrides): Comparison {
+/**
+ * What a comparison compared with: one source at commit `sha`, or (spec.sources) every source with its
+ * revision — then `sha` is "" and `revisions`/`sources` are set, as Argo CD records a multi-source app.
+ */
+export interface Target {
+  sha: string;
+  source: ApplicationSource;
+  revisions: string[] | undefined;
+  sources: ApplicationSource[] | undefined;
+}
+
+/** The revision fields of a target, in Argo CD's names: `revision`/`source`, or `revisions`/`sources`. */
+export function targetFields(t: Target): { revision: string; source?: ApplicationSource; revisions?: string[]; sources?: ApplicationSource[] } {
+  return t.revisions && t.sources ? { revision: "", revisions: t.revisions, sources: t.sources } : { revision: t.sha, source: t.source };
+}
+
+/** A target for people: a short SHA, or each source's ("1a2b3c4, 5d6e7f8"). */
+export function shownRevision(r: { revision?: string; revisions?: string[] | undefined }): string {
+  return r.revision ? r.revision.slice(0, 7) : (r.revisions ?? []).map((x) => x.slice(0, 7)).join(", ");
+}
+
+/** The status of a comparison with `target`; `overrides` are users' health checks that win over the built-in ones. */
+export function comparisonStatus(cmp: AppComparison, target: Target, destination: { server?: string; namespace?: string }, overrides?: HealthOverrides): Comparison {
   const versions = new Map<string, string>();
   for (const o of cmp.desired) versions.set(keyString(keyOf(o)), parseApiVersion(o.apiVersion).version);
   const healths: HealthResult[] = [];
@@ -37,10 +58,11 @@ export function comparisonStatus(cmp: AppComparison, revision: string, source: A
   const health = worstHealth(healths);
   const images = [...new Set(cmp.desired.flatMap(imagesOf))].sort();
   return {
-    sync: { status: cmp.summary.status, revision, comparedTo: { source, destination } },
+    sync: target.revisions ? { status: cmp.summary.status, revisions: target.revisions, comparedTo: { sources: target.sources ?? [], destination } } : { status: cmp.summary.status, revision: target.sha, comparedTo: { source: target.source, destination } },
     health: { status: health.status, ...(health.message ? { message: health.message } : {}) },
     resources,
     sourceType: cmp.renderType === "plugin" ? "Plugin" : sourceTypeName(cmp.renderType),
+    ...(target.revisions ? { sourceTypes: cmp.renderTypes.map((t) => (t === "plugin" ? "Plugin" : sourceTypeName(t))) } : {}),
     ...(images.length ? { images } : {}),
   };
 }

@@ -14,6 +14,18 @@
 import type { IgnoreDifference } from "../diff/index.js";
 import type { SourceOptions } from "../render/index.js";
 
+/** One rendered source of an application with several (multi-source). */
+export interface RenderPart {
+  /** The checked-out tree and the folder inside it. */
+  repoRoot: string;
+  path: string;
+  source: SourceOptions;
+  /** Names the source in messages ("spec.sources[1] (https://…/values.git)"). */
+  label: string;
+  /** Trees of the `ref` sources, by ref name, for `$ref/…` value files. */
+  refRoots?: Record<string, string>;
+}
+
 export interface AppSpec {
   /** The application's name: the tracking label's value and Helm's default release name. */
   name: string;
@@ -31,6 +43,16 @@ export interface AppSpec {
   prune: boolean;
   /** Allow a sync that leaves the application empty. */
   allowEmpty: boolean;
+  /**
+   * Several sources: each part is rendered and the objects merged (repoRoot/path/source are then the
+   * first part's, for display). Absent: the one source above.
+   */
+  parts?: RenderPart[];
+}
+
+/** What an app renders: its parts, or its one source as a part. */
+export function partsOf(app: AppSpec): RenderPart[] {
+  return app.parts ?? [{ repoRoot: app.repoRoot, path: app.path, source: app.source, label: "the source" }];
 }
 
 /** An AppSpec with Argo CD's defaults for everything but the name, namespace and source location. */

@@ -27,11 +27,11 @@ import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
 import { compareObject, summarize, type JqPathEvaluator, type ResourceDiff, type SyncSummary } from "../diff/index.js";
 import type { HealthOverrides } from "../health/index.js";
-import { render, type RenderResult, type SourceType } from "../render/index.js";
+import { render, type RenderRequest, type RenderResult, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
 import { taskOptionsFor } from "../sync/options.js";
 import type { ClusterOps } from "../sync/execute.js";
-import type { AppSpec } from "./app.js";
+import { partsOf, type AppSpec, type RenderPart } from "./app.js";
 import { ownedObjects } from "./inventory.js";
 import type { Predictions, WriteMode } from "./predictions.js";
 
@@ -48,8 +48,8 @@ export interface EngineContext {
   jq?: JqPathEvaluator;
   /** Requests in flight at once. Default 16. */
   concurrency?: number;
-  /** Renders a source; the controller passes a cached one. Default: render/ itself. */
-  render?: typeof render;
+  /** Renders a source (`part`: its index in the app's parts); the controller passes a cached one. Default: render/ itself. */
+  render?: (req: RenderRequest, part: number) => Promise<RenderResult>;
   /**
    * The live objects an app owns; the controller answers from its watch caches (and starts watching the
    * kinds of `desired` first). Default: list every resource type by label.
@@ -73,6 +73,8 @@ export function namespaceByGet(resources: Resources): (name: string) => Promise<
 export interface AppComparison {
   app: AppSpec;
   renderType: SourceType;
+  /** Each part's source type (one per source that is rendered). */
+  renderTypes: SourceType[];
   /** Every rendered object, tracked, hooks included. */
   desired: KubeObject[];
   /** The live counterpart of each desired object, by keyString. */
@@ -93,29 +95,63 @@ function isHook(obj: KubeObject): boolean {
 
 /**
  * Renders an app for the cluster it goes to (its version, API versions and scopes from discovery) and
- * tracks every object as it will be applied.
+ * tracks every object as it will be applied. Each part (source) is rendered; their objects are merged,
+ * and an object two sources both render is a ComparisonError naming both (nothing is applied or pruned).
+ * `ctx.render` gets the part's index as its second argument (the controller's cache keys on it).
  */
-export async function renderDesired(ctx: Pick<EngineContext, "resources" | "render">, app: AppSpec): Promise<{ rendered: RenderResult; desired: KubeObject[] }> {
+export async function renderDesired(ctx: Pick<EngineContext, "resources" | "render">, app: AppSpec): Promise<{ rendered: RenderResult; desired: KubeObject[]; types: SourceType[] }> {
   const { discovery } = ctx.resources;
   const info = await discovery.serverInfo();
-  const rendered = await (ctx.render ?? render)({
-    repoRoot: app.repoRoot,
-    path: app.path,
-    source: app.source,
-    appName: app.name,
-    destinationNamespace: app.namespace,
-    kubeVersion: info.gitVersion.replace(/^v/, "").split("+")[0],
-    apiVersions: info.apiVersions,
-    isNamespaced: (g, k) => discovery.isNamespaced(g, k),
+  const parts = partsOf(app);
+  const results = await Promise.all(
+    parts.map((part, i) =>
+      (ctx.render ?? render)(
+        {
+          repoRoot: part.repoRoot,
+          path: part.path,
+          source: part.source,
+          appName: app.name,
+          destinationNamespace: app.namespace,
+          kubeVersion: info.gitVersion.replace(/^v/, "").split("+")[0],
+          apiVersions: info.apiVersions,
+          isNamespaced: (g, k) => discovery.isNamespaced(g, k),
+          ...(part.refRoots ? { refRoots: part.refRoots } : {}),
+        },
+        i,
+      ),
+    ),
+  );
+  const rendered = results.length === 1 ? results[0]! : mergeRenders(parts, results);
+  return { rendered, desired: rendered.objects.map((o) => withTracking(o, app.name)), types: results.map((r) => r.type) };
+}
+
+/** The objects of several renders as one; an object rendered by two parts is a ComparisonError naming both. */
+export function mergeRenders(parts: ReadonlyArray<Pick<RenderPart, "label">>, results: readonly RenderResult[]): RenderResult {
+  const seen = new Map<string, number>();
+  const problems: string[] = [];
+  const objects: KubeObject[] = [];
+  results.forEach((r, i) => {
+    for (const o of r.objects) {
+      const key = keyOf(o);
+      const id = keyString(key);
+      const first = seen.get(id);
+      if (first !== undefined) {
+        problems.push(`${keyDisplay(key)}: rendered by both ${parts[first]!.label} and ${parts[i]!.label}; an object must come from one source (remove it from one of them)`);
+        continue;
+      }
+      seen.set(id, i);
+      objects.push(o);
+    }
   });
-  return { rendered, desired: rendered.objects.map((o) => withTracking(o, app.name)) };
+  if (problems.length > 0) throw new ComparisonError(problems.sort());
+  return { objects, type: results[0]?.type ?? "directory", files: results.flatMap((r) => r.files ?? []) };
 }
 
 /** Renders, reads the live state and compares. Throws RenderError or ComparisonError; changes nothing. */
 export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppComparison> {
   const { resources } = ctx;
   const concurrency = ctx.concurrency ?? 16;
-  const { rendered, desired } = await renderDesired(ctx, app);
+  const { rendered, desired, types } = await renderDesired(ctx, app);
 
   const owned = ctx.liveObjects ? (await ctx.liveObjects(app.name, desired)).filter((o) => isOwnedBy(o, app.name)) : await ownedObjects(resources, app.name, concurrency);
   const live = new Map<string, KubeObject>();
@@ -195,5 +231,5 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
   const toPrune = owned.filter((o) => !desiredIds.has(keyString(keyOf(o))) && !isHook(o));
   const extras = toPrune.map((o) => compareObject({ live: o }));
   const results = [...compared.filter((r): r is ResourceDiff => r !== undefined), ...extras];
-  return { app, renderType: rendered.type, desired, live, resources: results, toPrune, summary: summarize(results), namespaceExists };
+  return { app, renderType: rendered.type, renderTypes: types, desired, live, resources: results, toPrune, summary: summarize(results), namespaceExists };
 }

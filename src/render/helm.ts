@@ -29,7 +29,7 @@ import { basename, join } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import { collectProblems, RenderError, type RenderProblem } from "./errors.js";
 import { cleanToolError, runTool, withTempDir } from "./exec.js";
-import { outOfBoundsSymlinks, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
+import { openRepo, outOfBoundsSymlinks, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
 import type { HelmSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml } from "./yaml.js";
 
@@ -165,7 +165,18 @@ export function escapeSetValue(value: string): string {
 
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+const REF_FILE = /^\$([^/]+)\/(.+)$/;
+
 async function resolveFile(ctx: RenderContext, p: string, what: string, missingOk: boolean): Promise<RepoPath | undefined> {
+  const ref = what === "value file" ? REF_FILE.exec(p) : null;
+  if (ref) {
+    // A value file of another source (multi-source `$ref/path`), confined to that source's tree.
+    const root = ctx.request.refRoots?.[ref[1]!];
+    if (!root) throw RenderError.of(`${what} "${p}" names no source with ref "${ref[1]}"; add a source with \`ref: ${ref[1]}\` to spec.sources, or fix the name`);
+    const repo = await openRepo(root);
+    const found = await resolveInRepo(repo, repo.root, ref[2]!, `${what} "$${ref[1]}/…"`, missingOk);
+    return found && { real: found.real, rel: `$${ref[1]}/${found.rel}` };
+  }
   if (REMOTE.test(p)) throw RenderError.of(`${what} "${p}" is a URL; plumb renders offline, so value files must be in the repository`);
   return resolveInRepo(ctx.repo, ctx.app.real, p, what, missingOk);
 }

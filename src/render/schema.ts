@@ -210,6 +210,11 @@ export interface RenderRequest {
   /** The registered config management plugins (plugin-spec.ts parsePlugins); none: plugins are not used. */
   plugins?: readonly Plugin[];
   /**
+   * Trees of other sources by `ref` name (multi-source): a Helm value file `$name/path` is read from
+   * refRoots[name], confined to that tree as value files are to repoRoot.
+   */
+  refRoots?: Record<string, string>;
+  /**
    * A chart archive (.tgz path) for a Chart.yaml dependency with an http(s):// or oci:// repository that
    * is not vendored in charts/, `versionRange` being the dependency's `version`. Without it such a
    * dependency is a "not vendored" error: render itself never downloads (the controller backs it with

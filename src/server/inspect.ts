@@ -1,7 +1,7 @@
 /**
  * What the API shows of an app's objects, each read on request (one app at a time, never a list of the
  * cluster's Applications): the managed resources with desired, live and predicted state and the diff
- * (the engine's comparison at the commit the controller last compared — render from the mirror, server-
+ * (the engine's comparison at the commits the controller last compared, every source's — render from the mirror, server-
  * side dry run — exactly what the controller acts on), the rendered manifests at a revision, one live
  * object the app manages or owns, and the events of the app or of one of its objects.
  *
@@ -11,7 +11,9 @@
 import { readApplication, sourcesOf, type ApplicationView } from "../apps/index.js";
 import type { Resources } from "../cluster/resources.js";
 import { resourcePath } from "../cluster/discovery.js";
-import { engineAppFor } from "../controller/engine-app.js";
+import { checkoutSources } from "../controller/checkout.js";
+import { engineAppForSources } from "../controller/engine-app.js";
+import type { AppSpec } from "../engine/app.js";
 import type { SourceRepos } from "../controller/sources.js";
 import { isOwnedBy } from "../core/tracking.js";
 import type { KubeObject } from "../core/object.js";
@@ -43,21 +45,26 @@ export interface ManagedResource {
 
 const json = (o: KubeObject | undefined): string | undefined => (o ? JSON.stringify(o) : undefined);
 
-/** Runs `fn` with the app's first source checked out at `revision` (a commit, branch or tag). */
-async function withTree<T>(deps: InspectDeps, view: ApplicationView, revision: string | undefined, fn: (dir: string, sha: string) => Promise<T>): Promise<T> {
-  const source = view.spec ? sourcesOf(view.spec)[0] : undefined;
-  if (!view.spec || !source) throw new ConflictError(`application "${view.name}" has no source to render`);
-  const rev = revision || view.status.sync?.revision || source.targetRevision || "HEAD";
-  deps.repos.watch(source.repoURL);
-  let sha: string | undefined;
+/**
+ * Runs `fn` with the app as the engine sees it, every source checked out: at `revision` (a commit, branch
+ * or tag; one source) or else at the revisions the controller last compared (status.sync.revision or
+ * revisions), else the sources' targetRevisions.
+ */
+async function withTree<T>(deps: InspectDeps, view: ApplicationView, revision: string | undefined, fn: (app: AppSpec, revisions: string[]) => Promise<T>): Promise<T> {
+  const spec = view.spec;
+  const sources = spec ? sourcesOf(spec) : [];
+  if (!spec || sources.length === 0) throw new ConflictError(`application "${view.name}" has no source to render`);
+  const multi = (spec.sources?.length ?? 0) > 0;
+  const compared = multi ? (view.status.sync?.revisions ?? []) : [view.status.sync?.revision];
+  const wanted = sources.map((s, i) => (i === 0 && revision) || compared[i] || s.targetRevision || "HEAD");
+  for (const s of sources) deps.repos.watch(s.repoURL);
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
-      sha = await deps.repos.resolve(source.repoURL, rev);
-      const lease = await deps.repos.checkout(source.repoURL, sha);
+      const out = await checkoutSources(deps.repos, sources, wanted, true);
       try {
-        return await fn(lease.dir, sha);
+        return await fn(engineAppForSources(view.name, spec, out.checked, multi), out.revisions);
       } finally {
-        lease.release();
+        out.release();
       }
     } catch (err) {
       // A fetch under way (the server's first look at this repository): wait for it, briefly.
@@ -69,11 +76,10 @@ async function withTree<T>(deps: InspectDeps, view: ApplicationView, revision: s
 }
 
 /** The managed resources of the app with desired, live and predicted state and the diff. */
-export async function managedResources(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ items: ManagedResource[]; revision: string }> {
+export async function managedResources(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ items: ManagedResource[]; revision: string; revisions?: string[] }> {
   const view = readApplication(app);
-  return withTree(deps, view, revision, async (dir, sha) => {
-    const source = sourcesOf(view.spec!)[0]!;
-    const cmp = await compareApp({ resources: deps.resources }, engineAppFor(view.name, view.spec!, source, dir));
+  return withTree(deps, view, revision, async (engineApp, revisions) => {
+    const cmp = await compareApp({ resources: deps.resources }, engineApp);
     const desiredByKey = new Map(cmp.desired.map((o) => [`${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
     const items = cmp.resources.map((r) => {
       const desired = desiredByKey.get(`${r.key.group}/${r.key.kind}/${r.key.namespace}/${r.key.name}`);
@@ -92,17 +98,21 @@ export async function managedResources(deps: InspectDeps, app: KubeObject, revis
         hook: false,
       };
     });
-    return { items, revision: sha };
+    return { items, ...revisionFields(engineApp, revisions) };
   });
 }
 
+/** `revision` (the first source's commit) and, with several sources, every source's in `revisions`. */
+function revisionFields(app: AppSpec, revisions: string[]): { revision: string; revisions?: string[] } {
+  return { revision: revisions[0] ?? "", ...(app.parts ? { revisions } : {}) };
+}
+
 /** The app's rendered manifests at `revision` (default: the compared commit), Secrets masked. */
-export async function manifestsOf(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ manifests: string[]; revision: string }> {
+export async function manifestsOf(deps: InspectDeps, app: KubeObject, revision?: string): Promise<{ manifests: string[]; revision: string; revisions?: string[] }> {
   const view = readApplication(app);
-  return withTree(deps, view, revision, async (dir, sha) => {
-    const source = sourcesOf(view.spec!)[0]!;
-    const { desired } = await renderDesired({ resources: deps.resources }, engineAppFor(view.name, view.spec!, source, dir));
-    return { manifests: desired.map((o) => JSON.stringify(maskSecretVersions([o])[0])), revision: sha };
+  return withTree(deps, view, revision, async (engineApp, revisions) => {
+    const { desired } = await renderDesired({ resources: deps.resources }, engineApp);
+    return { manifests: desired.map((o) => JSON.stringify(maskSecretVersions([o])[0])), ...revisionFields(engineApp, revisions) };
   });
 }
 

@@ -3,6 +3,7 @@
  * it). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
  * cleanly on SIGINT/SIGTERM.
  */
+import { chartSources } from "../../controller/chart-sources.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -97,9 +98,11 @@ export function register(program: Command): void {
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
       const plugins = f.pluginsDir ? await loadPluginsDir(f.pluginsDir) : undefined;
+      const charts = chartSources({ cacheDir: join(f.cacheDir, "charts"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const controller = new Controller({
         resources,
         repos: sources,
+        charts,
         ...(plugins ? { plugins } : {}),
         log,
         workers: Number(f.workers) || DEFAULT_WORKERS,

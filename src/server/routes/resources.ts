@@ -51,10 +51,14 @@ const ManagedResource = z
   })
   .openapi("ManagedResource");
 const Managed = z
-  .object({ items: z.array(ManagedResource), revision: z.string().optional().openapi({ description: "The commit the desired states were rendered at" }) })
+  .object({
+    items: z.array(ManagedResource),
+    revision: z.string().optional().openapi({ description: "The commit the desired states were rendered at (the first source's, with several)" }),
+    revisions: z.array(z.string()).optional().openapi({ description: "With several sources (spec.sources): each source's revision, in order" }),
+  })
   .openapi("ManagedResourcesResponse");
 const Manifest = z.object({ manifest: z.string() }).openapi("ApplicationResourceResponse");
-const Manifests = z.object({ manifests: z.array(z.string()), revision: z.string() }).openapi("ManifestResponse");
+const Manifests = z.object({ manifests: z.array(z.string()), revision: z.string(), revisions: z.array(z.string()).optional().openapi({ description: "With several sources: each source's revision, in order" }) }).openapi("ManifestResponse");
 /** A core/v1 Event, the fields the API's readers use. */
 const Event = KubeObjectSchema.extend({
   type: z.string().optional(),

@@ -98,15 +98,30 @@ describe("parsed spec", () => {
     const spec0 = app.spec as Record<string, unknown>;
     spec0.sources = [{ repoURL: "https://git.example.com/a.git", path: "a", targetRevision: "" }, { repoURL: "https://git.example.com/b.git", path: "b" }];
     const { spec, problems } = analyzeApplication(app);
-    assert.deepEqual(problems.map((p) => p.field), ["spec.source", "spec.sources"]);
-    assert.match(problems[1]!.message, /^spec\.sources has 2 sources, but plumb renders only the first \(https:\/\/git\.example\.com\/a\.git path a\)/);
+    assert.deepEqual(problems.map((p) => p.field), ["spec.source"], "every source is rendered: only the ignored spec.source is reported");
     assert.deepEqual(sourcesOf(spec!).map((s) => s.path), ["a", "b"]);
     assert.deepEqual(targetRevisions(spec!), ["HEAD", "HEAD"], "an empty targetRevision means HEAD");
   });
 
+  it("checks multi-source refs: a $ref naming no ref source, a ref used twice, only ref sources", () => {
+    const app = load("minimal.yaml");
+    const spec0 = app.spec as Record<string, unknown>;
+    delete spec0.source;
+    spec0.sources = [
+      { repoURL: "https://git.example.com/chart.git", path: "chart", helm: { valueFiles: ["$values/prod.yaml", "$other/x.yaml"] } },
+      { repoURL: "https://git.example.com/values.git", ref: "values" },
+      { repoURL: "https://git.example.com/values2.git", ref: "values" },
+    ];
+    const { problems } = analyzeApplication(app);
+    assert.deepEqual(problems.map((p) => p.field).sort(), ["spec.sources[0].helm.valueFiles[1]", "spec.sources[2].ref"]);
+    assert.match(problems.find((p) => p.field.endsWith("valueFiles[1]"))!.message, /names no source with ref "other"/);
+    spec0.sources = [{ repoURL: "https://git.example.com/values.git", ref: "values" }];
+    assert.deepEqual(analyzeApplication(app).problems.filter(blocksComparison).map((p) => p.field), ["spec.sources"]);
+  });
+
   it("blocks the comparison on an invalid spec or an unrenderable source, not on other unsupported fields", () => {
     const kinds = (file: string) => analyzeApplication(load(file)).problems.filter(blocksComparison).map((p) => p.field).sort();
-    assert.deepEqual(kinds("unsupported.yaml"), ["spec.sources[0].chart"]);
+    assert.deepEqual(kinds("unsupported.yaml"), ["spec.sources[2].plugin"]);
     assert.deepEqual(kinds("invalid.yaml"), ["spec.revisionHistoryLimit", "spec.source.repoURL", "spec.syncPolicy.automated.prune"]);
     assert.deepEqual(kinds("typos.yaml"), ["spec.syncPolicy.syncOptions[1]"]);
     assert.deepEqual(kinds("full.yaml"), []);

@@ -4007,8 +4007,10 @@ export interface components {
         };
         ManagedResourcesResponse: {
             items: components["schemas"]["ManagedResource"][];
-            /** @description The commit the desired states were rendered at */
+            /** @description The commit the desired states were rendered at (the first source's, with several) */
             revision?: string;
+            /** @description With several sources (spec.sources): each source's revision, in order */
+            revisions?: string[];
         };
         ManagedResource: {
             group: string;
@@ -4035,6 +4037,8 @@ export interface components {
         ManifestResponse: {
             manifests: string[];
             revision: string;
+            /** @description With several sources: each source's revision, in order */
+            revisions?: string[];
         };
         EventList: {
             items: components["schemas"]["Event"][];
