@@ -154,6 +154,9 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
           // Its CRD comes with this sync, or SkipDryRunOnMissingResource=true says the kind may be unknown yet.
           if (err instanceof UnknownKindError && (options.skipDryRunOnMissingResource || crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`))) return undefined;
           if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
+          // Force=true: an existing object the API server refuses to change in place (422, an immutable
+          // field) is deleted and created again by the sync; it is compared against the desired manifest.
+          if (err instanceof ApiError && err.status === 422 && options.force && current) return undefined;
           throw err;
         });
       return current && ctx.predictions ? ctx.predictions.predict(mode, obj, current, dryRun) : dryRun();
