@@ -66,10 +66,10 @@ const BOOLEAN_OPTIONS = [
   "Replace",
   "Force",
   "SkipDryRunOnMissingResource",
+  "FailOnSharedResource",
 ];
 /** Argo CD options plumb does not implement yet. */
 const UNSUPPORTED_OPTIONS: Record<string, string> = {
-  FailOnSharedResource: "plumb does not detect resources shared between applications yet",
   RespectIgnoreDifferences: "plumb applies the whole desired object; ignoreDifferences only affects the comparison",
 };
 /** Options that belong on an object's annotation, not on the application. */
@@ -88,6 +88,9 @@ export function syncOptionProblems(options: readonly string[], field: string): S
       out.push({ type: "InvalidSpecError", field: at, message: `${at}: "${raw}" is not of the form Name=value (e.g. CreateNamespace=true)` });
     } else if (BOOLEAN_OPTIONS.includes(name)) {
       if (value !== "true" && value !== "false") out.push({ type: "InvalidSpecError", field: at, message: `${at}: ${name} must be true or false, not "${value}"` });
+      // plumb always refuses an object another application tracks (the comparison fails, nothing is applied):
+      // FailOnSharedResource=true is what it does anyway; Argo CD's default, taking the object over, is not done.
+      else if (name === "FailOnSharedResource" && value === "false") out.push({ type: "UnsupportedField", field: at, message: `${at}: FailOnSharedResource=false is not supported: plumb always refuses an object another application tracks; remove the object from one of the applications` });
     } else if (name === "PrunePropagationPolicy") {
       if (!["foreground", "background", "orphan"].includes(value.toLowerCase())) {
         out.push({ type: "InvalidSpecError", field: at, message: `${at}: PrunePropagationPolicy must be foreground, background or orphan, not "${value}"` });

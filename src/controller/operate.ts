@@ -31,6 +31,7 @@ import { advanceSync, comparisonServes, deleteAfterRound, planFor } from "../eng
 import { parseDuration } from "../apps/retry.js";
 import { compareSteps, hasHooks, runningHooks, sameStep, stepName, stepsOf, withHooksEnded, type SyncPlan, type SyncProgress } from "../sync/index.js";
 import type { Written } from "../sync/execute.js";
+import { keptOnAppDeletion } from "../sync/options.js";
 import type { SyncTrigger } from "./metrics.js";
 import { afterFailure, canonical, entryOf, progressOf, progressRecord, recordTime, resultsOf, type Pending } from "./operation.js";
 import type { ReconcileDeps, ReconcileResult, TrackedOperation } from "./reconcile.js";
@@ -331,11 +332,14 @@ export async function terminate(deps: ReconcileDeps, view: ApplicationView, stat
   return { requeueAfterMs: deps.resyncMs };
 }
 
-/** Deletion with a resources finalizer: delete what the app owns, then remove the finalizer. */
+/**
+ * Deletion with a resources finalizer: delete what the app owns, then remove the finalizer. An object
+ * whose sync-options annotation says Delete=false stays in the cluster (Argo CD's "no resource deletion").
+ */
 export async function finalizeApp(deps: ReconcileDeps, view: ApplicationView): Promise<ReconcileResult> {
   const finalizers = view.object.metadata.finalizers ?? [];
   if (!finalizers.some((f) => FINALIZERS.includes(f))) return {};
-  const owned = await deps.liveObjects(view.name, [], view.status.resources ?? []);
+  const owned = (await deps.liveObjects(view.name, [], view.status.resources ?? [])).filter((o) => !keptOnAppDeletion(o));
   const remaining = owned.filter((o) => !o.metadata.deletionTimestamp);
   for (const o of remaining) await deps.resources.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }, { propagationPolicy: "Foreground" });
   if (owned.length > 0) {

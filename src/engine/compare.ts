@@ -11,7 +11,9 @@
  *    reports them as drift. An answer for the same desired and live object is remembered
  *    (predictions.ts), so an unchanged object costs no request. An object whose kind comes from a CRD in the same set, or whose namespace the
  *    sync creates, cannot be dry-run yet: it is compared against the desired manifest (it is Missing
- *    anyway).
+ *    anyway). So is an object of a kind the cluster does not serve (yet) that says
+ *    SkipDryRunOnMissingResource=true (its annotation or the app's option), e.g. a CR whose CRD another
+ *    application or an operator installs.
  * 5. Compare (diff/) each desired object with its live object, and list owned objects no longer desired
  *    as Extra (to prune).
  *
@@ -188,8 +190,12 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
       const dryRun = () =>
         (mode.replace ? resources.replace(obj, current, opts) : resources.apply(obj, opts)).catch((err: unknown) => {
           const ns = obj.metadata.namespace;
-          if (err instanceof UnknownKindError && crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`)) return undefined;
+          // Its CRD comes with this sync, or SkipDryRunOnMissingResource=true says the kind may be unknown yet.
+          if (err instanceof UnknownKindError && (options.skipDryRunOnMissingResource || crdKinds.has(`${parseApiVersion(obj.apiVersion).group}/${obj.kind}`))) return undefined;
           if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
+          // Force=true: an existing object the API server refuses to change in place (422, an immutable
+          // field) is deleted and created again by the sync; it is compared against the desired manifest.
+          if (err instanceof ApiError && err.status === 422 && options.force && current) return undefined;
           throw err;
         });
       return current && ctx.predictions ? ctx.predictions.predict(mode, obj, current, dryRun) : dryRun();

@@ -291,10 +291,21 @@ async function runTask(task: SyncTask, step: Step, dryRun: boolean, ops: Cluster
       }
       case "create":
       case "apply": {
+        let forced = false;
         if (task.action === "apply" && opts.compareStatus?.get(task.id) === "Synced") return done("unchanged", "in sync", task.live);
         // Replace=true creates with a plain POST too, so the object is never server-side applied.
         const writeOpts = { dryRun, fieldValidation: validation } as const;
-        const result = await (task.options.replace && !task.live ? ops.create(task.object, writeOpts) : ops.apply(task.object, writeOpts));
+        const write = () => (task.options.replace && !task.live ? ops.create(task.object, writeOpts) : ops.apply(task.object, writeOpts));
+        const result = await write().catch(async (err: unknown) => {
+          // Force=true (Argo CD's `kubectl apply --force`): an object the API server refuses to change in
+          // place (an immutable field: 422 Invalid) is deleted and created again.
+          if (!task.options.force || !task.live || dryRun || (err as { status?: unknown }).status !== 422) throw err;
+          await ops.delete(task.live, { dryRun: false, propagationPolicy: "Foreground" });
+          await waitGone(task.live, ops, opts.timeoutMs);
+          forced = true;
+          return ops.apply(task.object, writeOpts);
+        });
+        if (forced) return done("configured", "deleted and created again (Force=true: it could not be changed in place)", result);
         if (task.action === "create" || !task.live) return done("created", dryRun ? "would be created (dry run)" : "created", result);
         const same = result.metadata.resourceVersion === task.live.metadata.resourceVersion;
         return done(same ? "unchanged" : "configured", same ? "unchanged" : dryRun ? "would be configured (dry run)" : "configured", result);

@@ -98,3 +98,12 @@ export function pruneOptionsFor(obj: KubeObject): PruneOptions {
   const prune = options.get("Prune")?.toLowerCase();
   return { never: prune === "false", confirm: prune === "confirm", last: flag(options, "PruneLast") === true };
 }
+
+/**
+ * Whether deleting the application leaves the object in the cluster: `Delete=false` in its annotation
+ * (Argo CD's "no resource deletion"). It is about the application's cascade delete only; whether a sync
+ * prunes the object is Prune's business (pruneOptionsFor), as in Argo CD.
+ */
+export function keptOnAppDeletion(obj: KubeObject): boolean {
+  return resourceSyncOptions(obj).get("Delete")?.toLowerCase() === "false";
+}

@@ -106,7 +106,7 @@ export interface TaskOptions {
   replace: boolean;
   /** Use server-side apply (ServerSideApply=true). */
   serverSide: boolean;
-  /** Force: with replace, delete and re-create; with apply, take over conflicting fields (Force=true). */
+  /** Force=true: with replace, delete and re-create; with apply, delete and re-create an object refused in place (422). */
   force: boolean;
   /** Skip the dry run when the object's kind is not known yet, e.g. its CRD is in the same sync. */
   skipDryRunOnMissingResource: boolean;

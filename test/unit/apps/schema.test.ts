@@ -19,6 +19,7 @@ import {
   targetRevisions,
   type SpecProblem,
 } from "../../../src/apps/index.js";
+import { syncOptionProblems } from "../../../src/apps/unsupported.js";
 import type { KubeObject } from "../../../src/core/object.js";
 import { fixture } from "../../helpers/paths.js";
 
@@ -187,5 +188,13 @@ describe("readApplication", () => {
     assert.equal(status.history?.length, 1);
     assert.equal(issues.length, 1);
     assert.match(issues[0]!, /status\.sync\.status/);
+  });
+});
+
+describe("sync options plumb honours are not reported", () => {
+  it("FailOnSharedResource=true (what plumb always does) and SkipDryRunOnMissingResource pass; RespectIgnoreDifferences stays reported", () => {
+    const fields = (options: string[]) => syncOptionProblems(options, "o").map((p) => `${p.field} ${p.type}`);
+    assert.deepEqual(fields(["FailOnSharedResource=true", "SkipDryRunOnMissingResource=true", "Force=true", "PrunePropagationPolicy=orphan"]), []);
+    assert.deepEqual(fields(["FailOnSharedResource=false"]), ["o[0] UnsupportedField"]);
   });
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PlumbError } from "../../../src/core/errors.js";
 import type { KubeObject } from "../../../src/core/object.js";
+import { keptOnAppDeletion } from "../../../src/sync/options.js";
 import {
   classifyHook,
   compareForApply,
@@ -214,4 +215,16 @@ void describe("describePlan", () => {
   });
   void it("says when there is nothing to do", () =>
     assert.match(describePlan(planSync(input()))[0] ?? "", /nothing to do$/));
+});
+
+void describe("keptOnAppDeletion (Delete=false)", () => {
+  const cases: Array<[string, Record<string, string> | undefined, boolean]> = [
+    ["no annotation", undefined, false],
+    ["Delete=false", { "argocd.argoproj.io/sync-options": "Delete=false" }, true],
+    ["Delete=false among others, any case", { "argocd.argoproj.io/sync-options": "Prune=false, Delete=FALSE" }, true],
+    ["plumb's annotation", { "plumb.dev/sync-options": "Delete=false" }, true],
+    ["Prune=false alone does not keep it on app deletion", { "argocd.argoproj.io/sync-options": "Prune=false" }, false],
+    ["Delete=true", { "argocd.argoproj.io/sync-options": "Delete=true" }, false],
+  ];
+  for (const [name, annotations, want] of cases) void it(`${name} → ${want ? "kept" : "deleted"}`, () => assert.equal(keptOnAppDeletion(obj("ConfigMap", "c", annotations)), want));
 });
