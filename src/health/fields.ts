@@ -105,8 +105,7 @@ export function generationOf(obj: KubeObject): number {
  * undefined when they are current or absent.
  */
 export function generationBehind(obj: KubeObject): string | undefined {
-  const raw = statusOf(obj).observedGeneration;
-  const observed = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : num(raw);
+  const observed = generationValue(statusOf(obj).observedGeneration);
   const generation = generationOf(obj);
   if (observed !== undefined && observed < generation) {
     return `Waiting for the controller to observe generation ${generation} (observed ${observed})`;
