@@ -108,8 +108,6 @@ export function syncOptionProblems(options: readonly string[], field: string): S
 }
 
 /** The source options plumb cannot render at all: set on the source it renders, they block the comparison. */
-const UNRENDERABLE = ["plugin", "directory.jsonnet"];
-
 const BLOCKED = "; plumb does not render this source, so the application is not compared or synced until then";
 
 /**
@@ -118,7 +116,7 @@ const BLOCKED = "; plumb does not render this source, so the application is not 
  */
 export function sourceProblems(src: ApplicationSource, field: string, rendered = false): SpecProblem[] {
   const out: SpecProblem[] = [];
-  const push = (sub: string, message: string, blocks = rendered && UNRENDERABLE.includes(sub)): void => {
+  const push = (sub: string, message: string, blocks = false): void => {
     out.push({ type: "UnsupportedField", field: sub ? `${field}.${sub}` : field, message: blocks ? message + BLOCKED : message, ...(blocks ? { blocksComparison: true as const } : {}) });
   };
   if (src.ref && field === "spec.source") {

@@ -162,6 +162,7 @@ export async function advanceSync(ctx: EngineContext, comparison: AppComparison,
     startedAt: opts.startedAt,
     timeoutMs: opts.timeoutMs,
     deferDeletions: true,
+    ...(ctx.health ? { health: ctx.health } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.stop ? { stop: opts.stop } : {}),
   });

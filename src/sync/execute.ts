@@ -24,7 +24,7 @@
 import { entry, type ChangeEntry, type ChangeSet } from "../core/changeset.js";
 import { mapLimit, sleep } from "../core/concurrency.js";
 import { keyDisplay, keyOf, type KubeObject } from "../core/object.js";
-import { assessHealth } from "../health/index.js";
+import { assessHealth, type HealthOverrides } from "../health/index.js";
 import {
   awaited,
   endsAtApply,
@@ -102,6 +102,8 @@ export interface ExecuteOptions {
    * hook's end before its object goes: a controller taking the sync over must not find it gone.
    */
   deferDeletions?: boolean;
+  /** Users' health checks (Lua) that win over the built-in ones while the sync waits for health. */
+  health?: HealthOverrides;
 }
 
 export function defaultExecuteOptions(): ExecuteOptions {
@@ -157,7 +159,7 @@ export async function advance(plan: SyncPlan, progress: SyncProgress, ops: Clust
     const looking = failing ? [] : awaited(p);
     if (looking.length > 0 && !plan.dryRun) {
       const seen = await look(looking, ops, opts, written, answers);
-      const verdict = evaluate(p, seen, findStep(plan, p.step!));
+      const verdict = evaluate(p, seen, findStep(plan, p.step!), opts.health);
       p = verdict.progress;
       for (const e of verdict.deletions) {
         if (opts.deferDeletions) deletions.push(e);
@@ -242,7 +244,7 @@ async function look(entries: readonly ChangeEntry[], ops: ClusterOps, opts: Exec
   const states = await mapLimit(entries, opts.concurrency, async (e): Promise<[string, Observation]> => {
     const answer = answers?.get(e.id);
     if (answer) {
-      const health = assessHealth(answer);
+      const health = assessHealth(answer, opts.health);
       return [e.id, !health || health.status === "Healthy" ? { state: "live", object: answer } : { state: "unseen", last: answer }];
     }
     const w = written.get(e.id);

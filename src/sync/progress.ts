@@ -33,7 +33,7 @@
  */
 import type { ChangeEntry, HookPhase } from "../core/changeset.js";
 import { keyDisplay, type KubeObject } from "../core/object.js";
-import { assessHealth } from "../health/index.js";
+import { assessHealth, type HealthOverrides } from "../health/index.js";
 import { SYNC_PHASES, type PlanWave, type SyncPhase, type SyncPlan, type SyncTask } from "./types.js";
 
 /** A step of a plan by name: phase, stage and wave. */
@@ -180,9 +180,10 @@ function policiesOf(e: ChangeEntry, step: Step | undefined): readonly string[] {
 /**
  * Looks at the current step's awaited objects (`seen`, by entry id; an entry missing from it counts as
  * unseen) and says which are ready, waiting or failed. `step` is the plan's step of that name, for the
- * hooks' delete policies (undefined when the plan no longer has it: no deletions then).
+ * hooks' delete policies (undefined when the plan no longer has it: no deletions then). `overrides`: users'
+ * health checks (Lua), which win over the built-in ones as they do in the comparison.
  */
-export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Observation>, step: Step | undefined): StepVerdict {
+export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Observation>, step: Step | undefined, overrides?: HealthOverrides): StepVerdict {
   const waiting: string[] = [];
   const failures: string[] = [];
   const deletions: ChangeEntry[] = [];
@@ -191,7 +192,7 @@ export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Obser
     const where = keyDisplay(e.key);
     const o = seen.get(e.id) ?? { state: "unseen" };
     if (o.state === "unseen") {
-      const h = o.last ? assessHealth(o.last) : undefined;
+      const h = o.last ? assessHealth(o.last, overrides) : undefined;
       waiting.push(`${e.hook ? "hook " : ""}${where} (${h ? `${h.status}${h.message ? `: ${h.message}` : ""}` : "not observed yet"})`);
       continue;
     }
@@ -208,7 +209,7 @@ export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Obser
         done("Failed", "deleted before it completed");
         continue;
       }
-      const health = assessHealth(o.object);
+      const health = assessHealth(o.object, overrides);
       if (health?.status === "Degraded") {
         failures.push(`hook ${where} failed: ${health.message ?? "Degraded"}`);
         done("Failed", health.message ?? "hook failed");
@@ -223,7 +224,7 @@ export function evaluate(progress: SyncProgress, seen: ReadonlyMap<string, Obser
       failures.push(`${where} was deleted during the sync`);
       continue;
     }
-    const health = assessHealth(o.object);
+    const health = assessHealth(o.object, overrides);
     if (!health || health.status === "Healthy" || health.status === "Suspended") continue;
     if (health.status === "Degraded") failures.push(`${where} is Degraded${health.message ? `: ${health.message}` : ""}`);
     else waiting.push(`${where} (${health.status}${health.message ? `: ${health.message}` : ""})`);

@@ -130,6 +130,15 @@ describe("evaluate: what an observation means", () => {
     });
   }
 
+  it("a user's health check (an override, as a Lua script is) decides instead of the built-in one", () => {
+    const rolling = live(deployment, { observedGeneration: 2, replicas: 1, updatedReplicas: 0 });
+    const says = (status: "Healthy" | "Degraded") => (group: string, kind: string) => (group === "apps" && kind === "Deployment" ? () => ({ status, message: "the user's script" }) : undefined);
+    const healthy = evaluate(syncProgress, new Map([[webEntry.id, rolling]]), sync, says("Healthy"));
+    assert.deepEqual([healthy.waiting, healthy.failures], [[], []]);
+    const degraded = evaluate(syncProgress, new Map([[webEntry.id, rolling]]), sync, says("Degraded"));
+    assert.match(degraded.failures.join(" "), /Degraded: the user's script/);
+  });
+
   it("a hook that completed is Succeeded, and deleted per HookSucceeded; one still running keeps the step waiting", () => {
     const progress = withStep({ entries: [] }, pre, [hookEntry("migrate"), hookEntry("seed-x7k2p")], "t");
     const complete = live(job("migrate", "PreSync"), { conditions: [{ type: "Complete", status: "True" }] });
