@@ -134,6 +134,12 @@ describe("controller: charts from a chart repository and an OCI registry", { tim
     assert.ok(!message.includes(WRONG) && !message.includes(PASSWORD), message);
     assert.equal((await configMap("app-web"))?.chartVersion, "1.1.0", "the deployed objects stay");
     await world.resources.apply(repoSecret("loopback-charts", { url: repo.url, username: USER, password: PASSWORD }));
+    await waitFor("the error gone once the password is right again", async () => {
+      const st = await status("web");
+      if (st?.sync?.status === "Synced" && !st.conditions?.some((c) => c.type === "ComparisonError")) return st;
+      await refresh("web");
+      return undefined;
+    }, 60_000, 1000);
   });
 
   it("multi-source: the chart from the chart repository, its values from Git; a push re-syncs; both revisions in status", async () => {
