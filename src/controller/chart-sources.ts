@@ -15,7 +15,11 @@ import type { CheckedOutSource } from "./engine-app.js";
 export async function checkoutChart(charts: ChartRepos, source: ApplicationSource, revision: string, fresh: boolean): Promise<{ checked: CheckedOutSource; revision: string }> {
   const ref = { repoURL: source.repoURL, chart: source.chart! };
   // A version already resolved (a sync under way, a rollback) is used as it is; a range is resolved.
-  const version = await charts.resolve(ref, revision === "HEAD" ? "" : revision, { fresh });
+  // While the repository's last index fetch failed (refused credentials, unreachable), every reconcile
+  // asks it again rather than answering from the index cached before: the error stays in the status
+  // (nothing applied or pruned meanwhile) until the repository answers, as a failing Git fetch does.
+  const failing = charts.lastError(source.repoURL) !== undefined;
+  const version = await charts.resolve(ref, revision === "HEAD" ? "" : revision, { fresh: fresh || failing });
   const { dir } = await charts.pull(ref, version);
   return { checked: { source, dir, path: "." }, revision: version };
 }
