@@ -3,31 +3,12 @@
  * first — regular files and folders only (no links, devices), no absolute or `..` member, one top folder,
  * total unpacked size under a limit — then it is extracted without owners or modes from the archive.
  */
-import { spawn } from "node:child_process";
+import { runTool, type ToolResult } from "../render/exec.js";
 import { ChartError } from "./errors.js";
 
-function run(args: string[], timeoutMs: number, maxOut = 64 * 1024 * 1024): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("tar", args, { stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (b: Buffer) => {
-      size += b.length;
-      if (size > maxOut) child.kill("SIGKILL");
-      else out.push(b);
-    });
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
-    });
-  });
+/** Runs the system tar; its listing is bounded like any tool output. */
+function run(args: string[], timeoutMs: number): Promise<ToolResult> {
+  return runTool("tar", args, { env: process.env, timeoutMs, maxOutputBytes: 64 * 1024 * 1024 });
 }
 
 /** Checks and unpacks `archive` into `dest` (an empty folder); returns the top folder's name (the chart's). */

@@ -10,9 +10,9 @@
  * (`helm registry login --password-stdin`), never the user's, and its homes in a temporary folder.
  * Plain HTTP is used for loopback hosts (as Docker treats them) or when `insecureOCIForceHttp` is set.
  */
-import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { runTool } from "../render/exec.js";
 import { findBinary } from "../tools/binaries.js";
 import type { ChartCredentials } from "./credentials.js";
 import { ChartError } from "./errors.js";
@@ -105,22 +105,9 @@ export async function listOciTags(location: string, chart: string, opts: OciOpti
   return tags;
 }
 
+/** Runs helm with `stdin` (a password) and the time limit; only its exit code and stderr matter. */
 function runHelm(helm: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, stdin?: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(helm, args, { env, stdio: ["pipe", "ignore", "pipe"] });
-    const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr: Buffer.concat(err).toString("utf8").slice(0, 4000) });
-    });
-    child.stdin.end(stdin ?? "");
-  });
+  return runTool(helm, args, { env, timeoutMs, maxOutputBytes: 1024 * 1024, ...(stdin !== undefined ? { stdin } : {}) }).then((r) => ({ code: r.code, stderr: r.stderr.slice(0, 4000) }));
 }
 
 /** Removes every credential from a helm message. */

@@ -32,6 +32,8 @@ export interface RunOptions {
   killGroup?: boolean;
   /** Kill it when stdout and stderr together exceed this many bytes. */
   maxOutputBytes?: number;
+  /** Written to its standard input (a password for `--password-stdin`); none: stdin is closed. */
+  stdin?: string;
 }
 
 /** Runs `binary args…` to completion. Rejects only if it cannot start (or is aborted). */
@@ -45,7 +47,7 @@ export function runTool(binary: string, args: readonly string[], opts: RunOption
     const child = spawn(binary, args, {
       cwd: opts.cwd,
       env: opts.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [opts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       ...(group ? { detached: true } : { signal: opts.signal }),
     });
     const out: Buffer[] = [];
@@ -81,8 +83,9 @@ export function runTool(binary: string, args: readonly string[], opts: RunOption
       }
       into.push(b);
     };
-    child.stdout.on("data", collect(out));
-    child.stderr.on("data", collect(err));
+    if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
+    child.stdout!.on("data", collect(out));
+    child.stderr!.on("data", collect(err));
     if (group) child.on("exit", kill);
     child.on("error", (e) => {
       clearTimeout(timer);
