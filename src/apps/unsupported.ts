@@ -67,11 +67,10 @@ const BOOLEAN_OPTIONS = [
   "Force",
   "SkipDryRunOnMissingResource",
   "FailOnSharedResource",
+  "RespectIgnoreDifferences",
 ];
 /** Argo CD options plumb does not implement yet. */
-const UNSUPPORTED_OPTIONS: Record<string, string> = {
-  RespectIgnoreDifferences: "plumb applies the whole desired object; ignoreDifferences only affects the comparison",
-};
+const UNSUPPORTED_OPTIONS: Record<string, string> = {};
 /** Options that belong on an object's annotation, not on the application. */
 const OBJECT_OPTIONS = ["Prune", "Delete"];
 const KNOWN_OPTIONS = [...BOOLEAN_OPTIONS, "PrunePropagationPolicy", ...Object.keys(UNSUPPORTED_OPTIONS), ...OBJECT_OPTIONS];
@@ -195,6 +194,14 @@ export function specProblems(spec: ApplicationSpec, self: { namespace: string; n
   }
   if (sp?.retry) out.push(...retryProblems(sp.retry, "spec.syncPolicy.retry"));
   if (sp?.syncOptions) out.push(...syncOptionProblems(sp.syncOptions, "spec.syncPolicy.syncOptions"));
+  if (sp?.syncOptions?.some((o) => o.replace(/\s/g, "") === "RespectIgnoreDifferences=true")) {
+    spec.ignoreDifferences?.forEach((r, i) => {
+      if (r.jqPathExpressions?.length) {
+        const at = `spec.ignoreDifferences[${i}].jqPathExpressions`;
+        out.push({ type: "UnsupportedField", field: at, message: `${at}: RespectIgnoreDifferences keeps the live values of jsonPointers only; a sync still applies the fields these jq expressions ignore — write them as jsonPointers` });
+      }
+    });
+  }
   if (spec.sourceHydrator !== undefined) {
     out.push({ type: "UnsupportedField", field: "spec.sourceHydrator", message: "spec.sourceHydrator is not supported: commit rendered manifests yourself and point spec.source at them" });
   }

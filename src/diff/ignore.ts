@@ -198,3 +198,46 @@ function pruneEmptied(a: unknown, b: unknown, removed: JsonPath): void {
     deletePaths(b, [p]);
   }
 }
+
+/**
+ * The desired object a sync applies under RespectIgnoreDifferences=true (Argo CD): at each ignored JSON
+ * pointer, the live value when the live object has one, else nothing — so the sync neither resets a field
+ * another actor owns (an HPA's replicas) nor adds it. A copy; `desired` is not changed. Pointers the
+ * object does not have are skipped.
+ */
+export function keepLiveAtIgnored(desired: KubeObject, live: KubeObject, pointers: readonly string[]): KubeObject {
+  if (pointers.length === 0) return desired;
+  const out = structuredClone(desired);
+  const removals: JsonPath[] = [];
+  for (const pointer of pointers) {
+    const path = parseJsonPointer(pointer);
+    if (path.length === 0) continue;
+    const value = getPath(live, path);
+    if (value === undefined) removals.push(path);
+    else setPath(out, path, structuredClone(value));
+  }
+  deletePaths(out, removals);
+  return out;
+}
+
+/** Sets `value` at `path` in `doc`, making the objects on the way; an array step must exist. */
+function setPath(doc: unknown, path: JsonPath, value: unknown): void {
+  let cur = doc;
+  for (let i = 0; i < path.length - 1; i++) {
+    const el = path[i]!;
+    let next = getPath(cur, [el]);
+    if (next === undefined) {
+      if (!isObject(cur)) return;
+      next = {};
+      cur[String(el)] = next;
+    }
+    cur = next;
+  }
+  const last = path[path.length - 1]!;
+  if (Array.isArray(cur)) {
+    const i = Number(last);
+    if (Number.isInteger(i) && i >= 0 && i < cur.length) cur[i] = value;
+  } else if (isObject(cur)) {
+    cur[String(last)] = value;
+  }
+}

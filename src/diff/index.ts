@@ -27,6 +27,7 @@ export {
 export {
   applyIgnore,
   effectiveIgnore,
+  keepLiveAtIgnored,
   globMatch,
   IgnoreDifference,
   IgnoreDifferences,

@@ -10,9 +10,9 @@ import { UnknownKindError } from "../cluster/discovery.js";
 import type { Resources } from "../cluster/resources.js";
 import { advance, deleteHooks, executePlan, type Advanced, type ClusterOps, type Written } from "../sync/execute.js";
 import type { Step, SyncProgress } from "../sync/progress.js";
-import { planSync, type CompareStatus, type ResourceSelector, type SyncPlan } from "../sync/index.js";
+import { parseAppSyncOptions, planSync, type CompareStatus, type ResourceSelector, type SyncPlan } from "../sync/index.js";
 import type { AppSpec } from "./app.js";
-import { compareObject, summarize, type ResourceDiff } from "../diff/index.js";
+import { compareObject, effectiveIgnore, keepLiveAtIgnored, summarize, type ResourceDiff } from "../diff/index.js";
 import { compareApp, type AppComparison, type EngineContext } from "./compare.js";
 import type { Predictions } from "./predictions.js";
 
@@ -81,10 +81,13 @@ function statusById(comparison: AppComparison): Map<string, CompareStatus> {
 /** Plans a sync of `app` from a comparison (pure); `resources` makes it a selective sync. */
 export function planFor(comparison: AppComparison, dryRun: boolean, app: AppSpec = comparison.app, resources?: ResourceSelector[]): SyncPlan {
   const status = statusById(comparison);
+  const respect = parseAppSyncOptions(app.syncOptions).respectIgnoreDifferences;
   return planSync({
-    desired: comparison.desired.map((object) => {
-      const id = keyString(keyOf(object));
+    desired: comparison.desired.map((desired) => {
+      const id = keyString(keyOf(desired));
       const live = comparison.live.get(id);
+      // RespectIgnoreDifferences=true: what ignoreDifferences leaves out of the comparison is not applied either.
+      const object = respect && live ? keepLiveAtIgnored(desired, live, effectiveIgnore(app.ignoreDifferences, keyOf(desired)).jsonPointers) : desired;
       return { object, ...(live ? { live } : {}), status: status.get(id) ?? (live ? "OutOfSync" : "Missing") };
     }),
     toPrune: comparison.toPrune,

@@ -18,6 +18,8 @@ export interface AppSyncOptions {
   applyOutOfSyncOnly: boolean;
   /** PruneLast=true: prune after PostSync rather than right after the Sync phase. */
   pruneLast: boolean;
+  /** RespectIgnoreDifferences=true: a sync keeps the live values of the fields ignoreDifferences ignores. */
+  respectIgnoreDifferences: boolean;
   /** Defaults for every task, each overridable by the object's annotation. */
   task: TaskOptions;
 }
@@ -68,6 +70,7 @@ export function parseAppSyncOptions(syncOptions: readonly string[]): AppSyncOpti
     createNamespace: flag(options, "CreateNamespace") ?? false,
     applyOutOfSyncOnly: flag(options, "ApplyOutOfSyncOnly") ?? false,
     pruneLast: flag(options, "PruneLast") ?? false,
+    respectIgnoreDifferences: flag(options, "RespectIgnoreDifferences") ?? false,
     task,
   };
 }

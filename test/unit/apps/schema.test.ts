@@ -192,9 +192,9 @@ describe("readApplication", () => {
 });
 
 describe("sync options plumb honours are not reported", () => {
-  it("FailOnSharedResource=true (what plumb always does) and SkipDryRunOnMissingResource pass; RespectIgnoreDifferences stays reported", () => {
+  it("FailOnSharedResource=true (what plumb always does), SkipDryRunOnMissingResource and RespectIgnoreDifferences pass", () => {
     const fields = (options: string[]) => syncOptionProblems(options, "o").map((p) => `${p.field} ${p.type}`);
-    assert.deepEqual(fields(["FailOnSharedResource=true", "SkipDryRunOnMissingResource=true", "Force=true", "PrunePropagationPolicy=orphan"]), []);
+    assert.deepEqual(fields(["FailOnSharedResource=true", "SkipDryRunOnMissingResource=true", "Force=true", "PrunePropagationPolicy=orphan", "RespectIgnoreDifferences=true"]), []);
     assert.deepEqual(fields(["FailOnSharedResource=false"]), ["o[0] UnsupportedField"]);
   });
 });
