@@ -25,7 +25,7 @@ export interface ChartCredentials {
   insecure?: boolean;
   /** A scheme-less `host/path` URL is an OCI registry. */
   enableOCI?: boolean;
-  /** Send the credentials to chart URLs on other hosts than the repository's too (Helm's --pass-credentials). */
+  /** Argo CD: send basic auth without waiting for a 401 challenge — what plumb's client always does. */
   forceHttpBasicAuth?: boolean;
   /** OCI: speak plain HTTP to the registry (Argo CD's insecureOCIForceHttp; loopback hosts always do). */
   insecureOCIForceHttp?: boolean;

@@ -63,7 +63,9 @@ function requestOnce(url: URL, opts: GetOptions, auth: boolean): Promise<GetResu
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on("error", (e) => reject(e));
     });
-    req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+    // A whole-request limit, not an idle one: a server dribbling a byte now and then must not hold a worker.
+    const total = setTimeout(() => req.destroy(new Error(`no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    req.on("close", () => clearTimeout(total));
     req.on("error", (e) => reject(e));
     req.end();
   });

@@ -240,7 +240,7 @@ export class ChartRepos {
         if (!entry.urls[0]) throw new ChartError("invalid", `index of ${key} gives no URL for ${chart} ${version}`);
         const url = joinChartURL(loc.url, entry.urls[0]);
         this.stats.downloads++;
-        const res = await httpGet(url, { credentials: creds, sendAuth: sameOrigin(url, loc.url) || !!creds?.forceHttpBasicAuth, timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxChartBytes, what });
+        const res = await httpGet(url, { credentials: creds, sendAuth: sameOrigin(url, loc.url), timeoutMs: this.opts.timeoutMs, maxBytes: this.opts.maxChartBytes, what });
         checkStatus(res.status, key, creds, `${chart} ${version}`);
         const digest = createHash("sha256").update(res.body).digest("hex");
         if (entry.digest && entry.digest.replace(/^sha256:/, "").toLowerCase() !== digest) {

@@ -15,7 +15,11 @@ export interface ChartLocation {
 /** Where a chart repository URL points. `enableOCI` makes a scheme-less `host/path` an OCI reference. */
 export function chartLocation(repoURL: string, enableOCI = false): ChartLocation {
   const raw = repoURL.trim();
-  if (/^oci:\/\//i.test(raw)) return { kind: "oci", url: trimSlashes(raw.slice("oci://".length)) };
+  if (/^oci:\/\//i.test(raw)) {
+    const rest = trimSlashes(raw.slice("oci://".length));
+    if (/^[^/]*@/.test(rest)) throw new ChartError("invalid", `chart repository URL oci://${rest.slice(rest.indexOf("@") + 1)} must not embed credentials: put them in a repository Secret (type: helm)`);
+    return { kind: "oci", url: rest };
+  }
   if (/^https?:\/\//i.test(raw)) {
     let u: URL;
     try {

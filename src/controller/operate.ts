@@ -106,7 +106,7 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const opApp: AppSpec = { ...input.app, prune: Boolean(sync.prune), syncOptions: [...new Set([...input.app.syncOptions, ...(sync.syncOptions ?? [])])] };
   const selective = (sync.resources?.length ?? 0) > 0;
   let status: ApplicationStatus = { ...input.status, operationState: state };
-  const log = { app: view.key, revision: shownRevision(fields), trigger, automated: Boolean(state.operation.initiatedBy?.automated) };
+  const log = { app: view.key, ...loggedRevision(fields), trigger, automated: Boolean(state.operation.initiatedBy?.automated) };
 
   let plan: SyncPlan;
   let cmp: AppComparison;
@@ -247,7 +247,7 @@ async function finish(
   const failed = end.phase === "Failed";
   const entries = progress.entries;
   const summary = entries.filter((e) => e.action !== "unchanged" && e.action !== "skipped").map((e) => `${e.action} ${e.key.kind}/${e.key.name}`).join(", ");
-  const log = { app: view.key, revision: shown, automated: Boolean(state.operation.initiatedBy?.automated), trigger };
+  const log = { app: view.key, ...loggedRevision(state.syncResult ?? {}), automated: Boolean(state.operation.initiatedBy?.automated), trigger };
   const syncResult = withResults(state.syncResult ?? { revision: sha }, resultsOf(entries), how.complete ?? true);
   const retry = failed && (how.retryable ?? true) && !dryRun ? afterFailure(state, end.message, now) : undefined;
   let status: ApplicationStatus;
@@ -349,4 +349,9 @@ export async function finalizeApp(deps: ReconcileDeps, view: ApplicationView): P
   await appRequest(deps, view, "", { metadata: { finalizers: finalizers.filter((f) => !FINALIZERS.includes(f)) } });
   deps.log.info({ app: view.key }, "cascade delete done");
   return {};
+}
+
+/** The revision fields of a log line: the full commit (or version), or every source's for a multi-source app. */
+function loggedRevision(r: { revision?: string; revisions?: string[] | undefined }): { revision?: string; revisions?: string[] } {
+  return r.revisions?.length ? { revisions: r.revisions } : { revision: r.revision ?? "" };
 }

@@ -32,7 +32,7 @@ import type { HealthOverrides } from "../health/index.js";
 import { render, type RenderRequest, type RenderResult, type SourceType } from "../render/index.js";
 import { classifyHook, parseAppSyncOptions } from "../sync/index.js";
 import { taskOptionsFor } from "../sync/options.js";
-import type { ClusterOps } from "../sync/execute.js";
+import { refusedInPlace, type ClusterOps } from "../sync/execute.js";
 import { partsOf, type AppSpec, type RenderPart } from "./app.js";
 import { ownedObjects } from "./inventory.js";
 import type { Predictions, WriteMode } from "./predictions.js";
@@ -195,7 +195,7 @@ export async function compareApp(ctx: EngineContext, app: AppSpec): Promise<AppC
           if (err instanceof ApiError && err.status === 404 && ns && namespaces.has(ns) && !current) return undefined;
           // Force=true: an existing object the API server refuses to change in place (422, an immutable
           // field) is deleted and created again by the sync; it is compared against the desired manifest.
-          if (err instanceof ApiError && err.status === 422 && options.force && current) return undefined;
+          if (err instanceof ApiError && options.force && current && refusedInPlace(err)) return undefined;
           throw err;
         });
       return current && ctx.predictions ? ctx.predictions.predict(mode, obj, current, dryRun) : dryRun();

@@ -36,6 +36,16 @@ export interface RunOptions {
   stdin?: string;
 }
 
+/** The most a render tool may write (stdout and stderr together): past it the run is stopped, not buffered. */
+export const MAX_RENDER_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** Why a tool run failed, for a message: its time limit, its output limit, or its own (cleaned) words. */
+export function toolFailure(run: ToolResult, timeoutMs: number, replacements: ReadonlyArray<[string, string]>): string {
+  if (run.timedOut) return `timed out after ${timeoutMs} ms`;
+  if (run.tooLarge) return `wrote more than ${MAX_RENDER_OUTPUT_BYTES / 1024 / 1024} MiB and was stopped`;
+  return cleanToolError(run.stderr, replacements);
+}
+
 /** Runs `binary args…` to completion. Rejects only if it cannot start (or is aborted). */
 export function runTool(binary: string, args: readonly string[], opts: RunOptions): Promise<ToolResult> {
   return new Promise((resolvePromise, reject) => {

@@ -28,7 +28,7 @@ import { copyFile, cp, mkdir, readdir, readFile, writeFile } from "node:fs/promi
 import { basename, join } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import { collectProblems, RenderError, type RenderProblem } from "./errors.js";
-import { cleanToolError, runTool, withTempDir } from "./exec.js";
+import { MAX_RENDER_OUTPUT_BYTES, runTool, toolFailure, withTempDir } from "./exec.js";
 import { openRepo, outOfBoundsSymlinks, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
 import type { HelmSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml } from "./yaml.js";
@@ -245,10 +245,9 @@ export async function renderHelm(ctx: RenderContext, opts: HelmSource = {}): Pro
   return withTempDir("helm", async (tmp) => {
     const chartDir = await chartWithDependencies(ctx, chart, tmp);
     const { args, files, replacements } = await helmArgs(ctx, opts, tmp, chartDir);
-    const run = await runTool(helm, args, { env: helmEnv(ctx.env, tmp), cwd: tmp, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
+    const run = await runTool(helm, args, { env: helmEnv(ctx.env, tmp), cwd: tmp, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal, maxOutputBytes: MAX_RENDER_OUTPUT_BYTES });
     if (run.code !== 0) {
-      const why = run.timedOut ? `timed out after ${ctx.timeoutMs} ms` : cleanToolError(run.stderr, replacements);
-      throw RenderError.of(`helm template failed: ${why}`, { file: ctx.app.rel });
+      throw RenderError.of(`helm template failed: ${toolFailure(run, ctx.timeoutMs, replacements)}`, { file: ctx.app.rel });
     }
     const prefix = `${chart.name}/`;
     const sourceOf = (comment: string): string | undefined => {

@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import { buildEnvironment, envsubst } from "./buildenv.js";
 import { RenderError, type RenderProblem } from "./errors.js";
-import { runTool, withTempDir } from "./exec.js";
+import { MAX_RENDER_OUTPUT_BYTES, runTool, withTempDir } from "./exec.js";
 import { resolveInRepo, toPosix } from "./paths.js";
 import type { JsonnetSource, JsonnetVar, RenderContext } from "./schema.js";
 import { flattenList, type SourcedObject } from "./yaml.js";
@@ -101,8 +101,9 @@ export async function evaluateJsonnet(ctx: RenderContext, file: string, opts: Js
   return withTempDir("jsonnet", async (tmp) => {
     const spec = join(tmp, "request.json");
     await writeFile(spec, JSON.stringify(request), { mode: 0o600 });
-    const run = await runTool(binary, [spec], { env: {}, cwd: ctx.app.real, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
+    const run = await runTool(binary, [spec], { env: {}, cwd: ctx.app.real, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal, maxOutputBytes: MAX_RENDER_OUTPUT_BYTES });
     if (run.timedOut) return { objects: [], problems: [{ file: rel, message: `Jsonnet evaluation timed out after ${ctx.timeoutMs} ms` }] };
+    if (run.tooLarge) return { objects: [], problems: [{ file: rel, message: `Jsonnet evaluation wrote more than ${MAX_RENDER_OUTPUT_BYTES / 1024 / 1024} MiB and was stopped` }] };
     if (run.code !== 0) {
       const text = run.stderr.split(`${ctx.repo.realRoot}/`).join("");
       const at = errorLocation(text);

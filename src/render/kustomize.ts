@@ -12,7 +12,7 @@ import { cp, readFile, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import { RenderError } from "./errors.js";
-import { cleanToolError, runTool, withTempDir } from "./exec.js";
+import { MAX_RENDER_OUTPUT_BYTES, runTool, toolFailure, withTempDir } from "./exec.js";
 import { resolveInRepo, toPosix } from "./paths.js";
 import type { KustomizeSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml, toYaml } from "./yaml.js";
@@ -136,14 +136,13 @@ export async function applyOverrides(ctx: RenderContext, k: Kustomization, o: Ku
 async function build(ctx: RenderContext, dir: string, tmpRoot?: string): Promise<RenderOutput> {
   const kustomize = findBinary("kustomize", { env: ctx.env });
   const env = { ...ctx.env, GIT_TERMINAL_PROMPT: "0" };
-  const run = await runTool(kustomize, ["build", dir], { env, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal });
+  const run = await runTool(kustomize, ["build", dir], { env, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal, maxOutputBytes: MAX_RENDER_OUTPUT_BYTES });
   const where = ctx.app.rel;
   if (run.code !== 0) {
     // Paths in kustomize's message: repository-relative, whether it ran on the checkout or on a copy.
     const replacements: Array<[string, string]> = [[`${ctx.repo.realRoot}/`, ""]];
     if (tmpRoot) replacements.unshift([`${tmpRoot}/`, ""]);
-    const why = run.timedOut ? `timed out after ${ctx.timeoutMs} ms` : cleanToolError(run.stderr, replacements);
-    throw RenderError.of(`kustomize build failed: ${why}`, { file: where });
+    throw RenderError.of(`kustomize build failed: ${toolFailure(run, ctx.timeoutMs, replacements)}`, { file: where });
   }
   const { objects, problems } = parseManifests(run.stdout, `kustomize build ${where}`);
   return { objects, problems };

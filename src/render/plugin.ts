@@ -24,14 +24,14 @@ import { chmod, cp, lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { delimiter, join, relative, sep } from "node:path";
 import { buildEnvironment, envsubst } from "./buildenv.js";
 import { RenderError } from "./errors.js";
-import { cleanToolError, runTool, withTempDir, type ToolResult } from "./exec.js";
+import { cleanToolError, MAX_RENDER_OUTPUT_BYTES, runTool, withTempDir, type ToolResult } from "./exec.js";
 import { hasDiscovery, parameterEnvironment, pluginGlob, type Plugin, type PluginCommand } from "./plugin-spec.js";
 import type { PluginSource, RenderContext, RenderOutput } from "./schema.js";
 import { toPosix } from "./paths.js";
 import { parseManifests } from "./yaml.js";
 
 /** Generate's output beyond this is refused (a plugin printing forever). */
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const MAX_OUTPUT_BYTES = MAX_RENDER_OUTPUT_BYTES;
 
 /** Every file under `dir`, relative and `/`-separated, `.git` skipped, symlinked folders not followed. */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -134,7 +134,7 @@ export const HelmSource = z.strictObject({
   kubeVersion: z.string().optional(),
   /** The API versions templates see (`.Capabilities.APIVersions`); overrides the request's. */
   apiVersions: z.array(z.string()).optional(),
-  /** Accepted and ignored: plumb renders offline and never sends credentials. */
+  /** Not supported when true: a chart repository's credentials go to its own host only, never to the hosts its index names. */
   passCredentials: z.boolean().optional(),
   /** Only "v3" is supported. */
   version: z.string().optional(),
@@ -279,6 +279,7 @@ export function unsupportedFields(opts: SourceOptions): RenderProblem[] {
   if (k?.kubeVersion || k?.apiVersions?.length) refuse("kustomize.kubeVersion/apiVersions", "they only apply to Helm charts inflated by kustomize, which plumb does not enable");
   const h = opts.helm;
   if (h?.version && h.version !== "v3") refuse("helm.version", `only Helm v3 is available (got "${h.version}")`);
+  if (h?.passCredentials) refuse("helm.passCredentials", "plumb sends a chart repository's credentials only to the repository's own host; serve the charts from it, or remove the field");
   return out;
 }
 

@@ -300,12 +300,18 @@ async function runTask(task: SyncTask, step: Step, dryRun: boolean, ops: Cluster
         const write = () => (task.options.replace && !task.live ? ops.create(task.object, writeOpts) : ops.apply(task.object, writeOpts));
         const result = await write().catch(async (err: unknown) => {
           // Force=true (Argo CD's `kubectl apply --force`): an object the API server refuses to change in
-          // place (an immutable field: 422 Invalid) is deleted and created again.
-          if (!task.options.force || !task.live || dryRun || (err as { status?: unknown }).status !== 422) throw err;
-          await ops.delete(task.live, { dryRun: false, propagationPolicy: "Foreground" });
-          await waitGone(task.live, ops, opts.timeoutMs);
+          // place (an immutable field: 422 Invalid, "field is immutable" / "Forbidden") is deleted and created
+          // again. Any other 422 (an invalid manifest) is an error as it is: deleting would not help. If the
+          // new object is refused after all, the old one is put back, as kubectl does.
+          if (!task.options.force || !task.live || dryRun || !refusedInPlace(err)) throw err;
+          const previous = task.live;
+          await ops.delete(previous, { dryRun: false, propagationPolicy: "Foreground" });
+          await waitGone(previous, ops, opts.timeoutMs);
           forced = true;
-          return ops.apply(task.object, writeOpts);
+          return ops.apply(task.object, writeOpts).catch(async (again: unknown) => {
+            await ops.create(restorable(previous), { dryRun: false, fieldValidation: "Ignore" }).catch(() => undefined);
+            throw again;
+          });
         });
         if (forced) return done("configured", "deleted and created again (Force=true: it could not be changed in place)", result);
         if (task.action === "create" || !task.live) return done("created", dryRun ? "would be created (dry run)" : "created", result);
@@ -361,4 +367,17 @@ export async function deleteObject(e: ChangeEntry, ops: ClusterOps): Promise<voi
 /** Deletes hook objects of a terminated sync (those still running), as Argo CD's terminate does. */
 export async function deleteHooks(hooks: readonly ChangeEntry[], ops: ClusterOps): Promise<void> {
   await mapLimit(hooks, 8, (e) => deleteObject(e, ops));
+}
+
+/** Whether an apply error is the API server refusing to change a field in place (what Force=true recreates for). */
+export function refusedInPlace(err: unknown): boolean {
+  const e = err as { status?: unknown; message?: unknown };
+  return e.status === 422 && typeof e.message === "string" && /immutable|Forbidden/.test(e.message);
+}
+
+/** A live object as it can be created again: without its server-set identity, bookkeeping and status. */
+function restorable(live: KubeObject): KubeObject {
+  const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ct, managedFields: _mf, generation: _g, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = live.metadata as KubeObject["metadata"] & Record<string, unknown>;
+  const { status: _s, ...rest } = live;
+  return { ...rest, metadata } as KubeObject;
 }

@@ -60,8 +60,18 @@ local function xpcall51(f, handler, ...)
 end
 local function resume51(co, ...) return rethrow(cororesume(co, ...)) end
 
+-- A finalizer runs with the debug hook off (Lua 5.4), so a __gc metamethod could loop past the time limit:
+-- scripts may not set one. (Lua 5.4 marks an object for finalization only if __gc is there at setmetatable.)
+local function setmetatable51(t, mt)
+  if rawtype(mt) == "table" and rawget(mt, "__gc") ~= nil then rawerror("__gc metamethods are not allowed in health scripts", 2) end
+  return setmetatable(t, mt)
+end
+-- Shared tables are reached only through metatables that scripts can neither read nor replace, so one run
+-- cannot change what the next one sees (the string metatable included).
+getmetatable("").__metatable = false
+
 local function proxy(lib)
-  local mt = { __index = lib }
+  local mt = { __index = lib, __metatable = false }
   return function() return setmetatable({}, mt) end
 end
 local T = {}
@@ -84,10 +94,10 @@ local newT, newM, newS, newOS, newCO, newU = proxy(T), proxy(M), proxy(S), proxy
 local BASE = {
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall51, xpcall = xpcall51,
   print = function() end, rawequal = rawequal, rawget = rawget, rawlen = rawlen, rawset = rawset, select = select,
-  setmetatable = setmetatable, getmetatable = getmetatable, tonumber = tonumber, tostring = tostring51, type = type,
+  setmetatable = setmetatable51, getmetatable = getmetatable, tonumber = tonumber, tostring = tostring51, type = type,
   unpack = tunpack, _VERSION = "Lua 5.1",
 }
-local BASE_MT = { __index = BASE }
+local BASE_MT = { __index = BASE, __metatable = false }
 
 local function environment(obj, open)
   local env = setmetatable({ obj = obj }, BASE_MT)

@@ -49,6 +49,26 @@ describe("Lua health VM cases", () => {
     assert.deepEqual(vm.run('return { status = "Healthy", message = obj.metadata.name }', obj), { status: "Healthy", message: "x" });
   });
 
+  it("refuses a __gc finalizer (it would run with the time limit off)", () => {
+    const start = Date.now();
+    const r = vm.run('setmetatable({}, { __gc = function() while true do end end }) collectgarbage() return { status = "Healthy", message = "ran" }', { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }, { openLibs: true });
+    assert.equal(r.status, "Unknown", r.message);
+    assert.match(r.message, /__gc/);
+    assert.ok(Date.now() - start < 5000, `took ${Date.now() - start} ms`);
+  });
+
+  it("lets no run change the shared libraries or metatables the next run sees", () => {
+    const obj: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } };
+    const tamper = [
+      'getmetatable(_G).__index.pairs = nil',
+      'getmetatable(table).__index.insert = nil',
+      'getmetatable("").__index.upper = nil',
+    ];
+    for (const script of tamper) assert.equal(vm.run(script + ' return { status = "Healthy", message = "tampered" }', obj, { openLibs: true }).status, "Unknown", script);
+    const after = vm.run('local t = {} table.insert(t, ("a"):upper()) for _ in pairs(t) do end return { status = "Healthy", message = t[1] }', obj, { openLibs: true });
+    assert.deepEqual(after, { status: "Healthy", message: "A" });
+  });
+
   it("stops an infinite loop within a few seconds", () => {
     const start = Date.now();
     const r = vm.run("local i = 0 while true do i = i + 1 end", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } });

@@ -64,7 +64,8 @@ describe("source options", () => {
   it("accept Argo CD's fields and an empty jsonnet block", () => {
     const s = parseSourceOptions({ directory: { recurse: true, include: "*.yaml", jsonnet: {} } });
     assert.equal(s.directory?.recurse, true);
-    parseSourceOptions({ helm: { valueFiles: ["v.yaml"], parameters: [{ name: "a", value: "1", forceString: true }], valuesObject: { x: { y: 1 } }, passCredentials: true } });
+    parseSourceOptions({ helm: { valueFiles: ["v.yaml"], parameters: [{ name: "a", value: "1", forceString: true }], valuesObject: { x: { y: 1 } }, passCredentials: false } });
+    assert.throws(() => parseSourceOptions({ helm: { passCredentials: true } }), /passCredentials is not supported: .*only to the repository's own host/);
     parseSourceOptions({ kustomize: { images: ["nginx:1.2"], commonLabels: { a: "b" }, replicas: [{ name: "web", count: "3" }] } });
   });
   it("refuse unknown fields (typos in jsonnet and plugin options too) and two types at once, all together", () => {

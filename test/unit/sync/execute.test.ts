@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { keyOf, keyString, type KubeObject } from "../../../src/core/object.js";
-import { advance, executePlan, type ClusterOps } from "../../../src/sync/execute.js";
+import { advance, executePlan, refusedInPlace, type ClusterOps } from "../../../src/sync/execute.js";
 import { planSync, type CompareStatus, type DesiredResource } from "../../../src/sync/index.js";
 
 /** An object store with a clock: `settle` decides what an object looks like after `ticks` reads. */
@@ -309,5 +309,14 @@ describe("advance: one round at a time", () => {
     }
     assert.equal(r!.state, "waiting", "the slow SyncFail hook is still waited for");
     assert.match(progress.failure ?? "", /migrate-fail failed.*notify-fail failed/);
+  });
+});
+
+describe("Force=true recreates only what cannot be changed in place", () => {
+  it("an immutable field or a forbidden update is; an invalid manifest or another error is not", () => {
+    assert.equal(refusedInPlace({ status: 422, message: 'ConfigMap "c" is invalid: data: Forbidden: field is immutable when `immutable` is set' }), true);
+    assert.equal(refusedInPlace({ status: 422, message: 'Job.batch "j" is invalid: spec.template: Invalid value: ...: field is immutable' }), true);
+    assert.equal(refusedInPlace({ status: 422, message: 'Deployment.apps "d" is invalid: spec.strategy.type: Unsupported value: "Fast"' }), false);
+    assert.equal(refusedInPlace({ status: 409, message: "the object has been modified" }), false);
   });
 });
