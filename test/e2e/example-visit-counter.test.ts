@@ -63,16 +63,18 @@ describe("example visit-counter", { timeout: 110_000 }, () => {
     assert.equal(env.find((e) => e.name === "GREETING")?.value, "Hello");
     const edited = env.map((e) => (e.name === "GREETING" ? { ...e, value: "Hacked" } : e));
     // What `kubectl scale` and `kubectl set env` send: merge patches under kubectl's field manager.
-    await world.resources.client.request({ method: "PATCH", path, contentType: "application/merge-patch+json", query: { fieldManager: "kubectl-scale" }, body: { spec: { replicas: 5 } } });
-    await world.resources.client.request({
+    // Each PATCH answers with the object as it stood right after the patch: that proves the change landed,
+    // where a read afterwards may already see self-heal's revert.
+    const scaled = await world.resources.client.request<Deploy>({ method: "PATCH", path, contentType: "application/merge-patch+json", query: { fieldManager: "kubectl-scale" }, body: { spec: { replicas: 5 } } });
+    assert.equal(scaled.spec.replicas, 5, "the manual scale landed");
+    const envEdited = await world.resources.client.request<Deploy>({
       method: "PATCH",
       path,
       contentType: "application/strategic-merge-patch+json",
       query: { fieldManager: "kubectl-set" },
       body: { spec: { template: { spec: { containers: [{ name: "web", env: edited }] } } } },
     });
-    const changed = (await world.resources.get(web)) as Deploy;
-    assert.ok(changed.spec.replicas === 5 || changed.spec.template.spec.containers[0]!.env?.some((e) => e.value === "Hacked"), "the manual change landed (at least until self-heal)");
+    assert.equal(envEdited.spec.template.spec.containers[0]!.env?.find((e) => e.name === "GREETING")?.value, "Hacked", "the manual env edit landed");
     await waitFor(
       "the web Deployment back at 2 replicas with GREETING=Hello",
       async () => {
