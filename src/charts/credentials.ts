@@ -10,6 +10,7 @@
  * Pure: no I/O.
  */
 import type { KubeObject } from "../core/object.js";
+import { secretData, truthy } from "../core/secret.js";
 
 /** Credentials for a chart repository, as Argo CD declares them in a repository Secret with `type: helm`. */
 export interface ChartCredentials {
@@ -52,16 +53,6 @@ export function credentialKey(url: string): string {
   return s.replace(/\/+$/, "");
 }
 
-function secretData(secret: KubeObject): Record<string, string> {
-  const out: Record<string, string> = {};
-  const data = secret.data as Record<string, unknown> | undefined;
-  if (data && typeof data === "object") for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
-  const stringData = secret.stringData as Record<string, unknown> | undefined;
-  if (stringData && typeof stringData === "object") for (const [k, v] of Object.entries(stringData)) if (typeof v === "string") out[k] = v;
-  return out;
-}
-
-const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
 
 /**
  * Reads one Secret. Undefined if it is not a Helm repository Secret (no label, or `type` other than helm);

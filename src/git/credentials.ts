@@ -15,6 +15,7 @@
  * Pure: no I/O.
  */
 import type { KubeObject } from "../core/object.js";
+import { secretData, truthy } from "../core/secret.js";
 import { normalizeRepoURL } from "./url.js";
 
 /** The credentials of one repository, or of all repositories under a URL prefix. */
@@ -95,21 +96,6 @@ export interface ParsedSecret {
   problems: string[];
 }
 
-/** The Secret's data as strings: `data` (base64) overlaid by `stringData` (plain), as the API server does. */
-function secretData(secret: KubeObject): Record<string, string> {
-  const out: Record<string, string> = {};
-  const data = secret.data as Record<string, unknown> | undefined;
-  if (data && typeof data === "object") {
-    for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
-  }
-  const stringData = secret.stringData as Record<string, unknown> | undefined;
-  if (stringData && typeof stringData === "object") {
-    for (const [k, v] of Object.entries(stringData)) if (typeof v === "string") out[k] = v;
-  }
-  return out;
-}
-
-const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
 
 /**
  * Reads one Secret in Argo CD's repository shape. Returns undefined if the Secret is not labelled as

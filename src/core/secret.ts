@@ -1,0 +1,21 @@
+/**
+ * Reading a Secret's values as the API server stores them. Pure: no I/O.
+ */
+import type { KubeObject } from "./object.js";
+
+/** The Secret's data as strings: `data` (base64) overlaid by `stringData` (plain), as the API server does. */
+export function secretData(secret: KubeObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  const data = secret.data as Record<string, unknown> | undefined;
+  if (data && typeof data === "object") {
+    for (const [k, v] of Object.entries(data)) if (typeof v === "string") out[k] = Buffer.from(v, "base64").toString("utf8");
+  }
+  const stringData = secret.stringData as Record<string, unknown> | undefined;
+  if (stringData && typeof stringData === "object") {
+    for (const [k, v] of Object.entries(stringData)) if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+/** "true", "yes" or "1" in any case: how Argo CD's Secrets spell a boolean. */
+export const truthy = (v: string | undefined): boolean => v !== undefined && /^(true|yes|1)$/i.test(v.trim());
