@@ -81,6 +81,18 @@ describe("renderGoTemplates", () => {
     }
   });
 
+  it("a template defined in one job is not visible to another, even with the same batch and text cache", async () => {
+    const results = await renderGoTemplates([
+      { text: '{{ define "x" }}from job 0{{ end }}{{ template "x" }}', data: {} },
+      { text: '{{ template "x" }}', data: {} },
+      { text: '{{ define "x" }}from job 0{{ end }}{{ template "x" }}', data: {} },
+    ]);
+    assert.deepEqual(results[0], { ok: true, output: "from job 0" });
+    assert.equal(results[1]!.ok, false);
+    assert.match(results[1]!.ok ? "" : results[1]!.error, /template "x" not defined/);
+    assert.deepEqual(results[2], { ok: true, output: "from job 0" });
+  });
+
   it("data that cannot be passed as JSON fails only its own job", async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
