@@ -50,8 +50,8 @@ const (
 )
 
 type job struct {
-	Text string `json:"text"`
-	Data any    `json:"data"`
+	Text string          `json:"text"`
+	Data json.RawMessage `json:"data"`
 }
 
 type request struct {
@@ -307,6 +307,47 @@ func (e *engine) parse(text string) (*template.Template, error) {
 	return t, err
 }
 
+// decodeData reads a job's data as the Argo CD component would hold it. ApplicationSet parameters come from
+// json.Unmarshal, so every number is a float64 (and prints as Go prints one: 1234567 → 1.234567e+06).
+// Notifications see the Application as Kubernetes' unstructured JSON decoder makes it: integers are int64.
+func decodeData(raw json.RawMessage, funcs string) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var data any
+	if funcs != "notifications" {
+		err := json.Unmarshal(raw, &data)
+		return data, err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&data); err != nil {
+		return nil, err
+	}
+	return numbers(data), nil
+}
+
+// numbers turns json.Number into int64 when it is one, else float64, through maps and lists.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
+}
+
 func execute(t *template.Template, data any, funcs string) (string, error) {
 	if funcs == "notifications" {
 		if m, ok := data.(map[string]any); ok {
@@ -373,6 +414,10 @@ func main() {
 		}
 		limit := min(jobTimeout, left)
 		t, err := eng.parse(j.Text)
+		var data any
+		if err == nil {
+			data, err = decodeData(j.Data, req.Funcs)
+		}
 		if err != nil {
 			msg := err.Error()
 			results[i] = result{Error: &msg}
@@ -389,7 +434,7 @@ func main() {
 					done <- outcome{err: fmt.Errorf("template panicked: %v", r)}
 				}
 			}()
-			out, err := execute(t, j.Data, req.Funcs)
+			out, err := execute(t, data, req.Funcs)
 			done <- outcome{out, err}
 		}()
 		timer := time.NewTimer(limit)

@@ -93,6 +93,12 @@ describe("renderGoTemplates", () => {
     assert.deepEqual(results[2], { ok: true, output: "from job 0" });
   });
 
+  it("numbers: float64 for ApplicationSets (json.Unmarshal), int64 for notifications (unstructured), as in Argo CD", async () => {
+    const data = { n: 1234567, small: 3, f: 1.5 };
+    assert.equal(await ok("{{ .n }} {{ .small }} {{ .f }} {{ add .small 1 }}", data), "1.234567e+06 3 1.5 4");
+    assert.equal(await ok("{{ .n }} {{ .small }} {{ .f }} {{ add .small 1 }}", data, { funcs: "notifications" }), "1234567 3 1.5 4");
+  });
+
   it("data that cannot be passed as JSON fails only its own job", async () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
