@@ -194,6 +194,7 @@ export class Controller {
       get plugins(): readonly Plugin[] {
         return mergePlugins(dirPlugins, custom?.plugins() ?? []);
       },
+      kustomizeBuildOptions: () => custom?.kustomizeBuildOptions() ?? [],
       liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
       getApp: (key) => this.getApp(key),
       getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),

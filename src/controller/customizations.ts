@@ -3,7 +3,8 @@
  * from the settings ConfigMap (plumb-cm; also argocd-cm with --argo-compat, plumb-cm winning) and from a
  * folder laid out as Argo CD's resource_customizations (`--resource-customizations DIR`); and config
  * management plugins from plumb-cmp-cm (also argocd-cmp-cm with --argo-compat), each data key holding
- * ConfigManagementPlugin YAML as Argo CD's sidecar reads it.
+ * ConfigManagementPlugin YAML as Argo CD's sidecar reads it; and `kustomize.buildOptions` (the settings
+ * ConfigMaps' extra `kustomize build` flags, as far as render/kustomize.ts admits them).
  *
  * The ConfigMaps are watched (one informer of ConfigMaps in the settings namespace), so an edited script
  * applies at the next reconcile; `onChange` lets the controller compare every app again. Bad keys are
@@ -15,12 +16,15 @@ import type { IgnoreDifference } from "../diff/ignore.js";
 import type { HealthOverrides } from "../health/index.js";
 import { LuaHealthVM, luaOverrides, parseResourceCustomizations, readScriptFolder, type ResourceCustomizations, type ScriptTable } from "../health/lua/index.js";
 import type { Plugin } from "../render/index.js";
+import { parseKustomizeBuildOptions } from "../render/kustomize.js";
 import { pluginsOfConfigMap } from "./plugins.js";
 import type { Logger } from "./reconcile.js";
 
 export const SETTINGS_CONFIGMAP = "plumb-cm";
 export const ARGO_SETTINGS_CONFIGMAP = "argocd-cm";
 export const PLUGINS_CONFIGMAP = "plumb-cmp-cm";
+/** The settings key of Argo CD's extra `kustomize build` flags. */
+export const BUILD_OPTIONS_KEY = "kustomize.buildOptions";
 export const ARGO_PLUGINS_CONFIGMAP = "argocd-cmp-cm";
 
 export interface CustomizationsOptions {
@@ -38,6 +42,7 @@ export class Customizations {
   private vm?: LuaHealthVM;
   private folder: ScriptTable = new Map();
   private fromMaps: ResourceCustomizations[] = [];
+  private buildOptions: string[] = [];
   /** The plugins of each plugin ConfigMap, by name: the last definitions that parsed (a broken edit keeps them). */
   private readonly pluginMaps = new Map<string, Plugin[]>();
   private readonly factory: InformerFactory;
@@ -73,6 +78,11 @@ export class Customizations {
         for (const p of parsed.problems) this.opts.log.warn({ problem: p }, "resource customizations");
         return parsed;
       });
+      // kustomize.buildOptions: plumb-cm's if it has the key, else argocd-cm's. Refused flags are logged.
+      const options = names.map((n) => (get(n)?.data as Record<string, string> | undefined)?.[BUILD_OPTIONS_KEY]).find((v) => v !== undefined);
+      const parsed = parseKustomizeBuildOptions(options ?? "");
+      for (const p of parsed.problems) this.opts.log.warn({ problem: p }, "kustomize build options");
+      this.buildOptions = parsed.flags;
       for (const l of this.listeners) l();
     };
     this.factory.on("add", (o) => reload(o.metadata.name));
@@ -114,6 +124,11 @@ export class Customizations {
   /** Calls `listener` whenever the ConfigMaps change. */
   onChange(listener: () => void): void {
     this.listeners.push(listener);
+  }
+
+  /** The admitted flags of `kustomize.buildOptions` (render/kustomize.ts parseKustomizeBuildOptions). */
+  kustomizeBuildOptions(): readonly string[] {
+    return this.buildOptions;
   }
 
   /** System-level ignoreDifferences rules (resource.customizations.ignoreDifferences.*), for compare. */

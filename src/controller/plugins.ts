@@ -26,7 +26,7 @@ export function mergePlugins(first: readonly Plugin[], then: readonly Plugin[]):
 }
 
 /** What a render request gets from the controller beyond what the engine puts in it. */
-export type RenderExtras = Pick<RenderRequest, "plugins" | "revision" | "repoURL" | "targetRevision" | "project">;
+export type RenderExtras = Pick<RenderRequest, "plugins" | "revision" | "repoURL" | "targetRevision" | "project" | "kustomizeBuildOptions">;
 
 /**
  * A render function adding `extras` to each request: wrap the render the engine is given (reconcile.ts,
