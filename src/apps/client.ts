@@ -24,6 +24,8 @@ import { analyzeApplication } from "./analyze.js";
 import { API_GROUP, API_VERSION, ARGO_GROUP, isAutomated, type SyncOperation } from "./spec.js";
 import { readApplication, type ApplicationView } from "./analyze.js";
 import type { OperationState } from "./status.js";
+import { appSyncWindows } from "./project.js";
+import { blockedMessage, SyncWindowBlockedError, type SyncWindowState } from "./windows.js";
 
 /** The `operation.info` entry naming a request. */
 export const REQUEST_INFO = "plumb.dev/request";
@@ -157,6 +159,12 @@ export class AppClient {
       if (obj.operation || phase === "Running" || phase === "Terminating") {
         throw new ConflictError(`another operation is already in progress on application "${name}"`, `wait for it: plumb app wait ${name} --operation -n ${this.namespace}`);
       }
+      // A sync window that blocks manual syncs refuses the request before anything is written (the
+      // controller would refuse the operation too: this says so at once, and why).
+      const windows = await this.syncWindows(obj);
+      if (!windows.manual.allowed) {
+        throw new SyncWindowBlockedError(`cannot sync application "${name}": ${blockedMessage(windows.manual, "manual sync")}`, `see the windows: plumb proj windows list ${projectName(obj)}`);
+      }
       const at = Date.now();
       const operation = { sync, initiatedBy: { username: by.username }, info: [{ name: REQUEST_INFO, value: id }] };
       try {
@@ -168,6 +176,18 @@ export class AppClient {
         throw err;
       }
     }
+  }
+
+  /** The sync-window state of an Application under its AppProject (read from the cluster; none: no windows). */
+  async syncWindows(obj: KubeObject, now = Date.now()): Promise<SyncWindowState> {
+    const view = readApplication(obj);
+    let project: KubeObject | undefined;
+    try {
+      project = await this.resources.get({ apiVersion: this.apiVersion, kind: "AppProject", namespace: obj.metadata.namespace ?? this.namespace, name: projectName(obj) });
+    } catch (err) {
+      if (!(err instanceof UnknownKindError)) throw err;
+    }
+    return appSyncWindows({ name: obj.metadata.name, destination: view.spec?.destination ?? {} }, project, now);
   }
 
   /**
@@ -266,4 +286,9 @@ export function rollbackSync(view: ApplicationView, id: number | undefined, opts
   if (entry.revisions?.length) return { revisions: entry.revisions, ...(entry.sources ? { sources: entry.sources } : {}), ...flags };
   if (!entry.revision) throw new UsageError(`history entry ${entry.id} records no revision to roll back to`);
   return { revision: entry.revision, ...(opts.prune ? { prune: true } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
+}
+
+/** The project an Application names ("default" when none). */
+function projectName(obj: KubeObject): string {
+  return (obj.spec as { project?: string } | undefined)?.project || "default";
 }

@@ -10,6 +10,7 @@
 export * from "./spec.js";
 export * from "./status.js";
 export * from "./project.js";
+export * from "./windows.js";
 export * from "./analyze.js";
 export * from "./unsupported.js";
 export * from "./builders.js";

@@ -26,6 +26,7 @@ import { parseLenient } from "./parse.js";
 import { API_GROUP, API_VERSION, DEFAULT_PROJECT, LOCAL_NAME, LOCAL_SERVER } from "./spec.js";
 import { globMatch, globMatchWithNegation, isDenyPattern } from "./glob.js";
 import type { SpecProblem } from "./unsupported.js";
+import { SyncWindow, syncWindowState, windowProblem, type SyncWindowState, type WindowTarget } from "./windows.js";
 
 /** A group and kind, either a glob ("*"); group "" is the core group. */
 export const GroupKind = z.strictObject({ group: z.string().default(""), kind: z.string().min(1) });
@@ -61,8 +62,9 @@ export const AppProjectSpec = z.strictObject({
   namespaceResourceWhitelist: z.array(GroupKind).optional(),
   namespaceResourceBlacklist: z.array(GroupKind).optional(),
   roles: z.array(ProjectRole).optional(),
+  /** When syncs may run (windows.ts). */
+  syncWindows: z.array(SyncWindow).optional(),
   // Declared so Argo CD projects are read, reported when set: plumb does not implement them yet.
-  syncWindows: z.array(z.unknown()).optional(),
   orphanedResources: z.unknown().optional(),
   signatureKeys: z.array(z.strictObject({ keyID: z.string() })).optional(),
   sourceNamespaces: z.array(z.string()).optional(),
@@ -96,7 +98,6 @@ export function defaultProject(namespace = "") {
 }
 
 const UNSUPPORTED_PROJECT_FIELDS: Array<[keyof AppProjectSpec, string]> = [
-  ["syncWindows", "sync windows are not enforced yet; every sync is allowed"],
   ["orphanedResources", "orphaned resources are not monitored yet"],
   ["signatureKeys", "commit signatures are not verified yet"],
   ["sourceNamespaces", "applications in any namespace may use the project"],
@@ -114,6 +115,13 @@ export function analyzeProject(obj: unknown): { spec?: AppProjectSpec; problems:
       const v = r.data[field];
       if (v === undefined || v === false || (Array.isArray(v) && v.length === 0)) continue;
       problems.push({ type: "UnsupportedField", field: `spec.${field}`, message: `spec.${field} is not supported yet: ${why}` });
+    }
+    for (const [i, w] of (r.data.syncWindows ?? []).entries()) {
+      const field = `spec.syncWindows[${i}]`;
+      const bad = windowProblem(w);
+      // An unreadable window blocks the syncs of the apps it applies to (windows.ts canSync), as in Argo CD.
+      if (bad) problems.push({ type: "InvalidSpecError", field, message: `${field}: ${bad}; syncs of the applications it applies to are blocked until it is fixed` });
+      if (w.syncOverrun) problems.push({ type: "UnsupportedField", field: `${field}.syncOverrun`, message: `${field}.syncOverrun is not supported yet: a sync already running always finishes, whatever the windows` });
     }
   }
   return { spec: r.data, problems };
@@ -340,4 +348,14 @@ export function projectFor(name: string | undefined, lookup: ProjectLookup): Pro
     return { found: false, name: project, message: `AppProject ${project} is invalid, so its rules are unknown: ${why.join("; ") || "its spec does not parse"}` };
   }
   return { found: true, name: project, spec, implicit: false, problems };
+}
+
+/**
+ * The sync-window state of an application under its AppProject object as stored (undefined: none, e.g.
+ * the implicit default project): the windows that apply, those active at `now`, and whether an automated
+ * and a manual sync may run (windows.ts). A project whose spec does not parse has no readable windows.
+ */
+export function appSyncWindows(app: WindowTarget, project: unknown, now = Date.now()): SyncWindowState {
+  const spec = project === undefined || project === null ? undefined : analyzeProject(project).spec;
+  return syncWindowState(spec?.syncWindows, app, now);
 }

@@ -10,7 +10,7 @@
  * caller tells the user the controller carries on.
  */
 import { AppNotFoundError, REQUEST_INFO, type Initiator, type SyncRequest } from "../apps/client.js";
-import { analyzeApplication, API_GROUP, readApplication, type ApplicationView, type SyncOperation } from "../apps/index.js";
+import { analyzeApplication, API_GROUP, readApplication, type ApplicationView, type SyncOperation, type SyncWindowsAnswer } from "../apps/index.js";
 import { ConflictError, NotFoundError, UsageError } from "../core/errors.js";
 import type { KubeObject } from "../core/object.js";
 import type { ApiClient } from "./api-client.js";
@@ -132,6 +132,10 @@ export class ApiBackend implements AppBackend {
     const body = { appNamespace: this.namespace, id, ...(opts.prune ? { prune: true } : {}), ...(opts.dryRun ? { dryRun: true } : {}) };
     const app = await this.about(name, () => this.api.request<KubeObject>("POST", this.path(name, "/rollback"), { body }));
     return requestOf(app, at);
+  }
+
+  async syncWindows(name: string): Promise<SyncWindowsAnswer> {
+    return this.about(name, () => this.api.get<SyncWindowsAnswer>(this.path(name, "/syncwindows"), { appNamespace: this.namespace }));
   }
 
   async requestTerminate(name: string): Promise<void> {

@@ -11,7 +11,7 @@
  * (a local diff, rendering with the cluster's discovery) ask for `core`, which only CoreBackend has.
  */
 import { AppClient, rollbackSync, type Initiator, type SyncRequest } from "../apps/client.js";
-import { readApplication, type ApplicationView, type SyncOperation } from "../apps/index.js";
+import { readApplication, syncWindowsAnswer, type ApplicationView, type SyncOperation, type SyncWindowsAnswer } from "../apps/index.js";
 import type { KubeObject } from "../core/object.js";
 
 /** The outcome of a create or upsert. */
@@ -44,6 +44,8 @@ export interface AppBackend {
   requestRollback(name: string, id: number, opts: { prune?: boolean; dryRun?: boolean }, by: Initiator): Promise<SyncRequest>;
   /** Asks the controller to stop the running operation. */
   requestTerminate(name: string): Promise<void>;
+  /** The sync windows that apply to the app, and whether it may sync now (API: GET …/syncwindows). */
+  syncWindows(name: string): Promise<SyncWindowsAnswer>;
   /** Withdraws a request the controller has not started; false when it cannot (started, or not over the API). */
   withdraw(name: string, req: SyncRequest): Promise<boolean>;
   /** Deletes the Application; with `cascade` the controller deletes its resources first. */
@@ -74,6 +76,9 @@ export class CoreBackend implements AppBackend {
   }
   view(name: string): Promise<ApplicationView> {
     return this.core.view(name);
+  }
+  async syncWindows(name: string): Promise<SyncWindowsAnswer> {
+    return syncWindowsAnswer(await this.core.syncWindows(await this.core.get(name)));
   }
   list(allNamespaces: boolean): Promise<KubeObject[]> {
     return this.core.list(allNamespaces);

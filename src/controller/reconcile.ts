@@ -16,11 +16,14 @@
  *      health (render or dry-run problem → ComparisonError, nothing applied); the project's resource
  *      rules are checked on what was rendered.
  *   7. which operation (operation.ts, pure): advance the running one by one round, start a manual or an
- *      automated one (unless a dependsOn app is not Synced and Healthy yet), or none (operate.ts).
+ *      automated one (unless a dependsOn app is not Synced and Healthy yet), or none (operate.ts). The
+ *      project's sync windows (apps/windows.ts) refuse a manual request they block (it ends Failed, naming
+ *      the window) and hold an automated sync: a SyncWindowBlocked condition says which window and until
+ *      when, and the app is looked at again at that moment. A sync already running always finishes.
  *   8. patch the status once, only if it changed; requeue after the resync period, or sooner.
  */
 import type { AppProjectSpec, ApplicationDestination, ApplicationSource, ApplicationStatus, ApplicationView, OperationState } from "../apps/index.js";
-import { blocksComparison, projectFor, projectViolations, readApplication, sourcesOf, setConditions, statusPatch, withComparison, withSpecProblems } from "../apps/index.js";
+import { blockedMessage, blocksComparison, projectFor, projectViolations, readApplication, sourcesOf, setConditions, statusPatch, syncWindowState, withComparison, withSpecProblems } from "../apps/index.js";
 import { sleep } from "../core/concurrency.js";
 import { keyOf, type KubeObject } from "../core/object.js";
 import { atLeastVersion } from "../cluster/informer.js";
@@ -173,6 +176,8 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
   const timeout = readSyncTimeout(view, deps.syncTimeoutMs);
   const timeoutMs = timeout.ms;
   let status = withSpecProblems(view.status, [...view.problems, ...projectNotes, ...(timeout.problem ? [timeout.problem] : [])]);
+  // Set again below while a window holds an automated sync; gone as soon as none does.
+  status = { ...status, conditions: setConditions(status.conditions, [], [SYNC_WINDOW_BLOCKED]) };
   const state = view.status.operationState;
   // A terminate request is honoured whatever else is wrong with the app.
   if (state?.phase === "Terminating") return terminate(deps, view, status);
@@ -228,6 +233,14 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     if (refused) return refused;
     await patchStatus(deps, view, status);
     return {};
+  }
+
+  // The project's sync windows now (none: every sync may run).
+  const windows = project.found && !project.implicit && project.spec.syncWindows?.length ? syncWindowState(project.spec.syncWindows, { name: view.name, destination: spec.destination }, Date.now()) : undefined;
+  if (requested && windows) {
+    // Argo CD's rule: a sync someone asked for is manual unless it says it was initiated by automation.
+    const decision = requested.initiatedBy?.automated ? windows.automated : windows.manual;
+    if (!decision.allowed) return refuseRequest(deps, view, status, requested, blockedMessage(decision, requested.initiatedBy?.automated ? "automated sync" : "manual sync"));
   }
 
   for (const s of targetSources) if (!s.chart) deps.repos.watch(s.repoURL);
@@ -314,6 +327,18 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
       await patchStatus(deps, view, refresh ? status : keepRecentReconciledAt(view.status, status, deps.resyncMs));
       return { requeueAfterMs: pending.kind === "wait" ? Math.min(pending.ms, deps.resyncMs) : deps.resyncMs };
     }
+    if (pending.kind === "start" && pending.trigger !== "manual" && windows && !windows.automated.allowed) {
+      // Held by a window: say which and until when, and look again then (a new commit enqueues it anyway).
+      const message = blockedMessage(windows.automated, "automated sync");
+      status = { ...status, conditions: setConditions(status.conditions, [{ type: SYNC_WINDOW_BLOCKED, message }], [SYNC_WINDOW_BLOCKED]) };
+      if (!view.status.conditions?.some((c) => c.type === SYNC_WINDOW_BLOCKED && c.message === message)) {
+        deps.log.info({ app: key, revision: sha, trigger: pending.trigger }, message);
+        deps.event(view.object, "Normal", SYNC_WINDOW_BLOCKED, message);
+      }
+      await patchStatus(deps, view, status);
+      const at = windows.automated.allowedAt;
+      return { requeueAfterMs: at === undefined ? deps.resyncMs : Math.max(50, Math.min(at - Date.now() + 50, deps.resyncMs)) };
+    }
     if (pending.kind === "start") {
       const blocker = dependencyBlocker(deps, view);
       status = { ...status, conditions: setConditions(status.conditions, blocker ? [{ type: "DependencyNotReady", message: blocker }] : [], ["DependencyNotReady"]) };
@@ -329,6 +354,8 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
 }
 
 const PROJECT_ERROR = "InvalidSpecError";
+/** The condition of an automated sync held by a sync window. */
+export const SYNC_WINDOW_BLOCKED = "SyncWindowBlocked";
 
 /** Render with Chart.yaml dependencies from chart repositories fetched through `charts` (same cache and credentials). */
 function withChartArchive(fn: (req: RenderRequest, part: number) => Promise<RenderResult>, charts: ChartRepos | undefined): (req: RenderRequest, part: number) => Promise<RenderResult> {

@@ -41,8 +41,8 @@ function listRows(apps: ApplicationView[], wide: boolean, allNamespaces: boolean
   return rows;
 }
 
-/** The summary and resource table of `app get`. */
-export function describeApp(v: ApplicationView, wide: boolean): string {
+/** The summary and resource table of `app get` (with the sync-window line, when known). */
+export function describeApp(v: ApplicationView, wide: boolean, syncWindow?: string): string {
   const st = v.status;
   const src = v.spec ? sourcesOf(v.spec) : [];
   const d = v.spec?.destination;
@@ -68,6 +68,7 @@ export function describeApp(v: ApplicationView, wide: boolean): string {
   }
   rows.push(
     ["Sync Policy", syncPolicyText(v)],
+    ...(syncWindow ? [["Sync Window", syncWindow] as [string, string]] : []),
     ["Sync Status", `${word(sync)} ${sync === "Synced" ? "to" : "from"} ${target}${rev ? ` (${rev})` : ""}`],
     ["Health Status", `${word(st.health?.status ?? "Unknown")}${st.health?.message ? ` — ${st.health.message}` : ""}`],
   );
@@ -127,7 +128,9 @@ export function register(app: Command): void {
       await withApps(f, async (apps) => {
         const obj = await apps.get(name);
         if (format !== "text") return printData(forPrinting(obj), format);
-        process.stdout.write(describeApp(readApplication(obj), wide));
+        // The windows' state is a line of the summary; a server without the endpoint just leaves it out.
+        const windows = await apps.syncWindows(name).catch(() => undefined);
+        process.stdout.write(describeApp(readApplication(obj), wide, windows?.summary));
       });
     },
   );

@@ -2,10 +2,11 @@
  * `plumb proj list | get NAME`: the AppProjects — over the plumb server (GET /api/v1/projects, only the
  * projects the caller may see), or with --core straight from the cluster through the kubeconfig. In core
  * mode a missing `default` project is shown as the implicit one the controller uses (every repository,
- * destination and kind), marked so.
+ * destination and kind), marked so. `plumb proj windows list NAME` prints the project's sync windows and
+ * whether each is active now (Argo CD's `argocd proj windows list` columns).
  */
 import type { Command } from "commander";
-import { API_GROUP, API_VERSION, ARGO_GROUP, DEFAULT_PROJECT, defaultProject } from "../../apps/index.js";
+import { API_GROUP, API_VERSION, ARGO_GROUP, DEFAULT_PROJECT, defaultProject, windowActive, windowProblem, type SyncWindow } from "../../apps/index.js";
 import { NotFoundError } from "../../core/errors.js";
 import type { KubeObject } from "../../core/object.js";
 import { addKubeFlags, connect } from "../kube-flags.js";
@@ -26,6 +27,7 @@ interface ProjectSpecView {
   clusterResourceWhitelist?: Array<{ group: string; kind: string }>;
   namespaceResourceBlacklist?: Array<{ group: string; kind: string }>;
   roles?: Array<{ name: string }>;
+  syncWindows?: SyncWindow[];
 }
 
 const specOf = (p: KubeObject): ProjectSpecView => (p.spec ?? {}) as ProjectSpecView;
@@ -76,6 +78,18 @@ function implicitDefault(ns: string): KubeObject {
   return { ...p, metadata: { ...p.metadata, annotations: { "plumb.dev/implicit": "true" } } };
 }
 
+/** The rows of `proj windows list`: one per window, with its state at `now` (Active, Inactive, or why it is invalid). */
+export function windowRows(windows: readonly SyncWindow[], now = Date.now()): string[][] {
+  const rows = [["ID", "STATUS", "KIND", "SCHEDULE", "DURATION", "TIMEZONE", "APPLICATIONS", "NAMESPACES", "CLUSTERS", "MANUALSYNC", "OPERATOR"]];
+  const list = (l: string[] | undefined): string => (l?.length ? l.join(",") : "-");
+  for (const [i, w] of windows.entries()) {
+    const bad = windowProblem(w);
+    const status = bad ? `Invalid: ${bad}` : windowActive(w, now) ? "Active" : "Inactive";
+    rows.push([String(i), status, w.kind, w.schedule, w.duration, w.timeZone || "UTC", list(w.applications), list(w.namespaces), list(w.clusters), w.manualSync ? "Enabled" : "Disabled", w.andOperator ? "AND" : "OR"]);
+  }
+  return rows;
+}
+
 export function register(program: Command): void {
   const proj = program.command("proj").description("the AppProjects: list, get (over the plumb server, or --core through the kubeconfig)");
 
@@ -109,8 +123,24 @@ export function register(program: Command): void {
           ["Cluster Resources", kinds(s.clusterResourceWhitelist) || "none"],
           ["Denied Namespaced", kinds(s.namespaceResourceBlacklist)],
           ["Roles", (s.roles ?? []).map((r) => r.name).join(", ")],
+          ["Sync Windows", s.syncWindows?.length ? `${s.syncWindows.length} (plumb proj windows list ${item.metadata.name})` : undefined],
         ]),
       );
+    });
+  });
+
+  const windows = proj.command("windows").description("the project's sync windows");
+  addProjFlags(windows.command("list").alias("ls").description("list the project's sync windows and whether each is active now").argument("<project>")).action(async (name: string, f: ProjFlags) => {
+    const format = parseFormat(f.output);
+    await projects(f, async (p) => {
+      const list = specOf(await p.get(name)).syncWindows ?? [];
+      const now = Date.now();
+      if (format !== "text") return printData(list.map((w, id) => ({ id, active: !windowProblem(w) && windowActive(w, now), ...(windowProblem(w) ? { problem: windowProblem(w) } : {}), ...w })), format);
+      if (list.length === 0) {
+        process.stderr.write(`plumb: project "${name}" has no sync windows: every sync may run\n`);
+        return;
+      }
+      process.stdout.write(table(windowRows(list, now)));
     });
   });
 }

@@ -10,6 +10,7 @@ import { mountProjects } from "./projects.js";
 import { mountResources, type ResourceRouteDeps } from "./resources.js";
 import { mountSession, type SessionRouteDeps } from "./session.js";
 import { mountStreams, type StreamRouteDeps } from "./streams.js";
+import { mountSyncWindows } from "./windows.js";
 
 /** What the routes but the streams need together. */
 export type AllRouteDeps = RouteDeps & AccountRouteDeps & ResourceRouteDeps & SessionRouteDeps;
@@ -20,6 +21,7 @@ export function mountApi(api: Api, deps: AllRouteDeps, streamDeps: StreamRouteDe
   mountApplications(api, deps);
   mountResources(api, deps);
   mountProjects(api, deps);
+  mountSyncWindows(api, deps);
   mountAccount(api, deps);
   mountStreams(api, streamDeps);
 }

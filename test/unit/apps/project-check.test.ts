@@ -122,7 +122,7 @@ describe("projectViolations: the default project and bounds", () => {
 
 describe("projectFor", () => {
   const projects: Record<string, unknown> = {
-    team: { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team" }, spec: { ...base, roles: [{ name: "ci" }], syncWindows: [{ kind: "allow" }] } },
+    team: { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata: { name: "team" }, spec: { ...base, roles: [{ name: "ci" }], orphanedResources: { warn: true } } },
     broken: { spec: { sourceRepos: "https://github.com/org/*" } },
   };
   const lookup = (name: string): unknown => projects[name];
@@ -132,7 +132,7 @@ describe("projectFor", () => {
     assert.ok(r.found);
     assert.deepEqual(r.spec.sourceRepos, base.sourceRepos);
     assert.equal(r.implicit, false);
-    assert.deepEqual(r.problems.map((p) => p.field), ["spec.syncWindows"], "roles are enforced by the API server; sync windows are reported");
+    assert.deepEqual(r.problems.map((p) => p.field), ["spec.orphanedResources"], "roles are enforced by the API server; orphaned resources are reported");
   });
 
   it("says, in Argo CD's words, that a project does not exist", () => {
