@@ -73,7 +73,10 @@ export interface Comparison {
 export function withComparison(status: ApplicationStatus, c: Comparison, now: Date = new Date()): ApplicationStatus {
   const at = timestamp(now);
   const { resourcesSummary: _shortened, ...rest } = status;
-  const out: ApplicationStatus = { ...rest, sync: c.sync, health: c.health, resources: c.resources, reconciledAt: at, observedAt: at };
+  // health.lastTransitionTime: when the health status last changed (Argo CD's field, which its on-deployed
+  // notification trigger compares with the operation's finishedAt).
+  const since = status.health?.status === c.health.status ? (status.health.lastTransitionTime ?? at) : at;
+  const out: ApplicationStatus = { ...rest, sync: c.sync, health: { ...c.health, lastTransitionTime: since }, resources: c.resources, reconciledAt: at, observedAt: at };
   if (c.sourceType) out.sourceType = c.sourceType;
   if (c.sourceTypes) out.sourceTypes = c.sourceTypes;
   if (c.images) out.summary = { ...status.summary, images: c.images };

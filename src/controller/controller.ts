@@ -30,6 +30,7 @@ import { RenderCache } from "./render-cache.js";
 import type { Plugin } from "../render/index.js";
 import { mergePlugins } from "./plugins.js";
 import type { SourceRepos } from "./sources.js";
+import { Notifier, type RetryOptions } from "../notifications/index.js";
 
 /**
  * Reconciles at once, by default. A reconcile mostly waits — for the API server, for a wave to become
@@ -85,6 +86,12 @@ export interface ControllerOptions {
    * with argoCompat) in `namespace`, and from a resource_customizations folder `dir`. None when undefined.
    */
   customizations?: { namespace: string; dir?: string };
+  /**
+   * Notifications (src/notifications): from plumb-notifications-cm/-secret (and Argo CD's with argoCompat)
+   * in `namespace`, sent by a component of its own watching the same Application informers. Off when
+   * undefined (`plumb controller --no-notifications`).
+   */
+  notifications?: { namespace: string; retry?: Partial<RetryOptions>; failureCooldownMs?: number };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -107,6 +114,7 @@ export class Controller {
   readonly predictions = new Predictions();
   private readonly stopping = new AbortController();
   private customizations?: Customizations;
+  private notifier?: Notifier;
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   private metricsServer?: { url: string; close(): Promise<void> };
@@ -183,6 +191,23 @@ export class Controller {
         for (const app of this.allApps()) this.queue.add(appKeyOf(app));
       });
     }
+    if (this.opts.notifications) {
+      const n = this.opts.notifications;
+      this.notifier = new Notifier({
+        resources,
+        log,
+        apps: this.apps,
+        getApp: (key) => this.getApp(key),
+        allApps: () => this.allApps(),
+        getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),
+        namespace: n.namespace,
+        argoCompat: Boolean(this.opts.argoCompat),
+        event: (app, type, reason, message) => void this.event(app, type, reason, message),
+        ...(n.retry ? { retry: n.retry } : {}),
+        ...(n.failureCooldownMs !== undefined ? { failureCooldownMs: n.failureCooldownMs } : {}),
+      });
+      await this.notifier.start();
+    }
     const custom = this.customizations;
     const dirPlugins = this.opts.plugins ?? [];
     const deps: ReconcileDeps = {
@@ -236,6 +261,7 @@ export class Controller {
     this.stopping.abort();
     await this.queue.shutDown();
     await this.workers;
+    await this.notifier?.stop();
     await this.webhookServer?.close();
     await this.metricsServer?.close();
     await this.customizations?.stop();

@@ -33,6 +33,7 @@ interface ControllerFlags extends KubeFlags {
   syncTimeout: string;
   resourceCustomizations?: string;
   settingsNamespace: string;
+  notifications: boolean;
 }
 
 export function seconds(value: string, flag: string): number {
@@ -85,7 +86,8 @@ export function register(program: Command): void {
     .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
-    .option("--settings-namespace <ns>", "namespace of plumb-cm (and argocd-cm with --argo-compat), whose resource.customizations.* keys are read", "plumb")
+    .option("--settings-namespace <ns>", "namespace of plumb-cm and plumb-notifications-cm/-secret (and Argo CD's argocd-cm, argocd-notifications-cm/-secret with --argo-compat)", "plumb")
+    .option("--no-notifications", "do not send notifications (plumb-notifications-cm, and argocd-notifications-cm with --argo-compat, in the settings namespace)")
     .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
@@ -111,6 +113,7 @@ export function register(program: Command): void {
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
+        ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),
         ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
         ...(webhookPort !== undefined

@@ -123,3 +123,15 @@ describe("retry", () => {
     assert.equal(canRetry(undefined, 0), false);
   });
 });
+
+describe("health.lastTransitionTime", () => {
+  const cmp = (status: "Healthy" | "Progressing") => ({ sync: { status: "Synced" as const }, health: { status }, resources: [] });
+  it("is set when the health status changes and kept while it holds (Argo CD's field, read by on-deployed)", () => {
+    const first = withComparison({}, cmp("Progressing"), t0);
+    assert.equal(first.health?.lastTransitionTime, timestamp(t0));
+    const same = withComparison(first, cmp("Progressing"), t1);
+    assert.equal(same.health?.lastTransitionTime, timestamp(t0));
+    const changed = withComparison(same, cmp("Healthy"), t1);
+    assert.equal(changed.health?.lastTransitionTime, timestamp(t1));
+  });
+});
