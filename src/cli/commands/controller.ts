@@ -33,6 +33,7 @@ interface ControllerFlags extends KubeFlags {
   syncTimeout: string;
   resourceCustomizations?: string;
   settingsNamespace: string;
+  applicationsets: boolean;
 }
 
 export function seconds(value: string, flag: string): number {
@@ -86,6 +87,7 @@ export function register(program: Command): void {
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
     .option("--settings-namespace <ns>", "namespace of plumb-cm (and argocd-cm with --argo-compat), whose resource.customizations.* keys are read", "plumb")
+    .option("--no-applicationsets", "do not run the ApplicationSet controller (nor install its CRD)")
     .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
@@ -110,6 +112,7 @@ export function register(program: Command): void {
         syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
+        applicationSets: f.applicationsets,
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.namespace ? { namespace: f.namespace } : {}),
         ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
