@@ -61,10 +61,16 @@ export function stringLeaves(root: unknown): Array<{ text: string; set: (v: stri
   const out: Array<{ text: string; set: (v: string) => void }> = [];
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) {
-      node.forEach((v, i) => (typeof v === "string" ? out.push({ text: v, set: (s) => (node[i] = s) }) : walk(v)));
+      node.forEach((v, i) => {
+        if (typeof v === "string") out.push({ text: v, set: (s) => (node[i] = s) });
+        else walk(v);
+      });
     } else if (node !== null && typeof node === "object") {
       const obj = node as Record<string, unknown>;
-      for (const [k, v] of Object.entries(obj)) typeof v === "string" ? out.push({ text: v, set: (s) => (obj[k] = s) }) : walk(v);
+      for (const [k, v] of Object.entries(obj)) {
+        if (typeof v === "string") out.push({ text: v, set: (s) => (obj[k] = s) });
+        else walk(v);
+      }
     }
   };
   walk(root);
