@@ -252,7 +252,7 @@ describe("building Applications", () => {
     assert.match(refused.invalid[0]!.message, /not permitted by the project's sourceRepos/);
   });
   it("goTemplate with missingkey=error makes the app with a missing key invalid, not the others", async () => {
-    const spec = { goTemplate: true, goTemplateOptions: ["missingkey=error"], template: { ...TEMPLATE, metadata: { name: "{{.name}}-{{.env}}" }, spec: { ...TEMPLATE.spec, destination: { server: "https://kubernetes.default.svc", namespace: "{{.env}}" } } } };
+    const spec = { goTemplate: true, goTemplateOptions: ["missingkey=error"], template: { ...TEMPLATE, metadata: { name: "{{.name}}-{{.env}}" }, spec: { ...TEMPLATE.spec, source: { repoURL: REPO, path: "{{ .name | upper | lower }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "{{.env}}" } } } };
     const built = await build([{ name: "a", env: "dev" }, { name: "b" }], spec);
     assert.deepEqual(
       built.apps.map((a) => a.name),
@@ -264,7 +264,7 @@ describe("building Applications", () => {
   it("templatePatch is rendered, read as YAML and merged onto the Application", async () => {
     const spec = {
       goTemplate: true,
-      template: { ...TEMPLATE, metadata: { name: "{{.name}}" }, spec: { ...TEMPLATE.spec, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
+      template: { ...TEMPLATE, metadata: { name: "{{.name}}" }, spec: { ...TEMPLATE.spec, source: { repoURL: REPO, path: "{{ .name }}" }, destination: { server: "https://kubernetes.default.svc", namespace: "x" } } },
       templatePatch: "metadata:\n  annotations:\n    team: '{{.name}}'\nspec:\n  syncPolicy:\n    automated:\n      prune: true\n",
     };
     const built = await build([{ name: "web" }], spec);
