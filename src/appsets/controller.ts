@@ -42,7 +42,7 @@ export interface AppSetControllerOptions {
   resyncMs?: number;
   /** Reconciles at once. Default 4. */
   workers?: number;
-  /** How long after an owned Application's status change the set's status is refreshed. Default 2 s. */
+  /** How long after an owned Application's status change the set's status is refreshed. Default 5 s. */
   statusDelayMs?: number;
   /** Replaces the Go template tool (tests). */
   renderGo?: typeof renderGoTemplates;
@@ -97,7 +97,7 @@ export class AppSetController {
       if (!k) return;
       const metaChanged = old.metadata.generation !== a.metadata.generation || JSON.stringify([old.metadata.labels, old.metadata.annotations, old.metadata.finalizers, old.metadata.ownerReferences, old.metadata.deletionTimestamp]) !== JSON.stringify([a.metadata.labels, a.metadata.annotations, a.metadata.finalizers, a.metadata.ownerReferences, a.metadata.deletionTimestamp]);
       if (metaChanged) this.queue.add(k);
-      else this.queue.addAfter(k, this.opts.statusDelayMs ?? 2000);
+      else this.queue.addAfter(k, this.opts.statusDelayMs ?? 5000);
     });
     this.secretsFactory!.on("add", () => this.clustersChanged());
     this.secretsFactory!.on("update", () => this.clustersChanged());
