@@ -70,7 +70,7 @@ describe("ApplicationSets", { timeout: 600_000 }, () => {
     }, timeoutMs);
 
   before(async () => {
-    world = await startGitOpsWorld("appset", { pollIntervalMs: 1000, applicationSets: { statusDelayMs: 500 } });
+    world = await startGitOpsWorld("appset", { pollIntervalMs: 1000, argoCompat: true, applicationSets: { statusDelayMs: 500 } });
     resources = world.resources;
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: TARGET } });
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "keep" } });
@@ -197,6 +197,34 @@ describe("ApplicationSets", { timeout: 600_000 }, () => {
     assert.match(s.invalidApplications![0]!.message, /env/);
   });
 
+  it("an Argo CD ApplicationSet (argoproj.io, compat mode) makes Argo CD Applications; unsupported fields are reported", async () => {
+    const A = "argoproj.io/v1alpha1";
+    await resources.apply(
+      {
+        apiVersion: A,
+        kind: "ApplicationSet",
+        metadata: { name: "argo", namespace: NS },
+        spec: {
+          strategy: { type: "RollingSync" },
+          generatorz: [],
+          generators: [{ list: { elements: [{ app: "argo-alpha" }] } }],
+          template: {
+            metadata: { name: "{{app}}" },
+            spec: { project: "default", source: { repoURL: world.repoURL, targetRevision: "main", path: "apps/alpha" }, destination: { server: "https://kubernetes.default.svc", namespace: "keep" } },
+          },
+        },
+      },
+      { fieldManager: "e2e" },
+    );
+    const made = await waitFor("the Argo CD Application", () => resources.get({ apiVersion: A, kind: "Application", namespace: NS, name: "argo-alpha" }));
+    assert.deepEqual(made.metadata.finalizers, ["resources-finalizer.argocd.argoproj.io"]);
+    const st = await waitFor("the UnsupportedField condition", async () => {
+      const s = ((await resources.get({ apiVersion: A, kind: "ApplicationSet", namespace: NS, name: "argo" }))?.status ?? {}) as SetStatus;
+      return condition(s, "UnsupportedField") ? s : false;
+    });
+    assert.match(condition(st, "UnsupportedField")!.message!, /spec\.generatorz is not a known field.*spec\.strategy/s);
+  });
+
   it("an unreachable repository deletes and changes nothing and shows ErrorOccurred; it recovers", async () => {
     const before = await ownedApps("folders");
     const port = world.git.port;
@@ -216,7 +244,8 @@ describe("ApplicationSets", { timeout: 600_000 }, () => {
     assert.equal((await app("alpha"))?.metadata.labels?.extra, undefined, "no app updated");
     world.git = await startGitServer({ root: world.gitRoot, port });
     await waitFor("recovered: the update applied", async () => (await app("alpha"))?.metadata.labels?.extra === "yes" || false, 90_000);
-    assert.equal(condition(await setStatus("folders"), "ErrorOccurred")?.status, "False");
+    // The status is written after the applies: wait for it rather than read it once.
+    await waitFor("ErrorOccurred False again", async () => condition(await setStatus("folders"), "ErrorOccurred")?.status === "False" || false);
   });
 
   it("deleting a set deletes its apps (owner references, Kubernetes' garbage collector)", async () => {
