@@ -21,7 +21,7 @@ import { API_GROUP, API_VERSION, ARGO_GROUP, ApplicationSpec, Operation } from "
 import { ApplicationStatus } from "./status.js";
 
 /** What a CRD generator needs to know about one kind. */
-interface KindNames {
+export interface KindNames {
   kind: string;
   plural: string;
   singular: string;
@@ -48,7 +48,8 @@ const APPLICATION_COLUMNS: PrinterColumn[] = [
   { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
 ];
 
-function rootSchema(props: Record<string, JSONSchemaProps>, required: string[]): JSONSchemaProps {
+/** The root of a CRD's schema: apiVersion, kind, metadata and `props`. */
+export function rootSchema(props: Record<string, JSONSchemaProps>, required: string[]): JSONSchemaProps {
   return {
     type: "object",
     required,
@@ -61,7 +62,8 @@ function rootSchema(props: Record<string, JSONSchemaProps>, required: string[]):
   };
 }
 
-function crd(group: string, names: KindNames, schema: JSONSchemaProps, columns?: PrinterColumn[]): KubeObject {
+/** A namespaced CRD of plumb's shape (status subresource, the `plumb` category). */
+export function crd(group: string, names: KindNames, schema: JSONSchemaProps, columns?: PrinterColumn[]): KubeObject {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -106,10 +108,13 @@ export function appProjectCRD(group = API_GROUP): KubeObject {
   return crd(group, { kind: "AppProject", plural: "appprojects", singular: "appproject", shortNames: ["appproj", "appprojs"] }, schema);
 }
 
-/** The CRDs to install: plumb's, and with argoCompat Argo CD's group too. */
-export function allCRDs(opts: { argoCompat?: boolean } = {}): KubeObject[] {
+/**
+ * The CRDs to install: plumb's, and with argoCompat Argo CD's group too. `extra(group)` adds the kinds of
+ * modules above this one (appsets/crd.ts: ApplicationSet), so apps/ imports none of them.
+ */
+export function allCRDs(opts: { argoCompat?: boolean; extra?: (group: string) => KubeObject[] } = {}): KubeObject[] {
   const groups = opts.argoCompat ? [API_GROUP, ARGO_GROUP] : [API_GROUP];
-  return groups.flatMap((g) => [applicationCRD(g), appProjectCRD(g)]);
+  return groups.flatMap((g) => [applicationCRD(g), appProjectCRD(g), ...(opts.extra?.(g) ?? [])]);
 }
 
 /** The file a CRD is kept in under deploy/crds/: `<group>_<plural>.yaml`. */

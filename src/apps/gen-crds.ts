@@ -1,5 +1,6 @@
 /**
- * Writes the CRDs of crd.ts to deploy/crds/ (plumb.dev and argoproj.io, Application and AppProject), so the
+ * Writes the CRDs of crd.ts to deploy/crds/ (plumb.dev and argoproj.io, Application and AppProject, and
+ * appsets/crd.ts' ApplicationSet), so the
  * YAML users `kubectl apply` is always the code's. Run after changing a schema:
  *
  *     npx tsc -p . && node dist/src/apps/gen-crds.js            # write deploy/crds/
@@ -9,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { appSetCRDs } from "../appsets/crd.js";
 import { allCRDs, crdFileName, crdYaml } from "./crd.js";
 
 /** The repository root: the nearest folder above this file with a package.json. */
@@ -28,7 +30,7 @@ function main(argv: string[]): number {
   const out = outAt >= 0 && argv[outAt + 1] ? resolve(argv[outAt + 1]!) : join(repoRoot(), "deploy", "crds");
   mkdirSync(out, { recursive: true });
   let stale = 0;
-  for (const crd of allCRDs({ argoCompat: true })) {
+  for (const crd of allCRDs({ argoCompat: true, extra: appSetCRDs })) {
     const file = join(out, crdFileName(crd));
     const text = crdYaml(crd);
     const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;

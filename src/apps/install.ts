@@ -7,11 +7,14 @@
 import type { ObjectRef, Resources } from "../cluster/resources.js";
 import { sleep } from "../core/concurrency.js";
 import { PlumbError } from "../core/errors.js";
+import type { KubeObject } from "../core/object.js";
 import { allCRDs } from "./crd.js";
 
 export interface InstallOptions {
   /** Also install Argo CD's group (argoproj.io), so Argo CD Applications are accepted unchanged. */
   argoCompat: boolean;
+  /** More CRDs per group (appsets/crd.ts), installed and waited for the same way. */
+  extra?: (group: string) => KubeObject[];
   /** How long to wait for Established, in milliseconds (default 30000). */
   timeoutMs: number;
   /** Time between polls, in milliseconds (default 100). */
@@ -35,12 +38,12 @@ function pending(status: CrdStatus | undefined): string {
 }
 
 /**
- * Applies the Application and AppProject CRDs and waits until the API server serves them. Resolves with
+ * Applies the Application and AppProject CRDs (and `extra`'s) and waits until the API server serves them. Resolves with
  * the names of the CRDs; throws PlumbError naming those that did not become Established in time.
  */
 export async function installCRDs(resources: Resources, opts: Partial<InstallOptions> = {}): Promise<string[]> {
   const o = { ...defaultInstallOptions(), ...opts };
-  const crds = allCRDs({ argoCompat: o.argoCompat });
+  const crds = allCRDs({ argoCompat: o.argoCompat, ...(o.extra ? { extra: o.extra } : {}) });
   for (const crd of crds) await resources.apply(crd);
   const names = crds.map((c) => c.metadata.name);
   const waiting = new Map<string, string>(names.map((n) => [n, "not read yet"]));

@@ -10,6 +10,9 @@
  * an app by key is one cache get; the apps named by a managed object's tracking label come from an index
  * of the Application informers by name; the live objects of an app from an index of the managed
  * informers by tracking label.
+ *
+ * The ApplicationSet controller (appsets/) runs in the same process by default, on a queue of its own,
+ * sharing the Application watch cache, the AppProjects and the Git mirrors.
  */
 import { Hono } from "hono";
 import { Customizations } from "./customizations.js";
@@ -31,6 +34,8 @@ import type { Plugin } from "../render/index.js";
 import { mergePlugins } from "./plugins.js";
 import type { SourceRepos } from "./sources.js";
 import { Notifier, type RetryOptions } from "../notifications/index.js";
+import { AppSetController } from "../appsets/controller.js";
+import { appSetCRDs } from "../appsets/crd.js";
 
 /**
  * Reconciles at once, by default. A reconcile mostly waits — for the API server, for a wave to become
@@ -92,6 +97,11 @@ export interface ControllerOptions {
    * undefined (`plumb controller --no-notifications`).
    */
   notifications?: { namespace: string; retry?: Partial<RetryOptions>; failureCooldownMs?: number };
+   * Run the ApplicationSet controller in this process (appsets/controller.ts), sharing the Application
+   * watch cache and the Git mirrors, and install its CRD. Default true; `plumb controller
+   * --no-applicationsets` turns it off.
+   */
+  applicationSets?: boolean | { workers?: number; statusDelayMs?: number };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -118,6 +128,9 @@ export class Controller {
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   private metricsServer?: { url: string; close(): Promise<void> };
+  /** The ApplicationSet controller, when it runs (ControllerOptions.applicationSets). */
+  appSets?: AppSetController;
+  private appSetFactories: InformerFactory[] = [];
   /** Prometheus metrics (metrics.ts); `plumb controller --metrics-port` serves them. */
   readonly metrics = new ControllerMetrics({ queue: () => this.queue.metrics(), predictions: () => this.predictions.stats() });
 
@@ -147,7 +160,8 @@ export class Controller {
   /** Starts watching and reconciling; resolves once the caches are ready. */
   async start(): Promise<void> {
     const { resources, log } = this.opts;
-    if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat) });
+    const appSetsOn = this.opts.applicationSets ?? true;
+    if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat), ...(appSetsOn ? { extra: appSetCRDs } : {}) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
     this.appGroups = groups;
     for (const g of groups) for (const kind of ["Application", "AppProject"]) await resources.discovery.waitForKind(`${g}/${API_VERSION}`, kind);
@@ -243,6 +257,28 @@ export class Controller {
       ...(this.opts.statusBudgetBytes ? { statusBudgetBytes: this.opts.statusBudgetBytes } : {}),
       signal: this.stopping.signal,
     };
+    if (appSetsOn) {
+      const tuning = typeof appSetsOn === "object" ? appSetsOn : {};
+      this.appSetFactories = [new InformerFactory(resources), new InformerFactory(resources)];
+      this.appSets = new AppSetController(
+        {
+          resources,
+          repos: this.opts.repos,
+          log,
+          apps: this.apps,
+          getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),
+          groups,
+          ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+          resyncMs: this.opts.resyncMs ?? 180_000,
+          ...(tuning.workers ? { workers: tuning.workers } : {}),
+          ...(tuning.statusDelayMs !== undefined ? { statusDelayMs: tuning.statusDelayMs } : {}),
+          event: (obj, type, reason, message) => void this.event(obj, type, reason, message),
+        },
+        this.appSetFactories[0]!,
+        this.appSetFactories[1]!,
+      );
+      await this.appSets.start();
+    }
     this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {
       this.metrics.reconciles.inc();
       try {
@@ -259,13 +295,14 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    await this.appSets?.stop();
     await this.queue.shutDown();
     await this.workers;
     await this.notifier?.stop();
     await this.webhookServer?.close();
     await this.metricsServer?.close();
     await this.customizations?.stop();
-    await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.clusterScoped.stop()]);
+    await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.clusterScoped.stop(), ...this.appSetFactories.map((f) => f.stop())]);
   }
 
   /** A managed object as the watch cache holds it, if at least as new as `written` (ClusterOps.observe). */
@@ -339,7 +376,9 @@ export class Controller {
     for (const o of matched) for (const s of sourcesOf(readApplication(o).spec!)) if (event.repoURLs.some((u) => sameRepository(u, s.repoURL))) repos.add(s.repoURL);
     await Promise.all([...repos].map((r) => this.opts.repos.refresh(r)));
     for (const o of matched) this.queue.add(appKeyOf(o));
-    return matched.length;
+    // ApplicationSets reading the pushed ref: their repositories fetched now (the fetch's change notice re-runs them).
+    const sets = (await this.appSets?.onPush(event)) ?? 0;
+    return matched.length + sets;
   }
 
   /** A repository's ref moved (polling): enqueue every app on that repository. */

@@ -34,6 +34,7 @@ interface ControllerFlags extends KubeFlags {
   resourceCustomizations?: string;
   settingsNamespace: string;
   notifications: boolean;
+  applicationsets: boolean;
 }
 
 export function seconds(value: string, flag: string): number {
@@ -88,6 +89,7 @@ export function register(program: Command): void {
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
     .option("--settings-namespace <ns>", "namespace of plumb-cm and plumb-notifications-cm/-secret (and Argo CD's argocd-cm, argocd-notifications-cm/-secret with --argo-compat)", "plumb")
     .option("--no-notifications", "do not send notifications (plumb-notifications-cm, and argocd-notifications-cm with --argo-compat, in the settings namespace)")
+    .option("--no-applicationsets", "do not run the ApplicationSet controller (nor install its CRD)")
     .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
     .action(async (f: ControllerFlags) => {
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
@@ -112,6 +114,7 @@ export function register(program: Command): void {
         syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
+        applicationSets: f.applicationsets,
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),
