@@ -28,6 +28,7 @@ interface ControllerFlags extends KubeFlags {
   metricsPort?: string;
   cacheDir: string;
   reposNamespace?: string;
+  clustersNamespace?: string;
   pluginsDir?: string;
   logLevel: string;
   syncTimeout: string;
@@ -84,6 +85,7 @@ export function register(program: Command): void {
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
     .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
+    .option("--clusters-namespace <ns>", "read cluster Secrets (destination clusters, Argo CD's format) from this namespace and record their connection states there (default: --repos-namespace, else --settings-namespace)")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
     .option("--settings-namespace <ns>", "namespace of plumb-cm (and argocd-cm with --argo-compat), whose resource.customizations.* keys are read", "plumb")
     .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
@@ -110,6 +112,7 @@ export function register(program: Command): void {
         syncTimeoutMs: duration(f.syncTimeout, "--sync-timeout"),
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
+        clusters: { namespace: f.clustersNamespace ?? f.reposNamespace ?? f.settingsNamespace },
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.namespace ? { namespace: f.namespace } : {}),
         ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),

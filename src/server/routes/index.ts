@@ -5,6 +5,7 @@
 import type { Api } from "../app.js";
 import { mountAccount, type AccountRouteDeps } from "./account.js";
 import { mountApplications } from "./applications.js";
+import { mountClusters, type ClusterRouteDeps } from "./clusters.js";
 import type { RouteDeps } from "./common.js";
 import { mountProjects } from "./projects.js";
 import { mountResources, type ResourceRouteDeps } from "./resources.js";
@@ -12,7 +13,7 @@ import { mountSession, type SessionRouteDeps } from "./session.js";
 import { mountStreams, type StreamRouteDeps } from "./streams.js";
 
 /** What the routes but the streams need together. */
-export type AllRouteDeps = RouteDeps & AccountRouteDeps & ResourceRouteDeps & SessionRouteDeps;
+export type AllRouteDeps = RouteDeps & AccountRouteDeps & ResourceRouteDeps & SessionRouteDeps & ClusterRouteDeps;
 
 /** Mounts the API's routes (not the UI's static files, not SSO, not the webhook receiver). */
 export function mountApi(api: Api, deps: AllRouteDeps, streamDeps: StreamRouteDeps): void {
@@ -20,6 +21,7 @@ export function mountApi(api: Api, deps: AllRouteDeps, streamDeps: StreamRouteDe
   mountApplications(api, deps);
   mountResources(api, deps);
   mountProjects(api, deps);
+  mountClusters(api, deps);
   mountAccount(api, deps);
   mountStreams(api, streamDeps);
 }
