@@ -48,11 +48,14 @@ export function blocksComparison(p: SpecProblem): boolean {
   return p.type === "InvalidSpecError" || p.blocksComparison === true;
 }
 
-/** What counts as the local cluster (the one plumb talks to). */
+/**
+ * Options of the analysis. (Destinations are no longer checked against a list of local clusters here:
+ * the controller resolves them against the registered clusters, src/clusters.)
+ */
 export interface AnalyzeOptions {
-  /** Destination servers that mean the local cluster (default: `https://kubernetes.default.svc`). */
+  /** Ignored; kept so that callers still compile. */
   localServers?: string[];
-  /** Destination names that mean the local cluster (default: `in-cluster`). */
+  /** Ignored; kept so that callers still compile. */
   localNames?: string[];
 }
 
@@ -146,7 +149,7 @@ function retryProblems(retry: RetryStrategy, field: string): SpecProblem[] {
 }
 
 /** The problems of a parsed spec; `self` is the application's own namespace and name (for dependsOn). */
-export function specProblems(spec: ApplicationSpec, self: { namespace: string; name: string }, opts: AnalyzeOptions = {}): SpecProblem[] {
+export function specProblems(spec: ApplicationSpec, self: { namespace: string; name: string }, _opts: AnalyzeOptions = {}): SpecProblem[] {
   const out: SpecProblem[] = [];
   const hasSources = (spec.sources?.length ?? 0) > 0;
   if (hasSources && spec.source) {
@@ -182,11 +185,9 @@ export function specProblems(spec: ApplicationSpec, self: { namespace: string; n
     out.push({ type: "InvalidSpecError", field: "spec.destination", message: "spec.destination sets both server and name; set only one of them" });
   } else if (!d.server && !d.name) {
     out.push({ type: "InvalidSpecError", field: "spec.destination", message: `spec.destination needs server (e.g. ${LOCAL_SERVER}) or name (e.g. ${LOCAL_NAME})` });
-  } else if (d.server && !(opts.localServers ?? [LOCAL_SERVER]).includes(d.server.replace(/\/+$/, ""))) {
-    out.push({ type: "UnsupportedField", field: "spec.destination.server", message: `spec.destination.server "${d.server}": only the local cluster (${LOCAL_SERVER}) is supported yet` });
-  } else if (d.name && !(opts.localNames ?? [LOCAL_NAME]).includes(d.name)) {
-    out.push({ type: "UnsupportedField", field: "spec.destination.name", message: `spec.destination.name "${d.name}": only the local cluster (${LOCAL_NAME}) is supported yet` });
   }
+  // Which cluster the server or name stands for is the controller's to say (src/clusters resolve.ts):
+  // an unregistered one is an InvalidSpecError condition there.
 
   const sp = spec.syncPolicy;
   if (sp?.managedNamespaceMetadata) {

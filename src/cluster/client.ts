@@ -38,6 +38,29 @@ export interface KubeRequest {
 export interface ClientOptions {
   /** Upper bound on concurrent connections to the API server. Default 32. */
   maxSockets?: number;
+  /** Time limit of a request without its own (KubeRequest.timeoutMs), connecting included. Default 30 s. */
+  timeoutMs?: number;
+  /** Told of each request that could not connect or got no answer in time (a cluster's health check reacts). */
+  onConnectionError?: (err: ApiError) => void;
+}
+
+/**
+ * Explicit credentials for one API server (what a cluster Secret's config holds, decoded): a bearer token
+ * or basic auth, a client certificate, the CA to trust, and TLS verification settings. PEM text, not base64.
+ */
+export interface ClusterCredentials {
+  bearerToken?: string;
+  username?: string;
+  password?: string;
+  /** PEM CA bundle to trust (default: the system's). */
+  ca?: string;
+  /** PEM client certificate and key. */
+  cert?: string;
+  key?: string;
+  /** Skip verifying the server's certificate. */
+  insecure?: boolean;
+  /** The name to verify the server's certificate against (SNI), when not the URL's host. */
+  serverName?: string;
 }
 
 export class KubeClient {
@@ -48,7 +71,22 @@ export class KubeClient {
     readonly server: string,
     private readonly base: RequestOptions,
     private readonly secure: boolean,
+    private readonly defaultTimeoutMs = 30_000,
+    private readonly onConnectionError?: (err: ApiError) => void,
   ) {}
+
+  /** A client for `server` with explicit credentials (a cluster Secret's, src/clusters), no kubeconfig. */
+  static fromCredentials(server: string, creds: ClusterCredentials, opts: ClientOptions = {}): KubeClient {
+    const secure = server.startsWith("https:");
+    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 32 };
+    const agent = secure
+      ? new Agent({ ...agentOpts, ...(creds.ca ? { ca: creds.ca } : {}), ...(creds.cert ? { cert: creds.cert } : {}), ...(creds.key ? { key: creds.key } : {}), rejectUnauthorized: !creds.insecure, ...(creds.serverName ? { servername: creds.serverName } : {}) })
+      : (new HttpAgent(agentOpts) as unknown as Agent);
+    const headers: Record<string, string> = {};
+    if (creds.bearerToken) headers.authorization = `Bearer ${creds.bearerToken}`;
+    else if (creds.username !== undefined) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ""}`).toString("base64")}`;
+    return new KubeClient(server.replace(/\/+$/, ""), { agent, headers }, secure, opts.timeoutMs, opts.onConnectionError);
+  }
 
   /** Loads a kubeconfig file (or the default chain: $KUBECONFIG, ~/.kube/config) as kubectl does. */
   static async fromKubeconfigFile(path?: string, context?: string, opts: ClientOptions = {}): Promise<KubeClient> {
@@ -70,7 +108,7 @@ export class KubeClient {
     const agent = secure
       ? new Agent({ ...agentOpts, ca: httpsOpts.ca, cert: httpsOpts.cert, key: httpsOpts.key, rejectUnauthorized: httpsOpts.rejectUnauthorized ?? true, servername: httpsOpts.servername })
       : (new HttpAgent(agentOpts) as unknown as Agent);
-    return new KubeClient(cluster.server.replace(/\/+$/, ""), { agent, headers: { ...(httpsOpts.headers as Record<string, string>) } }, secure);
+    return new KubeClient(cluster.server.replace(/\/+$/, ""), { agent, headers: { ...(httpsOpts.headers as Record<string, string>) } }, secure, opts.timeoutMs, opts.onConnectionError);
   }
 
   /**
@@ -80,7 +118,7 @@ export class KubeClient {
   withPool(maxSockets: number): KubeClient {
     const options = { ...((this.base.agent as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
     const agent = this.secure ? new Agent(options) : (new HttpAgent(options) as unknown as Agent);
-    return new KubeClient(this.server, { ...this.base, agent }, this.secure);
+    return new KubeClient(this.server, { ...this.base, agent }, this.secure, this.defaultTimeoutMs, this.onConnectionError);
   }
 
   /** Performs one request and decodes the JSON answer; non-2xx answers become ApiError. */
@@ -124,6 +162,7 @@ export class KubeClient {
 
   private send(req: KubeRequest): Promise<{ status: number; text: string }> {
     const url = this.url(req);
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     this.counts.total++;
     if ((req.method ?? "GET") !== "GET") {
       if (req.query?.dryRun || (req.body as { dryRun?: unknown } | undefined)?.dryRun) this.counts.dryRuns++;
@@ -136,7 +175,7 @@ export class KubeClient {
       headers["content-length"] = String(Buffer.byteLength(body));
     }
     return new Promise((resolve, reject) => {
-      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: req.method ?? "GET", headers, timeout: req.timeoutMs ?? 30_000 }, (res) => {
+      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: req.method ?? "GET", headers, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
@@ -147,8 +186,12 @@ export class KubeClient {
         });
         res.on("error", reject);
       });
-      r.on("timeout", () => r.destroy(new ApiError(0, "Timeout", `${req.method ?? "GET"} ${req.path}: no answer within ${(req.timeoutMs ?? 30_000) / 1000} s`)));
-      r.on("error", (err) => reject(err instanceof ApiError ? err : new ApiError(0, "ConnectionError", `cannot reach the API server at ${this.server}: ${err.message}`)));
+      r.on("timeout", () => r.destroy(new ApiError(0, "Timeout", `${req.method ?? "GET"} ${req.path}: no answer within ${timeoutMs / 1000} s`)));
+      r.on("error", (err) => {
+        const e = err instanceof ApiError ? err : new ApiError(0, "ConnectionError", `cannot reach the API server at ${this.server}: ${err.message}`);
+        this.onConnectionError?.(e);
+        reject(e);
+      });
       if (body !== undefined) r.write(body);
       r.end();
     });

@@ -19,10 +19,11 @@ import { Customizations } from "./customizations.js";
 import type { ChartRepos } from "../charts/index.js";
 import { readApplication, appKey, sourcesOf, API_GROUP, ARGO_GROUP, API_VERSION, installCRDs } from "../apps/index.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
-import { keyOf, type KubeObject } from "../core/object.js";
-import { namespaceByGet } from "../engine/compare.js";
+import type { KubeObject } from "../core/object.js";
 import { Predictions } from "../engine/predictions.js";
-import { atLeastVersion, InformerFactory, type Informer } from "../cluster/informer.js";
+import { InformerFactory, type Informer } from "../cluster/informer.js";
+import { ClusterCaches } from "../clusters/caches.js";
+import { ClusterRegistry, type ClusterRegistryOptions } from "../clusters/registry.js";
 import type { Resources } from "../cluster/resources.js";
 import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
 import { ControllerMetrics } from "./metrics.js";
@@ -87,6 +88,11 @@ export interface ControllerOptions {
    */
   informers?: { apps: InformerFactory; projects: InformerFactory; managed: InformerFactory };
   /**
+   * Destination clusters: cluster Secrets (Argo CD's format) are read from `namespace`, where their
+   * connection states are recorded too (src/clusters). None: only the in-cluster destination.
+   */
+  clusters?: { namespace: string } & Pick<ClusterRegistryOptions, "checkIntervalMs" | "maxRetryMs" | "requestTimeoutMs" | "checkTimeoutMs" | "maxConcurrent">;
+  /**
    * Resource customizations (Lua health checks, system ignoreDifferences): from plumb-cm (and argocd-cm
    * with argoCompat) in `namespace`, and from a resource_customizations folder `dir`. None when undefined.
    */
@@ -97,6 +103,7 @@ export interface ControllerOptions {
    * undefined (`plumb controller --no-notifications`).
    */
   notifications?: { namespace: string; retry?: Partial<RetryOptions>; failureCooldownMs?: number };
+  /**
    * Run the ApplicationSet controller in this process (appsets/controller.ts), sharing the Application
    * watch cache and the Git mirrors, and install its CRD. Default true; `plumb controller
    * --no-applicationsets` turns it off.
@@ -106,16 +113,16 @@ export interface ControllerOptions {
 
 /** Index of the Application informers: by name (what a tracking label holds). */
 const BY_NAME = "name";
-/** Index of the managed-object informers: by tracking label (the owning app's name). */
-const BY_APP = "app";
 
 export class Controller {
   readonly queue = new WorkQueue();
   private readonly apps: InformerFactory;
   private readonly projects: InformerFactory;
   private readonly managed: InformerFactory;
-  /** Watches of cluster-wide kinds the engine asks about (namespaces). */
-  private readonly clusterScoped: InformerFactory;
+  /** The in-cluster destination's watch caches (managed objects, namespaces, dry runs). */
+  private readonly home: ClusterCaches;
+  /** Destination clusters: resolution, clients, per-cluster caches and connection states. */
+  readonly clusters: ClusterRegistry;
   private appInformers: Informer[] = [];
   private projectInformers: Informer[] = [];
   private appGroups: string[] = [];
@@ -139,11 +146,19 @@ export class Controller {
     this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
     this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources);
     this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
-    this.managed.addIndex(BY_APP, (o) => {
-      const app = o.metadata.labels?.[TRACKING_LABEL];
-      return app ? [app] : [];
+    this.home = new ClusterCaches(opts.resources, { managed: this.managed, predictions: this.predictions, onManagedChange: (o) => this.enqueueOwner(o) });
+    const { namespace: clustersNamespace, ...clusterTuning } = opts.clusters ?? {};
+    this.clusters = new ClusterRegistry({
+      home: opts.resources,
+      homeCaches: this.home,
+      ...(clustersNamespace ? { namespace: clustersNamespace } : {}),
+      ...clusterTuning,
+      log: opts.log,
+      onAppsAffected: (keys) => {
+        for (const k of keys) this.queue.add(k);
+      },
+      onManagedChange: (o) => this.enqueueOwner(o),
     });
-    this.clusterScoped = new InformerFactory(opts.resources);
     this.renderCache = new RenderCache(opts.renderCacheSize ?? 5000);
   }
 
@@ -179,12 +194,7 @@ export class Controller {
     this.projects.on("add", projectChanged);
     this.projects.on("update", (_old, p) => projectChanged(p));
     this.projects.on("delete", projectChanged);
-    this.managed.on("add", (o) => this.enqueueOwner(o));
-    this.managed.on("update", (old, o) => {
-      // Status-only churn of a managed object still changes its health, so any change counts.
-      if (old.metadata.resourceVersion !== o.metadata.resourceVersion) this.enqueueOwner(o);
-    });
-    this.managed.on("delete", (o) => this.enqueueOwner(o));
+    await this.clusters.start();
     await this.apps.waitForSync();
     await this.projects.waitForSync();
     this.opts.repos.onChange((url) => this.repositoryChanged(url));
@@ -234,13 +244,14 @@ export class Controller {
         return mergePlugins(dirPlugins, custom?.plugins() ?? []);
       },
       kustomizeBuildOptions: () => custom?.kustomizeBuildOptions() ?? [],
-      liveObjects: (name, desired, known) => this.liveObjects(name, desired, known),
+      liveObjects: (name, desired, known) => this.home.liveObjects(name, desired, known),
+      clusters: this.clusters,
       getApp: (key) => this.getApp(key),
       getProject: (group, namespace, name) => this.projectInformers[this.appGroups.indexOf(group)]?.get(`${group}/AppProject/${namespace}/${name}`),
       engine: {
         predictions: this.predictions,
-        observe: (obj) => this.observe(obj),
-        namespaceExists: (name) => this.namespaceExists(name),
+        observe: (obj) => this.home.observe(obj),
+        namespaceExists: (name) => this.home.namespaceExists(name),
         ...(custom?.health ? { health: custom.health } : {}),
       },
       ...(custom ? { systemIgnoreDifferences: () => custom.ignoreDifferences() } : {}),
@@ -302,22 +313,8 @@ export class Controller {
     await this.webhookServer?.close();
     await this.metricsServer?.close();
     await this.customizations?.stop();
-    await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.clusterScoped.stop(), ...this.appSetFactories.map((f) => f.stop())]);
-  }
-
-  /** A managed object as the watch cache holds it, if at least as new as `written` (ClusterOps.observe). */
-  private observe(written: KubeObject): { watched: false } | { watched: true; live?: KubeObject } {
-    const informer = this.managed.peek(written.apiVersion, written.kind);
-    if (!informer) return { watched: false };
-    const live = informer.get(keyOf(written));
-    return live && atLeastVersion(live.metadata.resourceVersion, written.metadata.resourceVersion) ? { watched: true, live } : { watched: true };
-  }
-
-  /** Whether a namespace exists: from a watch of namespaces, or a GET when the watch has not seen it. */
-  private async namespaceExists(name: string): Promise<boolean> {
-    const informer = await this.clusterScoped.ensure("v1", "Namespace").catch(() => undefined);
-    if (informer?.hasSynced && informer.get({ group: "", kind: "Namespace", namespace: "", name })) return true;
-    return namespaceByGet(this.opts.resources)(name);
+    await this.clusters.stop();
+    await Promise.all([...(this.opts.informers ? [] : [this.apps.stop(), this.projects.stop(), this.managed.stop()]), this.home.stop(), ...this.appSetFactories.map((f) => f.stop())]);
   }
 
   /** The Application of `key` ("namespace/name"): one cache get per group, in the informers' order. */
@@ -338,26 +335,6 @@ export class Controller {
     const name = obj.metadata.labels?.[TRACKING_LABEL];
     if (!name) return;
     for (const inf of this.appInformers) for (const app of inf.byIndex(BY_NAME, name)) this.queue.add(appKeyOf(app));
-  }
-
-  /** The live objects `app` owns, from shared watches of the kinds it has (desired now, or known before). */
-  private async liveObjects(app: string, desired: readonly KubeObject[], known: ReadonlyArray<{ group: string; version: string; kind: string }>): Promise<KubeObject[]> {
-    const kinds = new Map<string, { apiVersion: string; kind: string }>();
-    for (const o of desired) kinds.set(`${o.apiVersion}/${o.kind}`, { apiVersion: o.apiVersion, kind: o.kind });
-    for (const k of known) {
-      const info = await this.opts.resources.discovery.resourceForGroupKind(k.group, k.kind);
-      if (info) kinds.set(`${k.group ? `${k.group}/` : ""}${info.version}/${k.kind}`, { apiVersion: k.group ? `${k.group}/${info.version}` : info.version, kind: k.kind });
-    }
-    const informers = await Promise.all(
-      [...kinds.values()].map((k) => this.managed.ensure(k.apiVersion, k.kind).catch(() => undefined)),
-    );
-    const out: KubeObject[] = [];
-    for (const inf of informers) {
-      if (!inf) continue;
-      await inf.synced;
-      out.push(...inf.byIndex(BY_APP, app));
-    }
-    return out;
   }
 
   /** The webhook receiver (`POST /api/webhook`) as a Hono app, to serve on a port of one's own or in the API server. */

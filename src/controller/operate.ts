@@ -336,9 +336,16 @@ export async function terminate(deps: ReconcileDeps, view: ApplicationView, stat
  * Deletion with a resources finalizer: delete what the app owns, then remove the finalizer. An object
  * whose sync-options annotation says Delete=false stays in the cluster (Argo CD's "no resource deletion").
  */
-export async function finalizeApp(deps: ReconcileDeps, view: ApplicationView): Promise<ReconcileResult> {
+export async function finalizeApp(deps: ReconcileDeps, view: ApplicationView, unregistered?: string): Promise<ReconcileResult> {
   const finalizers = view.object.metadata.finalizers ?? [];
   if (!finalizers.some((f) => FINALIZERS.includes(f))) return {};
+  if (unregistered) {
+    // No cluster to delete them in: the app goes, its objects (wherever they are) stay.
+    await appRequest(deps, view, "", { metadata: { finalizers: finalizers.filter((f) => !FINALIZERS.includes(f)) } });
+    deps.log.warn({ app: view.key, reason: unregistered }, "deleted without deleting its resources: its destination is not a registered cluster");
+    deps.event(view.object, "Warning", "ResourcesNotDeleted", `its resources were not deleted: ${unregistered}`);
+    return {};
+  }
   const owned = (await deps.liveObjects(view.name, [], view.status.resources ?? [])).filter((o) => !keptOnAppDeletion(o));
   const remaining = owned.filter((o) => !o.metadata.deletionTimestamp);
   for (const o of remaining) await deps.resources.delete({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name }, { propagationPolicy: "Foreground" });

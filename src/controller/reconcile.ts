@@ -41,6 +41,8 @@ import type { RenderCache } from "./render-cache.js";
 import type { Plugin } from "../render/index.js";
 import type { SourceRepos } from "./sources.js";
 import type { ChartRepos } from "../charts/index.js";
+import type { ClusterRegistry, Lease } from "../clusters/registry.js";
+import { ClusterUnavailableError } from "../clusters/caches.js";
 import type { RenderRequest, RenderResult } from "../render/index.js";
 import { comparisonStatus, type Target } from "./status.js";
 import { checkoutSources, type CheckedOut } from "./checkout.js";
@@ -52,6 +54,8 @@ export { FINALIZERS } from "./operate.js";
 const COMPARISON_ERROR = "ComparisonError";
 /** How soon to look again when the watch cache has not caught up with this controller's own write. */
 const CACHE_LAG_RETRY_MS = 50;
+/** How soon an app whose cluster has all the workers it may have is tried again. */
+const CLUSTER_BUSY_RETRY_MS = 200;
 /** How long a new manual sync waits for its repository's fetch before it uses the mirror as it is. */
 const MANUAL_REFRESH_WAIT_MS = 5000;
 
@@ -78,7 +82,21 @@ export interface TrackedOperation {
 }
 
 export interface ReconcileDeps {
+  /**
+   * The app's destination cluster: what is compared, applied, pruned and watched there. The controller's
+   * own cluster (Applications live there) unless `home` says otherwise (reconcile() sets both per app).
+   */
   resources: Resources;
+  /** Where the Applications live, when `resources` is another cluster. */
+  home?: Resources;
+  /** Destination clusters (src/clusters); none: every destination is the controller's cluster. */
+  clusters?: Pick<ClusterRegistry, "acquire" | "forget">;
+  /** Set per reconcile: the destination resolved to these (for the project's rules). */
+  resolvedDestination?: { server: string; name: string };
+  /** Set per reconcile: the destination names no usable cluster (InvalidSpecError, nothing compared). */
+  destinationProblem?: string;
+  /** Set per reconcile: the destination cluster does not answer (ComparisonError, nothing applied or pruned). */
+  destinationUnavailable?: ClusterUnavailableError;
   /** Registered config management plugins (controller/plugins.ts). */
   plugins?: readonly Plugin[];
   /** Extra `kustomize build` flags from the settings (kustomize.buildOptions), read as they change. */
@@ -141,15 +159,56 @@ export interface ReconcileResult {
  */
 export async function reconcile(deps: ReconcileDeps, key: string): Promise<ReconcileResult> {
   const obj = deps.getApp(key);
+  if (!obj) deps.clusters?.forget(key);
+  const lease = obj && deps.clusters ? await deps.clusters.acquire(key, (obj.spec as { destination?: { server?: string; name?: string } } | undefined)?.destination ?? {}) : undefined;
+  // The cluster's share of the workers is taken (it may hang): look again soon, without holding a worker.
+  if (lease?.kind === "busy") return { requeueAfterMs: CLUSTER_BUSY_RETRY_MS };
   const refresh = obj && refreshRequested(obj);
   try {
-    return await reconcileApp(deps, key);
+    return await reconcileApp(lease ? onDestination(deps, lease) : deps, key);
   } finally {
+    lease?.release();
     if (obj && refresh) {
       const view = readApplication(obj);
       await appRequest(deps, view, "", { metadata: { annotations: Object.fromEntries(REFRESH_ANNOTATIONS.map((a) => [a, null])) } }).catch((err: unknown) => deps.log.warn({ app: key, error: err instanceof Error ? err.message : String(err) }, "could not remove the refresh annotation"));
     }
   }
+}
+
+/**
+ * The deps of one reconcile on its app's destination: the in-cluster one is the controller's own (the
+ * deps as they are); another cluster's caches and client replace them; a destination that cannot be used
+ * gets resources that refuse every call, so that nothing can reach the wrong cluster.
+ */
+function onDestination(deps: ReconcileDeps, lease: Lease): ReconcileDeps {
+  if (lease.kind === "ready" && lease.inCluster) return lease.name === "in-cluster" ? deps : { ...deps, resolvedDestination: { server: lease.server, name: lease.name } };
+  const home = deps.home ?? deps.resources;
+  if (lease.kind === "ready") {
+    const c = lease.caches;
+    return {
+      ...deps,
+      home,
+      resources: c.resources,
+      resolvedDestination: { server: lease.server, name: lease.name },
+      liveObjects: (name, desired, known) => c.liveObjects(name, desired, known),
+      engine: { ...deps.engine, predictions: c.predictions, observe: (o) => c.observe(o), namespaceExists: (n) => c.namespaceExists(n) },
+    };
+  }
+  const error = lease.kind === "unavailable" ? lease.error : new ClusterUnavailableError(lease.kind === "invalid" ? lease.message : "the destination cluster is not available");
+  return {
+    ...deps,
+    home,
+    resources: refusingResources(error),
+    liveObjects: () => Promise.reject(error),
+    ...(lease.kind === "invalid" ? { destinationProblem: lease.message } : { destinationUnavailable: error }),
+  };
+}
+
+/** Resources whose every call (and every discovery call) fails with `error`. */
+function refusingResources(error: Error): Resources {
+  const refuse = (): Promise<never> => Promise.reject(error);
+  const discovery = new Proxy({}, { get: (_t, k) => (k === "isNamespaced" ? () => undefined : refuse) });
+  return new Proxy({}, { get: (_t, k) => (k === "discovery" ? discovery : k === "client" ? new Proxy({}, { get: () => refuse }) : refuse) }) as Resources;
 }
 
 async function reconcileApp(deps: ReconcileDeps, key: string): Promise<ReconcileResult> {
@@ -167,7 +226,12 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     deps.written.delete(key);
   }
   const view = readApplication(obj);
-  if (obj.metadata.deletionTimestamp) return finalizeApp(deps, view);
+  if (obj.metadata.deletionTimestamp) {
+    // The cluster answers not: its objects cannot be deleted yet. The cluster is not registered (any
+    // more): there is nothing plumb can delete them in, and the app goes (as Argo CD's does).
+    if (deps.destinationUnavailable) return { requeueAfterMs: 5000 };
+    return finalizeApp(deps, view, deps.destinationProblem);
+  }
 
   const spec = view.spec;
   const appSource = spec ? sourcesOf(spec)[0] : undefined; // the first source; all of them below
@@ -226,10 +290,13 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
   // for kinds wait for the render. (Repository URLs without the credentials a user may have written in.)
   const sources = [...new Set([...specSources, ...targetSources].map((s) => splitCredentials(s.repoURL).url))].map((repoURL) => ({ repoURL }));
   // The implicit default project permits everything: nothing to check.
-  const denied = !project.found ? [project.message] : project.implicit ? [] : projectViolations(project.spec, { sources, destination: spec.destination, resources: [] }, { projectName: project.name });
+  const destination = deps.resolvedDestination ? { ...spec.destination, ...deps.resolvedDestination } : spec.destination;
+  const byProject = !project.found ? [project.message] : project.implicit ? [] : projectViolations(project.spec, { sources, destination, resources: [] }, { projectName: project.name });
+  // A destination naming no usable cluster is refused the same way (Argo CD: InvalidSpecError).
+  const denied = [...(deps.destinationProblem ? [deps.destinationProblem] : []), ...byProject];
   status = { ...status, conditions: setConditions(status.conditions, denied.map((message) => ({ type: PROJECT_ERROR, message })), [PROJECT_ERROR]) };
   if (denied.length > 0) {
-    const refused = refuse(`the project refuses: ${denied.join("; ")}`, status);
+    const refused = refuse([...(deps.destinationProblem ? [deps.destinationProblem] : []), ...(byProject.length > 0 ? [`the project refuses: ${byProject.join("; ")}`] : [])].join("; "), status);
     if (refused) return refused;
     await patchStatus(deps, view, status);
     return {};
@@ -251,6 +318,9 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     const urls = [...new Set(targetSources.filter((s) => !s.chart).map((s) => s.repoURL))];
     await Promise.race([Promise.all(urls.map((u) => deps.repos.refresh(u).catch(() => undefined))), sleep(MANUAL_REFRESH_WAIT_MS)]);
   }
+
+  // The destination cluster does not answer: ComparisonError, nothing fetched, applied or pruned.
+  if (deps.destinationUnavailable) return comparisonFailed(deps, view, status, deps.destinationUnavailable, { refuse, running, timeoutMs });
 
   let out: CheckedOut;
   try {

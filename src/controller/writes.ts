@@ -17,6 +17,8 @@ import type { Logger } from "./reconcile.js";
 /** What the writes need. */
 export interface WriteDeps {
   resources: Resources;
+  /** Where Applications live, when `resources` is the app's destination cluster (another one). */
+  home?: Resources;
   log: Logger;
   event(app: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
   /** The resourceVersion each write left, by app key. */
@@ -58,7 +60,7 @@ export async function clearOperation(deps: WriteDeps, view: ApplicationView): Pr
 
 /** A merge patch of the Application (or of one of its subresources). */
 export async function appRequest(deps: WriteDeps, view: ApplicationView, sub: string, body: unknown): Promise<void> {
-  const updated = await deps.resources.client.request<KubeObject>({
+  const updated = await (deps.home ?? deps.resources).client.request<KubeObject>({
     method: "PATCH",
     path: `/apis/${view.group}/v1alpha1/namespaces/${view.namespace}/applications/${view.name}${sub}`,
     contentType: "application/merge-patch+json",

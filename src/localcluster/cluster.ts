@@ -24,7 +24,7 @@ import { ClusterError } from "../core/errors.js";
 import { findBinary } from "../tools/binaries.js";
 import { cachedBinDir } from "../tools/versions.js";
 import { prepareAudit } from "./audit.js";
-import { checkPortFree, freePorts } from "./ports.js";
+import { checkPortFree, freePorts, waitPortFree } from "./ports.js";
 import { ProcessGroup, sleep, type ManagedProcess } from "./processes.js";
 
 export interface LocalClusterOptions {
@@ -63,6 +63,19 @@ export interface LocalCluster {
   ports: number[];
   /** Stops every process and removes the folder (unless keepDir). Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver alone (etcd and its data, the other components keep running): clients get
+   * "connection refused" on its port until startApiServer(). For tests of an unreachable cluster.
+   */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again, on the same port with the same data; resolves once it is ready. */
+  startApiServer(): Promise<void>;
+  /**
+   * Freezes kube-apiserver (SIGSTOP): its port still accepts connections but nothing answers — a hanging
+   * cluster, the hardest case for clients. resumeApiServer() (SIGCONT) lets it go on.
+   */
+  pauseApiServer(): void;
+  resumeApiServer(): void;
 }
 
 const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
@@ -159,7 +172,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
     const audit = opts.auditLog ? prepareAudit(dir) : undefined;
     log(`starting kube-apiserver on ${server}${audit ? `, auditing writes to ${audit.logPath}` : ""}`);
-    const apiserver = group.start("kube-apiserver", bins.apiserver, [
+    const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdPort}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
@@ -181,9 +194,39 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       "--profiling=false",
       ...(audit?.flags ?? []),
       "--v=0",
-    ]);
+    ];
+    let apiserver = group.start("kube-apiserver", bins.apiserver, apiserverArgs);
     const tls = { ca: certs.ca.cert, cert: certs.admin.cert, key: certs.admin.key };
     await step("kube-apiserver", apiserver, async () => (await httpsGet(`${server}/readyz`, tls)) === "ok");
+    let paused = false;
+    const apiControl = {
+      async stopApiServer(): Promise<void> {
+        if (paused) apiControl.resumeApiServer();
+        await group.stopOne(apiserver);
+      },
+      async startApiServer(): Promise<void> {
+        if (!apiserver.exit) return;
+        await waitPortFree(apiPort, 10_000);
+        apiserver = group.start("kube-apiserver", bins.apiserver, apiserverArgs);
+        const until = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+        for (;;) {
+          if (apiserver.exit) throw failure(group, `kube-apiserver exited on restart (code ${apiserver.exit.code ?? apiserver.exit.signal})`);
+          if ((await httpsGet(`${server}/readyz`, tls).catch(() => "")) === "ok") return;
+          if (Date.now() > until) throw failure(group, "kube-apiserver did not become ready again after its restart");
+          await sleep(200);
+        }
+      },
+      pauseApiServer(): void {
+        if (apiserver.exit || paused) return;
+        apiserver.child.kill("SIGSTOP");
+        paused = true;
+      },
+      resumeApiServer(): void {
+        if (!paused) return;
+        paused = false;
+        if (!apiserver.exit) apiserver.child.kill("SIGCONT");
+      },
+    };
 
     log("starting kube-controller-manager, kube-scheduler and kwok");
     const kcm = group.start("kube-controller-manager", bins.kcm, [
@@ -260,7 +303,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     log(`cluster "${name}" is ready (${nodeNames.length} nodes)`);
     const processes = group.list().map((p) => ({ name: p.name, pid: p.pid }));
     const ports = [etcdPort!, peerPort!, apiPort, kcmPort!, schedPort!, kwokPort!];
-    return { name, dir, server, kubeconfigPath, kubeConfig: kc, ...(audit ? { auditLogPath: audit.logPath } : {}), processes, ports, stop };
+    const stopAll = async (): Promise<void> => {
+      apiControl.resumeApiServer();
+      await stop();
+    };
+    return { name, dir, server, kubeconfigPath, kubeConfig: kc, ...(audit ? { auditLogPath: audit.logPath } : {}), processes, ports, stop: stopAll, ...apiControl };
   } catch (err) {
     await stop();
     if (err instanceof ClusterError) throw err;

@@ -43,3 +43,17 @@ export async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
 }
+
+/** Resolves once `port` can be bound again (a process just stopped may hold it briefly); rejects after `timeoutMs`. */
+export async function waitPortFree(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await checkPortFree(port, "kube-apiserver");
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -80,6 +80,21 @@ export class ProcessGroup {
     return proc;
   }
 
+  /**
+   * Stops one process (SIGTERM, SIGKILL after `graceMs`) and forgets it, so that another of the same name
+   * can start; the rest of the group runs on.
+   */
+  async stopOne(proc: ManagedProcess, graceMs = 5000): Promise<void> {
+    if (!proc.exit) proc.child.kill("SIGTERM");
+    const timedOut = await Promise.race([proc.exited.then(() => false), sleep(graceMs).then(() => true)]);
+    if (timedOut && !proc.exit) {
+      proc.child.kill("SIGKILL");
+      await proc.exited;
+    }
+    const i = this.procs.indexOf(proc);
+    if (i >= 0) this.procs.splice(i, 1);
+  }
+
   /** The processes started so far. */
   list(): readonly ManagedProcess[] {
     return this.procs;

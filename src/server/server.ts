@@ -30,6 +30,7 @@ import { AppStreams } from "./streams.js";
 import { staticUI } from "./static.js";
 import { Settings, SETTINGS_CONFIGMAP, SETTINGS_SECRET } from "./settings.js";
 import { AppState, sharedInformers } from "./state.js";
+import { ClusterCatalog } from "../clusters/view.js";
 import { ResourceTrees } from "./tree/index.js";
 
 export interface ServerOptions {
@@ -52,6 +53,8 @@ export interface ServerOptions {
   /** The URL people reach the server at (SSO redirects, the Origin check); default plumb-cm `url`, else the listen address. */
   externalURL?: string;
   argoCompat?: boolean;
+  /** Where cluster Secrets and their recorded states are read (and, with the controller, watched). Default: `namespace`. */
+  clustersNamespace?: string;
   /** Run the controller in this process (the default), with these options; false: API only. */
   controller?: Partial<Omit<ControllerOptions, "resources" | "log" | "repos" | "informers">> | false;
   /** Serve the Git webhook receiver at /api/webhook (needs the controller). */
@@ -93,7 +96,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
   undo.push(() => Promise.all([informers.apps.stop(), informers.projects.stop(), informers.managed.stop()]).then(() => undefined));
   let controller: Controller | undefined;
   if (opts.controller !== false) {
-    controller = new Controller({ resources, repos: opts.repos, log, informers, ...(opts.argoCompat ? { argoCompat: true } : {}), ...(opts.appNamespace ? { namespace: opts.appNamespace } : {}), ...(opts.controller ?? {}) });
+    controller = new Controller({ resources, repos: opts.repos, log, informers, clusters: { namespace: opts.clustersNamespace ?? opts.namespace }, ...(opts.argoCompat ? { argoCompat: true } : {}), ...(opts.appNamespace ? { namespace: opts.appNamespace } : {}), ...(opts.controller ?? {}) });
     const started = controller;
     undo.push(() => started.stop());
     await controller.start();
@@ -104,6 +107,10 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
   const local = new LocalAuth(settings);
   const { generatedAdminPassword } = await local.initialize();
   for (const p of local.problems()) log.warn({ key: p.key }, `settings: ${p.message}`);
+
+  const clusters = new ClusterCatalog(resources, opts.clustersNamespace ?? opts.namespace);
+  undo.push(() => clusters.stop());
+  await clusters.start();
 
   const state = new AppState(informers, { ...(opts.argoCompat ? { argoCompat: true } : {}), ...(opts.appNamespace ? { namespace: opts.appNamespace } : {}) });
   await state.start(resources);
@@ -149,6 +156,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
     version: opts.version,
     resources,
     repos: opts.repos,
+    clusters,
     trees,
     accounts: local,
     projectTokens,
@@ -191,6 +199,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
       if (!opts.treeResources) treeResources.client.close();
       await controller?.stop();
       await settings.stop();
+      await clusters.stop();
       // The controller stops only the informers it made: these are the server's.
       await Promise.all([informers.apps.stop(), informers.projects.stop(), informers.managed.stop()]);
     },

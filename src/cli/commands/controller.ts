@@ -28,6 +28,7 @@ interface ControllerFlags extends KubeFlags {
   metricsPort?: string;
   cacheDir: string;
   reposNamespace?: string;
+  clustersNamespace?: string;
   pluginsDir?: string;
   logLevel: string;
   syncTimeout: string;
@@ -86,6 +87,7 @@ export function register(program: Command): void {
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
     .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
+    .option("--clusters-namespace <ns>", "read cluster Secrets (destination clusters, Argo CD's format) from this namespace and record their connection states there (default: --repos-namespace, else --settings-namespace)")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
     .option("--settings-namespace <ns>", "namespace of plumb-cm and plumb-notifications-cm/-secret (and Argo CD's argocd-cm, argocd-notifications-cm/-secret with --argo-compat)", "plumb")
     .option("--no-notifications", "do not send notifications (plumb-notifications-cm, and argocd-notifications-cm with --argo-compat, in the settings namespace)")
@@ -115,6 +117,7 @@ export function register(program: Command): void {
         argoCompat: Boolean(f.argoCompat),
         installCRDs: f.installCrds,
         applicationSets: f.applicationsets,
+        clusters: { namespace: f.clustersNamespace ?? f.reposNamespace ?? f.settingsNamespace },
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),

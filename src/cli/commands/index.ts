@@ -12,10 +12,11 @@ import { register as app } from "./app.js";
 import { register as login } from "./login.js";
 import { register as account } from "./account.js";
 import { register as proj } from "./proj.js";
+import { register as cluster } from "./cluster.js";
 import { register as completion } from "./completion.js";
 import { register as image } from "./image.js";
 import { register as validate } from "./validate.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [demo, up, server, controller, login, app, proj, account, render, validate, diff, apply, health, image, completion];
+export const commands: Register[] = [demo, up, server, controller, login, app, proj, cluster, account, render, validate, diff, apply, health, image, completion];

@@ -35,6 +35,7 @@ interface ServerFlags extends KubeFlags {
   metricsPort?: string;
   cacheDir: string;
   reposNamespace?: string;
+  clustersNamespace?: string;
   logLevel: string;
 }
 
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option("--argo-compat", "also serve and reconcile argoproj.io/v1alpha1 Applications")
     .option("--metrics-port <port>", "serve the controller's Prometheus metrics at /metrics on this port of --address (\"none\": do not)", "8083")
     .option("--repos-namespace <ns>", "read repository credential Secrets from this namespace (default: --namespace)")
+    .option("--clusters-namespace <ns>", "read cluster Secrets (destination clusters) from this namespace and record their states there (default: --namespace)")
     .action(async (f: ServerFlags) => {
       if (Boolean(f.tlsCert) !== Boolean(f.tlsKey)) throw new UsageError("--tls-cert and --tls-key go together");
       if (f.insecure && f.tlsCert) throw new UsageError("--insecure serves plain HTTP: give no --tls-cert with it");
@@ -66,6 +68,7 @@ export function register(program: Command): void {
       const server = await startServer({
         resources,
         namespace: f.namespace,
+        clustersNamespace: f.clustersNamespace ?? f.namespace,
         ...(f.appNamespace ? { appNamespace: f.appNamespace } : {}),
         log,
         version: process.env.npm_package_version ?? "0.1.0",

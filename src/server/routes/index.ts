@@ -5,6 +5,7 @@
 import type { Api } from "../app.js";
 import { mountAccount, type AccountRouteDeps } from "./account.js";
 import { mountApplications } from "./applications.js";
+import { mountClusters, type ClusterRouteDeps } from "./clusters.js";
 import type { RouteDeps } from "./common.js";
 import { mountProjects } from "./projects.js";
 import { mountResources, type ResourceRouteDeps } from "./resources.js";
@@ -13,7 +14,7 @@ import { mountStreams, type StreamRouteDeps } from "./streams.js";
 import { mountSyncWindows } from "./windows.js";
 
 /** What the routes but the streams need together. */
-export type AllRouteDeps = RouteDeps & AccountRouteDeps & ResourceRouteDeps & SessionRouteDeps;
+export type AllRouteDeps = RouteDeps & AccountRouteDeps & ResourceRouteDeps & SessionRouteDeps & ClusterRouteDeps;
 
 /** Mounts the API's routes (not the UI's static files, not SSO, not the webhook receiver). */
 export function mountApi(api: Api, deps: AllRouteDeps, streamDeps: StreamRouteDeps): void {
@@ -22,6 +23,7 @@ export function mountApi(api: Api, deps: AllRouteDeps, streamDeps: StreamRouteDe
   mountResources(api, deps);
   mountProjects(api, deps);
   mountSyncWindows(api, deps);
+  mountClusters(api, deps);
   mountAccount(api, deps);
   mountStreams(api, streamDeps);
 }

@@ -128,11 +128,12 @@ describe("parsed spec", () => {
     assert.deepEqual(kinds("full.yaml"), []);
   });
 
-  it("accepts another local server when told which URLs are local", () => {
+  it("leaves any destination server to the controller's cluster registry (no spec problem), but not both server and name", () => {
     const app = load("minimal.yaml");
     (app.spec as { destination: { server: string } }).destination.server = "https://127.0.0.1:6443";
-    assert.deepEqual(analyzeApplication(app).problems.map((p) => p.field), ["spec.destination.server"]);
-    assert.deepEqual(analyzeApplication(app, { localServers: ["https://127.0.0.1:6443"] }).problems, []);
+    assert.deepEqual(analyzeApplication(app).problems, []);
+    (app.spec as { destination: { name?: string } }).destination.name = "prod";
+    assert.deepEqual(analyzeApplication(app).problems.map((p) => p.field), ["spec.destination"]);
   });
 
   it("reports unknown fields of ignoreDifferences and operation too", () => {
