@@ -1573,6 +1573,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{name}/syncwindows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sync windows that apply to the app, those active now, and whether it may sync */
+        get: {
+            parameters: {
+                query?: {
+                    appNamespace?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the app's sync windows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApplicationSyncWindowsResponse"];
+                    };
+                };
+                /** @description invalid request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no valid session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description permission denied */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account": {
         parameters: {
             query?: never;
@@ -4142,7 +4218,20 @@ export interface components {
                         id?: string;
                     }[];
                 }[];
-                syncWindows?: unknown[];
+                syncWindows?: {
+                    /** @enum {string} */
+                    kind: "allow" | "deny";
+                    schedule: string;
+                    duration: string;
+                    applications?: string[];
+                    namespaces?: string[];
+                    clusters?: string[];
+                    manualSync?: boolean;
+                    timeZone?: string;
+                    andOperator?: boolean;
+                    description?: string;
+                    syncOverrun?: boolean;
+                }[];
                 orphanedResources?: unknown;
                 signatureKeys?: {
                     keyID: string;
@@ -4158,6 +4247,29 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        ApplicationSyncWindowsResponse: {
+            assignedWindows: components["schemas"]["ApplicationSyncWindow"][];
+            activeWindows: components["schemas"]["ApplicationSyncWindow"][];
+            canSync: boolean;
+            automatedCanSync: boolean;
+            automatedAllowedAt?: string;
+            manualAllowedAt?: string;
+            summary: string;
+            manualBlockedMessage?: string;
+        };
+        ApplicationSyncWindow: {
+            kind: string;
+            schedule: string;
+            duration: string;
+            manualSync?: boolean;
+            timeZone?: string;
+            applications?: string[];
+            namespaces?: string[];
+            clusters?: string[];
+            andOperator?: boolean;
+            description?: string;
+            index: number;
         };
         Account: {
             name: string;
