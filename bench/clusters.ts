@@ -7,7 +7,9 @@
  * each in one repository, automated sync. Each round commits a change to every app's folder, POSTs a
  * signed push webhook, and times, per app on A and B, the webhook → the app Synced at the new commit (a
  * watch of the Applications in this process). ROUNDS rounds with C up, then C's API server is stopped
- * (connection refused) and ROUNDS rounds again; C's apps go to ComparisonError meanwhile.
+ * (connection refused) and ROUNDS rounds again; C's apps go to ComparisonError meanwhile. Last, C is
+ * started and frozen (SIGSTOP: connections accepted, nothing answered — a hanging cluster), one round is
+ * left for the controller to find out, and ROUNDS rounds are timed again.
  *
  *   node dist/bench/clusters.js [apps-per-cluster=10] [rounds=5]
  */
@@ -118,9 +120,16 @@ void h.run(async () => {
   for (let i = 0; i < 600 && !cApps.every((n) => (informer.get(`plumb.dev/Application/${NS}/${n}`)?.status as { conditions?: Array<{ type: string }> } | undefined)?.conditions?.some((k) => k.type === "ComparisonError")); i++) await sleep(100);
   await round(); // warm-up
   const down = await phase("C unreachable");
+  // The hardest case: C hangs (its port accepts, nothing answers) instead of refusing.
   await c.startApiServer();
+  await waitAll(cApps, sha, 120_000).catch(() => undefined);
+  c.pauseApiServer();
+  await round(); // C's apps find out (requests time out, the check marks it Failed); this round pays for it
+  const hanging = await phase("C hanging");
+  c.resumeApiServer();
 
   const pct = ((down.s.p50 - up.s.p50) / up.s.p50) * 100;
+  const pctHang = ((hanging.s.p50 - up.s.p50) / up.s.p50) * 100;
   const row = (p: typeof up): string => `| ${p.label} | ${p.s.n} | ${p.s.p50} | ${p.s.p90} | ${p.s.max} | ${(p.busy * 100).toFixed(0)} % | ${(p.steal * 100).toFixed(0)} % |`;
   process.stdout.write(
     [
@@ -130,7 +139,8 @@ void h.run(async () => {
       "|---|---|---|---|---|---|---|",
       row(up),
       row(down),
-      `p50 change with C unreachable: ${pct >= 0 ? "+" : ""}${pct.toFixed(1)} %`,
+      row(hanging),
+      `p50 change with C unreachable: ${pct >= 0 ? "+" : ""}${pct.toFixed(1)} %; with C hanging: ${pctHang >= 0 ? "+" : ""}${pctHang.toFixed(1)} %`,
       "",
     ].join("\n"),
   );
