@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the pinned binaries plumb's tests need (Kubernetes control plane, etcd, kwok, Helm, Kustomize, the OCI registry)
+# and the small Go helpers plumb itself runs (plumb-jsonnet, plumb-gotemplate)
 # from Go modules, once per machine, into a cache outside the repository keyed by name and version:
 #   $PLUMB_CACHE_DIR/tools/<name>-<version>/bin/...
 # A tool already built is skipped, so a warm run takes well under a second. Each build happens in a temp
 # folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
 # half-made behind.
 #
-# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet|registry]...   (default: all)
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet|gotemplate|registry]...   (default: all)
 #        hack/tools.sh --print-dir        prints the cache folder
 set -euo pipefail
 
@@ -37,6 +38,9 @@ mkdir -p "$TOOLS"
 # Bump a tool's recipe revision when its build function changes what it produces: the cache is then
 # rebuilt even though the version is the same.
 declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1 [jsonnet]=1 [registry]=1)
+# plumb-gotemplate's source lives in hack/gotemplate/main.go: its hash and the pinned versions of the libraries
+# beside Sprig are part of the recipe, so editing the source or bumping a library rebuilds it.
+RECIPE[gotemplate]="1 $(sha256sum "$HERE/gotemplate/main.go" | cut -c1-16) slug ${GOTEMPLATE_SLUG_VERSION:-} yaml ${GOTEMPLATE_YAML_VERSION:-}"
 
 # build NAME VERSION FUNCTION: runs FUNCTION OUT WORK unless $TOOLS/NAME-VERSION/.complete holds the
 # tool's current recipe revision.
@@ -258,6 +262,24 @@ GO
   go build -trimpath -ldflags "-s -w" -o "$out/bin/plumb-jsonnet" .
 }
 
+# plumb-gotemplate: Go's text/template with Sprig at GOTEMPLATE_VERSION, and Argo CD's ApplicationSet and
+# Notifications extras (gosimple/slug, sigs.k8s.io/yaml). Renders a JSON batch of templates read from stdin;
+# see hack/gotemplate/main.go and docs/adr/0017-go-templates.md.
+build_gotemplate() {
+  local out="$1" work="$2" v="$GOTEMPLATE_VERSION"
+  mkdir -p "$work/mod" && cd "$work/mod"
+  printf 'module plumb.dev/build/gotemplate\ngo 1.26.0\nrequire (\n\tgithub.com/Masterminds/sprig/v3 %s\n\tgithub.com/gosimple/slug %s\n\tsigs.k8s.io/yaml %s\n)\n' \
+    "$v" "$GOTEMPLATE_SLUG_VERSION" "$GOTEMPLATE_YAML_VERSION" >go.mod
+  cp "$HERE/gotemplate/main.go" main.go
+  go mod tidy
+  # tidy may raise a pinned requirement to satisfy another module; refuse to build anything but the pins.
+  for pin in "github.com/Masterminds/sprig/v3 $v" "github.com/gosimple/slug $GOTEMPLATE_SLUG_VERSION" "sigs.k8s.io/yaml $GOTEMPLATE_YAML_VERSION"; do
+    grep -q "^\s*$pin\b" go.mod || { echo "go mod tidy changed the pinned $pin; update hack/versions.env"; cat go.mod; return 1; }
+  done
+  go vet .
+  go build -trimpath -ldflags "-s -w" -o "$out/bin/plumb-gotemplate" .
+}
+
 # The CNCF distribution registry: a real OCI registry for the chart tests (helm push/pull over oci://).
 build_registry() {
   local out="$1" v="$REGISTRY_VERSION"
@@ -270,6 +292,7 @@ for t in "${targets[@]}"; do
     all) build etcd "$ETCD_VERSION" build_etcd; build kwok "$KWOK_VERSION" build_kwok
          build helm "$HELM_VERSION" build_helm; build kustomize "$KUSTOMIZE_VERSION" build_kustomize
          build jsonnet "$JSONNET_VERSION" build_jsonnet
+         build gotemplate "$GOTEMPLATE_VERSION" build_gotemplate
          build registry "$REGISTRY_VERSION" build_registry
          build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
@@ -278,8 +301,9 @@ for t in "${targets[@]}"; do
     helm) build helm "$HELM_VERSION" build_helm ;;
     kustomize) build kustomize "$KUSTOMIZE_VERSION" build_kustomize ;;
     jsonnet) build jsonnet "$JSONNET_VERSION" build_jsonnet ;;
+    gotemplate) build gotemplate "$GOTEMPLATE_VERSION" build_gotemplate ;;
     registry) build registry "$REGISTRY_VERSION" build_registry ;;
-    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize, jsonnet or registry" ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize, jsonnet, gotemplate or registry" ;;
   esac
 done
 log "all requested tools are in $TOOLS"

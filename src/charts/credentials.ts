@@ -10,7 +10,7 @@
  * Pure: no I/O.
  */
 import type { KubeObject } from "../core/object.js";
-import { secretData, truthy } from "../core/secret.js";
+import { recordsFromSecrets, secretData, truthy, type ParsedRecord } from "../core/secret.js";
 
 /** Credentials for a chart repository, as Argo CD declares them in a repository Secret with `type: helm`. */
 export interface ChartCredentials {
@@ -58,7 +58,7 @@ export function credentialKey(url: string): string {
  * Reads one Secret. Undefined if it is not a Helm repository Secret (no label, or `type` other than helm);
  * otherwise the record (if usable) and its problems. Problems never contain secret values.
  */
-export function parseChartSecret(secret: KubeObject): { record?: ChartCredentialRecord; problems: string[] } | undefined {
+export function parseChartSecret(secret: KubeObject): ParsedRecord<ChartCredentialRecord> | undefined {
   const labels = secret.metadata?.labels ?? {};
   const kind = SECRET_TYPE_LABELS.map((l) => labels[l]).find((v) => v !== undefined);
   if (kind !== "repository" && kind !== "repo-creds") return undefined;
@@ -120,15 +120,7 @@ export function selectChartCredentials(records: readonly ChartCredentialRecord[]
  * (as namespace/name and a problem), never thrown. Build a new source when the Secrets change.
  */
 export function chartCredentialsFromSecrets(secrets: KubeObject[], opts: { onProblem?: (secret: string, problem: string) => void } = {}): ChartCredentialSource {
-  const records: ChartCredentialRecord[] = [];
-  for (const s of secrets) {
-    if (s.kind !== undefined && s.kind !== "Secret") continue;
-    const parsed = parseChartSecret(s);
-    if (!parsed) continue;
-    const name = `${s.metadata?.namespace ?? ""}/${s.metadata?.name ?? ""}`;
-    for (const p of parsed.problems) opts.onProblem?.(name, p);
-    if (parsed.record) records.push(parsed.record);
-  }
+  const records = recordsFromSecrets(secrets, parseChartSecret, opts.onProblem);
   return (repoURL) => Promise.resolve(selectChartCredentials(records, repoURL));
 }
 

@@ -10,6 +10,7 @@ import { ChartRepos, chartCredentialsFromSecrets, type ChartCredentialSource } f
 import type { Resources } from "../cluster/resources.js";
 import type { Logger } from "./reconcile.js";
 import type { CheckedOutSource } from "./engine-app.js";
+import { fromLabelledSecrets } from "./secrets.js";
 
 /** A chart source resolved and pulled: its tree (path ".") and its revision (the chart version). */
 export async function checkoutChart(charts: ChartRepos, source: ApplicationSource, revision: string, fresh: boolean): Promise<{ checked: CheckedOutSource; revision: string }> {
@@ -35,17 +36,7 @@ export interface ChartSourcesOptions {
 /** ChartRepos with credentials from repository Secrets of `type: helm`, re-read at most every 10 seconds (as GitSources reads Git's). */
 export function chartSources(opts: ChartSourcesOptions): ChartRepos {
   const ns = opts.secretsNamespace;
-  let cached: { at: number; source: ChartCredentialSource } | undefined;
-  const credentials: ChartCredentialSource | undefined = ns
-    ? async (repoURL) => {
-        if (!cached || Date.now() - cached.at > 10_000) {
-          const lists = await Promise.all(
-            ["argocd.argoproj.io/secret-type", "plumb.dev/secret-type"].map((label) => opts.resources.list("v1", "Secret", { namespace: ns, labelSelector: label }).then((l) => l.items, () => [])),
-          );
-          cached = { at: Date.now(), source: chartCredentialsFromSecrets(lists.flat(), { onProblem: (secret, problem) => opts.log.warn({ secret, problem }, "chart repository secret ignored") }) };
-        }
-        return cached.source(repoURL);
-      }
-    : undefined;
+  const current = ns ? fromLabelledSecrets(opts.resources, ns, (secrets) => chartCredentialsFromSecrets(secrets, { onProblem: (secret, problem) => opts.log.warn({ secret, problem }, "chart repository secret ignored") })) : undefined;
+  const credentials: ChartCredentialSource | undefined = current ? async (repoURL) => (await current())(repoURL) : undefined;
   return new ChartRepos({ cacheDir: opts.cacheDir, ...(credentials ? { credentials } : {}) });
 }

@@ -29,6 +29,7 @@ import { reconcile, REFRESH_ANNOTATIONS, type Logger, type ReconcileDeps } from 
 export { REFRESH_ANNOTATIONS };
 import { RenderCache } from "./render-cache.js";
 import type { Plugin } from "../render/index.js";
+import { mergePlugins } from "./plugins.js";
 import type { SourceRepos } from "./sources.js";
 
 /**
@@ -192,12 +193,17 @@ export class Controller {
       });
     }
     const custom = this.customizations;
+    const dirPlugins = this.opts.plugins ?? [];
     const deps: ReconcileDeps = {
       resources,
       repos: this.opts.repos,
       ...(this.opts.charts ? { charts: this.opts.charts } : {}),
       renderCache: this.renderCache,
-      ...(this.opts.plugins ? { plugins: this.opts.plugins } : {}),
+      // The folder's plugins, then the ConfigMaps' (read as they change); a name the folder defines is the folder's.
+      get plugins(): readonly Plugin[] {
+        return mergePlugins(dirPlugins, custom?.plugins() ?? []);
+      },
+      kustomizeBuildOptions: () => custom?.kustomizeBuildOptions() ?? [],
       liveObjects: (name, desired, known) => this.home.liveObjects(name, desired, known),
       clusters: this.clusters,
       getApp: (key) => this.getApp(key),

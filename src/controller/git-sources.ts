@@ -7,6 +7,7 @@
  * and onChange reports the end of the fetch they started or joined ("fetched" with `awaited`), so the
  * controller's worker is free while a server hangs.
  */
+import { fromLabelledSecrets } from "./secrets.js";
 import { credentialsFromSecrets, Mirrors, normalizeRepoURL, Poller, type CredentialSource, type MirrorOptions } from "../git/index.js";
 import type { Resources } from "../cluster/resources.js";
 import type { Logger } from "./reconcile.js";
@@ -84,17 +85,6 @@ export class GitSources implements SourceRepos {
 function secretCredentials(opts: GitSourcesOptions): CredentialSource | undefined {
   const ns = opts.secretsNamespace;
   if (!ns) return undefined;
-  let cached: { at: number; source: CredentialSource } | undefined;
-  return async (repoURL) => {
-    if (!cached || Date.now() - cached.at > 10_000) {
-      const lists = await Promise.all(
-        ["argocd.argoproj.io/secret-type", "plumb.dev/secret-type"].map((label) =>
-          opts.resources.list("v1", "Secret", { namespace: ns, labelSelector: label }).then((l) => l.items, () => []),
-        ),
-      );
-      const source = credentialsFromSecrets(lists.flat(), { onProblem: (secret, problem) => opts.log.warn({ secret, problem }, "repository secret ignored") });
-      cached = { at: Date.now(), source };
-    }
-    return cached.source(repoURL);
-  };
+  const current = fromLabelledSecrets(opts.resources, ns, (secrets) => credentialsFromSecrets(secrets, { onProblem: (secret, problem) => opts.log.warn({ secret, problem }, "repository secret ignored") }));
+  return async (repoURL) => (await current())(repoURL);
 }

@@ -19,8 +19,14 @@ export function pluginsOfConfigMap(name: string, data: Readonly<Record<string, s
   return parsePlugins(Object.keys(data).sort().map((k) => ({ origin: `${name}/${k}`, text: data[k]! })));
 }
 
+/** `first` and then those of `then` whose name `first` does not define. */
+export function mergePlugins(first: readonly Plugin[], then: readonly Plugin[]): Plugin[] {
+  const names = new Set(first.map((p) => p.key));
+  return [...first, ...then.filter((p) => !names.has(p.key))];
+}
+
 /** What a render request gets from the controller beyond what the engine puts in it. */
-export type RenderExtras = Pick<RenderRequest, "plugins" | "revision" | "repoURL" | "targetRevision" | "project">;
+export type RenderExtras = Pick<RenderRequest, "plugins" | "revision" | "repoURL" | "targetRevision" | "project" | "kustomizeBuildOptions">;
 
 /**
  * A render function adding `extras` to each request: wrap the render the engine is given (reconcile.ts,

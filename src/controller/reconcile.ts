@@ -96,6 +96,8 @@ export interface ReconcileDeps {
   destinationUnavailable?: ClusterUnavailableError;
   /** Registered config management plugins (controller/plugins.ts). */
   plugins?: readonly Plugin[];
+  /** Extra `kustomize build` flags from the settings (kustomize.buildOptions), read as they change. */
+  kustomizeBuildOptions?: () => readonly string[];
   repos: SourceRepos;
   /** Chart repositories and OCI registries, for sources with `chart` (charts/ ChartRepos); none: such sources fail. */
   charts?: ChartRepos;
@@ -329,7 +331,7 @@ async function reconcileApp(deps: ReconcileDeps, key: string): Promise<Reconcile
     const withInfo = (req: RenderRequest, part: number): Promise<RenderResult> => {
       const i = rendered[part] ?? 0;
       const s = targetSources[i]!;
-      return renderWith((r) => cached(r, part), { plugins: deps.plugins, revision: out.revisions[i], repoURL: s.repoURL, targetRevision: s.targetRevision, project: spec.project })(req);
+      return renderWith((r) => cached(r, part), { plugins: deps.plugins, kustomizeBuildOptions: deps.kustomizeBuildOptions?.(), revision: out.revisions[i], repoURL: s.repoURL, targetRevision: s.targetRevision, project: spec.project })(req);
     };
     const ctx: EngineContext = {
       resources: deps.resources,

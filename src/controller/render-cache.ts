@@ -43,7 +43,7 @@ export class RenderCache {
   /** The render of `req` at the commit; `fresh` (a hard refresh) renders again and keeps the new result. */
   async get(repoURL: string, sha: string, req: RenderRequest, fresh = false): Promise<RenderResult> {
     const key = createHash("sha256")
-      .update(JSON.stringify([repoURL, sha, req.path, req.source ?? {}, req.appName, req.destinationNamespace, req.kubeVersion ?? "", req.apiVersions ?? [], req.targetRevision ?? "", req.project ?? "", (req.plugins ?? []).map((p) => JSON.stringify(p)), Object.keys(req.refRoots ?? {}).sort()]))
+      .update(JSON.stringify([repoURL, sha, req.path, req.source ?? {}, req.appName, req.destinationNamespace, req.kubeVersion ?? "", req.apiVersions ?? [], req.targetRevision ?? "", req.project ?? "", (req.plugins ?? []).map((p) => JSON.stringify(p)), Object.keys(req.refRoots ?? {}).sort(), req.kustomizeBuildOptions ?? []]))
       .digest("hex");
     const hit = fresh ? undefined : this.entries.get(key);
     if (hit) {

@@ -15,7 +15,7 @@
  * Pure: no I/O.
  */
 import type { KubeObject } from "../core/object.js";
-import { secretData, truthy } from "../core/secret.js";
+import { recordsFromSecrets, secretData, truthy } from "../core/secret.js";
 import { normalizeRepoURL } from "./url.js";
 
 /** The credentials of one repository, or of all repositories under a URL prefix. */
@@ -141,14 +141,13 @@ export interface SecretCredentialOptions {
  * skipped. Build a new source when the Secrets change.
  */
 export function credentialsFromSecrets(secrets: readonly KubeObject[], opts: SecretCredentialOptions = {}): CredentialSource {
-  const records: RepoCredentials[] = [];
-  for (const s of secrets) {
-    if (s.kind !== undefined && s.kind !== "Secret") continue;
-    const parsed = parseCredentialSecret(s);
-    if (!parsed) continue;
-    const name = `${s.metadata?.namespace ?? ""}/${s.metadata?.name ?? ""}`;
-    for (const p of parsed.problems) opts.onProblem?.(name, p);
-    if (parsed.credentials) records.push(parsed.credentials);
-  }
+  const records = recordsFromSecrets(
+    secrets,
+    (s) => {
+      const p = parseCredentialSecret(s);
+      return p && { record: p.credentials, problems: p.problems };
+    },
+    opts.onProblem,
+  );
   return staticCredentials(records);
 }

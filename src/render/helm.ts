@@ -226,7 +226,7 @@ async function helmArgs(ctx: RenderContext, opts: HelmSource, tmp: string, chart
 }
 
 /** The environment helm runs in: the caller's, minus every HELM_* setting, with homes in `tmp`. */
-function helmEnv(base: NodeJS.ProcessEnv, tmp: string): NodeJS.ProcessEnv {
+export function helmEnv(base: NodeJS.ProcessEnv, tmp: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!k.startsWith("HELM_") && k !== "KUBECONFIG") env[k] = v;
   return {

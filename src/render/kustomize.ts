@@ -13,6 +13,7 @@ import { join, relative, sep } from "node:path";
 import { findBinary } from "../tools/binaries.js";
 import { RenderError } from "./errors.js";
 import { MAX_RENDER_OUTPUT_BYTES, runTool, toolFailure, withTempDir } from "./exec.js";
+import { helmEnv } from "./helm.js";
 import { resolveInRepo, toPosix } from "./paths.js";
 import type { KustomizeSource, RenderContext, RenderOutput } from "./schema.js";
 import { parseManifests, parseYaml, toYaml } from "./yaml.js";
@@ -133,10 +134,79 @@ export async function applyOverrides(ctx: RenderContext, k: Kustomization, o: Ku
   }
 }
 
+/**
+ * Argo CD's `kustomize.buildOptions` setting (argocd-cm; plumb-cm) read as plumb runs kustomize: the flags
+ * that only change how the build reads what is in the repository are admitted; those that would run code
+ * (exec and container plugins), reach outside the repository (LoadRestrictionsNone, mounts), pick another
+ * helm binary or write files are refused, each with a problem that says why. Argo CD splits the setting
+ * on spaces; so does this.
+ */
+export function parseKustomizeBuildOptions(text: string): { flags: string[]; problems: string[] } {
+  const words = text.split(/\s+/).filter(Boolean);
+  const flags: string[] = [];
+  const problems: string[] = [];
+  const refused: Record<string, string> = {
+    "--enable-alpha-plugins": "it runs plugin programs; plumb renders with kustomize's built-in generators and transformers only",
+    "--enable-exec": "it runs exec plugins",
+    "--enable-star": "it is not a flag of the pinned kustomize",
+    "--mount": "it mounts host folders into function containers",
+    "--network": "function containers are not run",
+    "--network-name": "function containers are not run",
+    "--env": "function containers are not run",
+    "-e": "function containers are not run",
+    "--helm-command": "plumb runs its own pinned helm",
+    "--output": "plumb reads the build from standard output",
+    "-o": "plumb reads the build from standard output",
+    "--as-current-user": "function containers are not run",
+  };
+  const valued: Record<string, (v: string) => string | undefined> = {
+    "--load-restrictor": (v) => (v === "LoadRestrictionsRootOnly" ? undefined : "only LoadRestrictionsRootOnly: a build may not read files outside its folder tree"),
+    "--reorder": (v) => (v === "legacy" || v === "none" ? undefined : "legacy or none"),
+    "--helm-kube-version": (v) => (/^v?\d+\.\d+(\.\d+)?$/.test(v) ? undefined : "a Kubernetes version such as 1.31"),
+    "--helm-api-versions": (v) => (/^[\w./-]+$/.test(v) ? undefined : "an API version such as monitoring.coreos.com/v1"),
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const eq = w.indexOf("=");
+    const name = w.startsWith("--") && eq > 0 ? w.slice(0, eq) : w;
+    if (name === "--enable-helm" || name === "--helm-debug" || name === "--enable-managedby-label") {
+      if (eq > 0 && !/^(true|false)$/.test(w.slice(eq + 1))) problems.push(`kustomize.buildOptions: ${name} takes true or false`);
+      else flags.push(w);
+      continue;
+    }
+    if (refused[name]) {
+      problems.push(`kustomize.buildOptions: ${name} is refused (${refused[name]})`);
+      if (eq < 0 && (name in valued || ["--mount", "--network-name", "--env", "-e", "--helm-command", "--output", "-o"].includes(name))) i++;
+      continue;
+    }
+    const check = valued[name];
+    if (check) {
+      const value = eq > 0 ? w.slice(eq + 1) : words[++i];
+      const bad = value === undefined ? "a value" : check(value);
+      if (bad) problems.push(`kustomize.buildOptions: ${name} ${value ?? ""} is refused: ${name} takes ${bad}`.replace("  is", " is"));
+      else flags.push(`${name}=${value}`);
+      continue;
+    }
+    problems.push(`kustomize.buildOptions: ${w} is not a kustomize build flag plumb runs; remove it`);
+  }
+  return { flags, problems };
+}
+
 async function build(ctx: RenderContext, dir: string, tmpRoot?: string): Promise<RenderOutput> {
   const kustomize = findBinary("kustomize", { env: ctx.env });
-  const env = { ...ctx.env, GIT_TERMINAL_PROMPT: "0" };
-  const run = await runTool(kustomize, ["build", dir], { env, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal, maxOutputBytes: MAX_RENDER_OUTPUT_BYTES });
+  const extra = ctx.request.kustomizeBuildOptions ?? [];
+  const helm = extra.some((f) => f === "--enable-helm" || f === "--enable-helm=true");
+  const run = await (helm
+    ? // Helm inflation: the pinned helm, with its homes in a folder of this build's own.
+      withTempDir("kustomize-helm", (tmp) =>
+        runTool(kustomize, ["build", dir, ...extra, "--helm-command", findBinary("helm", { env: ctx.env })], {
+          env: { ...helmEnv(ctx.env, tmp), GIT_TERMINAL_PROMPT: "0" },
+          timeoutMs: ctx.timeoutMs,
+          signal: ctx.request.signal,
+          maxOutputBytes: MAX_RENDER_OUTPUT_BYTES,
+        }),
+      )
+    : runTool(kustomize, ["build", dir, ...extra], { env: { ...ctx.env, GIT_TERMINAL_PROMPT: "0" }, timeoutMs: ctx.timeoutMs, signal: ctx.request.signal, maxOutputBytes: MAX_RENDER_OUTPUT_BYTES }));
   const where = ctx.app.rel;
   if (run.code !== 0) {
     // Paths in kustomize's message: repository-relative, whether it ran on the checkout or on a copy.
@@ -154,7 +224,9 @@ export async function renderKustomize(ctx: RenderContext, opts?: KustomizeSource
   if (!file) {
     throw RenderError.of(`no kustomization.yaml, kustomization.yml or Kustomization in this folder`, { file: ctx.app.rel }, "add a kustomization or remove the kustomize options");
   }
-  if (!opts || !hasOverrides(opts)) return build(ctx, ctx.app.real);
+  // Helm inflation pulls charts into the folder (helmGlobals.chartHome): a copy, never the checkout.
+  const inflates = (ctx.request.kustomizeBuildOptions ?? []).some((f) => f === "--enable-helm" || f === "--enable-helm=true");
+  if ((!opts || !hasOverrides(opts)) && !inflates) return build(ctx, ctx.app.real);
   return withTempDir("kustomize", async (tmp) => {
     const copy = join(tmp, "repo");
     await cp(ctx.repo.realRoot, copy, {
@@ -172,7 +244,7 @@ export async function renderKustomize(ctx: RenderContext, opts?: KustomizeSource
       throw RenderError.of(`invalid YAML: ${(err as Error).message.split("\n")[0]}`, { file: shown });
     }
     if (typeof k !== "object" || k === null || Array.isArray(k)) throw RenderError.of("is not a kustomization (expected a mapping)", { file: shown });
-    await applyOverrides(ctx, k as Kustomization, opts, shown);
+    if (opts) await applyOverrides(ctx, k as Kustomization, opts, shown);
     await writeFile(kfile, toYaml(k));
     return build(ctx, appCopy, copy);
   });

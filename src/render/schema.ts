@@ -210,6 +210,11 @@ export interface RenderRequest {
   /** The registered config management plugins (plugin-spec.ts parsePlugins); none: plugins are not used. */
   plugins?: readonly Plugin[];
   /**
+   * Extra `kustomize build` flags from the settings' `kustomize.buildOptions`, already checked by
+   * kustomize.ts parseKustomizeBuildOptions (only the flags it admits).
+   */
+  kustomizeBuildOptions?: readonly string[];
+  /**
    * Trees of other sources by `ref` name (multi-source): a Helm value file `$name/path` is read from
    * refRoots[name], confined to that tree as value files are to repoRoot.
    */

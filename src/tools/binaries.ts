@@ -1,5 +1,6 @@
 /**
- * Finding the external programs plumb runs (helm, kustomize, git, and the control-plane binaries).
+ * Finding the external programs plumb runs (helm, kustomize, git, plumb-jsonnet, plumb-gotemplate and the
+ * control-plane binaries).
  * Order: an explicit path (option or PLUMB_<NAME> environment variable), then the pinned build in the tools
  * cache (hack/tools.sh), then PATH. A missing program is a ToolMissingError that says how to get it.
  */
@@ -14,6 +15,7 @@ const PROVIDER: Record<string, keyof ToolVersions> = {
   kustomize: "kustomize",
   jsonnet: "jsonnet",
   "plumb-jsonnet": "jsonnet",
+  "plumb-gotemplate": "gotemplate",
   etcd: "etcd",
   kwok: "kwok",
   "kube-apiserver": "kubernetes",

@@ -22,6 +22,8 @@ export interface ToolVersions {
   helm: string;
   kustomize: string;
   jsonnet: string;
+  /** plumb-gotemplate, keyed by its Sprig version. */
+  gotemplate: string;
   /** The CNCF distribution registry (OCI), for the chart tests. */
   registry: string;
 }
@@ -53,6 +55,7 @@ export function toolVersions(): ToolVersions {
     helm: get("HELM_VERSION"),
     kustomize: get("KUSTOMIZE_VERSION"),
     jsonnet: get("JSONNET_VERSION"),
+    gotemplate: get("GOTEMPLATE_VERSION"),
     registry: get("REGISTRY_VERSION"),
   };
 }

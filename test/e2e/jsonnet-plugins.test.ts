@@ -5,11 +5,15 @@
  * - an app rendered by a plugin from a --plugins-dir folder (a shell script using ARGOCD_ENV_* and a
  *   parameter) syncs;
  * - the same app switched to a plugin that hangs: stopped at its time limit with a ComparisonError naming
- *   the plugin and the time, and nothing of the app is pruned.
+ *   the plugin and the time, and nothing of the app is pruned;
+ * - a plugin defined in the plumb-cmp-cm ConfigMap while the controller runs renders an app; a broken edit
+ *   of that ConfigMap keeps the working definition;
+ * - a kustomization with helmCharts fails until plumb-cm's kustomize.buildOptions says --enable-helm, then
+ *   syncs without a restart.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Resources } from "../../src/cluster/resources.js";
@@ -20,6 +24,7 @@ import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
 import { resourcesFor } from "../helpers/cluster.js";
 import { appStatus, runController, type RunningController } from "../helpers/controller.js";
+import { repoRoot } from "../helpers/paths.js";
 import { waitFor } from "../helpers/wait.js";
 
 const LOCAL = "https://kubernetes.default.svc";
@@ -78,6 +83,7 @@ describe("controller: Jsonnet and config management plugins", { timeout: 300_000
   let wd: WorkDir;
   let repoURL = "";
   const pluginsDir = mkdtempSync(join(tmpdir(), "plumb-plugins-"));
+  const logLines: string[] = [];
 
   const spec = (path: string, ns: string, extra: Record<string, unknown> = {}) => ({
     source: { repoURL, targetRevision: "main", path, ...extra },
@@ -102,10 +108,11 @@ describe("controller: Jsonnet and config management plugins", { timeout: 300_000
       "guestbook/params.libsonnet": GUESTBOOK_PARAMS,
       "guestbook/guestbook-ui.jsonnet": GUESTBOOK,
       "greeter/generate.sh": GENERATE,
+      ...Object.fromEntries(["kustomization.yaml", "charts/hello/Chart.yaml", "charts/hello/values.yaml", "charts/hello/templates/cm.yaml"].map((f) => [`inflate/${f}`, readFileSync(join(repoRoot, "test/fixtures/render/kustomize-helm", f), "utf8")])),
     });
     await wd.commit("apps");
     await wd.push("main");
-    ctrl = await runController(resources, { plugins: await loadPluginsDir(pluginsDir) });
+    ctrl = await runController(resources, { plugins: await loadPluginsDir(pluginsDir), customizations: { namespace: "plumb" }, logDestination: { write: (line: string) => void logLines.push(line) }, logLevel: "info" });
   });
   after(async () => {
     await ctrl?.stop();
@@ -142,5 +149,41 @@ describe("controller: Jsonnet and config management plugins", { timeout: 300_000
     assert.ok(s);
     assert.ok(Date.now() - started < 45_000, `took ${Date.now() - started} ms`);
     assert.ok(await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "greeter", name: "greeting" }), "the app's objects are not pruned");
+  });
+
+  it("a plugin defined in plumb-cmp-cm while the controller runs renders an app; a broken edit keeps the working definition", async () => {
+    const plugin = (value: string) => `apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: labeller
+spec:
+  generate:
+    command: [sh, -c, "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: labelled\\ndata:\\n  from: ${value}\\n'"]
+`;
+    const cm = (text: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cmp-cm", namespace: "plumb" }, data: { "plugin.yaml": text } });
+    await resources.apply(cm(plugin("configmap")));
+    await resources.apply(application("labelled", spec("greeter", "labelled", { plugin: { name: "labeller" } })));
+    assert.ok(await synced("labelled"));
+    assert.deepEqual((await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "labelled", name: "labelled" }))?.data, { from: "configmap" });
+    // A definition that does not parse: the previous one stays, and the app keeps rendering with it.
+    await resources.apply(cm("kind: ConfigManagementPlugin\nspec: [not, a, plugin]\n"));
+    await waitFor("the controller read the broken edit", async () => logLines.some((l) => l.includes("config management plugins not read")), 20_000);
+    await resources.apply(application("labelled2", spec("greeter", "labelled2", { plugin: { name: "labeller" } })));
+    assert.ok(await synced("labelled2"));
+    assert.deepEqual((await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "labelled2", name: "labelled" }))?.data, { from: "configmap" });
+  });
+
+  it("a kustomization with helmCharts fails until plumb-cm's kustomize.buildOptions has --enable-helm, then syncs", async () => {
+    await resources.apply(application("inflate", spec("inflate", "inflate")));
+    const failed = await waitFor("inflate: a ComparisonError asking for --enable-helm", async () => {
+      const st = await appStatus(resources, "inflate");
+      return st?.conditions?.find((c) => c.type === "ComparisonError" && /enable-helm/.test(c.message));
+    }, 60_000);
+    assert.ok(failed);
+    await resources.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "plumb-cm", namespace: "plumb" }, data: { "kustomize.buildOptions": "--enable-helm --enable-exec" } });
+    assert.ok(await synced("inflate"));
+    const cm = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "inflate", name: "demo-greeting" });
+    assert.deepEqual(cm?.data, { greeting: "hi" });
+    assert.ok(logLines.some((l) => l.includes("--enable-exec is refused")), "the refused flag is logged");
   });
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { KubeObject } from "../../../src/core/object.js";
 import { detectSourceType, render } from "../../../src/render/index.js";
+import { parseKustomizeBuildOptions } from "../../../src/render/kustomize.js";
 import { FIXTURES, find, names, renderError, renderFixture, tempRepo } from "./support.js";
 
 type Container = { image: string };
@@ -100,5 +101,31 @@ describe("kustomize source", () => {
     } finally {
       await repo.cleanup();
     }
+  });
+
+  it("kustomize.buildOptions --enable-helm inflates helmCharts with the pinned helm, on a copy of the checkout", async () => {
+    const before = await readdir(join(FIXTURES, "kustomize-helm"));
+    const err = await renderError(renderFixture("kustomize-helm"));
+    assert.match(err.message, /enable-helm/, "without the option kustomize refuses helmCharts");
+    const { flags, problems } = parseKustomizeBuildOptions("--enable-helm");
+    assert.deepEqual(problems, []);
+    const r = await renderFixture("kustomize-helm", undefined, { kustomizeBuildOptions: flags });
+    const cm = find(r.objects, "ConfigMap", "demo-greeting");
+    assert.deepEqual(cm.data, { greeting: "hi" });
+    assert.equal(cm.metadata.labels?.via, "kustomize");
+    assert.deepEqual(await readdir(join(FIXTURES, "kustomize-helm")), before, "the checkout is not written");
+  });
+
+  it("kustomize.buildOptions: flags that read only the repository are admitted, the others refused with the reason", () => {
+    const ok = parseKustomizeBuildOptions("--enable-helm  --load-restrictor LoadRestrictionsRootOnly --reorder=none --helm-kube-version 1.31");
+    assert.deepEqual(ok, { flags: ["--enable-helm", "--load-restrictor=LoadRestrictionsRootOnly", "--reorder=none", "--helm-kube-version=1.31"], problems: [] });
+    const bad = parseKustomizeBuildOptions("--load-restrictor LoadRestrictionsNone --enable-alpha-plugins --enable-exec --helm-command /bin/sh --mount type=bind --frobnicate --enable-helm");
+    assert.deepEqual(bad.flags, ["--enable-helm"]);
+    assert.equal(bad.problems.length, 6);
+    assert.match(bad.problems[0]!, /--load-restrictor LoadRestrictionsNone is refused: .*LoadRestrictionsRootOnly/);
+    assert.match(bad.problems[1]!, /--enable-alpha-plugins is refused \(it runs plugin programs/);
+    assert.match(bad.problems[3]!, /--helm-command is refused/);
+    assert.match(bad.problems[5]!, /--frobnicate is not a kustomize build flag/);
+    assert.ok(!bad.flags.includes("/bin/sh") && !bad.problems.some((p) => /type=bind is not/.test(p)), "a refused flag's value is not read as a flag");
   });
 });
