@@ -9,7 +9,7 @@
  *
  * Only Applications the set owns (an owner reference with its uid) are ever updated or deleted: an
  * Application of the same name made by someone else is reported, not taken over. Held names (invalid
- * generated Applications) are never deleted, nor is anything of an Application being deleted. An update is
+ * generated Applications) are never deleted — and nothing is when an invalid one has no name at all — nor is anything of an Application being deleted. An update is
  * planned only when the live Application differs in what the set manages: the spec, its labels and
  * annotations, the cascade finalizer, the owner reference.
  *
@@ -24,6 +24,11 @@ import type { ApplicationsSyncPolicy, InvalidApplication } from "./schema.js";
 export interface PlanInput {
   desired: readonly GeneratedApp[];
   held: ReadonlySet<string>;
+  /**
+   * Some generated Application has no name (its template failed): which live app it stands for is unknown,
+   * so nothing is deleted this time.
+   */
+  holdAll?: boolean;
   /** The live Application of a name in the set's namespace (any owner). */
   live(name: string): KubeObject | undefined;
   /** The live Applications the set owns. */
@@ -88,7 +93,7 @@ export function planApplications(p: PlanInput): AppPlan {
     if (upToDate(d.app, live, p.uid) || !mayUpdate) out.unchanged.push(d.name);
     else out.update.push(d.app);
   }
-  if (mayDelete) {
+  if (mayDelete && !p.holdAll) {
     for (const live of p.owned) {
       const name = live.metadata.name;
       if (wanted.has(name) || p.held.has(name) || live.metadata.deletionTimestamp) continue;

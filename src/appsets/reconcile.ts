@@ -118,9 +118,11 @@ export async function reconcileAppSet(deps: AppSetDeps, key: string): Promise<Ap
 
   const uid = set.metadata.uid ?? "";
   const policy = spec.syncPolicy?.applicationsSync ?? "sync";
-  const plan = planApplications({ desired: built.apps, held: built.held, live: (n) => deps.getApp(group, namespace, n), owned: deps.ownedApps(uid), uid, policy });
+  const holdAll = built.invalid.some((i) => !i.name);
+  const plan = planApplications({ desired: built.apps, held: built.held, holdAll, live: (n) => deps.getApp(group, namespace, n), owned: deps.ownedApps(uid), uid, policy });
   const failures = await execute(deps, set, plan, spec.syncPolicy?.preserveResourcesOnDeletion === true);
   const invalid: InvalidApplication[] = [...built.invalid, ...plan.skipped.filter((s) => !/is being deleted/.test(s.message))];
+  if (holdAll && policy !== "create-only" && policy !== "create-update") failures.push("no Application was deleted: a generated Application without a name (see the template errors) may stand for any of them");
   const resources: AppSetResource[] = built.apps.map((a) => {
     const live = deps.getApp(group, namespace, a.name);
     const st = live?.status as { sync?: { status?: string }; health?: { status?: string; message?: string } } | undefined;

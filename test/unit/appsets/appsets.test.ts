@@ -287,6 +287,10 @@ describe("applicationsSync policies", () => {
     assert.deepEqual([names(p.create), names(p.update), names(p.delete)], [["new"], ["changed"], ["stale"]]);
     assert.match(p.skipped[0]!.message, /not owned by this ApplicationSet/);
   });
+  it("an invalid app without a name holds every delete", () => {
+    const p = planApplications({ desired: [], held: new Set(), holdAll: true, live: () => undefined, owned: [world.stale!], uid: "uid-1", policy: "sync" });
+    assert.deepEqual(p.delete, []);
+  });
   it("create-only: only creates", () => {
     const p = plan("create-only");
     assert.deepEqual([names(p.create), names(p.update), names(p.delete)], [["new"], [], []]);
