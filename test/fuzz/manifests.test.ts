@@ -29,7 +29,7 @@ const kubeObject: fc.Arbitrary<KubeObject> = fc.record(
   {
     apiVersion: fc.constantFrom("v1", "apps/v1", "example.com/v1", "rbac.authorization.k8s.io/v1"),
     kind: fc.constantFrom("ConfigMap", "Secret", "Deployment", "Namespace", "ClusterRole", "Widget"),
-    metadata: fc.record({ name: dnsLabel, namespace: fc.option(dnsLabel, { nil: undefined }), labels: fc.option(fc.dictionary(dnsLabel, text, { maxKeys: 3 }), { nil: undefined }), annotations: fc.option(fc.dictionary(dnsLabel, text, { maxKeys: 3 }), { nil: undefined }) }, { requiredKeys: ["name"] }),
+    metadata: fc.record({ name: dnsLabel, namespace: fc.option(dnsLabel, { nil: undefined }), labels: fc.option(fc.dictionary(dnsLabel, text, { maxKeys: 3, noNullPrototype: true }), { nil: undefined }), annotations: fc.option(fc.dictionary(dnsLabel, text, { maxKeys: 3, noNullPrototype: true }), { nil: undefined }) }, { requiredKeys: ["name"] }),
     data: jsonValue,
   },
   { requiredKeys: ["apiVersion", "kind", "metadata"] },
@@ -42,7 +42,7 @@ const looseObject = fc.record(
     apiVersion: fc.oneof(fc.constantFrom("v1", "apps/v1", "rbac.authorization.k8s.io/v1", "example.com/v1", ""), jsonValue),
     kind: fc.oneof(fc.constantFrom("ConfigMap", "Namespace", "ClusterRole", "Deployment", "Role", "Widget", "ClusterWidget", ""), jsonValue),
     metadata: fc.oneof(
-      fc.record({ name: fc.oneof(fc.constantFrom("a", "b", "c"), jsonValue), namespace: namespaces, generateName: fc.constantFrom(undefined, "gen-"), labels: fc.oneof(fc.constant(undefined), fc.dictionary(text, jsonValue, { maxKeys: 2 })), annotations: fc.oneof(fc.constant(undefined), fc.constant({ "argocd.argoproj.io/hook": "PreSync" }), fc.dictionary(text, jsonValue, { maxKeys: 2 })) }, { requiredKeys: [] }),
+      fc.record({ name: fc.oneof(fc.constantFrom("a", "b", "c"), jsonValue), namespace: namespaces, generateName: fc.constantFrom(undefined, "gen-"), labels: fc.oneof(fc.constant(undefined), fc.dictionary(text, jsonValue, { maxKeys: 2, noNullPrototype: true })), annotations: fc.oneof(fc.constant(undefined), fc.constant({ "argocd.argoproj.io/hook": "PreSync" }), fc.dictionary(text, jsonValue, { maxKeys: 2, noNullPrototype: true })) }, { requiredKeys: [] }),
       jsonValue,
     ),
   },

@@ -51,5 +51,5 @@ export const text = fc.oneof(
 export const jsonValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.constant(null), fc.boolean(), fc.integer(), fc.double({ noDefaultInfinity: true, noNaN: true }).filter((d) => !Object.is(d, -0)), text, tie("array"), tie("object")),
   array: fc.array(tie("value"), { maxLength: 4 }),
-  object: fc.dictionary(text, tie("value"), { maxKeys: 4 }),
+  object: fc.dictionary(text, tie("value"), { maxKeys: 4, noNullPrototype: true }),
 })).value;
