@@ -97,7 +97,9 @@ describe("fuzz: manifests", () => {
         assert.equal(typeof o.kind, "string");
         assert.ok(typeof o.metadata.name === "string" || typeof o.metadata.generateName === "string");
         const k = keyOf(o);
-        const clusterScoped = o.kind === "Namespace" || o.kind === "ClusterRole" || o.kind === "ClusterWidget";
+        // cluster-scoped: the core Namespace, RBAC's ClusterRole, and what discovery says (ClusterWidget); a
+        // kind nobody knows is namespaced, as the API server's default for unknown kinds would have it
+        const clusterScoped = (k.group === "" && o.kind === "Namespace") || (k.group === "rbac.authorization.k8s.io" && o.kind === "ClusterRole") || o.kind === "ClusterWidget";
         if (clusterScoped) assert.equal(o.metadata.namespace, undefined, `${o.kind} keeps no namespace`);
         else assert.ok(typeof o.metadata.namespace === "string" && o.metadata.namespace.length > 0, `${o.kind} has a namespace`);
         if (o.metadata.name) {
