@@ -10,7 +10,7 @@
  *
  * Pure: imports nothing that does I/O.
  */
-import { LineCounter, parseAllDocuments, stringify, type ScalarTag, type Tags } from "yaml";
+import { Document, isScalar, LineCounter, parseAllDocuments, visit, type ScalarTag, type Tags } from "yaml";
 import type { KubeObject } from "../core/object.js";
 import type { RenderProblem } from "./errors.js";
 
@@ -83,10 +83,18 @@ export function parseManifests(
       problems.push({ file, line: pos?.line, column: pos?.col, message: `invalid YAML: ${reason}` });
       continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (value === null || value === undefined) continue; // an empty document
     const start = doc.contents?.range[0] ?? doc.range[0];
     const line = lines.linePos(start).line;
+    let value: unknown;
+    try {
+      // Resolving aliases and merge keys can still fail here: an alias to no anchor, a merge of a
+      // scalar, or an alias bomb (more than 1,000 expansions).
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      problems.push({ file, line, message: `invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` });
+      continue;
+    }
+    if (value === null || value === undefined) continue; // an empty document
     const comment = doc.contents?.commentBefore ?? doc.commentBefore ?? "";
     const where = (comment && sourceOf?.(comment)) || file;
     if (!isPlainObject(value)) {
@@ -113,10 +121,19 @@ export function flattenList(value: Record<string, unknown>, file: string, line: 
 
 /** Writes objects as a multi-document YAML stream (`---` between documents), readable by kubectl. */
 export function toYamlStream(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(o, { version: "1.1", lineWidth: 0 })).join("---\n");
+  return objects.map((o) => toYaml(o)).join("---\n");
 }
 
-/** Writes one value as YAML 1.1 (for values files handed to helm). */
+/**
+ * Writes one value as YAML 1.1 (also for values files handed to helm). A key `<<` is written `!!str "<<"`:
+ * plain, YAML 1.1 (and go-yaml, kubectl's reader) would take it for a merge key and drop it.
+ */
 export function toYaml(value: unknown): string {
-  return stringify(value, { version: "1.1", lineWidth: 0 });
+  const doc = new Document(value, { version: "1.1" });
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") Object.assign(pair.key, { tag: "tag:yaml.org,2002:str", type: "QUOTE_DOUBLE" });
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
