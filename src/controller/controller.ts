@@ -27,6 +27,7 @@ import { ClusterRegistry, type ClusterRegistryOptions } from "../clusters/regist
 import type { Resources } from "../cluster/resources.js";
 import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
 import { ControllerMetrics } from "./metrics.js";
+import { probeRoutes } from "./probes.js";
 import { WorkQueue } from "./queue.js";
 import { reconcile, REFRESH_ANNOTATIONS, type Logger, type ReconcileDeps } from "./reconcile.js";
 export { REFRESH_ANNOTATIONS };
@@ -135,6 +136,8 @@ export class Controller {
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   private metricsServer?: { url: string; close(): Promise<void> };
+  /** Caches synced and workers running: what /readyz reports. */
+  private ready = false;
   /** The ApplicationSet controller, when it runs (ControllerOptions.applicationSets). */
   appSets?: AppSetController;
   private appSetFactories: InformerFactory[] = [];
@@ -176,6 +179,12 @@ export class Controller {
   async start(): Promise<void> {
     const { resources, log } = this.opts;
     const appSetsOn = this.opts.applicationSets ?? true;
+    // First, so that a kubelet's probes get an answer (503 from /readyz) while the caches fill.
+    if (this.opts.metrics) {
+      const app = new Hono().get("/metrics", async (c) => c.body(await this.metrics.text(), 200, { "content-type": this.metrics.contentType }));
+      app.route("/", probeRoutes(() => this.ready));
+      this.metricsServer = await serveWebhooks(app, { port: this.opts.metrics.port, host: this.opts.metrics.host ?? "127.0.0.1" });
+    }
     if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat), ...(appSetsOn ? { extra: appSetCRDs } : {}) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
     this.appGroups = groups;
@@ -202,10 +211,6 @@ export class Controller {
     if (this.opts.webhook) {
       const app = this.webhookApp(this.opts.webhook.secrets);
       this.webhookServer = await serveWebhooks(app, { port: this.opts.webhook.port, host: this.opts.webhook.host ?? "127.0.0.1" });
-    }
-    if (this.opts.metrics) {
-      const app = new Hono().get("/metrics", async (c) => c.body(await this.metrics.text(), 200, { "content-type": this.metrics.contentType }));
-      this.metricsServer = await serveWebhooks(app, { port: this.opts.metrics.port, host: this.opts.metrics.host ?? "127.0.0.1" });
     }
     if (this.opts.customizations) {
       this.customizations = new Customizations({ resources, log, argoCompat: Boolean(this.opts.argoCompat), ...this.opts.customizations });
@@ -301,10 +306,12 @@ export class Controller {
         throw err;
       }
     });
+    this.ready = true;
     log.info({ apps: this.appInformers.reduce((n, i) => n + i.list().length, 0), groups }, "caches ready");
   }
 
   async stop(): Promise<void> {
+    this.ready = false;
     this.stopping.abort();
     await this.appSets?.stop();
     await this.queue.shutDown();

@@ -1,6 +1,6 @@
 /**
- * `plumb controller`: runs the controller outside the cluster with a kubeconfig (how tests and the demo run
- * it). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
+ * `plumb controller`: runs the controller with a kubeconfig (how tests and the demo run it) or, with none,
+ * in the cluster with its service account (cluster/in-cluster.ts). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
  * cleanly on SIGINT/SIGTERM.
  */
 import { chartSources } from "../../controller/chart-sources.js";
@@ -26,6 +26,7 @@ interface ControllerFlags extends KubeFlags {
   installCrds: boolean;
   webhookPort?: string;
   metricsPort?: string;
+  metricsAddress: string;
   cacheDir: string;
   reposNamespace?: string;
   clustersNamespace?: string;
@@ -85,7 +86,8 @@ export function register(program: Command): void {
     .option("--argo-compat", "also reconcile argoproj.io/v1alpha1 Applications (Argo CD manifests, unchanged)")
     .option("--no-install-crds", "do not install or update the CRDs at start")
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
-    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics, and the probes /healthz and /readyz, on this port")
+    .option("--metrics-address <host>", "interface of --metrics-port (0.0.0.0 in a Pod, so the kubelet reaches the probes)", "127.0.0.1")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--clusters-namespace <ns>", "read cluster Secrets (destination clusters, Argo CD's format) from this namespace and record their connection states there (default: --repos-namespace, else --settings-namespace)")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
@@ -121,7 +123,7 @@ export function register(program: Command): void {
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),
-        ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
+        ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.metricsAddress } } : {}),
         ...(webhookPort !== undefined
           ? {
               webhook: {
