@@ -7,10 +7,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Resources } from "../../src/cluster/resources.js";
+import { normalizeRepoURL } from "../../src/git/url.js";
 import { startGitServer, type GitServer } from "../../src/gitserver/server.js";
 import { WorkDir } from "../../src/gitserver/workdir.js";
 import { startLocalCluster, type LocalCluster } from "../../src/localcluster/cluster.js";
@@ -51,7 +52,8 @@ describe("controller: Prometheus metrics at /metrics", { timeout: 240_000 }, () 
     git = await startGitServer();
     const url = await git.createRepo("web");
     const wd = await WorkDir.clone(url);
-    writeFileSync(join(wd.dir, "web.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  colour: blue\n");
+    mkdirSync(join(wd.dir, "web"));
+    writeFileSync(join(wd.dir, "web", "web.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  colour: blue\n");
     await wd.commit("web");
     await wd.push("main");
     wd.dispose();
@@ -115,13 +117,15 @@ describe("controller: Prometheus metrics at /metrics", { timeout: 240_000 }, () 
   });
 
   it("counts Git fetches by repository without credentials, good and failed, with durations", async () => {
+    // Git metrics name a repository as its mirror does: the normalized URL (no credentials, no .git).
+    const good = normalizeRepoURL(repoURL);
     const { all, text } = await waitFor("a failed fetch of the missing repository", async () => {
       const s = await scrape();
-      return sum(s.all, "plumb_git_request_total", { repo: git.repoUrl("does-not-exist"), request: "fetch", result: "error" }) >= 1 ? s : undefined;
+      return sum(s.all, "plumb_git_request_total", { repo: normalizeRepoURL(git.repoUrl("does-not-exist")), request: "fetch", result: "error" }) >= 1 ? s : undefined;
     }, 60_000, 200);
-    assert.ok(sum(all, "plumb_git_request_total", { repo: repoURL, request: "fetch", result: "ok" }) >= 1, "the good repository's fetches");
-    assert.equal(sum(all, "plumb_git_request_total", { repo: repoURL, result: "error" }), 0);
-    assert.ok(sum(all, "plumb_git_request_duration_seconds_count", { repo: repoURL, request: "fetch" }) >= 1);
+    assert.ok(sum(all, "plumb_git_request_total", { repo: good, request: "fetch", result: "ok" }) >= 1, "the good repository's fetches");
+    assert.equal(sum(all, "plumb_git_request_total", { repo: good, result: "error" }), 0);
+    assert.ok(sum(all, "plumb_git_request_duration_seconds_count", { repo: good, request: "fetch" }) >= 1);
     assert.ok(!text.includes("s3cret-token"));
     assert.ok(samples(all, "plumb_git_request_total").every((s) => !s.labels.repo!.includes("@")), "a repo label with a user");
   });
