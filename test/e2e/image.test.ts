@@ -102,6 +102,8 @@ describe("hack/image.sh: the whole image", { skip: process.env.PLUMB_IMAGE_E2E =
         const root = join(work, "root");
         mkdirSync(root);
         await run("bash", ["-c", `set -o pipefail; "${crane}" export --insecure "${ref}" - | tar -x -C "${root}"`]);
+        // A container runtime gives the process /dev; the chroot gets the one node git opens.
+        await run("bash", ["-c", `mkdir -p "${root}/dev" && mknod -m 666 "${root}/dev/null" c 1 3`]);
         const inside = (...cmd: string[]) => run("/usr/sbin/chroot", ["--userspec=65532:65532", root, ...cmd], { PATH: "/usr/local/bin:/usr/bin", HOME: "/home/nonroot" });
         assert.match(await inside("/usr/local/bin/plumb", "--version"), /\d+\.\d+\.\d+/);
         assert.match(await inside("/usr/bin/git", "--version"), /git version/);
