@@ -67,6 +67,16 @@ export interface ClusterCredentials {
 export class KubeClient {
   /** Requests sent: all, real writes (non-GET without dryRun) and dry-run writes. For metrics and benchmarks. */
   readonly counts = { total: 0, writes: 0, dryRuns: 0 };
+  /**
+   * Responses by "verb code" (`get 200`, `watch 410`, `patch 0` when no answer came), for
+   * plumb_kube_requests_total; one map shared with the clients of withPool.
+   */
+  requests = new Map<string, number>();
+
+  private tally(verb: string, code: number): void {
+    const key = `${verb} ${code}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
 
   private constructor(
     readonly server: string,
@@ -133,7 +143,9 @@ export class KubeClient {
   withPool(maxSockets: number): KubeClient {
     const options = { ...((this.base.agent as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
     const agent = this.secure ? new Agent(options) : (new HttpAgent(options) as unknown as Agent);
-    return new KubeClient(this.server, { ...this.base, agent }, this.secure, this.defaultTimeoutMs, this.onConnectionError, this.token);
+    const pooled = new KubeClient(this.server, { ...this.base, agent }, this.secure, this.defaultTimeoutMs, this.onConnectionError, this.token);
+    pooled.requests = this.requests;
+    return pooled;
   }
 
   /**
@@ -159,9 +171,13 @@ export class KubeClient {
     const url = this.url(req);
     const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
       const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.headers(), accept: "application/json" }, signal }, resolve);
-      r.on("error", reject);
+      r.on("error", (err) => {
+        if (!signal?.aborted) this.tally("watch", 0);
+        reject(err);
+      });
       r.end();
     });
+    this.tally("watch", res.statusCode ?? 0);
     if ((res.statusCode ?? 0) >= 300) {
       let text = "";
       for await (const c of res) text += String(c);
@@ -192,6 +208,7 @@ export class KubeClient {
   private send(req: KubeRequest): Promise<{ status: number; text: string }> {
     const url = this.url(req);
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const verb = (req.method ?? "GET").toLowerCase();
     this.counts.total++;
     if ((req.method ?? "GET") !== "GET") {
       if (req.query?.dryRun || (req.body as { dryRun?: unknown } | undefined)?.dryRun) this.counts.dryRuns++;
@@ -210,6 +227,7 @@ export class KubeClient {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
+          this.tally(verb, status);
           if (status >= 200 && status < 300) resolve({ status, text });
           else reject(toApiError(status, text));
         });
@@ -218,6 +236,7 @@ export class KubeClient {
       r.on("timeout", () => r.destroy(new ApiError(0, "Timeout", `${req.method ?? "GET"} ${req.path}: no answer within ${timeoutMs / 1000} s`)));
       r.on("error", (err) => {
         const e = err instanceof ApiError ? err : new ApiError(0, "ConnectionError", `cannot reach the API server at ${this.server}: ${err.message}`);
+        this.tally(verb, 0);
         this.onConnectionError?.(e);
         reject(e);
       });

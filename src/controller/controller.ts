@@ -26,6 +26,7 @@ import { ClusterCaches } from "../clusters/caches.js";
 import { ClusterRegistry, type ClusterRegistryOptions } from "../clusters/registry.js";
 import type { Resources } from "../cluster/resources.js";
 import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
+import { appInfoOf } from "./app-info.js";
 import { ControllerMetrics } from "./metrics.js";
 import { probeRoutes } from "./probes.js";
 import { WorkQueue } from "./queue.js";
@@ -142,7 +143,12 @@ export class Controller {
   appSets?: AppSetController;
   private appSetFactories: InformerFactory[] = [];
   /** Prometheus metrics (metrics.ts); `plumb controller --metrics-port` serves them. */
-  readonly metrics = new ControllerMetrics({ queue: () => this.queue.metrics(), predictions: () => this.predictions.stats() });
+  readonly metrics = new ControllerMetrics({
+    queue: () => this.queue.metrics(),
+    predictions: () => this.predictions.stats(),
+    apps: () => this.allApps().map((o) => appInfoOf(readApplication(o))),
+    kube: () => this.opts.resources.client.requests,
+  });
 
   constructor(private readonly opts: ControllerOptions) {
     this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources);
@@ -207,6 +213,7 @@ export class Controller {
     await this.apps.waitForSync();
     await this.projects.waitForSync();
     this.opts.repos.onChange((url) => this.repositoryChanged(url));
+    this.opts.repos.onRequest?.((r) => this.metrics.gitRequest(r.repoURL, r.request, r.ok, r.durationMs / 1000));
 
     if (this.opts.webhook) {
       const app = this.webhookApp(this.opts.webhook.secrets);
@@ -297,6 +304,7 @@ export class Controller {
     }
     this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {
       this.metrics.reconciles.inc();
+      const timer = this.metrics.reconcileDuration.startTimer();
       try {
         const r = await reconcile(deps, key);
         if (r.requeueAfterMs !== undefined) this.queue.addAfter(key, jitter(r.requeueAfterMs));
@@ -304,6 +312,8 @@ export class Controller {
         this.metrics.reconcileErrors.inc();
         log.error({ app: key, error: err instanceof Error ? err.message : String(err) }, "reconcile failed");
         throw err;
+      } finally {
+        timer();
       }
     });
     this.ready = true;
