@@ -127,8 +127,11 @@ export class KubeClient {
     return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
 
-  /** Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or `signal` aborts. */
-  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal): AsyncGenerator<T> {
+  /**
+   * Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or
+   * `signal` aborts. `opened` is called once the server has answered 2xx, before the first value.
+   */
+  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal, opened?: () => void): AsyncGenerator<T> {
     const url = this.url(req);
     const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
       const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.base.headers, accept: "application/json" }, signal }, resolve);
@@ -140,6 +143,7 @@ export class KubeClient {
       for await (const c of res) text += String(c);
       throw toApiError(res.statusCode ?? 0, text);
     }
+    opened?.();
     let buf = "";
     res.setEncoding("utf8");
     for await (const chunk of res) {
