@@ -297,12 +297,13 @@ describe("Informer over list+watch", () => {
     await informer.stop();
   });
 
-  it("resets the backoff once the server accepts a watch, even if nothing happens on it; tells the recovery", async () => {
+  it("resets the backoff once the server accepts a watch, even if nothing happens on it; tells the recovery", async (t) => {
     const api = new FakeApi();
     api.set("a");
     const failures: number[] = [];
     const recoveries: number[] = [];
     const { informer } = harness(api, { backoff: { initialMs: 10, maxMs: 1000, jitter: 0 }, onError: (_e, n) => failures.push(n), onRecover: (n) => recoveries.push(n) });
+    t.after(() => informer.stop());
     informer.start();
     await informer.synced;
     await waitFor("the watch", async () => api.watchesFrom.length >= 1 || undefined, 1000, 5);
