@@ -110,7 +110,9 @@ describe("faults: Kubernetes restarts and a webhook flood", { timeout: 400_000 }
 
   it("1,000 webhooks in a second: a bounded number of fetches, the receiver answers meanwhile, the last push is deployed", async () => {
     const url = `${world.ctrl.controller.webhookURL}/api/webhook`;
-    const fetches = (): number => world.git.requests.get("apps.git git-upload-pack") ?? 0;
+    // Fetches the controller's mirror ran, and requests the Git server served (a fetch is 2–3 of them).
+    const fetches = (): number => world.ctrl.sources.mirrors.status(world.repoURL).fetches;
+    const served = (): number => world.git.requests.get("apps.git git-upload-pack") ?? 0;
     const hook = async (after: string): Promise<number> => {
       const body = JSON.stringify({ ref: "refs/heads/main", after, repository: { clone_url: world.repoURL, html_url: world.repoURL, full_name: "local/apps" } });
       const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
@@ -120,6 +122,7 @@ describe("faults: Kubernetes restarts and a webhook flood", { timeout: 400_000 }
     };
     const first = await world.wd.head();
     const before = fetches();
+    const servedBefore = served();
     const sent: Array<Promise<number>> = [];
     const t0 = Date.now();
     let last = first;
@@ -144,9 +147,11 @@ describe("faults: Kubernetes restarts and a webhook flood", { timeout: 400_000 }
     assert.deepEqual([...new Set(statuses)], [200], "every webhook was accepted");
     await waitFor("the last push deployed", synced(last), 90_000);
     const fetched = fetches() - before;
-    console.log(`# 1,000 webhooks sent in ${sentIn} ms, all answered in ${allIn} ms; the request timed mid-flood took ${probeMs} ms; ${fetched} fetches`);
+    console.log(`# 1,000 webhooks sent in ${sentIn} ms, all answered in ${allIn} ms; the request timed mid-flood took ${probeMs} ms; ${fetched} fetches (${served() - servedBefore} Git requests)`);
     assert.ok(fetched >= 1, "the pushes were fetched");
-    assert.ok(fetched <= 10, `fetches are coalesced: ${fetched} for 1,000 webhooks`);
+    // One fetch running and one waiting per repository, whatever the number of webhooks: the count is the
+    // flood's length over a fetch's, not the number of webhooks (without coalescing: one per webhook).
+    assert.ok(fetched <= 50, `fetches are coalesced: ${fetched} for 1,000 webhooks`);
     assert.ok(probeMs >= 0 && probeMs < 5000, `a request made during the flood was answered in ${probeMs} ms`);
     assert.equal(await replicas(), 4, "the mid-flood push is what runs");
   });
