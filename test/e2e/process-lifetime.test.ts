@@ -62,7 +62,7 @@ async function runCase(c: Case): Promise<void> {
   const ready = (): Promise<void> => waitFor("plumb up to be ready", async () => out.includes("The local control plane is up") || undefined, 120_000, 100).then(() => undefined);
   try {
     await c.end(child, ready);
-    const code = await Promise.race([exited, new Promise<"late">((r) => setTimeout(() => r("late"), 60_000))]);
+    const code = await Promise.race([exited, new Promise<"late">((r) => setTimeout(() => r("late"), 60_000).unref())]);
     assert.notEqual(code, "late", `plumb up did not exit (${c.name}); stderr: ${err}`);
     assert.equal(code, 0, `${c.name}: a clean stop (an uncaught EPIPE exits with another code); stderr: ${err}`);
   } finally {
