@@ -166,8 +166,11 @@ export class KubeClient {
     return this.token ? { ...fixed, authorization: `Bearer ${this.token.current()}` } : { ...fixed };
   }
 
-  /** Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or `signal` aborts. */
-  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal): AsyncGenerator<T> {
+  /**
+   * Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or
+   * `signal` aborts. `opened` is called once the server has answered 2xx, before the first value.
+   */
+  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal, opened?: () => void): AsyncGenerator<T> {
     const url = this.url(req);
     const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
       const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.headers(), accept: "application/json" }, signal }, resolve);
@@ -185,6 +188,7 @@ export class KubeClient {
       if (res.statusCode === 401) this.token?.refresh();
       throw toApiError(res.statusCode ?? 0, text);
     }
+    opened?.();
     let buf = "";
     res.setEncoding("utf8");
     for await (const chunk of res) {

@@ -151,10 +151,11 @@ export class Controller {
   });
 
   constructor(private readonly opts: ControllerOptions) {
-    this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources);
+    // Watch failures and recoveries are logged, naming the resource (cluster/watch-log.ts).
+    this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources, { log: opts.log });
     this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
-    this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources);
-    this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
+    this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources, { log: opts.log });
+    this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL, log: opts.log });
     this.home = new ClusterCaches(opts.resources, { managed: this.managed, predictions: this.predictions, onManagedChange: (o) => this.enqueueOwner(o) });
     const { namespace: clustersNamespace, ...clusterTuning } = opts.clusters ?? {};
     this.clusters = new ClusterRegistry({

@@ -93,7 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void>): Promise<RunningServer> {
   const { resources, log } = opts;
   await ensureNamespace(resources, opts.namespace);
-  const informers = sharedInformers(resources, opts.appNamespace);
+  const informers = sharedInformers(resources, opts.appNamespace, log);
   undo.push(() => Promise.all([informers.apps.stop(), informers.projects.stop(), informers.managed.stop()]).then(() => undefined));
   let controller: Controller | undefined;
   if (opts.controller !== false) {
