@@ -14,6 +14,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +50,8 @@ describe("git faults: last state kept, clear condition, recovery, isolation", { 
   let gitRoot: string;
   let ctrl: RunningController;
   const dirs: WorkDir[] = [];
+  const cacheDir = join(mkdtempSync(join(tmpdir(), "plumb-gfaults-")), "cache");
+  let mounted = false;
 
   const status = async (name: string): Promise<Status | undefined> => appStatus(resources, name);
   const configMap = (ns: string, name: string) => resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: ns, name });
@@ -75,10 +78,20 @@ describe("git faults: last state kept, clear condition, recovery, isolation", { 
     await resources.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "plumb" } });
     gitRoot = mkdtempSync(join(tmpdir(), "plumb-gfaults-root-"));
     git = await startGitServer({ root: gitRoot });
-    ctrl = await runController(resources, { pollIntervalMs: 1000, mirrorOptions: { lowSpeedTimeMs: 4000, fetchTimeoutMs: 15_000 } });
+    // The mirrors live on a small tmpfs of their own, which the disk-full test fills (the tests run as root).
+    mkdirSync(cacheDir, { recursive: true });
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", cacheDir], { stdio: "pipe" });
+      mounted = true;
+    } catch (err) {
+      console.log(`# mount -t tmpfs refused (${(err as Error).message.split("\n")[0]}): the disk-full test is skipped`);
+    }
+    ctrl = await runController(resources, { cacheDir, pollIntervalMs: 1000, mirrorOptions: { lowSpeedTimeMs: 4000, fetchTimeoutMs: 15_000 } });
   });
   after(async () => {
     await ctrl?.stop();
+    if (mounted) execFileSync("umount", [cacheDir]);
+    rmSync(join(cacheDir, ".."), { recursive: true, force: true });
     for (const d of dirs) d.dispose();
     await git?.close();
     rmSync(gitRoot, { recursive: true, force: true });
@@ -165,5 +178,30 @@ describe("git faults: last state kept, clear condition, recovery, isolation", { 
     } finally {
       await hanging.close();
     }
+  });
+
+  it("the mirrors' disk full: a ComparisonError saying so, nothing pruned, the mirror intact, the push deployed once space is freed", async (t) => {
+    if (!mounted) return t.skip("mount -t tmpfs was refused");
+    const { wd, url, sha } = await repo("disk", { "app/a.yaml": cm("a"), "app/r.yaml": cm("r") });
+    await resources.apply(application("disk", url, "disk"));
+    await syncedAt("disk", sha, 60_000);
+    const mirror = join(cacheDir, "repos", readdirSync(join(cacheDir, "repos")).find((d) => d.includes("disk"))!);
+    // Fill the volume but for 64 KiB, then push 2 MiB of incompressible data and the removal of r.
+    const fs = statfsSync(cacheDir);
+    const filler = join(cacheDir, "filler");
+    writeFileSync(filler, Buffer.alloc(Math.max(0, fs.bavail * fs.bsize - 64 * 1024)));
+    wd.write({ "app/blob.bin": randomBytes(2 * 1024 * 1024).toString("base64") });
+    wd.remove("app/r.yaml");
+    const next = await wd.commit("blob added, r removed");
+    await wd.push("main");
+    const c = await comparisonError("disk", /cannot write the mirror of .*disk\.git: no space left on device[\s\S]*→ free space on the volume of the cache folder/);
+    assert.ok(c.message.includes(url), c.message);
+    assert.ok(await configMap("disk", "r"), "r not pruned while the disk is full");
+    assert.equal((await status("disk"))?.sync?.revision, sha, "still at the last good commit");
+    await gitCli(["fsck", "--no-progress"], { cwd: mirror }); // throws if the mirror is corrupt
+    rmSync(filler);
+    await syncedAt("disk", next, 30_000);
+    assert.equal(await configMap("disk", "r"), undefined, "r pruned once the push is deployed");
+    await gitCli(["fsck", "--no-progress"], { cwd: mirror });
   });
 });
