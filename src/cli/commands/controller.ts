@@ -22,6 +22,8 @@ interface ControllerFlags extends KubeFlags {
   workers: string;
   resync: string;
   pollInterval: string;
+  gitTimeout: string;
+  gitLowSpeedTime: string;
   argoCompat?: boolean;
   installCrds: boolean;
   webhookPort?: string;
@@ -68,12 +70,19 @@ export function webhookSecretsFromEnv(env = process.env): WebhookSecrets {
   };
 }
 
+/** The mirrors' time limits from --git-timeout and --git-low-speed-time. */
+export function gitLimits(f: { gitTimeout: string; gitLowSpeedTime: string }): { fetchTimeoutMs: number; lowSpeedTimeMs: number } {
+  return { fetchTimeoutMs: seconds(f.gitTimeout, "--git-timeout"), lowSpeedTimeMs: seconds(f.gitLowSpeedTime, "--git-low-speed-time") };
+}
+
 /** The controller's tuning flags, shared by `plumb controller` and `plumb server`. */
 export function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--workers <n>", "controller: reconciles at once", String(DEFAULT_WORKERS))
     .option("--resync <seconds>", "controller: compare every app this often even without a trigger", "180")
     .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
+    .option("--git-timeout <seconds>", "kill a git fetch (and the helpers it started) still running after this long", "120")
+    .option("--git-low-speed-time <seconds>", "cut a git fetch that received under 1000 bytes/s for this long (a server that hangs); over SSH, how long the server may stay silent", "30")
     .option("--sync-timeout <duration>", "controller: fail a sync operation still running after this long, e.g. 10m, 1h, 0 for no limit (an Application's plumb.dev/sync-timeout annotation overrides it)", "10m")
     .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--log-level <level>", "debug, info, warn or error", "info");
@@ -102,7 +111,7 @@ export function register(program: Command): void {
       const out = pino.destination({ dest: 1, sync: false });
       const log = pino({ level: f.logLevel, base: { component: "controller" } }, out);
       const resources = await connect(f);
-      const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
+      const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), mirrorOptions: gitLimits(f), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
       const plugins = f.pluginsDir ? await loadPluginsDir(f.pluginsDir) : undefined;
