@@ -194,7 +194,14 @@ describe("app actions in Chromium", { skip: browserSkip, timeout: 300_000 }, () 
 
     await appPage(page, "failing");
     await syncFromUI(page);
-    await phase(page, /^(Failed|Error)$/, 90_000);
+    await phase(page, /^(Failed|Error)$/, 90_000).catch(async (e: unknown) => {
+      const a = await resources.get({ apiVersion: "plumb.dev/v1alpha1", kind: "Application", namespace: "plumb", name: "failing" });
+      console.log("DEBUG failing app", JSON.stringify({ op: (a as { operation?: unknown })?.operation, status: a?.status }).slice(0, 6000));
+      const crd = await resources.get({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", name: "widgets.ui-actions.plumb.test" });
+      console.log("DEBUG crd", JSON.stringify({ rv: crd?.metadata.resourceVersion, labels: crd?.metadata.labels, status: crd?.status }).slice(0, 3000));
+      console.log("DEBUG page", (await page.getByTestId("operation").textContent().catch(() => "none"))?.slice(0, 500), page.url());
+      throw e;
+    });
     const failedRow = ops.locator('tr[data-result-status="SyncFailed"]');
     await failedRow.first().waitFor({ timeout: 15_000 });
     assert.equal(await failedRow.first().getAttribute("data-result-name"), "too-small", "the failing resource is named");
