@@ -37,6 +37,7 @@ import type { SourceRepos } from "./sources.js";
 import { Notifier, type RetryOptions } from "../notifications/index.js";
 import { AppSetController } from "../appsets/controller.js";
 import { appSetCRDs } from "../appsets/crd.js";
+import { ShardMembership } from "./shard/membership.js";
 
 /**
  * Reconciles at once, by default. A reconcile mostly waits — for the API server, for a wave to become
@@ -109,6 +110,12 @@ export interface ControllerOptions {
    * --no-applicationsets` turns it off.
    */
   applicationSets?: boolean | { workers?: number; statusDelayMs?: number };
+  /**
+   * Share the Applications with the other members over Leases (shard/membership.ts,
+   * docs/adr/0023-sharding.md): this member reconciles only the apps it owns. Off when undefined: one
+   * member reconciles every app.
+   */
+  shard?: { memberId: string; namespace: string; leaseDurationMs: number };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -139,7 +146,13 @@ export class Controller {
   appSets?: AppSetController;
   private appSetFactories: InformerFactory[] = [];
   /** Prometheus metrics (metrics.ts); `plumb controller --metrics-port` serves them. */
-  readonly metrics = new ControllerMetrics({ queue: () => this.queue.metrics(), predictions: () => this.predictions.stats() });
+  readonly metrics = new ControllerMetrics({
+    queue: () => this.queue.metrics(),
+    predictions: () => this.predictions.stats(),
+    shard: () => this.shard?.stats() ?? { members: 1, owned: this.allApps().length },
+  });
+  /** This member's share of the apps, when sharding is on (ControllerOptions.shard). */
+  shard?: ShardMembership;
 
   constructor(private readonly opts: ControllerOptions) {
     this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources);
@@ -290,7 +303,27 @@ export class Controller {
       );
       await this.appSets.start();
     }
-    this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {
+    if (this.opts.shard) {
+      this.shard = new ShardMembership({
+        client: resources.client,
+        ...this.opts.shard,
+        log,
+        keys: () => this.allApps().map(appKeyOf),
+        onGained: (keys) => {
+          for (const k of keys) this.queue.add(k);
+        },
+        // What this process tracked of an operation is re-read from its record if the app comes back.
+        onLost: (keys) => {
+          for (const k of keys) {
+            deps.operations.delete(k);
+            deps.handledOperations.delete(k);
+          }
+        },
+      });
+      await this.shard.start();
+    }
+    const shard = this.shard;
+    const handle = async (key: string): Promise<void> => {
       this.metrics.reconciles.inc();
       try {
         const r = await reconcile(deps, key);
@@ -300,7 +333,9 @@ export class Controller {
         log.error({ app: key, error: err instanceof Error ? err.message : String(err) }, "reconcile failed");
         throw err;
       }
-    });
+    };
+    // Sharded: a key this member does not own is dropped here; it is enqueued again if it is gained.
+    this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, shard ? async (key) => void (await shard.run(key, () => handle(key))) : handle);
     log.info({ apps: this.appInformers.reduce((n, i) => n + i.list().length, 0), groups }, "caches ready");
   }
 
@@ -309,6 +344,7 @@ export class Controller {
     await this.appSets?.stop();
     await this.queue.shutDown();
     await this.workers;
+    await this.shard?.stop();
     await this.notifier?.stop();
     await this.webhookServer?.close();
     await this.metricsServer?.close();

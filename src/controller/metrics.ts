@@ -26,7 +26,7 @@ export class ControllerMetrics {
   readonly comparisonErrors = new Counter({ name: "plumb_app_comparison_errors_total", help: "Comparisons that failed (Git unreachable, render or dry-run errors).", labelNames: ["namespace", "name"] as const, registers: [this.registry] });
   readonly webhookPushes = new Counter({ name: "plumb_webhook_push_total", help: "Verified webhook push events received.", registers: [this.registry] });
 
-  constructor(sources: { queue: () => QueueMetrics; predictions: () => PredictionStats }) {
+  constructor(sources: { queue: () => QueueMetrics; predictions: () => PredictionStats; shard?: () => { members: number; owned: number } }) {
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({
         name,
@@ -42,6 +42,12 @@ export class ControllerMetrics {
     gauge("plumb_workqueue_retries", "Keys requeued with backoff after a failure, since start.", () => sources.queue().retries);
     gauge("plumb_dry_run_remembered_hits", "Comparisons answered from a remembered dry run, since start.", () => sources.predictions().hits);
     gauge("plumb_dry_run_remembered_misses", "Comparisons that needed a dry run, since start.", () => sources.predictions().misses);
+
+    // --- sharding (issue 15, docs/adr/0023-sharding.md) ---
+    const shard = sources.shard ?? (() => ({ members: 1, owned: 0 }));
+    gauge("plumb_shard_members", "Live controller members in this member's published view (1 when sharding is off).", () => shard().members);
+    gauge("plumb_shard_owned_applications", "Applications this member may reconcile now.", () => shard().owned);
+    // --- end sharding ---
   }
 
   /** A counter's total over all its labels. */
