@@ -11,7 +11,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Resources } from "../../src/cluster/resources.js";
@@ -42,6 +42,7 @@ interface Line {
 
 interface Member {
   id: string;
+  killedAt?: number;
   child: ChildProcess;
   lines: () => Line[];
   exited: Promise<unknown>;
@@ -62,7 +63,11 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
     const child = spawn(process.execPath, [join(repoRoot, "dist", "src", "cli", "main.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    const logFile = process.env.PLUMB_SHARD_LOGS ? join(process.env.PLUMB_SHARD_LOGS, `${id}-${all.length}.log`) : undefined;
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (logFile) appendFileSync(logFile, c);
+    });
     child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
     const exited = new Promise((r) => child.once("exit", r));
     const lines = () => out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Line);
@@ -82,6 +87,7 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
   }
 
   const kill = async (m: Member) => {
+    m.killedAt = Date.now();
     m.child.kill("SIGKILL");
     await m.exited;
   };
@@ -93,7 +99,8 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
     const spans = new Map<string, Array<{ member: Member; from: number; to: number }>>();
     for (const m of all) {
       const open = new Map<string, number>();
-      const end = m.child.exitCode === null && m.child.signalCode === null ? Date.now() : Number.MAX_SAFE_INTEGER;
+      // A span still open ends when its member was killed (or now, while it runs).
+      const end = m.killedAt ?? Date.now();
       for (const l of m.lines()) {
         if (!l.app || !l.time) continue;
         if (l.msg === "sync started" || l.msg === "sync resumed") open.set(l.app, l.time);
@@ -140,6 +147,7 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
 
   it("each app has one owner; a killed member's apps are reconciled by the others within 2 lease periods; a restarted member takes its share back", async () => {
     for (const id of IDS) await startMember(id);
+    await waitFor("the three members to see each other", async () => (await Promise.all(live().map((m) => m.metrics()))).every((x) => x.members === 3), 30_000, 250);
     for (let i = 0; i < APPS; i += 25) {
       await Promise.all(
         Array.from({ length: Math.min(25, APPS - i) }, (_, j) =>

@@ -74,6 +74,8 @@ export class ShardMembership {
   private readonly seen = new Map<string, Seen>();
   private readonly inflight = new Map<string, number>();
   private owned = new Set<string>();
+  /** Keys refused while this member may soon own them (fenced, waiting for another member): looked at again each tick. */
+  private readonly deferred = new Set<string>();
   private leaseVersion?: string;
   private lastRenewSent = 0;
   private wasFenced = false;
@@ -123,7 +125,10 @@ export class ShardMembership {
 
   /** Runs `fn` for `key` when this member may reconcile it (false: skipped), counting it in flight meanwhile. */
   async run(key: string, fn: () => Promise<void>): Promise<boolean> {
-    if (!this.mayReconcile(key)) return false;
+    if (!this.mayReconcile(key)) {
+      this.deferred.add(key);
+      return false;
+    }
     this.inflight.set(key, (this.inflight.get(key) ?? 0) + 1);
     try {
       await fn();
@@ -202,6 +207,9 @@ export class ShardMembership {
     const now = new Set<string>();
     if (!fenced) for (const k of this.opts.keys()) if (this.mayReconcile(k)) now.add(k);
     const gained = [...now].filter((k) => !this.owned.has(k));
+    // A key refused meanwhile (a self-fence, a view being published) but owned now is enqueued again too.
+    const retried = [...this.deferred].filter((k) => now.has(k) && this.owned.has(k));
+    this.deferred.clear();
     const lost = [...this.owned].filter((k) => !now.has(k));
     this.owned = now;
     if (fenced !== this.wasFenced) {
@@ -211,7 +219,7 @@ export class ShardMembership {
       else this.opts.log.info(detail, "shard member unfenced");
     }
     if (lost.length) this.opts.onLost(lost);
-    if (gained.length) this.opts.onGained(gained);
+    if (gained.length || retried.length) this.opts.onGained([...gained, ...retried]);
     if (gained.length || lost.length || msg === "shard member started") {
       this.opts.log.info({ member: this.id, members: this.view.length, view: this.view, owned: now.size, gained: gained.length, lost: lost.length }, msg);
     }
