@@ -100,7 +100,7 @@ export class ShardMembership {
     this.view = liveView(this.id, this.others);
     await this.renew();
     this.others = await this.readOthers();
-    this.update("shard member started");
+    this.update("shard member started", true);
     this.schedule();
   }
 
@@ -184,6 +184,8 @@ export class ShardMembership {
         this.view = live;
         this.next = undefined;
         this.others = await this.readOthers();
+        this.update("shard membership changed", true);
+        return;
       }
     } catch (err) {
       this.next = undefined;
@@ -202,7 +204,7 @@ export class ShardMembership {
   }
 
   /** Recomputes the owned set; tells the controller what it gained and lost; logs when it changed. */
-  private update(msg: string): void {
+  private update(msg: string, always = false): void {
     const fenced = this.fenced();
     const now = new Set<string>();
     if (!fenced) for (const k of this.opts.keys()) if (this.mayReconcile(k)) now.add(k);
@@ -220,8 +222,9 @@ export class ShardMembership {
     }
     if (lost.length) this.opts.onLost(lost);
     if (gained.length || retried.length) this.opts.onGained([...gained, ...retried]);
-    if (gained.length || lost.length || msg === "shard member started") {
-      this.opts.log.info({ member: this.id, members: this.view.length, view: this.view, owned: now.size, gained: gained.length, lost: lost.length }, msg);
+    if (gained.length || lost.length || always) {
+      const view = this.next ?? this.view;
+      this.opts.log.info({ member: this.id, members: view.length, view, owned: now.size, gained: gained.length, lost: lost.length }, msg);
     }
   }
 
