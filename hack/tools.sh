@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the pinned binaries plumb's tests need (Kubernetes control plane, etcd, kwok, Helm, Kustomize, the OCI registry)
-# and the small Go helpers plumb itself runs (plumb-jsonnet, plumb-gotemplate)
+# and the small Go helpers plumb itself runs (plumb-jsonnet, plumb-gotemplate), and crane (go-containerregistry) that
+# hack/image.sh builds plumb's container image with,
 # from Go modules, once per machine, into a cache outside the repository keyed by name and version:
 #   $PLUMB_CACHE_DIR/tools/<name>-<version>/bin/...
 # A tool already built is skipped, so a warm run takes well under a second. Each build happens in a temp
 # folder and is moved into place only when it succeeded, so a failed or interrupted build leaves nothing
 # half-made behind.
 #
-# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet|gotemplate|registry]...   (default: all)
+# Usage: hack/tools.sh [all|kubernetes|etcd|kwok|helm|kustomize|jsonnet|gotemplate|registry|crane]...   (default: all)
 #        hack/tools.sh --print-dir        prints the cache folder
 set -euo pipefail
 
@@ -37,7 +38,7 @@ mkdir -p "$TOOLS"
 
 # Bump a tool's recipe revision when its build function changes what it produces: the cache is then
 # rebuilt even though the version is the same.
-declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1 [jsonnet]=1 [registry]=1)
+declare -A RECIPE=([kubernetes]=1 [etcd]=1 [kwok]=2 [helm]=1 [kustomize]=1 [jsonnet]=1 [registry]=1 [crane]=1)
 # plumb-gotemplate's source lives in hack/gotemplate/main.go: its hash and the pinned versions of the libraries
 # beside Sprig are part of the recipe, so editing the source or bumping a library rebuilds it.
 RECIPE[gotemplate]="1 $(sha256sum "$HERE/gotemplate/main.go" | cut -c1-16) slug ${GOTEMPLATE_SLUG_VERSION:-} yaml ${GOTEMPLATE_YAML_VERSION:-}"
@@ -286,6 +287,12 @@ build_registry() {
   GOBIN="$out/bin" go install -trimpath -ldflags "-s -w -X github.com/distribution/distribution/v3/version.version=$v" "github.com/distribution/distribution/v3/cmd/registry@$v"
 }
 
+# crane: go-containerregistry's daemonless image tool (append layers, set the config, push, pull) for hack/image.sh.
+build_crane() {
+  local out="$1" v="$CRANE_VERSION"
+  GOBIN="$out/bin" go install -trimpath -ldflags "-s -w" "github.com/google/go-containerregistry/cmd/crane@$v"
+}
+
 targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(all)
 for t in "${targets[@]}"; do
   case "$t" in
@@ -294,6 +301,7 @@ for t in "${targets[@]}"; do
          build jsonnet "$JSONNET_VERSION" build_jsonnet
          build gotemplate "$GOTEMPLATE_VERSION" build_gotemplate
          build registry "$REGISTRY_VERSION" build_registry
+         build crane "$CRANE_VERSION" build_crane
          build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes) build kubernetes "$KUBERNETES_VERSION" build_kubernetes ;;
     etcd) build etcd "$ETCD_VERSION" build_etcd ;;
@@ -303,7 +311,8 @@ for t in "${targets[@]}"; do
     jsonnet) build jsonnet "$JSONNET_VERSION" build_jsonnet ;;
     gotemplate) build gotemplate "$GOTEMPLATE_VERSION" build_gotemplate ;;
     registry) build registry "$REGISTRY_VERSION" build_registry ;;
-    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize, jsonnet, gotemplate or registry" ;;
+    crane) build crane "$CRANE_VERSION" build_crane ;;
+    *) die "unknown tool '$t': expected all, kubernetes, etcd, kwok, helm, kustomize, jsonnet, gotemplate, registry or crane" ;;
   esac
 done
 log "all requested tools are in $TOOLS"

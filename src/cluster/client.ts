@@ -11,6 +11,7 @@ import { request as httpRequest, Agent as HttpAgent } from "node:http";
 // Loaded on first use: the library takes about a second to import, which every CLI start would pay.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { PlumbError } from "../core/errors.js";
+import { inClusterConfig, shouldUseInCluster, type TokenSource } from "./in-cluster.js";
 
 /** A failed API call: the HTTP status and the API server's Status reason and message. */
 export class ApiError extends PlumbError {
@@ -66,6 +67,16 @@ export interface ClusterCredentials {
 export class KubeClient {
   /** Requests sent: all, real writes (non-GET without dryRun) and dry-run writes. For metrics and benchmarks. */
   readonly counts = { total: 0, writes: 0, dryRuns: 0 };
+  /**
+   * Responses by "verb code" (`get 200`, `watch 410`, `patch 0` when no answer came), for
+   * plumb_kube_requests_total; one map shared with the clients of withPool.
+   */
+  requests = new Map<string, number>();
+
+  private tally(verb: string, code: number): void {
+    const key = `${verb} ${code}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
 
   private constructor(
     readonly server: string,
@@ -73,7 +84,19 @@ export class KubeClient {
     private readonly secure: boolean,
     private readonly defaultTimeoutMs = 30_000,
     private readonly onConnectionError?: (err: ApiError) => void,
+    /** A bearer token that can change (a rotated service-account token): read per request, not fixed in `base`. */
+    private readonly token?: TokenSource,
   ) {}
+
+  /**
+   * The in-cluster client: the service account's token, CA and the API server from
+   * KUBERNETES_SERVICE_HOST/PORT (in-cluster.ts). The token is re-read when it rotates.
+   */
+  static inCluster(opts: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): KubeClient {
+    const cfg = inClusterConfig(env);
+    const agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32, ca: cfg.ca, rejectUnauthorized: true });
+    return new KubeClient(cfg.server, { agent, headers: {} }, true, opts.timeoutMs, opts.onConnectionError, cfg.token);
+  }
 
   /** A client for `server` with explicit credentials (a cluster Secret's, src/clusters), no kubeconfig. */
   static fromCredentials(server: string, creds: ClusterCredentials, opts: ClientOptions = {}): KubeClient {
@@ -90,6 +113,8 @@ export class KubeClient {
 
   /** Loads a kubeconfig file (or the default chain: $KUBECONFIG, ~/.kube/config) as kubectl does. */
   static async fromKubeconfigFile(path?: string, context?: string, opts: ClientOptions = {}): Promise<KubeClient> {
+    // No kubeconfig anywhere but the in-cluster variables set: the service account, as client-go does.
+    if (!path && !context && shouldUseInCluster()) return KubeClient.inCluster(opts);
     const { KubeConfig } = await import("@kubernetes/client-node");
     const kc = new KubeConfig();
     if (path) kc.loadFromFile(path);
@@ -118,28 +143,52 @@ export class KubeClient {
   withPool(maxSockets: number): KubeClient {
     const options = { ...((this.base.agent as { options?: object } | undefined)?.options ?? {}), keepAlive: true, maxSockets };
     const agent = this.secure ? new Agent(options) : (new HttpAgent(options) as unknown as Agent);
-    return new KubeClient(this.server, { ...this.base, agent }, this.secure, this.defaultTimeoutMs, this.onConnectionError);
+    const pooled = new KubeClient(this.server, { ...this.base, agent }, this.secure, this.defaultTimeoutMs, this.onConnectionError, this.token);
+    pooled.requests = this.requests;
+    return pooled;
   }
 
-  /** Performs one request and decodes the JSON answer; non-2xx answers become ApiError. */
+  /**
+   * Performs one request and decodes the JSON answer; non-2xx answers become ApiError. A 401 with a
+   * rotating token re-reads the token file and, when it changed, tries once more with the new one.
+   */
   async request<T = unknown>(req: KubeRequest): Promise<T> {
-    const res = await this.send(req);
+    const res = await this.send(req).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 401 && this.token?.refresh()) return this.send(req);
+      throw err;
+    });
     return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
 
-  /** Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or `signal` aborts. */
-  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal): AsyncGenerator<T> {
+  /** The headers every request carries: the fixed ones and, with a rotating token, its current value. */
+  private headers(): Record<string, string> {
+    const fixed = this.base.headers as Record<string, string>;
+    return this.token ? { ...fixed, authorization: `Bearer ${this.token.current()}` } : { ...fixed };
+  }
+
+  /**
+   * Opens a streaming GET (watch) and yields each newline-delimited JSON value until the server closes it or
+   * `signal` aborts. `opened` is called once the server has answered 2xx, before the first value.
+   */
+  async *stream<T = unknown>(req: KubeRequest, signal?: AbortSignal, opened?: () => void): AsyncGenerator<T> {
     const url = this.url(req);
     const res = await new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
-      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.base.headers, accept: "application/json" }, signal }, resolve);
-      r.on("error", reject);
+      const r = (this.secure ? request : httpRequest)(url, { ...this.base, method: "GET", headers: { ...this.headers(), accept: "application/json" }, signal }, resolve);
+      r.on("error", (err) => {
+        if (!signal?.aborted) this.tally("watch", 0);
+        reject(err);
+      });
       r.end();
     });
+    this.tally("watch", res.statusCode ?? 0);
     if ((res.statusCode ?? 0) >= 300) {
       let text = "";
       for await (const c of res) text += String(c);
+      // A rejected token: the watch's retry carries the re-read one.
+      if (res.statusCode === 401) this.token?.refresh();
       throw toApiError(res.statusCode ?? 0, text);
     }
+    opened?.();
     let buf = "";
     res.setEncoding("utf8");
     for await (const chunk of res) {
@@ -163,13 +212,14 @@ export class KubeClient {
   private send(req: KubeRequest): Promise<{ status: number; text: string }> {
     const url = this.url(req);
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
+    const verb = (req.method ?? "GET").toLowerCase();
     this.counts.total++;
     if ((req.method ?? "GET") !== "GET") {
       if (req.query?.dryRun || (req.body as { dryRun?: unknown } | undefined)?.dryRun) this.counts.dryRuns++;
       else this.counts.writes++;
     }
     const body = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
-    const headers: Record<string, string> = { ...(this.base.headers as Record<string, string>), accept: req.accept ?? "application/json" };
+    const headers: Record<string, string> = { ...this.headers(), accept: req.accept ?? "application/json" };
     if (body !== undefined) {
       headers["content-type"] = req.contentType ?? "application/json";
       headers["content-length"] = String(Buffer.byteLength(body));
@@ -181,6 +231,7 @@ export class KubeClient {
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
           const status = res.statusCode ?? 0;
+          this.tally(verb, status);
           if (status >= 200 && status < 300) resolve({ status, text });
           else reject(toApiError(status, text));
         });
@@ -189,6 +240,7 @@ export class KubeClient {
       r.on("timeout", () => r.destroy(new ApiError(0, "Timeout", `${req.method ?? "GET"} ${req.path}: no answer within ${timeoutMs / 1000} s`)));
       r.on("error", (err) => {
         const e = err instanceof ApiError ? err : new ApiError(0, "ConnectionError", `cannot reach the API server at ${this.server}: ${err.message}`);
+        this.tally(verb, 0);
         this.onConnectionError?.(e);
         reject(e);
       });

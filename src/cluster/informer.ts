@@ -27,6 +27,7 @@
 import { keyOf, keyString, type KubeObject, type ResourceKey } from "../core/object.js";
 import type { ResourceInfo } from "./discovery.js";
 import type { Resources } from "./resources.js";
+import { watchLogHooks, type WatchLogger } from "./watch-log.js";
 import { Reflector, resourceListerWatcher, type ListerWatcher, type ReflectorOptions, type ReflectorSink, type ReflectorStats } from "./watch.js";
 
 /** The cache key of an object: keyString(keyOf(obj)). */
@@ -81,6 +82,11 @@ export interface InformerOptions extends Partial<ReflectorOptions> {
    * which the cache is keyed and diffed by. Default: objects are cached as the API server sends them.
    */
   transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * Where watch failures and recoveries are logged (watch-log.ts), naming the resource; `onError` and
+   * `onRecover`, when given, are called instead. Default: not logged.
+   */
+  log?: WatchLogger;
 }
 
 /** The values an object has for an index (none: not indexed). */
@@ -107,7 +113,11 @@ export class Informer implements ReflectorSink {
 
   /** An informer over the REST API for one resource (namespace and label selector from `opts`). */
   static forResource(resources: Resources, info: ResourceInfo, opts: InformerOptions = {}): Informer {
-    return new Informer(resourceListerWatcher(resources, info, opts), opts);
+    const watch: Record<string, string> = { resource: info.group ? `${info.group}/${info.resource}` : info.resource };
+    if (opts.namespace) watch.namespace = opts.namespace;
+    if (opts.labelSelector) watch.labelSelector = opts.labelSelector;
+    const hooks = opts.log ? watchLogHooks(opts.log, watch) : {};
+    return new Informer(resourceListerWatcher(resources, info, opts), { ...hooks, ...opts });
   }
 
   /** Starts listing and watching (once). */

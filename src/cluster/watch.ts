@@ -14,14 +14,18 @@
  * 5. A watchdog aborts a stream that brought nothing, not even a bookmark (sent about once a minute), for
  *    `stallMs`: a half-open TCP connection looks exactly like a quiet cluster. The stream is reopened at once.
  * 6. Any other failure (API server down, 5xx, a stream ending at once with nothing) waits an exponential,
- *    jittered backoff before the next try; any progress (a list, an event) resets it. So the loop recovers by
- *    itself when the server comes back.
+ *    jittered backoff (backoff.ts) before the next try, capped at 5 s: a refused connection costs the server
+ *    nothing, and the cap bounds how late the loop notices a server that is back. Any answer of the server
+ *    resets it — a list, an event, or a WATCH accepted (200) even if nothing comes on it — so a second outage
+ *    starts again from the first delay (ADR 0024). Every failure and the recovery are told to the owner
+ *    (`onError`, `onRecover`), which logs them.
  *
  * Owns: the list/watch protocol. Must not import: controller, sync, render.
  */
 import { sleep } from "../core/concurrency.js";
 import { PlumbError } from "../core/errors.js";
 import type { KubeObject } from "../core/object.js";
+import { Backoff } from "./backoff.js";
 import { ApiError } from "./client.js";
 import { resourcePath, type ResourceInfo } from "./discovery.js";
 import type { ListResult, Resources } from "./resources.js";
@@ -35,7 +39,8 @@ export interface WatchEvent {
 /** What a Reflector reads from: a list and a watch of one resource type (faked in unit tests). */
 export interface ListerWatcher {
   list(): Promise<ListResult>;
-  watch(resourceVersion: string, timeoutSeconds: number, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  /** `opened` is called once the server has accepted the watch (HTTP 200), before any event. */
+  watch(resourceVersion: string, timeoutSeconds: number, signal: AbortSignal, opened?: () => void): AsyncIterable<WatchEvent>;
 }
 
 /** Where a Reflector writes to: the cache. */
@@ -52,16 +57,18 @@ export interface ReflectorOptions {
   stallMs: number;
   /** Bounds of the randomized server-side watch timeout. Default 300–600 s. */
   watchTimeoutSeconds: { min: number; max: number };
-  /** Backoff after failures: first delay, cap, and random spread (0.2 = ±20 %). Default 250 ms, 30 s, 0.2. */
+  /** Backoff after failures: first delay, cap, and random spread (0.2 = ±20 %). Default 250 ms, 5 s, 0.2. */
   backoff: { initialMs: number; maxMs: number; jitter: number };
-  /** Told about every failure (the loop retries by itself). */
-  onError?: (err: unknown) => void;
+  /** Told about every failure, with the number of failures in a row (1 for the first; the loop retries by itself). */
+  onError?: (err: unknown, failures: number) => void;
+  /** Told when the server answers again after `failures` failures in a row (the backoff was reset). */
+  onRecover?: (failures: number) => void;
   /** Test hook, awaited before every WATCH with the resourceVersion it will start from (to hold a reconnect). */
   beforeWatch?: (resourceVersion: string) => Promise<void> | void;
 }
 
 export function defaultReflectorOptions(): ReflectorOptions {
-  return { stallMs: 5 * 60_000, watchTimeoutSeconds: { min: 300, max: 600 }, backoff: { initialMs: 250, maxMs: 30_000, jitter: 0.2 } };
+  return { stallMs: 5 * 60_000, watchTimeoutSeconds: { min: 300, max: 600 }, backoff: { initialMs: 250, maxMs: 5_000, jitter: 0.2 } };
 }
 
 /** Counters of the loop, as plain numbers for metrics and tests. */
@@ -82,6 +89,8 @@ export interface ReflectorStats {
   lastError?: string;
   /** The resourceVersion the next watch starts from. */
   resourceVersion: string;
+  /** The delay the next failure would wait (before jitter): backoff.initialMs right after any answer. */
+  backoffMs: number;
 }
 
 /** The API server no longer has the history asked for: LIST again. */
@@ -97,12 +106,12 @@ const DISCONNECTED = "disconnected";
 
 /** Runs the list+watch loop of one resource type into a sink (see the module comment). */
 export class Reflector {
-  readonly stats: ReflectorStats = { lists: 0, relists: 0, watches: 0, events: 0, bookmarks: 0, stalls: 0, gones: 0, errors: 0, resourceVersion: "" };
+  readonly stats: ReflectorStats = { lists: 0, relists: 0, watches: 0, events: 0, bookmarks: 0, stalls: 0, gones: 0, errors: 0, resourceVersion: "", backoffMs: 0 };
   private readonly opts: ReflectorOptions;
   private readonly stopper = new AbortController();
   private stream?: AbortController;
   private loop?: Promise<void>;
-  private delay: number;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly lw: ListerWatcher,
@@ -110,7 +119,8 @@ export class Reflector {
     opts: Partial<ReflectorOptions> = {},
   ) {
     this.opts = { ...defaultReflectorOptions(), ...opts };
-    this.delay = this.opts.backoff.initialMs;
+    this.backoff = new Backoff(this.opts.backoff);
+    this.stats.backoffMs = this.backoff.currentMs;
   }
 
   /** Starts the loop (once). */
@@ -167,7 +177,14 @@ export class Reflector {
     if (relist) this.stats.relists++;
     this.stats.resourceVersion = result.resourceVersion;
     this.sink.replace(result.items, result.resourceVersion);
-    this.delay = this.opts.backoff.initialMs;
+    this.answered();
+  }
+
+  /** The server answered (a list, an accepted watch, an event): the backoff starts over. */
+  private answered(): void {
+    const failures = this.backoff.reset();
+    this.stats.backoffMs = this.backoff.currentMs;
+    if (failures > 0) this.opts.onRecover?.(failures);
   }
 
   /** One WATCH: "ended" when the server closed it, "empty" when that was at once with nothing, else how it was cut. */
@@ -194,7 +211,7 @@ export class Reflector {
       if (this.stopped) return "stopped";
       this.stats.watches++;
       arm();
-      for await (const ev of this.lw.watch(this.stats.resourceVersion, timeout, ac.signal)) {
+      for await (const ev of this.lw.watch(this.stats.resourceVersion, timeout, ac.signal, () => this.answered())) {
         arm();
         this.handle(ev);
         received++;
@@ -228,17 +245,16 @@ export class Reflector {
         this.sink.apply(ev.type, ev.object);
     }
     if (rv) this.stats.resourceVersion = rv;
-    this.delay = this.opts.backoff.initialMs;
+    this.answered();
   }
 
   /** Counts a failure and waits the current backoff (jittered), then doubles it. */
   private async fail(err: unknown): Promise<void> {
     this.stats.errors++;
     this.stats.lastError = err instanceof Error ? err.message : String(err);
-    this.opts.onError?.(err);
-    const { maxMs, jitter } = this.opts.backoff;
-    const wait = this.delay * (1 + jitter * (2 * Math.random() - 1));
-    this.delay = Math.min(this.delay * 2, maxMs);
+    const wait = this.backoff.next();
+    this.stats.backoffMs = this.backoff.currentMs;
+    this.opts.onError?.(err, this.backoff.failures);
     await sleep(wait, this.stopper.signal);
   }
 }
@@ -258,9 +274,9 @@ export function resourceListerWatcher(resources: Resources, info: ResourceInfo, 
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
   return {
     list: () => resources.listResource(info, opts),
-    async *watch(resourceVersion, timeoutSeconds, signal) {
+    async *watch(resourceVersion, timeoutSeconds, signal, opened) {
       const query = { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector: opts.labelSelector };
-      for await (const ev of resources.client.stream<WatchEvent>({ path: resourcePath(info, opts.namespace), query }, signal)) {
+      for await (const ev of resources.client.stream<WatchEvent>({ path: resourcePath(info, opts.namespace), query }, signal, opened)) {
         if (ev.type !== "ERROR" && ev.type !== "BOOKMARK") ev.object = { ...ev.object, apiVersion, kind: info.kind };
         yield ev;
       }

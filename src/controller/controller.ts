@@ -26,7 +26,9 @@ import { ClusterCaches } from "../clusters/caches.js";
 import { ClusterRegistry, type ClusterRegistryOptions } from "../clusters/registry.js";
 import type { Resources } from "../cluster/resources.js";
 import { pushMatchesSource, sameRepository, serveWebhooks, webhookApp, type PushEvent, type WebhookSecrets } from "../webhooks/index.js";
+import { appInfoOf } from "./app-info.js";
 import { ControllerMetrics } from "./metrics.js";
+import { probeRoutes } from "./probes.js";
 import { WorkQueue } from "./queue.js";
 import { reconcile, REFRESH_ANNOTATIONS, type Logger, type ReconcileDeps } from "./reconcile.js";
 export { REFRESH_ANNOTATIONS };
@@ -142,6 +144,8 @@ export class Controller {
   private workers?: Promise<void>;
   private webhookServer?: { url: string; close(): Promise<void> };
   private metricsServer?: { url: string; close(): Promise<void> };
+  /** Caches synced and workers running: what /readyz reports. */
+  private ready = false;
   /** The ApplicationSet controller, when it runs (ControllerOptions.applicationSets). */
   appSets?: AppSetController;
   private appSetFactories: InformerFactory[] = [];
@@ -149,16 +153,18 @@ export class Controller {
   readonly metrics = new ControllerMetrics({
     queue: () => this.queue.metrics(),
     predictions: () => this.predictions.stats(),
-    shard: () => this.shard?.stats() ?? { members: 1, owned: this.allApps().length },
+    apps: () => this.allApps().map((o) => appInfoOf(readApplication(o))),
+    kube: () => this.opts.resources.client.requests,
   });
   /** This member's share of the apps, when sharding is on (ControllerOptions.shard). */
   shard?: ShardMembership;
 
   constructor(private readonly opts: ControllerOptions) {
-    this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources);
+    // Watch failures and recoveries are logged, naming the resource (cluster/watch-log.ts).
+    this.apps = opts.informers?.apps ?? new InformerFactory(opts.resources, { log: opts.log });
     this.apps.addIndex(BY_NAME, (o) => [o.metadata.name]);
-    this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources);
-    this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL });
+    this.projects = opts.informers?.projects ?? new InformerFactory(opts.resources, { log: opts.log });
+    this.managed = opts.informers?.managed ?? new InformerFactory(opts.resources, { labelSelector: TRACKING_LABEL, log: opts.log });
     this.home = new ClusterCaches(opts.resources, { managed: this.managed, predictions: this.predictions, onManagedChange: (o) => this.enqueueOwner(o) });
     const { namespace: clustersNamespace, ...clusterTuning } = opts.clusters ?? {};
     this.clusters = new ClusterRegistry({
@@ -189,6 +195,12 @@ export class Controller {
   async start(): Promise<void> {
     const { resources, log } = this.opts;
     const appSetsOn = this.opts.applicationSets ?? true;
+    // First, so that a kubelet's probes get an answer (503 from /readyz) while the caches fill.
+    if (this.opts.metrics) {
+      const app = new Hono().get("/metrics", async (c) => c.body(await this.metrics.text(), 200, { "content-type": this.metrics.contentType }));
+      app.route("/", probeRoutes(() => this.ready));
+      this.metricsServer = await serveWebhooks(app, { port: this.opts.metrics.port, host: this.opts.metrics.host ?? "127.0.0.1" });
+    }
     if (this.opts.installCRDs ?? true) await installCRDs(resources, { argoCompat: Boolean(this.opts.argoCompat), ...(appSetsOn ? { extra: appSetCRDs } : {}) });
     const groups = [API_GROUP, ...(this.opts.argoCompat ? [ARGO_GROUP] : [])];
     this.appGroups = groups;
@@ -211,14 +223,11 @@ export class Controller {
     await this.apps.waitForSync();
     await this.projects.waitForSync();
     this.opts.repos.onChange((url) => this.repositoryChanged(url));
+    this.opts.repos.onRequest?.((r) => this.metrics.gitRequest(r.repoURL, r.request, r.ok, r.durationMs / 1000));
 
     if (this.opts.webhook) {
       const app = this.webhookApp(this.opts.webhook.secrets);
       this.webhookServer = await serveWebhooks(app, { port: this.opts.webhook.port, host: this.opts.webhook.host ?? "127.0.0.1" });
-    }
-    if (this.opts.metrics) {
-      const app = new Hono().get("/metrics", async (c) => c.body(await this.metrics.text(), 200, { "content-type": this.metrics.contentType }));
-      this.metricsServer = await serveWebhooks(app, { port: this.opts.metrics.port, host: this.opts.metrics.host ?? "127.0.0.1" });
     }
     if (this.opts.customizations) {
       this.customizations = new Customizations({ resources, log, argoCompat: Boolean(this.opts.argoCompat), ...this.opts.customizations });
@@ -325,6 +334,7 @@ export class Controller {
     const shard = this.shard;
     const handle = async (key: string): Promise<void> => {
       this.metrics.reconciles.inc();
+      const timer = this.metrics.reconcileDuration.startTimer();
       try {
         const r = await reconcile(deps, key);
         if (r.requeueAfterMs !== undefined) this.queue.addAfter(key, jitter(r.requeueAfterMs));
@@ -332,14 +342,19 @@ export class Controller {
         this.metrics.reconcileErrors.inc();
         log.error({ app: key, error: err instanceof Error ? err.message : String(err) }, "reconcile failed");
         throw err;
+      } finally {
+        timer();
       }
     };
     // Sharded: a key this member does not own is dropped here; it is enqueued again if it is gained.
     this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, shard ? async (key) => void (await shard.run(key, () => handle(key))) : handle);
+    if (shard) this.metrics.setShard(() => shard.stats());
+    this.ready = true;
     log.info({ apps: this.appInformers.reduce((n, i) => n + i.list().length, 0), groups }, "caches ready");
   }
 
   async stop(): Promise<void> {
+    this.ready = false;
     this.stopping.abort();
     await this.appSets?.stop();
     await this.queue.shutDown();

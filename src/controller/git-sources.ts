@@ -75,6 +75,10 @@ export class GitSources implements SourceRepos {
     });
   }
 
+  onRequest(listener: (r: { repoURL: string; request: "fetch"; ok: boolean; durationMs: number }) => void): void {
+    this.mirrors.on("fetched", (o) => listener({ repoURL: o.repoURL, request: "fetch", ok: !o.error, durationMs: o.durationMs }));
+  }
+
   async close(): Promise<void> {
     for (const unsubscribe of this.watched.values()) unsubscribe();
     this.poller.stop();

@@ -273,6 +273,8 @@ async function finish(
     deps.log.warn({ ...log, phase: "Failed", changes: summary, message: end.message, retryCount: retry.retryCount }, "sync failed; retrying");
     return { requeueAfterMs: Math.max(50, retry.retryAt - Date.now() + 50) };
   }
+  const started = Date.parse(state.startedAt);
+  if (!dryRun && Number.isFinite(started)) deps.metrics?.syncDuration.observe({ phase: end.phase }, Math.max(0, now - started) / 1000);
   deps.log[failed ? "warn" : "info"]({ ...log, phase: end.phase, changes: summary, message: failed ? end.message : undefined }, failed ? "sync failed" : "sync succeeded");
   // The status above is the state after the sync; what the sync wrote comes back through the watches.
   return { requeueAfterMs: deps.resyncMs };

@@ -39,6 +39,8 @@ export interface SourceRepos {
    * de-duplicates).
    */
   onChange(listener: (repoURL: string) => void): void;
+  /** Calls `listener` at the end of every Git request (for metrics). Optional: not every source has Git requests. */
+  onRequest?(listener: (r: { repoURL: string; request: "fetch"; ok: boolean; durationMs: number }) => void): void;
   /**
    * What a revision's commit says of itself (author "Name <email>", RFC 3339 date, message, tags at it),
    * from the mirror — for people (the UI's summary, Argo CD's revision metadata). Optional: sources

@@ -148,6 +148,8 @@ export function errorDetail(stderr: string): string {
 const HOST_KEY = /host key verification failed|no \S+ host key is known|remote host identification has changed/i;
 const AUTH = /authentication failed|could not read (username|password)|terminal prompts disabled|permission denied \(publickey|access denied|returned error: 40[13]|invalid (username|credentials)|http basic: access denied|authentication required/i;
 const NOT_FOUND = /repository .*not found|not found.*repository|returned error: 404|does not appear to be a git repository|no such repository/i;
+/** The mirror's file system is full (or over quota): writing the fetched objects failed. */
+const DISK_FULL = /no space left on device|disk quota exceeded|ENOSPC/i;
 /** curl's low-speed limit (http.lowSpeedLimit/Time) and its other timeouts. */
 const TIMED_OUT = /operation too slow|operation timed out|timeout was reached|connection timed out/i;
 const UNREACHABLE = /could not resolve (host|proxy)|connection refused|failed to connect|couldn't connect|timed out|network is unreachable|no route to host|empty reply|connection reset|ssl|certificate|recv failure|could not read from remote repository|unable to access|remote end hung up|rpc failed|connection closed/i;
@@ -162,6 +164,9 @@ export function classifyFailure(failure: unknown, repoURL: string, hasCredential
   if (failure.timedOut) return new GitUnreachableError(repoURL, `git ${gitSubcommand(failure.args)} timed out`, true);
   const detail = errorDetail(failure.stderr);
   const all = failure.stderr;
+  if (DISK_FULL.test(all)) {
+    return new GitError("failed", repoURL, `cannot write the mirror of ${repoURL}: no space left on device (${detail})`, "free space on the volume of the cache folder (--cache-dir) or give it a larger one; the mirror keeps its last good fetch, the apps their last state, and the fetch is retried");
+  }
   if (HOST_KEY.test(all)) return new GitHostKeyError(repoURL, detail);
   if (AUTH.test(all)) return new GitAuthError(repoURL, detail, hasCredentials);
   if (NOT_FOUND.test(all)) return new RepositoryNotFoundError(repoURL, detail);

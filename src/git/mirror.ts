@@ -133,6 +133,8 @@ export interface FetchOutcome {
   error?: GitError;
   /** A non-blocking resolve or checkout threw RevisionPendingError waiting for this fetch: ask again now. */
   awaited: boolean;
+  /** How long the fetch took (credentials, git fetch, reading the refs). */
+  durationMs: number;
 }
 
 /** Options of Mirrors.resolve. */
@@ -393,6 +395,7 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
     let auth: GitAuth | undefined;
     let result: FetchResult;
     const first = !isBareRepo(st.dir);
+    const startedAt = performance.now();
     try {
       const creds = (await this.options.credentials?.(st.url)) ?? st.embedded;
       const { tempDir, knownHosts, lowSpeedLimit, lowSpeedTimeMs, fetchTimeoutMs } = this.options;
@@ -416,14 +419,14 @@ export class Mirrors extends EventEmitter<{ changed: [RepoChange]; fetched: [Fet
       st.lastError = error;
       await this.setHealthy(st, false);
       this.announced.add(job);
-      this.emit("fetched", { repoURL: st.key, error, awaited: job.awaited });
+      this.emit("fetched", { repoURL: st.key, error, awaited: job.awaited, durationMs: performance.now() - startedAt });
       throw error;
     } finally {
       await auth?.cleanup();
     }
     // Outside the try: a listener's exception is not a fetch failure.
     this.announced.add(job);
-    this.emit("fetched", { repoURL: st.key, awaited: job.awaited });
+    this.emit("fetched", { repoURL: st.key, awaited: job.awaited, durationMs: performance.now() - startedAt });
     if (result.changes.length > 0) this.emit("changed", { repoURL: st.key, changes: result.changes });
     return result;
   }

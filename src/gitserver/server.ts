@@ -5,6 +5,10 @@
  *
  * The CGI contract (RFC 3875) in short: request facts go in as environment variables, the body on stdin;
  * the program answers with header lines, a blank line, then the body.
+ *
+ * Faults, for the fault tests (`fault`): "error500" answers every request with HTTP 500; "hang" accepts
+ * every request and never answers (what a stuck server looks like to git); "none" serves normally. A
+ * stopped server is `close()` and a new one on the same `port` and `root`.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +29,9 @@ export interface GitServerOptions {
   authScope?: "all" | "push";
 }
 
+/** What the server does with each request (see above). */
+export type GitServerFault = "none" | "error500" | "hang";
+
 export interface GitServer {
   root: string;
   port: number;
@@ -36,6 +43,8 @@ export interface GitServer {
   createRepo(name: string): Promise<string>;
   /** Number of requests served, per repository and service (e.g. "app.git git-upload-pack"). */
   requests: Map<string, number>;
+  /** The fault injected into every request from now on; "none" by default. */
+  fault: GitServerFault;
   /** Stops listening (severing open connections) and removes a temp root. */
   close(): Promise<void>;
 }
@@ -45,8 +54,19 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
   const ownRoot = opts.root === undefined;
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "plumb-git-"));
   const requests = new Map<string, number>();
+  const state = { fault: "none" as GitServerFault };
 
   const server: Server = createServer((req, res) => {
+    if (state.fault === "error500") {
+      req.resume();
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end("injected fault: internal server error\n");
+      return;
+    }
+    if (state.fault === "hang") {
+      req.resume(); // read, never answered; close() severs it
+      return;
+    }
     handle(req, res, root, opts, requests).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`git server error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -65,6 +85,12 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
     port: addr.port,
     url,
     requests,
+    get fault() {
+      return state.fault;
+    },
+    set fault(f: GitServerFault) {
+      state.fault = f;
+    },
     repoUrl: (name) => `${url}/${name}.git`,
     async createRepo(name) {
       await git(["init", "--bare", "--quiet", "--initial-branch=main", join(root, `${name}.git`)]);

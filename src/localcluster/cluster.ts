@@ -70,6 +70,10 @@ export interface LocalCluster {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again, on the same port with the same data; resolves once it is ready. */
   startApiServer(): Promise<void>;
+  /** Stops etcd alone (its data kept): kube-apiserver stays up but cannot read or write until startEtcd(). */
+  stopEtcd(): Promise<void>;
+  /** Starts etcd again with the same data and ports; resolves once etcd is healthy and kube-apiserver ready. */
+  startEtcd(): Promise<void>;
   /**
    * Freezes kube-apiserver (SIGSTOP): its port still accepts connections but nothing answers — a hanging
    * cluster, the hardest case for clients. resumeApiServer() (SIGCONT) lets it go on.
@@ -154,7 +158,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     };
 
     log(`starting etcd on 127.0.0.1:${etcdPort}`);
-    const etcd = group.start("etcd", bins.etcd, [
+    const etcdArgs = [
       "--name=default",
       `--data-dir=${join(dir, "etcd")}`,
       `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
@@ -167,7 +171,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       "--unsafe-no-fsync=true",
       "--quota-backend-bytes=4294967296",
       "--log-level=warn",
-    ]);
+    ];
+    let etcd = group.start("etcd", bins.etcd, etcdArgs);
     await step("etcd", etcd, async () => (await httpGet(`http://127.0.0.1:${etcdPort}/health`)).includes('"health":"true"'));
 
     const audit = opts.auditLog ? prepareAudit(dir) : undefined;
@@ -213,6 +218,22 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
           if (apiserver.exit) throw failure(group, `kube-apiserver exited on restart (code ${apiserver.exit.code ?? apiserver.exit.signal})`);
           if ((await httpsGet(`${server}/readyz`, tls).catch(() => "")) === "ok") return;
           if (Date.now() > until) throw failure(group, "kube-apiserver did not become ready again after its restart");
+          await sleep(200);
+        }
+      },
+      async stopEtcd(): Promise<void> {
+        await group.stopOne(etcd);
+      },
+      async startEtcd(): Promise<void> {
+        if (!etcd.exit) return;
+        await waitPortFree(etcdPort!, 10_000);
+        etcd = group.start("etcd", bins.etcd, etcdArgs);
+        const until = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+        for (;;) {
+          if (etcd.exit) throw failure(group, `etcd exited on restart (code ${etcd.exit.code ?? etcd.exit.signal})`);
+          const healthy = (await httpGet(`http://127.0.0.1:${etcdPort}/health`).catch(() => "")).includes('"health":"true"');
+          if (healthy && (await httpsGet(`${server}/readyz`, tls).catch(() => "")) === "ok") return;
+          if (Date.now() > until) throw failure(group, "etcd or kube-apiserver did not become ready again after etcd's restart");
           await sleep(200);
         }
       },

@@ -32,6 +32,17 @@ fi
 rm -rf "$dir"
 `;
 
+/**
+ * Starts a detached watchdog that removes `dir` once this process is gone (however it ended), after
+ * killing the pids listed in `<dir>/pids` if there is such a file. For folders a process owns beside a
+ * ProcessGroup's (plumb demo's state folder holds the cluster's, the Git server's and the cache).
+ */
+export function removeWhenOwnerDies(dir: string): ChildProcess {
+  const watchdog = spawn("sh", ["-c", WATCHDOG, "plumb-watchdog", String(process.pid), dir], { detached: true, stdio: "ignore" });
+  watchdog.unref();
+  return watchdog;
+}
+
 export class ProcessGroup {
   private readonly procs: ManagedProcess[] = [];
   private watchdog?: ChildProcess;
@@ -45,11 +56,7 @@ export class ProcessGroup {
   /** Starts the watchdog. Call once, before starting children. */
   guard(): void {
     if (this.watchdog) return;
-    this.watchdog = spawn("sh", ["-c", WATCHDOG, "plumb-watchdog", String(process.pid), this.dir], {
-      detached: true,
-      stdio: "ignore",
-    });
-    this.watchdog.unref();
+    this.watchdog = removeWhenOwnerDies(this.dir);
   }
 
   /** Starts `bin args` with output to `<dir>/<name>.log`. */

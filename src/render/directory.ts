@@ -9,6 +9,11 @@
  *
  * `*.jsonnet` files among the selected ones are evaluated (jsonnet.ts) with `directory.jsonnet`'s options,
  * as Argo CD does; `*.libsonnet` files are libraries they import, never evaluated themselves.
+ *
+ * Caps (limits.ts) before any parse: every selected file is stat'ed first — one over the per-file cap, or
+ * all of them together over the per-app cap, refuses the render without a byte read; a file holding more
+ * document markers than the per-app count is refused before the YAML parser runs. Parsing is sliced (the
+ * event loop is given back every few milliseconds), so a large app does not stall the others.
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -17,7 +22,8 @@ import { globMatcher } from "./glob.js";
 import { checkJsonnetOptions, evaluateJsonnet, jsonnetLibs } from "./jsonnet.js";
 import { isInside, toPosix } from "./paths.js";
 import type { DirectorySource, RenderContext, RenderOutput } from "./schema.js";
-import { parseManifests, type SourcedObject } from "./yaml.js";
+import { DEFAULT_MANIFEST_LIMITS, countDocumentMarkers, formatBytes, Slicer, type ManifestLimits } from "./limits.js";
+import { parseManifestsSliced, type SourcedObject } from "./yaml.js";
 
 /** The files a directory source reads, as Argo CD's repo server selects them (reposerver manifestFile). */
 const MANIFEST_FILE = /\.(ya?ml|json|jsonnet)$/;
@@ -72,15 +78,33 @@ function realpathOrUndefined(p: string): string | undefined {
   }
 }
 
+/** The files' sizes against the caps, before any is read; a RenderError naming each file over them. */
+function checkSizes(ctx: RenderContext, files: readonly string[], limits: ManifestLimits): void {
+  const problems: RenderProblem[] = [];
+  let total = 0;
+  for (const file of files) {
+    const size = statSync(file).size;
+    total += size;
+    if (size > limits.fileBytes) problems.push({ file: toPosix(relative(ctx.repo.realRoot, file)), message: `the file is ${formatBytes(size)}, over the cap of ${formatBytes(limits.fileBytes)} per manifest file: split it into smaller files (nothing was parsed, applied or pruned)` });
+  }
+  if (problems.length === 0 && total > limits.appBytes) {
+    problems.push({ message: `the app's manifest files are ${formatBytes(total)} together, over the cap of ${formatBytes(limits.appBytes)} per app: split the app into several apps (nothing was parsed, applied or pruned)` });
+  }
+  if (problems.length > 0) throw new RenderError(problems);
+}
+
 /** Renders a directory source: every problem of every file (Jsonnet evaluation errors included) is reported. */
-export async function renderDirectory(ctx: RenderContext, opts: DirectorySource = {}): Promise<RenderOutput> {
+export async function renderDirectory(ctx: RenderContext, opts: DirectorySource = {}, limits: ManifestLimits = ctx.limits ?? DEFAULT_MANIFEST_LIMITS): Promise<RenderOutput> {
   const files = listFiles(ctx, opts);
+  checkSizes(ctx, files, limits);
   const jsonnetOpts = opts.jsonnet ?? {};
   checkJsonnetOptions(jsonnetOpts);
   const libs = files.some((f) => JSONNET_FILE.test(f)) ? await jsonnetLibs(ctx, jsonnetOpts) : [];
   const objects: SourcedObject[] = [];
   const problems: RenderProblem[] = [];
   const relFiles: string[] = [];
+  const slicer = new Slicer();
+  let documents = 0;
   for (const file of files) {
     const rel = toPosix(relative(ctx.repo.realRoot, file));
     relFiles.push(rel);
@@ -91,9 +115,14 @@ export async function renderDirectory(ctx: RenderContext, opts: DirectorySource 
       continue;
     }
     const text = readFileSync(file, "utf8");
-    const parsed = parseManifests(text, rel);
+    documents += countDocumentMarkers(text);
+    if (documents > limits.documents) {
+      throw RenderError.of(`the app holds more than ${limits.documents} YAML documents (counted up to this file), over the cap per app: split the app into several apps (nothing was parsed, applied or pruned)`, { file: rel });
+    }
+    const parsed = await parseManifestsSliced(text, rel, { slicer });
     objects.push(...parsed.objects);
     problems.push(...parsed.problems);
+    await slicer.yieldIfDue();
   }
   return { objects, problems, files: relFiles };
 }

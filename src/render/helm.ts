@@ -31,7 +31,7 @@ import { collectProblems, RenderError, type RenderProblem } from "./errors.js";
 import { MAX_RENDER_OUTPUT_BYTES, runTool, toolFailure, withTempDir } from "./exec.js";
 import { openRepo, outOfBoundsSymlinks, resolveInRepo, toPosix, type RepoPath } from "./paths.js";
 import type { HelmSource, RenderContext, RenderOutput } from "./schema.js";
-import { parseManifests, parseYaml } from "./yaml.js";
+import { parseManifestsSliced, parseYaml } from "./yaml.js";
 
 interface Dependency {
   name: string;
@@ -255,7 +255,7 @@ export async function renderHelm(ctx: RenderContext, opts: HelmSource = {}): Pro
       if (!m?.[1]) return undefined;
       return m[1].startsWith(prefix) ? toPosix(join(ctx.app.rel, m[1].slice(prefix.length))) : m[1];
     };
-    const { objects, problems } = parseManifests(run.stdout, `helm template ${ctx.app.rel}`, sourceOf);
+    const { objects, problems } = await parseManifestsSliced(run.stdout, `helm template ${ctx.app.rel}`, { sourceOf });
     return { objects, problems, files };
   });
 }

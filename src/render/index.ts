@@ -28,6 +28,7 @@ export { RenderError, formatProblem, type RenderProblem } from "./errors.js";
 export { CLUSTER_SCOPED_KINDS, scopeLookup } from "./scope.js";
 export { finalize, type FinalizeOptions } from "./validate.js";
 export { compileGlob } from "./glob.js";
-export { parseManifests, toYamlStream, type SourcedObject } from "./yaml.js";
+export { parseManifests, parseManifestsSliced, toYamlStream, type SourcedObject } from "./yaml.js";
+export { DEFAULT_MANIFEST_LIMITS, type ManifestLimits } from "./limits.js";
 export { ConfigManagementPlugin, PLUGINS_CONFIGMAP, PLUGIN_TIMEOUT_ANNOTATION, parsePlugins, type Plugin } from "./plugin-spec.js";
 export { JsonnetSource, PluginSource } from "./schema.js";

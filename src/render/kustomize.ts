@@ -16,7 +16,7 @@ import { MAX_RENDER_OUTPUT_BYTES, runTool, toolFailure, withTempDir } from "./ex
 import { helmEnv } from "./helm.js";
 import { resolveInRepo, toPosix } from "./paths.js";
 import type { KustomizeSource, RenderContext, RenderOutput } from "./schema.js";
-import { parseManifests, parseYaml, toYaml } from "./yaml.js";
+import { parseManifestsSliced, parseYaml, toYaml } from "./yaml.js";
 import { splitImageRef } from "../core/image.js";
 
 /** The file names kustomize accepts for a kustomization, in its order of preference. */
@@ -214,7 +214,7 @@ async function build(ctx: RenderContext, dir: string, tmpRoot?: string): Promise
     if (tmpRoot) replacements.unshift([`${tmpRoot}/`, ""]);
     throw RenderError.of(`kustomize build failed: ${toolFailure(run, ctx.timeoutMs, replacements)}`, { file: where });
   }
-  const { objects, problems } = parseManifests(run.stdout, `kustomize build ${where}`);
+  const { objects, problems } = await parseManifestsSliced(run.stdout, `kustomize build ${where}`);
   return { objects, problems };
 }
 

@@ -28,7 +28,7 @@ import { cleanToolError, MAX_RENDER_OUTPUT_BYTES, runTool, withTempDir, type Too
 import { hasDiscovery, parameterEnvironment, pluginGlob, type Plugin, type PluginCommand } from "./plugin-spec.js";
 import type { PluginSource, RenderContext, RenderOutput } from "./schema.js";
 import { toPosix } from "./paths.js";
-import { parseManifests } from "./yaml.js";
+import { parseManifestsSliced } from "./yaml.js";
 
 /** Generate's output beyond this is refused (a plugin printing forever). */
 const MAX_OUTPUT_BYTES = MAX_RENDER_OUTPUT_BYTES;
@@ -206,7 +206,7 @@ export async function renderWithPlugin(ctx: RenderContext, opts: PluginSource | 
     }
     const r = await runCommand(run, "generate", spec.generate);
     if (r.code !== 0) throw failed(run, "generate", r);
-    const { objects, problems } = parseManifests(r.stdout, `plugin ${chosen.key}`);
+    const { objects, problems } = await parseManifestsSliced(r.stdout, `plugin ${chosen.key}`);
     return { objects, problems };
   });
 }

@@ -22,6 +22,7 @@ import { renderWithPlugin } from "./plugin.js";
 import type { KubeObject } from "../core/object.js";
 import { parseSourceOptions, type ObjectOrigin, type RenderContext, type RenderOutput, type RenderRequest, type RenderResult, type SourceOptions, type SourceType } from "./schema.js";
 import { finalize } from "./validate.js";
+import { DEFAULT_MANIFEST_LIMITS } from "./limits.js";
 import type { SourcedObject } from "./yaml.js";
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -55,7 +56,7 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
   const links = await outOfBoundsSymlinks(repo, app.real);
   if (links.length) throw new RenderError(links);
 
-  const ctx: RenderContext = { request: req, repo, app, env: req.env ?? process.env, timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+  const ctx: RenderContext = { request: req, repo, app, env: req.env ?? process.env, timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS, limits: req.limits ?? DEFAULT_MANIFEST_LIMITS };
   const explicit = !!(source.helm || source.kustomize || source.directory);
   const byPlugin = explicit ? undefined : await renderWithPlugin(ctx, source.plugin, source.plugin !== undefined);
   const type: SourceType = byPlugin ? "plugin" : detectSourceType(app.real, source);
@@ -74,6 +75,10 @@ export async function render(req: RenderRequest): Promise<RenderResult> {
       out = await renderDirectory(ctx, source.directory);
       break;
   }
+  // A tool's output was capped in bytes as it streamed (exec.ts); its objects are counted here, before
+  // the checks and the comparison (a directory's documents were counted before they were parsed).
+  const maxDocs = ctx.limits!.documents;
+  if (out.objects.length > maxDocs) throw RenderError.of(`the ${type} render produced ${out.objects.length} objects, over the cap of ${maxDocs} per app: split the app into several apps (nothing was applied or pruned)`);
   const objects = finalize(out.objects, { destinationNamespace: req.destinationNamespace, isNamespaced: req.isNamespaced }, out.problems);
   const result: RenderResult = out.files ? { objects, type, files: out.files } : { objects, type };
   if (req.withOrigins) result.origins = originsOf(out.objects, objects);

@@ -9,6 +9,7 @@
  *
  * Pure: imports nothing that does I/O.
  */
+import type { ManifestLimits } from "./limits.js";
 import { z } from "zod";
 import type { KubeObject } from "../core/object.js";
 import type { SourcedObject } from "./yaml.js";
@@ -175,6 +176,8 @@ export type SourceType = z.infer<typeof SourceType>;
 
 /** What to render and for which destination. */
 export interface RenderRequest {
+  /** Input caps: bytes per manifest file and per app, documents per app (limits.ts). Default DEFAULT_MANIFEST_LIMITS. */
+  limits?: ManifestLimits;
   /** The checked-out repository (a folder); nothing outside it is read. */
   repoRoot: string;
   /** The app folder, relative to repoRoot ("" or "." for the root). */
@@ -257,6 +260,8 @@ export interface RenderContext {
   env: NodeJS.ProcessEnv;
   /** Time limit for each tool run, in milliseconds. */
   timeoutMs: number;
+  /** Input caps (limits.ts); default DEFAULT_MANIFEST_LIMITS. */
+  limits?: ManifestLimits;
 }
 
 /** What a renderer produces, before the common checks. */

@@ -10,9 +10,10 @@
  *
  * Pure: imports nothing that does I/O.
  */
-import { LineCounter, parseAllDocuments, stringify, type ScalarTag, type Tags } from "yaml";
+import { Composer, Document, isScalar, LineCounter, Parser, parseAllDocuments, visit, type ScalarTag, type Tags } from "yaml";
 import type { KubeObject } from "../core/object.js";
 import type { RenderProblem } from "./errors.js";
+import { Slicer } from "./limits.js";
 
 /**
  * The `yaml` package's 1.1 float also matches `.` (and `-.`, `._`), which it reads as NaN: `path: .` would
@@ -72,30 +73,61 @@ export function parseManifests(
 ): { objects: SourcedObject[]; problems: RenderProblem[] } {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { ...K8S_YAML, lineCounter: lines });
-  const objects: SourcedObject[] = [];
-  const problems: RenderProblem[] = [];
-  if (!Array.isArray(docs)) return { objects, problems }; // only comments or whitespace
-  for (const doc of docs) {
-    const err = doc.errors[0];
-    if (err) {
-      const pos = err.linePos?.[0];
-      const reason = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-      problems.push({ file, line: pos?.line, column: pos?.col, message: `invalid YAML: ${reason}` });
-      continue;
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (value === null || value === undefined) continue; // an empty document
-    const start = doc.contents?.range[0] ?? doc.range[0];
-    const line = lines.linePos(start).line;
-    const comment = doc.contents?.commentBefore ?? doc.commentBefore ?? "";
-    const where = (comment && sourceOf?.(comment)) || file;
-    if (!isPlainObject(value)) {
-      problems.push({ file: where, line, message: `not a Kubernetes object: the document is a ${Array.isArray(value) ? "list" : typeof value}, expected a mapping with apiVersion, kind and metadata` });
-      continue;
-    }
-    objects.push(...flattenList(value, where, line, problems));
+  const out = { objects: [] as SourcedObject[], problems: [] as RenderProblem[] };
+  if (!Array.isArray(docs)) return out; // only comments or whitespace
+  for (const doc of docs) readDocument(doc, lines, file, sourceOf, out);
+  return out;
+}
+
+/**
+ * parseManifests, one document at a time, giving the event loop back whenever `slicer`'s slice of work is
+ * spent (default 10 ms): a stream of 10,000 documents never blocks other apps' work for the whole parse.
+ * yaml's Parser and Composer are generators, so documents are composed one by one, not all at once.
+ */
+export async function parseManifestsSliced(
+  text: string,
+  file: string,
+  opts: { sourceOf?: (comment: string) => string | undefined; slicer?: Slicer } = {},
+): Promise<{ objects: SourcedObject[]; problems: RenderProblem[] }> {
+  const slicer = opts.slicer ?? new Slicer();
+  const lines = new LineCounter();
+  const composer = new Composer(K8S_YAML);
+  const out = { objects: [] as SourcedObject[], problems: [] as RenderProblem[] };
+  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
+    readDocument(doc, lines, file, opts.sourceOf, out);
+    await slicer.yieldIfDue();
   }
-  return { objects, problems };
+  return out;
+}
+
+/** One parsed document into `out`: its objects, or its problem. */
+function readDocument(doc: Document.Parsed, lines: LineCounter, file: string, sourceOf: ((comment: string) => string | undefined) | undefined, out: { objects: SourcedObject[]; problems: RenderProblem[] }): void {
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
+    const reason = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    out.problems.push({ file, line: pos?.line, column: pos?.col, message: `invalid YAML: ${reason}` });
+    return;
+  }
+  const start = doc.contents?.range[0] ?? doc.range[0];
+  const line = lines.linePos(start).line;
+  let value: unknown;
+  try {
+    // Resolving aliases and merge keys can still fail here: an alias to no anchor, a merge of a
+    // scalar, or an alias bomb (more than 1,000 expansions).
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    out.problems.push({ file, line, message: `invalid YAML: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}` });
+    return;
+  }
+  if (value === null || value === undefined) return; // an empty document
+  const comment = doc.contents?.commentBefore ?? doc.commentBefore ?? "";
+  const where = (comment && sourceOf?.(comment)) || file;
+  if (!isPlainObject(value)) {
+    out.problems.push({ file: where, line, message: `not a Kubernetes object: the document is a ${Array.isArray(value) ? "list" : typeof value}, expected a mapping with apiVersion, kind and metadata` });
+    return;
+  }
+  out.objects.push(...flattenList(value, where, line, out.problems));
 }
 
 /** `v1/List`, `ConfigMapList`, …: a kind ending in "List" with an `items` array stands for its items (`line` may be undefined). */
@@ -113,10 +145,19 @@ export function flattenList(value: Record<string, unknown>, file: string, line: 
 
 /** Writes objects as a multi-document YAML stream (`---` between documents), readable by kubectl. */
 export function toYamlStream(objects: readonly KubeObject[]): string {
-  return objects.map((o) => stringify(o, { version: "1.1", lineWidth: 0 })).join("---\n");
+  return objects.map((o) => toYaml(o)).join("---\n");
 }
 
-/** Writes one value as YAML 1.1 (for values files handed to helm). */
+/**
+ * Writes one value as YAML 1.1 (also for values files handed to helm). A key `<<` is written `!!str "<<"`:
+ * plain, YAML 1.1 (and go-yaml, kubectl's reader) would take it for a merge key and drop it.
+ */
 export function toYaml(value: unknown): string {
-  return stringify(value, { version: "1.1", lineWidth: 0 });
+  const doc = new Document(value, { version: "1.1" });
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") Object.assign(pair.key, { tag: "tag:yaml.org,2002:str", type: "QUOTE_DOUBLE" });
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }

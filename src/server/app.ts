@@ -120,7 +120,7 @@ function originOf(origin: string | undefined, referer: string | undefined): stri
  * The whole application: middleware, then `mount` adds the routes (routes/index.ts), then the error
  * mapping and the OpenAPI document.
  */
-export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso?: Hono; webhook?: Hono } = {}): Api {
+export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso?: Hono; webhook?: Hono; probes?: Hono } = {}): Api {
   const app = router();
   app.use("*", secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"] }, strictTransportSecurity: "max-age=31536000" }));
   // Bodies must say their size (every browser and fetch does), so an oversized one is refused before a
@@ -176,6 +176,7 @@ export function createApp(deps: ApiDeps, mount: (api: Api) => void, extra: { sso
   });
   app.notFound((c) => c.json({ error: "NotFound", message: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 
+  if (extra.probes) app.route("/", extra.probes);
   if (extra.sso) app.route("/auth", extra.sso);
   if (extra.webhook) app.route("/", extra.webhook);
   mount(app);

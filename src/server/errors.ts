@@ -5,6 +5,7 @@
  * Nothing else in the server writes an error response.
  */
 import { ConflictError, NotFoundError, PlumbError, UsageError } from "../core/errors.js";
+import { HTTPException } from "hono/http-exception";
 import { ApiError } from "../cluster/client.js";
 
 /** No valid session or token (401). */
@@ -66,5 +67,7 @@ export function errorResponse(err: unknown): ErrorResponse {
     return { status: 502, body: { error: "ClusterError", message } };
   }
   if (err instanceof PlumbError) return { status: 422, body: { error: "FailedPrecondition", message } };
+  // Hono's own refusals (a body that is not JSON, a malformed form): the caller's error, with its status.
+  if (err instanceof HTTPException && err.status >= 400 && err.status < 500) return { status: err.status === 413 ? 413 : 400, body: { error: "InvalidArgument", message: `invalid request: ${message}` } };
   return { status: 500, body: { error: "Internal", message: "internal error; the server's log has the details" } };
 }

@@ -32,6 +32,7 @@ import { Settings, SETTINGS_CONFIGMAP, SETTINGS_SECRET } from "./settings.js";
 import { AppState, sharedInformers } from "./state.js";
 import { ClusterCatalog } from "../clusters/view.js";
 import { ResourceTrees } from "./tree/index.js";
+import { probeRoutes } from "../controller/probes.js";
 
 export interface ServerOptions {
   resources: Resources;
@@ -92,7 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void>): Promise<RunningServer> {
   const { resources, log } = opts;
   await ensureNamespace(resources, opts.namespace);
-  const informers = sharedInformers(resources, opts.appNamespace);
+  const informers = sharedInformers(resources, opts.appNamespace, log);
   undo.push(() => Promise.all([informers.apps.stop(), informers.projects.stop(), informers.managed.stop()]).then(() => undefined));
   let controller: Controller | undefined;
   if (opts.controller !== false) {
@@ -132,6 +133,8 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
   const tlsOption = opts.tls ?? "self-signed";
   const tls = tlsOption === "none" ? undefined : tlsOption === "self-signed" ? await selfSignedServerCertificate(["localhost", host === "0.0.0.0" ? "127.0.0.1" : host]) : tlsOption;
   let listenURL = "";
+  // /readyz: 200 once listening (every cache above is synced by then), 503 again while closing.
+  let listening = false;
   // The URL people reach the server at: the flag, else plumb-cm `url`, else where it listens.
   const externalURL = (): string => opts.externalURL ?? (settings.configMap(SETTINGS_CONFIGMAP).url ? externalURLFrom(settings.configMap(SETTINGS_CONFIGMAP)) : listenURL);
   const oidcConfig = () => oidcSettings(settings.configMap(SETTINGS_CONFIGMAP), settings.secret(SETTINGS_SECRET), { externalURL: externalURL() })?.config;
@@ -173,7 +176,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
       if (opts.uiDir !== false) api.route("/", staticUI(opts.uiDir ? { dir: opts.uiDir } : {}));
     },
     // The webhook receiver only with a secret: it must never take unsigned pushes on the public port.
-    { sso: sso.routes(), ...(controller && opts.webhookSecrets && Object.keys(opts.webhookSecrets).length > 0 ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },
+    { probes: probeRoutes(() => listening), sso: sso.routes(), ...(controller && opts.webhookSecrets && Object.keys(opts.webhookSecrets).length > 0 ? { webhook: controller.webhookApp(opts.webhookSecrets) } : {}) },
   );
 
   const server = (await new Promise<Server>((resolve, reject) => {
@@ -182,6 +185,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
     s.once("listening", () => resolve(s));
   })) as Server;
   const port = (server.address() as AddressInfo).port;
+  listening = true;
   listenURL = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info({ url: listenURL, tls: tls ? (tlsOption === "self-signed" ? "self-signed" : "given") : "none", controller: Boolean(controller) }, "api server listening");
   return {
@@ -190,6 +194,7 @@ async function start(opts: ServerOptions, undo: Array<() => Promise<void> | void
     ...(controller ? { controller } : {}),
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
     close: async () => {
+      listening = false;
       streams.stop();
       await new Promise<void>((done) => {
         server.close(() => done());

@@ -8,6 +8,7 @@
  * a stream resumes from) and tells listeners every add/update/delete (the streams fan them out).
  */
 import { API_GROUP, API_VERSION, ARGO_GROUP } from "../apps/index.js";
+import type { WatchLogger } from "../cluster/watch-log.js";
 import { InformerFactory, type Informer } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
 import { TRACKING_LABEL } from "../core/annotations.js";
@@ -27,12 +28,12 @@ export interface SharedInformers {
  * AppProjects are cached without `managedFields` (server-side apply's bookkeeping, nothing the controller
  * or the API reads): at 10,000 apps that is tens of MiB.
  */
-export function sharedInformers(resources: Resources, namespace?: string): SharedInformers {
-  const lean = { transform: withoutManagedFields, ...(namespace ? { namespace } : {}) };
+export function sharedInformers(resources: Resources, namespace?: string, log?: WatchLogger): SharedInformers {
+  const lean = { transform: withoutManagedFields, ...(namespace ? { namespace } : {}), ...(log ? { log } : {}) };
   return {
     apps: new InformerFactory(resources, lean),
     projects: new InformerFactory(resources, lean),
-    managed: new InformerFactory(resources, { labelSelector: TRACKING_LABEL }),
+    managed: new InformerFactory(resources, { labelSelector: TRACKING_LABEL, ...(log ? { log } : {}) }),
   };
 }
 

@@ -23,6 +23,7 @@ const PROVIDER: Record<string, keyof ToolVersions> = {
   "kube-scheduler": "kubernetes",
   kubectl: "kubernetes",
   registry: "registry",
+  crane: "crane",
 };
 
 function isExecutable(path: string): boolean {

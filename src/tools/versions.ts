@@ -26,6 +26,8 @@ export interface ToolVersions {
   gotemplate: string;
   /** The CNCF distribution registry (OCI), for the chart tests. */
   registry: string;
+  /** go-containerregistry's crane, for hack/image.sh. */
+  crane: string;
 }
 
 /** Parses `KEY=value` lines, skipping comments and blanks. */
@@ -57,6 +59,7 @@ export function toolVersions(): ToolVersions {
     jsonnet: get("JSONNET_VERSION"),
     gotemplate: get("GOTEMPLATE_VERSION"),
     registry: get("REGISTRY_VERSION"),
+    crane: get("CRANE_VERSION"),
   };
 }
 

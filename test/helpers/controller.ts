@@ -34,11 +34,13 @@ export interface RunControllerExtras {
    */
   logDestination?: DestinationStream;
   logLevel?: Level;
+  /** The mirrors' cache folder (kept on stop). Default: a new temp folder, removed on stop. */
+  cacheDir?: string;
 }
 
 export async function runController(resources: Resources, opts: Partial<ControllerOptions> & RunControllerExtras = {}): Promise<RunningController> {
-  const { pollIntervalMs, secretsNamespace, mirrorOptions, logDestination, logLevel, ...controllerOpts } = opts;
-  const cacheDir = mkdtempSync(join(tmpdir(), "plumb-ctrl-"));
+  const { pollIntervalMs, secretsNamespace, mirrorOptions, logDestination, logLevel, cacheDir: givenCacheDir, ...controllerOpts } = opts;
+  const cacheDir = givenCacheDir ?? mkdtempSync(join(tmpdir(), "plumb-ctrl-"));
   const log = testLogger(logDestination, logLevel);
   const sources = new GitSources({ cacheDir, pollIntervalMs: pollIntervalMs ?? 1000, resources, log, ...(secretsNamespace ? { secretsNamespace } : {}), ...(mirrorOptions ? { mirrorOptions } : {}) });
   const controller = new Controller({ resources, repos: sources, log, resyncMs: 30_000, ...controllerOpts });
@@ -49,7 +51,7 @@ export async function runController(resources: Resources, opts: Partial<Controll
     stop: async () => {
       await controller.stop();
       await sources.close();
-      rmSync(cacheDir, { recursive: true, force: true });
+      if (!givenCacheDir) rmSync(cacheDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * `plumb controller`: runs the controller outside the cluster with a kubeconfig (how tests and the demo run
- * it). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
+ * `plumb controller`: runs the controller with a kubeconfig (how tests and the demo run it) or, with none,
+ * in the cluster with its service account (cluster/in-cluster.ts). Structured JSON logs on stdout (pino); says "caches ready" when it starts reconciling; stops
  * cleanly on SIGINT/SIGTERM.
  */
 import { chartSources } from "../../controller/chart-sources.js";
@@ -23,10 +23,13 @@ interface ControllerFlags extends KubeFlags {
   workers: string;
   resync: string;
   pollInterval: string;
+  gitTimeout: string;
+  gitLowSpeedTime: string;
   argoCompat?: boolean;
   installCrds: boolean;
   webhookPort?: string;
   metricsPort?: string;
+  metricsAddress: string;
   cacheDir: string;
   reposNamespace?: string;
   clustersNamespace?: string;
@@ -72,12 +75,19 @@ export function webhookSecretsFromEnv(env = process.env): WebhookSecrets {
   };
 }
 
+/** The mirrors' time limits from --git-timeout and --git-low-speed-time. */
+export function gitLimits(f: { gitTimeout: string; gitLowSpeedTime: string }): { fetchTimeoutMs: number; lowSpeedTimeMs: number } {
+  return { fetchTimeoutMs: seconds(f.gitTimeout, "--git-timeout"), lowSpeedTimeMs: seconds(f.gitLowSpeedTime, "--git-low-speed-time") };
+}
+
 /** The controller's tuning flags, shared by `plumb controller` and `plumb server`. */
 export function addControllerOptions(cmd: Command): Command {
   return cmd
     .option("--workers <n>", "controller: reconciles at once", String(DEFAULT_WORKERS))
     .option("--resync <seconds>", "controller: compare every app this often even without a trigger", "180")
     .option("--poll-interval <seconds>", "fetch each repository this often (with ±10% jitter)", "180")
+    .option("--git-timeout <seconds>", "kill a git fetch (and the helpers it started) still running after this long", "120")
+    .option("--git-low-speed-time <seconds>", "cut a git fetch that received under 1000 bytes/s for this long (a server that hangs); over SSH, how long the server may stay silent", "30")
     .option("--sync-timeout <duration>", "controller: fail a sync operation still running after this long, e.g. 10m, 1h, 0 for no limit (an Application's plumb.dev/sync-timeout annotation overrides it)", "10m")
     .option("--cache-dir <dir>", "repository mirrors and trees", join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "plumb", "repos"))
     .option("--log-level <level>", "debug, info, warn or error", "info");
@@ -90,7 +100,8 @@ export function register(program: Command): void {
     .option("--argo-compat", "also reconcile argoproj.io/v1alpha1 Applications (Argo CD manifests, unchanged)")
     .option("--no-install-crds", "do not install or update the CRDs at start")
     .option("--webhook-port <port>", "serve the Git webhook receiver on this port (secrets from PLUMB_WEBHOOK_GITHUB_SECRET, _GITLAB_, _BITBUCKET_, _GITEA_)")
-    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port")
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics, and the probes /healthz and /readyz, on this port")
+    .option("--metrics-address <host>", "interface of --metrics-port (0.0.0.0 in a Pod, so the kubelet reaches the probes)", "127.0.0.1")
     .option("--repos-namespace <ns>", "read repository credential Secrets (Argo CD's format) from this namespace")
     .option("--clusters-namespace <ns>", "read cluster Secrets (destination clusters, Argo CD's format) from this namespace and record their connection states there (default: --repos-namespace, else --settings-namespace)")
     .option("--resource-customizations <dir>", "Lua health checks laid out as Argo CD's resource_customizations (<group>/<kind>/health.lua; _ as a wildcard)")
@@ -112,7 +123,7 @@ export function register(program: Command): void {
       const out = pino.destination({ dest: 1, sync: false });
       const log = pino({ level: f.logLevel, base: { component: "controller" } }, out);
       const resources = await connect(f);
-      const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
+      const sources = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), mirrorOptions: gitLimits(f), ...(f.reposNamespace ? { secretsNamespace: f.reposNamespace } : {}), resources, log });
       const webhookPort = port(f.webhookPort, "--webhook-port");
       const metricsPort = port(f.metricsPort, "--metrics-port");
       const plugins = f.pluginsDir ? await loadPluginsDir(f.pluginsDir) : undefined;
@@ -134,7 +145,7 @@ export function register(program: Command): void {
         ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),
         ...(f.shard ? { shard: { memberId: f.memberId ? memberId(f.memberId) : defaultMemberId(), namespace: f.leaseNamespace, leaseDurationMs } } : {}),
-        ...(metricsPort !== undefined ? { metrics: { port: metricsPort } } : {}),
+        ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.metricsAddress } } : {}),
         ...(webhookPort !== undefined
           ? {
               webhook: {

@@ -32,6 +32,8 @@ import { startExample, waitForApps } from "../../examples/start.js";
 import { startGitServer } from "../../gitserver/server.js";
 import { WorkDir } from "../../gitserver/workdir.js";
 import { startLocalCluster } from "../../localcluster/cluster.js";
+import { removeWhenOwnerDies } from "../../localcluster/processes.js";
+import { onStopRequest } from "../signals.js";
 import { checkPortFree } from "../../localcluster/ports.js";
 import { packageRoot } from "../../tools/versions.js";
 import { examplesListText, exampleRunningText } from "../demo-example.js";
@@ -101,7 +103,7 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
   const say = (line: string): boolean => process.stderr.write(`plumb: ${line}\n`);
   const abort = new AbortController();
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: string): void => {
     signals++;
     if (signals > 1) {
       say(`${signal} again: exiting now`);
@@ -111,8 +113,10 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     say(`${signal}: stopping everything the demo started`);
     abort.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // SIGINT, SIGTERM, SIGHUP, or stdout/stderr closed (an EPIPE is a stop, not a crash): signals.ts.
+  const offStop = onStopRequest(onSignal);
+  // Whatever this process leaves behind if it dies without its teardown (SIGKILL) goes with it.
+  removeWhenOwnerDies(state);
   const checkpoint = (): void => {
     if (abort.signal.aborted) throw new Interrupted();
   };
@@ -220,8 +224,7 @@ async function runDemo(flags: DemoFlags, hasAppCommand: boolean): Promise<void> 
     lines.quiet = true;
     const clean = await teardown.run();
     say(clean ? "stopped; everything the demo started is gone" : "stopped; what is named above did not stop in time and goes with this process");
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    offStop();
     // A part that did not stop in time may hold the event loop open (a watch retrying): exit anyway, with
     // the code the CLI sets for how the command ended.
     if (!clean) setTimeout(() => process.exit(), 1000).unref();

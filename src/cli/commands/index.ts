@@ -16,7 +16,8 @@ import { register as cluster } from "./cluster.js";
 import { register as completion } from "./completion.js";
 import { register as image } from "./image.js";
 import { register as validate } from "./validate.js";
+import { register as install } from "./install.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [demo, up, server, controller, login, app, proj, cluster, account, render, validate, diff, apply, health, image, completion];
+export const commands: Register[] = [demo, up, server, controller, login, app, proj, cluster, account, render, validate, install, diff, apply, health, image, completion];

@@ -14,7 +14,7 @@ import { DEFAULT_WORKERS } from "../../controller/controller.js";
 import { GitSources } from "../../controller/git-sources.js";
 import { startServer } from "../../server/server.js";
 import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
-import { addControllerOptions, duration, port, seconds, webhookSecretsFromEnv } from "./controller.js";
+import { addControllerOptions, duration, gitLimits, port, seconds, webhookSecretsFromEnv } from "./controller.js";
 import { untilStopped } from "../signals.js";
 
 interface ServerFlags extends KubeFlags {
@@ -31,6 +31,8 @@ interface ServerFlags extends KubeFlags {
   workers: string;
   resync: string;
   pollInterval: string;
+  gitTimeout: string;
+  gitLowSpeedTime: string;
   syncTimeout: string;
   metricsPort?: string;
   cacheDir: string;
@@ -62,7 +64,7 @@ export function register(program: Command): void {
       const out = pino.destination({ dest: 1, sync: false });
       const log = pino({ level: f.logLevel, base: { component: "server" } }, out);
       const resources = await connect(f);
-      const repos = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), secretsNamespace: f.reposNamespace ?? f.namespace, resources, log });
+      const repos = new GitSources({ cacheDir: f.cacheDir, pollIntervalMs: seconds(f.pollInterval, "--poll-interval"), mirrorOptions: gitLimits(f), secretsNamespace: f.reposNamespace ?? f.namespace, resources, log });
       const metricsPort = f.metricsPort === "none" ? undefined : port(f.metricsPort, "--metrics-port");
       const tls = f.insecure ? ("none" as const) : f.tlsCert ? { cert: await readFile(f.tlsCert, "utf8"), key: await readFile(f.tlsKey!, "utf8") } : ("self-signed" as const);
       const server = await startServer({

@@ -1,6 +1,7 @@
 /**
  * `plumb up`: brings up the local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok
- * nodes), prints how to reach it, and runs until Ctrl-C, which stops everything it started.
+ * nodes), prints how to reach it, and runs until Ctrl-C, SIGTERM, SIGHUP or a closed stdout/stderr (signals.ts),
+ * which stop everything it started and remove its folder.
  */
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.js";
@@ -18,6 +19,8 @@ export function register(program: Command): void {
     .option("--timeout <seconds>", "how long start-up may take", "120")
     .action(async (opts: { port?: string; nodes: string; dir?: string; timeout: string }) => {
       const port = opts.port === undefined ? undefined : parsePositive(opts.port, "--port");
+      // Listening from the start: a stop asked for during start-up is carried out once the cluster is up.
+      const stopped = untilStopped();
       const cluster = await startLocalCluster({
         apiServerPort: port,
         nodes: parsePositive(opts.nodes, "--nodes"),
@@ -45,8 +48,8 @@ export function register(program: Command): void {
           "",
         ].join("\n"),
       );
-      await untilStopped();
-      process.stderr.write("plumb: stopping the local control plane\n");
+      const reason = await stopped;
+      process.stderr.write(`plumb: ${reason}: stopping the local control plane\n`);
       await cluster.stop();
     });
 }

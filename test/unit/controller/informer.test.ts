@@ -69,9 +69,10 @@ class FakeApi implements ListerWatcher {
     return { items: [...this.objects.values()], resourceVersion: String(this.rv) };
   }
 
-  async *watch(resourceVersion: string, _timeout: number, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  async *watch(resourceVersion: string, _timeout: number, signal: AbortSignal, opened?: () => void): AsyncGenerator<WatchEvent> {
     this.check();
     this.watchesFrom.push(resourceVersion);
+    opened?.();
     const from = Number(resourceVersion);
     if (from < this.compactedBefore) {
       if (this.goneAs === "status") throw new ApiError(410, "Expired", "too old resource version");
@@ -293,6 +294,38 @@ describe("Informer over list+watch", () => {
     api.down = false;
     await waitFor("the add made during the outage", async () => events.includes("add b") || undefined, 1000, 5);
     assert.equal(api.lists, 1, "resumed by watch, no relist");
+    await informer.stop();
+  });
+
+  it("resets the backoff once the server accepts a watch, even if nothing happens on it; tells the recovery", async (t) => {
+    const api = new FakeApi();
+    api.set("a");
+    const failures: number[] = [];
+    const recoveries: number[] = [];
+    const { informer } = harness(api, { backoff: { initialMs: 10, maxMs: 1000, jitter: 0 }, onError: (_e, n) => failures.push(n), onRecover: (n) => recoveries.push(n) });
+    t.after(() => informer.stop());
+    informer.start();
+    await informer.synced;
+    await waitFor("the watch", async () => api.watchesFrom.length >= 1 || undefined, 1000, 5);
+    // An outage long enough to grow the delay: 10, 20, 40, 80, 160 ms …
+    api.down = true;
+    api.cut(new Error("socket hang up"));
+    await waitFor("the delay to grow past 80 ms", async () => informer.stats.backoffMs >= 160 || undefined, 3000, 5);
+    assert.deepEqual(failures.slice(0, 3), [1, 2, 3], "failures are counted in a row");
+    const watches = api.watchesFrom.length;
+    api.down = false;
+    // The server is back and accepts the watch; the cluster is quiet (no event, no bookmark).
+    await waitFor("the watch to be accepted again", async () => api.watchesFrom.length > watches || undefined, 3000, 5);
+    assert.equal(informer.stats.backoffMs, 10, "an accepted watch resets the backoff to its first delay");
+    assert.equal(recoveries.length, 1, "the recovery is told once");
+    assert.ok(recoveries[0]! >= 4, `with the failures it ended (${recoveries[0]})`);
+    // A second outage starts again from the first delay, not where the first one left off.
+    const before = informer.stats.errors;
+    api.down = true;
+    api.cut(new Error("socket hang up"));
+    await waitFor("the second outage", async () => informer.stats.errors > before || undefined, 1000, 2);
+    assert.equal(failures.at(-1), 1, "the second outage's first failure is number 1 again");
+    assert.ok(informer.stats.backoffMs <= 20, `its next delay is the second one (${informer.stats.backoffMs} ms)`);
     await informer.stop();
   });
 

@@ -136,6 +136,10 @@ describe("git's messages", () => {
     assert.ok(err instanceof GitUnreachableError);
     assert.match(err.message, /timed out[\s\S]*last fetched commit/);
   });
+  it("classifies a full disk under the mirror as such, naming the repository and what to do", () => {
+    const err = classifyFailure(failure("error: unable to write file objects/pack/tmp_pack_x: No space left on device\nfatal: unpack-objects failed"), "https://h/app", false);
+    assert.match(err.message, /^cannot write the mirror of https:\/\/h\/app: no space left on device[\s\S]*free space on the volume of the cache folder/);
+  });
   it("advises adding a Secret when no credentials were configured", () => {
     const err = classifyFailure(failure("fatal: Authentication failed for 'https://h/app/'"), "https://h/app", false);
     assert.match(err.message, /no credentials are configured/);
