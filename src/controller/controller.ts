@@ -158,6 +158,7 @@ export class Controller {
   });
   /** This member's share of the apps, when sharding is on (ControllerOptions.shard). */
   shard?: ShardMembership;
+  private deps?: ReconcileDeps;
 
   constructor(private readonly opts: ControllerOptions) {
     // Watch failures and recoveries are logged, naming the resource (cluster/watch-log.ts).
@@ -237,6 +238,32 @@ export class Controller {
         for (const app of this.allApps()) this.queue.add(appKeyOf(app));
       });
     }
+    // Sharded: this member reconciles, notifies about and generates only what it owns (ADR 0023). Made
+    // before the notifier and the ApplicationSet controller, which pass through its gate; started (its
+    // Lease held, the owned set known) once they are ready.
+    if (this.opts.shard) {
+      this.shard = new ShardMembership({
+        client: resources.client,
+        ...this.opts.shard,
+        log,
+        keys: () => [...this.allApps().map(appKeyOf), ...(this.appSets?.keys() ?? []).map((k) => SET_KEY_PREFIX + k)],
+        counted: (key) => !key.startsWith(SET_KEY_PREFIX),
+        onGained: (keys) => {
+          const apps = keys.filter((k) => !k.startsWith(SET_KEY_PREFIX));
+          for (const k of apps) this.queue.add(k);
+          this.notifier?.requeue(apps);
+          this.appSets?.requeue(keys.filter((k) => k.startsWith(SET_KEY_PREFIX)).map((k) => k.slice(SET_KEY_PREFIX.length)));
+        },
+        // What this process tracked of an operation is re-read from its record if the app comes back.
+        onLost: (keys) => {
+          for (const k of keys) {
+            this.deps?.operations.delete(k);
+            this.deps?.handledOperations.delete(k);
+          }
+        },
+      });
+    }
+    const gate = this.shard ? (key: string, fn: () => Promise<void>) => this.shard!.run(key, fn) : undefined;
     if (this.opts.notifications) {
       const n = this.opts.notifications;
       this.notifier = new Notifier({
@@ -251,6 +278,7 @@ export class Controller {
         event: (app, type, reason, message) => void this.event(app, type, reason, message),
         ...(n.retry ? { retry: n.retry } : {}),
         ...(n.failureCooldownMs !== undefined ? { failureCooldownMs: n.failureCooldownMs } : {}),
+        ...(gate ? { gate } : {}),
       });
       await this.notifier.start();
     }
@@ -289,7 +317,9 @@ export class Controller {
       refreshedFor: new Map(),
       ...(this.opts.statusBudgetBytes ? { statusBudgetBytes: this.opts.statusBudgetBytes } : {}),
       signal: this.stopping.signal,
+      ...(this.shard ? { fenced: () => this.shard!.fenced() } : {}),
     };
+    this.deps = deps;
     if (appSetsOn) {
       const tuning = typeof appSetsOn === "object" ? appSetsOn : {};
       this.appSetFactories = [new InformerFactory(resources), new InformerFactory(resources)];
@@ -306,31 +336,14 @@ export class Controller {
           ...(tuning.workers ? { workers: tuning.workers } : {}),
           ...(tuning.statusDelayMs !== undefined ? { statusDelayMs: tuning.statusDelayMs } : {}),
           event: (obj, type, reason, message) => void this.event(obj, type, reason, message),
+          ...(gate ? { gate: (key: string, fn: () => Promise<void>) => gate(SET_KEY_PREFIX + key, fn) } : {}),
         },
         this.appSetFactories[0]!,
         this.appSetFactories[1]!,
       );
       await this.appSets.start();
     }
-    if (this.opts.shard) {
-      this.shard = new ShardMembership({
-        client: resources.client,
-        ...this.opts.shard,
-        log,
-        keys: () => this.allApps().map(appKeyOf),
-        onGained: (keys) => {
-          for (const k of keys) this.queue.add(k);
-        },
-        // What this process tracked of an operation is re-read from its record if the app comes back.
-        onLost: (keys) => {
-          for (const k of keys) {
-            deps.operations.delete(k);
-            deps.handledOperations.delete(k);
-          }
-        },
-      });
-      await this.shard.start();
-    }
+    if (this.shard) await this.shard.start();
     const shard = this.shard;
     const handle = async (key: string): Promise<void> => {
       this.metrics.reconciles.inc();
@@ -438,6 +451,9 @@ export class Controller {
     }
   }
 }
+
+/** What an ApplicationSet's key is hashed as, beside the Applications' keys (which hold one "/"). */
+const SET_KEY_PREFIX = "applicationset:";
 
 function appKeyOf(o: KubeObject): string {
   return appKey(o);

@@ -43,6 +43,8 @@ interface Line {
 interface Member {
   id: string;
   killedAt?: number;
+  /** When it was SIGSTOPped: a sync it had open then ends there (it was frozen); what it logs after SIGCONT counts anew. */
+  pausedAt?: number;
   child: ChildProcess;
   lines: () => Line[];
   exited: Promise<unknown>;
@@ -109,7 +111,7 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
           open.delete(l.app);
         }
       }
-      for (const [app, from] of open) (spans.get(app) ?? spans.set(app, []).get(app)!).push({ member: m, from, to: end });
+      for (const [app, from] of open) (spans.get(app) ?? spans.set(app, []).get(app)!).push({ member: m, from, to: m.pausedAt !== undefined && from < m.pausedAt ? m.pausedAt : end });
     }
     for (const [app, list] of spans)
       for (const a of list)
@@ -131,10 +133,14 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
       writeFileSync(join(wd.dir, "apps", name(i), "cm.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name(i)}\ndata:\n  v: "1"\n`);
     }
     cpSync(fixture("e2e", "shop-chart"), join(wd.dir, "shop"), { recursive: true });
+    // The same chart for a second app, without the CRD (the first app's).
+    cpSync(fixture("e2e", "shop-chart"), join(wd.dir, "shop2"), { recursive: true });
+    rmSync(join(wd.dir, "shop2", "crds"), { recursive: true });
     await wd.commit("fleet");
     await wd.push("main");
     wd.dispose();
-    stopIngress = fakeIngressController(resources, "shop");
+    const ingress = [fakeIngressController(resources, "shop"), fakeIngressController(resources, "shop2")];
+    stopIngress = async () => void (await Promise.all(ingress.map((stop) => stop())));
   });
   after(async () => {
     for (const m of all) if (m.child.exitCode === null) m.child.kill("SIGKILL");
@@ -232,6 +238,48 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
     assert.ok(lines.some((l) => l.msg === "sync resumed"), `the new owner ${heir.id} resumed it`);
     assert.ok(!lines.some((l) => l.msg === "sync started"), "the new owner did not start a sync of its own");
     for (const m of live()) if (m !== heir) assert.ok(!m.lines().some((l) => l.app === key && l.msg?.startsWith("sync ")), `${m.id} never touched the shop sync`);
+    assertNoOverlap();
+  });
+
+  it("a member paused mid-sync (SIGSTOP): the other completes the sync; woken (SIGCONT), the paused one is fenced and writes nothing until it has its share back", async () => {
+    const key = "plumb/shop2";
+    const ids = live().map((m) => m.id);
+    const owner = live().find((m) => m.id === ownerOf(key, ids))!;
+    const heir = live().find((m) => m !== owner)!;
+    await resources.apply({
+      apiVersion: "plumb.dev/v1alpha1",
+      kind: "Application",
+      metadata: { name: "shop2", namespace: "plumb" },
+      spec: { source: { repoURL: git.repoUrl("fleet"), targetRevision: "main", path: "shop2" }, destination: { server: "https://kubernetes.default.svc", namespace: "shop2" }, syncPolicy: { automated: { prune: true }, syncOptions: ["CreateNamespace=true"] } },
+    });
+    type Recorded = { phase?: string; startedAt?: string; progress?: { step?: { phase: string; wave: number } } };
+    const atPause = await waitFor("the shop2 sync to be recorded before its last wave", async () => {
+      const s = (await appStatus(resources, "shop2"))?.operationState as Recorded | undefined;
+      return s?.phase === "Running" && s.progress?.step?.phase === "Sync" && s.progress.step.wave < 2 ? s : undefined;
+    }, 60_000, 10);
+    owner.pausedAt = Date.now();
+    owner.child.kill("SIGSTOP");
+    const done = await waitFor("the other member to complete the paused member's sync", async () => {
+      const s = await appStatus(resources, "shop2");
+      return s?.operationState?.phase === "Succeeded" && s.sync?.status === "Synced" ? s : undefined;
+    }, 90_000);
+    assert.equal((done.operationState as Recorded).startedAt, atPause.startedAt, "the completed operation is the paused one");
+    assert.ok(heir.lines().some((l) => l.app === key && l.msg === "sync resumed"), `${heir.id} resumed it`);
+    const before = owner.lines().length;
+    const wokenAt = Date.now();
+    owner.child.kill("SIGCONT");
+    await waitFor("the woken member to say it is fenced", async () => owner.lines().slice(before).some((l) => l.msg?.startsWith("shard member fenced")), 20_000, 50);
+    await waitFor("the shares to rebalance over both members", async () => {
+      const ms = await Promise.all(live().map((m) => m.metrics()));
+      return ms.every((x, i) => x.members === 2 && x.owned === Array.from({ length: APPS }, (_, j) => `plumb/${name(j)}`).filter((k) => ownerOf(k, ids) === live()[i]!.id).length);
+    }, 30_000, 250);
+    const after = owner.lines().slice(before);
+    const rejoined = after.find((l) => l.msg === "shard membership changed" && l.members === 2 && (l.owned ?? 0) > 0)?.time ?? Date.now();
+    const early = after.filter((l) => l.msg?.startsWith("sync ") && l.msg !== "sync handed over" && (l.time ?? 0) >= wokenAt && (l.time ?? 0) < rejoined);
+    assert.deepEqual(early.map((l) => `${l.app} ${l.msg}`), [], "the woken member synced nothing before it had its share back");
+    assert.ok(!after.some((l) => l.app === key && l.msg?.startsWith("sync ") && l.msg !== "sync handed over"), "the woken member did not go on with the sync it had been running");
+    const final = await appStatus(resources, "shop2");
+    assert.equal(final?.history?.length, 1, "one sync on record");
     assertNoOverlap();
     for (const m of live()) m.child.kill("SIGTERM");
     for (const m of all) await m.exited;

@@ -33,6 +33,8 @@ export interface ShardOptions {
   log: Logger;
   /** Every app key the controller knows now. */
   keys: () => Iterable<string>;
+  /** Which keys the owned count (metrics, logs) counts; default all. */
+  counted?: (key: string) => boolean;
   /** Apps this member may reconcile from now on (enqueue them). */
   onGained: (keys: string[]) => void;
   /** Apps it no longer reconciles (forget what it tracked of them). */
@@ -79,6 +81,8 @@ export class ShardMembership {
   private leaseVersion?: string;
   private lastRenewSent = 0;
   private wasFenced = false;
+  /** The last read of the others predates a fence: no key may start until the next read. */
+  private staleRead = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private ticking?: Promise<void>;
@@ -118,7 +122,7 @@ export class ShardMembership {
 
   /** Whether this member may start reconciling `key` now. */
   mayReconcile(key: string): boolean {
-    if (this.stopped || this.fenced()) return false;
+    if (this.stopped || this.staleRead || this.selfFenced()) return false;
     if (this.next && ownerOf(key, this.next) !== this.id) return false;
     return refusal(key, this.state()) === undefined;
   }
@@ -142,14 +146,27 @@ export class ShardMembership {
 
   /** Live members in the published view, and apps owned now. */
   stats(): { members: number; owned: number } {
-    return { members: this.view.length, owned: this.fenced() ? 0 : this.owned.size };
+    return { members: this.view.length, owned: this.selfFenced() ? 0 : this.count(this.owned) };
+  }
+
+  private count(keys: Iterable<string>): number {
+    const counted = this.opts.counted;
+    if (!counted) return [...keys].length;
+    let n = 0;
+    for (const k of keys) if (counted(k)) n++;
+    return n;
   }
 
   private state(): FenceState {
-    return { self: this.id, view: this.view, fenced: this.fenced(), others: this.others };
+    return { self: this.id, view: this.view, fenced: this.selfFenced(), others: this.others };
   }
 
-  private fenced(): boolean {
+  /** Self-fenced: the last successful renewal was sent 2/3 of a period ago or more (or it has stopped). */
+  fenced(): boolean {
+    return this.stopped || this.selfFenced();
+  }
+
+  private selfFenced(): boolean {
     return Date.now() - this.lastRenewSent > (this.opts.leaseDurationMs * 2) / 3;
   }
 
@@ -168,15 +185,24 @@ export class ShardMembership {
   }
 
   private async tick(): Promise<void> {
+    // Fenced now (renewals failed, or the process was paused): the read of the others is as old as the
+    // fence, and the others may have taken this member's apps meanwhile. Renewing lifts the fence, so
+    // until a read issued after it has returned, nothing may start (F3 would judge by a stale read).
+    if (this.selfFenced() && !this.staleRead) {
+      this.staleRead = true;
+      this.opts.log.warn({ member: this.id, lastRenewedMsAgo: Date.now() - this.lastRenewSent }, "shard member fenced: its Lease was not renewed in time; it reconciles nothing until it has renewed it and read the other members' Leases again");
+    }
     try {
       await this.renew();
     } catch (err) {
       this.opts.log.warn({ lease: this.leaseName, error: String(err) }, "could not renew the shard Lease");
     }
     try {
+      const renewedFirst = !this.selfFenced();
       this.others = await this.readOthers();
+      if (renewedFirst) this.staleRead = false;
       const live = liveView(this.id, this.others);
-      if (!sameView(live, this.view) && !this.fenced()) {
+      if (!sameView(live, this.view) && !this.selfFenced()) {
         this.next = live;
         this.update("shard membership changing"); // stop the keys the new view takes away from here
         await this.drain(live);
@@ -205,7 +231,7 @@ export class ShardMembership {
 
   /** Recomputes the owned set; tells the controller what it gained and lost; logs when it changed. */
   private update(msg: string, always = false): void {
-    const fenced = this.fenced();
+    const fenced = this.selfFenced();
     const now = new Set<string>();
     if (!fenced) for (const k of this.opts.keys()) if (this.mayReconcile(k)) now.add(k);
     const gained = [...now].filter((k) => !this.owned.has(k));
@@ -217,14 +243,14 @@ export class ShardMembership {
     if (fenced !== this.wasFenced) {
       this.wasFenced = fenced;
       const detail = { member: this.id, lastRenewedMsAgo: Date.now() - this.lastRenewSent };
-      if (fenced) this.opts.log.warn(detail, "shard member fenced: its Lease was not renewed in time, it reconciles nothing until it is");
-      else this.opts.log.info(detail, "shard member unfenced");
+      // The fence itself is logged by tick(), which sees it first.
+      if (!fenced) this.opts.log.info(detail, "shard member unfenced");
     }
     if (lost.length) this.opts.onLost(lost);
     if (gained.length || retried.length) this.opts.onGained([...gained, ...retried]);
     if (gained.length || lost.length || always) {
       const view = this.next ?? this.view;
-      this.opts.log.info({ member: this.id, members: view.length, view, owned: now.size, gained: gained.length, lost: lost.length }, msg);
+      this.opts.log.info({ member: this.id, members: view.length, view, owned: this.count(now), gained: this.count(gained), lost: this.count(lost) }, msg);
     }
   }
 
