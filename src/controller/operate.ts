@@ -178,11 +178,15 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   return { requeueAfterMs: left > 0 ? Math.min(fallback, left) : fallback };
 }
 
-/** A fenced member stops the sync here and writes nothing: the app's new owner resumes it from its record. */
+/**
+ * A fenced member stops the sync here and writes nothing: the app's new owner resumes it from its record.
+ * Looked at again soon: should this member keep the app once its Lease is renewed, it resumes the sync
+ * itself, from the record too (what it tracked is forgotten); should it not, the look is refused.
+ */
 function handedOver(deps: ReconcileDeps, key: string, log: Record<string, unknown>): ReconcileResult {
   deps.operations.delete(key);
-  deps.log.warn(log, "sync handed over: this member is fenced (its Lease was not renewed in time); the app's new owner resumes it");
-  return {};
+  deps.log.warn(log, "sync handed over: this member is fenced (its Lease was not renewed in time); the app's owner resumes it");
+  return { requeueAfterMs: 1000 };
 }
 
 /**

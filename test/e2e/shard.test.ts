@@ -271,7 +271,8 @@ describe("sharding: three members share 300 apps over Leases", { timeout: 300_00
     await waitFor("the woken member to say it is fenced", async () => owner.lines().slice(before).some((l) => l.msg?.startsWith("shard member fenced")), 20_000, 50);
     await waitFor("the shares to rebalance over both members", async () => {
       const ms = await Promise.all(live().map((m) => m.metrics()));
-      return ms.every((x, i) => x.members === 2 && x.owned === Array.from({ length: APPS }, (_, j) => `plumb/${name(j)}`).filter((k) => ownerOf(k, ids) === live()[i]!.id).length);
+      const keys = [...Array.from({ length: APPS }, (_, j) => `plumb/${name(j)}`), "plumb/shop", key];
+      return ms.every((x, i) => x.members === 2 && x.owned === keys.filter((k) => ownerOf(k, ids) === live()[i]!.id).length);
     }, 30_000, 250);
     const after = owner.lines().slice(before);
     const rejoined = after.find((l) => l.msg === "shard membership changed" && l.members === 2 && (l.owned ?? 0) > 0)?.time ?? Date.now();
