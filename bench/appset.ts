@@ -12,21 +12,20 @@
  *
  *   node dist/bench/appset.js [--apps 1000] [--workers 16] [--namespaces 10] [--poll-interval 20] [--sync-timeout 900]
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeClient } from "../src/cluster/client.js";
 import { InformerFactory } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
-import { mapLimit, sleep } from "../src/core/concurrency.js";
+import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
 import { startGitServer } from "../src/gitserver/server.js";
 import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
-import { repoRoot } from "../test/helpers/paths.js";
-import { Harness, cpuSeconds, machine, machineCpu, memoryMiB, withTimeout } from "./controller-common.js";
+import { Harness, cpuSeconds, machine, machineCpu, memoryMiB } from "./controller-common.js";
+import { fakeIngressController, startControllerProcess } from "./controller-process.js";
 import { fleetFiles } from "./fleet.js";
 
 const { values: args } = parseArgs({
@@ -67,40 +66,6 @@ function applicationSet(repoURL: string): KubeObject {
   };
 }
 
-/** A stand-in ingress controller (as controller-scale.ts's): every tracked Ingress gets an address. */
-async function fakeIngressController(resources: Resources, h: Harness): Promise<() => Promise<void>> {
-  const factory = new InformerFactory(resources, { labelSelector: "plumb.dev/app" });
-  const pending = new Map<string, KubeObject>();
-  let running = true;
-  const consider = (o: KubeObject): void => {
-    const lb = (o.status as { loadBalancer?: { ingress?: unknown[] } } | undefined)?.loadBalancer?.ingress;
-    if (!lb || lb.length === 0) pending.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
-  };
-  factory.on("add", consider);
-  factory.on("update", (_old, o) => consider(o));
-  await factory.ensure("networking.k8s.io/v1", "Ingress");
-  const loop = (async () => {
-    while (running) {
-      if (pending.size === 0) {
-        await sleep(200);
-        continue;
-      }
-      const batch = [...pending.values()];
-      pending.clear();
-      await mapLimit(batch, 8, (o) =>
-        resources.client
-          .request({ method: "PATCH", path: `/apis/networking.k8s.io/v1/namespaces/${o.metadata.namespace}/ingresses/${o.metadata.name}/status`, contentType: "application/merge-patch+json", body: { status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } } })
-          .catch((err: unknown) => h.log(`fake ingress controller: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`)),
-      );
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-    await factory.stop();
-  };
-}
-
 async function main(h: Harness): Promise<void> {
   h.log(`apps ${APPS}, workers ${WORKERS}, namespaces ${NAMESPACES}, poll ${POLL_S} s`);
   const cluster = await startLocalCluster({ name: "bench-appset", nodes: 1 });
@@ -117,38 +82,10 @@ async function main(h: Harness): Promise<void> {
 
   const work = mkdtempSync(join(tmpdir(), "plumb-bench-appset-"));
   h.defer("work folder", () => rmSync(work, { recursive: true, force: true }));
-  const logPath = join(work, "controller.log");
-  const logFd = openSync(logPath, "w");
-  const tSpawn = performance.now();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(repoRoot, "dist", "src", "cli", "main.js"), "controller", "--kubeconfig", cluster.kubeconfigPath, "--cache-dir", join(work, "repos"), "--workers", String(WORKERS), "--poll-interval", String(POLL_S)],
-    { stdio: ["ignore", logFd, logFd] },
-  );
-  closeSync(logFd);
-  const pid = child.pid!;
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  h.defer("controller process", async () => {
-    if (exited) return;
-    child.kill("SIGTERM");
-    const t = Date.now();
-    while (!exited && Date.now() - t < 15_000) await sleep(100);
-    if (!exited) child.kill("SIGKILL");
-  });
-  const logText = (): string => readFileSync(logPath, "utf8");
-  await withTimeout(
-    (async () => {
-      while (!logText().includes("caches ready")) {
-        if (exited) throw new Error(`the controller exited during start:\n${logText().slice(-3000)}`);
-        await sleep(50);
-      }
-    })(),
-    60_000,
-    "the controller's caches ready",
-  );
-  const tReady = performance.now();
-  h.log(`controller pid ${pid} ready after ${((tReady - tSpawn) / 1000).toFixed(2)} s`);
+  const ctrl = await startControllerProcess(h, "controller process", cluster.kubeconfigPath, join(work, "controller.log"), ["--cache-dir", join(work, "repos"), "--workers", String(WORKERS), "--poll-interval", String(POLL_S)]);
+  const pid = ctrl.pid;
+  const exited = (): boolean => ctrl.exited();
+  const logText = ctrl.log;
 
   const bench = new Resources(await KubeClient.fromKubeConfig(cluster.kubeConfig, { maxSockets: 64 }));
   h.defer("bench client", () => bench.client.close());
@@ -189,7 +126,7 @@ async function main(h: Harness): Promise<void> {
   const deadline = Date.now() + SYNC_TIMEOUT_S * 1000;
   let lastLog = 0;
   while (!marks.has("both 1")) {
-    if (exited) throw new Error(`the controller exited:\n${logText().slice(-3000)}`);
+    if (exited()) throw new Error(`the controller exited:\n${logText().slice(-3000)}`);
     if (Date.now() > deadline) {
       h.log(`gave up after ${SYNC_TIMEOUT_S} s: ${created} created, ${synced} Synced, ${both} Synced and Healthy`);
       break;

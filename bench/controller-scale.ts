@@ -51,6 +51,7 @@ import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { repoRoot } from "../test/helpers/paths.js";
 import { Harness, cpuSeconds, machine, machineCpu, memoryMiB, withTimeout } from "./controller-common.js";
+import { fakeIngressController } from "./controller-process.js";
 import { appObjects, application, fleetFiles } from "./fleet.js";
 
 const { values: args } = parseArgs({
@@ -84,52 +85,6 @@ const SYNC_TIMEOUT_S = Number(args["sync-timeout"]);
 interface AppStatus {
   sync?: { status?: string; revision?: string };
   health?: { status?: string };
-}
-
-/** A stand-in ingress controller: every tracked Ingress without an address gets one (status subresource). */
-async function fakeIngressController(resources: Resources, h: Harness): Promise<() => Promise<void>> {
-  const factory = new InformerFactory(resources, { labelSelector: "plumb.dev/app" });
-  const pending = new Map<string, KubeObject>();
-  let wake: (() => void) | undefined;
-  let running = true;
-  const consider = (o: KubeObject): void => {
-    const lb = (o.status as { loadBalancer?: { ingress?: unknown[] } } | undefined)?.loadBalancer?.ingress;
-    if (lb && lb.length > 0) return;
-    pending.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
-    wake?.();
-  };
-  factory.on("add", consider);
-  factory.on("update", (_old, o) => consider(o));
-  await factory.ensure("networking.k8s.io/v1", "Ingress");
-  const loop = (async () => {
-    while (running) {
-      if (pending.size === 0) {
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 500);
-        });
-        continue;
-      }
-      const batch = [...pending.values()];
-      pending.clear();
-      await mapLimit(batch, 8, (o) =>
-        resources.client
-          .request({
-            method: "PATCH",
-            path: `/apis/networking.k8s.io/v1/namespaces/${o.metadata.namespace}/ingresses/${o.metadata.name}/status`,
-            contentType: "application/merge-patch+json",
-            body: { status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
-          })
-          .catch((err: unknown) => h.log(`fake ingress controller: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`)),
-      );
-    }
-  })();
-  return async () => {
-    running = false;
-    wake?.();
-    await loop;
-    await factory.stop();
-  };
 }
 
 /** apiserver_request_total summed by verb (dry runs apart), from the API server's /metrics (text, not JSON). */

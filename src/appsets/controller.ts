@@ -47,6 +47,11 @@ export interface AppSetControllerOptions {
   /** Replaces the Go template tool (tests). */
   renderGo?: typeof renderGoTemplates;
   event(obj: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
+  /**
+   * Sharded (controller/shard): runs one reconcile of a set only when this member owns the set's key
+   * (resolves false, running nothing, when it does not); `requeue` is called when it gains keys.
+   */
+  gate?: (key: string, reconcile: () => Promise<void>) => Promise<boolean>;
 }
 
 const SECRET_LABELS = ["argocd.argoproj.io/secret-type=cluster", "plumb.dev/secret-type=cluster"];
@@ -125,7 +130,7 @@ export class AppSetController {
       lastErrors: new Map(),
       ...(this.opts.renderGo ? { renderGo: this.opts.renderGo } : {}),
     };
-    this.workers = this.queue.run(this.opts.workers ?? 4, async (key) => {
+    const handle = async (key: string): Promise<void> => {
       try {
         const r = await reconcileAppSet(deps, key);
         if (r.requeueAfterMs !== undefined) this.queue.addAfter(key, Math.round(r.requeueAfterMs * (0.9 + Math.random() * 0.2)));
@@ -133,13 +138,25 @@ export class AppSetController {
         this.opts.log.error({ applicationSet: key, error: err instanceof Error ? err.message : String(err) }, "applicationset reconcile failed");
         throw err;
       }
-    });
+    };
+    const gate = this.opts.gate;
+    this.workers = this.queue.run(this.opts.workers ?? 4, gate ? async (key) => void (await gate(key, () => handle(key))) : handle);
     this.opts.log.info({ applicationSets: this.allSets().length, groups }, "applicationset controller ready");
   }
 
   async stop(): Promise<void> {
     await this.queue.shutDown();
     await this.workers;
+  }
+
+  /** The keys of every ApplicationSet known (what sharding hashes). */
+  keys(): string[] {
+    return this.allSets().map(appSetKey);
+  }
+
+  /** Reconciles these sets again (keys this member has just gained). */
+  requeue(keys: Iterable<string>): void {
+    for (const k of keys) this.queue.add(k);
   }
 
   private allSets(): KubeObject[] {

@@ -39,6 +39,7 @@ import type { SourceRepos } from "./sources.js";
 import { Notifier, type RetryOptions } from "../notifications/index.js";
 import { AppSetController } from "../appsets/controller.js";
 import { appSetCRDs } from "../appsets/crd.js";
+import { ShardMembership } from "./shard/membership.js";
 
 /**
  * Reconciles at once, by default. A reconcile mostly waits — for the API server, for a wave to become
@@ -111,6 +112,12 @@ export interface ControllerOptions {
    * --no-applicationsets` turns it off.
    */
   applicationSets?: boolean | { workers?: number; statusDelayMs?: number };
+  /**
+   * Share the Applications with the other members over Leases (shard/membership.ts,
+   * docs/adr/0023-sharding.md): this member reconciles only the apps it owns. Off when undefined: one
+   * member reconciles every app.
+   */
+  shard?: { memberId: string; namespace: string; leaseDurationMs: number };
 }
 
 /** Index of the Application informers: by name (what a tracking label holds). */
@@ -149,6 +156,9 @@ export class Controller {
     apps: () => this.allApps().map((o) => appInfoOf(readApplication(o))),
     kube: () => this.opts.resources.client.requests,
   });
+  /** This member's share of the apps, when sharding is on (ControllerOptions.shard). */
+  shard?: ShardMembership;
+  private deps?: ReconcileDeps;
 
   constructor(private readonly opts: ControllerOptions) {
     // Watch failures and recoveries are logged, naming the resource (cluster/watch-log.ts).
@@ -228,6 +238,32 @@ export class Controller {
         for (const app of this.allApps()) this.queue.add(appKeyOf(app));
       });
     }
+    // Sharded: this member reconciles, notifies about and generates only what it owns (ADR 0023). Made
+    // before the notifier and the ApplicationSet controller, which pass through its gate; started (its
+    // Lease held, the owned set known) once they are ready.
+    if (this.opts.shard) {
+      this.shard = new ShardMembership({
+        client: resources.client,
+        ...this.opts.shard,
+        log,
+        keys: () => [...this.allApps().map(appKeyOf), ...(this.appSets?.keys() ?? []).map((k) => SET_KEY_PREFIX + k)],
+        counted: (key) => !key.startsWith(SET_KEY_PREFIX),
+        onGained: (keys) => {
+          const apps = keys.filter((k) => !k.startsWith(SET_KEY_PREFIX));
+          for (const k of apps) this.queue.add(k);
+          this.notifier?.requeue(apps);
+          this.appSets?.requeue(keys.filter((k) => k.startsWith(SET_KEY_PREFIX)).map((k) => k.slice(SET_KEY_PREFIX.length)));
+        },
+        // What this process tracked of an operation is re-read from its record if the app comes back.
+        onLost: (keys) => {
+          for (const k of keys) {
+            this.deps?.operations.delete(k);
+            this.deps?.handledOperations.delete(k);
+          }
+        },
+      });
+    }
+    const gate = this.shard ? (key: string, fn: () => Promise<void>) => this.shard!.run(key, fn) : undefined;
     if (this.opts.notifications) {
       const n = this.opts.notifications;
       this.notifier = new Notifier({
@@ -242,6 +278,7 @@ export class Controller {
         event: (app, type, reason, message) => void this.event(app, type, reason, message),
         ...(n.retry ? { retry: n.retry } : {}),
         ...(n.failureCooldownMs !== undefined ? { failureCooldownMs: n.failureCooldownMs } : {}),
+        ...(gate ? { gate } : {}),
       });
       await this.notifier.start();
     }
@@ -280,7 +317,9 @@ export class Controller {
       refreshedFor: new Map(),
       ...(this.opts.statusBudgetBytes ? { statusBudgetBytes: this.opts.statusBudgetBytes } : {}),
       signal: this.stopping.signal,
+      ...(this.shard ? { fenced: () => this.shard!.fenced() } : {}),
     };
+    this.deps = deps;
     if (appSetsOn) {
       const tuning = typeof appSetsOn === "object" ? appSetsOn : {};
       this.appSetFactories = [new InformerFactory(resources), new InformerFactory(resources)];
@@ -297,13 +336,16 @@ export class Controller {
           ...(tuning.workers ? { workers: tuning.workers } : {}),
           ...(tuning.statusDelayMs !== undefined ? { statusDelayMs: tuning.statusDelayMs } : {}),
           event: (obj, type, reason, message) => void this.event(obj, type, reason, message),
+          ...(gate ? { gate: (key: string, fn: () => Promise<void>) => gate(SET_KEY_PREFIX + key, fn) } : {}),
         },
         this.appSetFactories[0]!,
         this.appSetFactories[1]!,
       );
       await this.appSets.start();
     }
-    this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, async (key) => {
+    if (this.shard) await this.shard.start();
+    const shard = this.shard;
+    const handle = async (key: string): Promise<void> => {
       this.metrics.reconciles.inc();
       const timer = this.metrics.reconcileDuration.startTimer();
       try {
@@ -316,7 +358,10 @@ export class Controller {
       } finally {
         timer();
       }
-    });
+    };
+    // Sharded: a key this member does not own is dropped here; it is enqueued again if it is gained.
+    this.workers = this.queue.run(this.opts.workers ?? DEFAULT_WORKERS, shard ? async (key) => void (await shard.run(key, () => handle(key))) : handle);
+    if (shard) this.metrics.setShard(() => shard.stats());
     this.ready = true;
     log.info({ apps: this.appInformers.reduce((n, i) => n + i.list().length, 0), groups }, "caches ready");
   }
@@ -327,6 +372,7 @@ export class Controller {
     await this.appSets?.stop();
     await this.queue.shutDown();
     await this.workers;
+    await this.shard?.stop();
     await this.notifier?.stop();
     await this.webhookServer?.close();
     await this.metricsServer?.close();
@@ -405,6 +451,9 @@ export class Controller {
     }
   }
 }
+
+/** What an ApplicationSet's key is hashed as, beside the Applications' keys (which hold one "/"). */
+const SET_KEY_PREFIX = "applicationset:";
 
 function appKeyOf(o: KubeObject): string {
   return appKey(o);

@@ -120,6 +120,8 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
     if (pending.kind === "start") recorded = await begin(deps, view, status, trigger === "manual");
     return finish(deps, recorded, status, { entries: [] }, { phase: "Failed", message: err instanceof Error ? err.message : String(err) }, { trigger, selective });
   }
+  // The compare may have taken long: a member fenced meanwhile (ADR 0023) leaves the sync to the new owner.
+  if (deps.fenced?.()) return handedOver(deps, view.key, log);
   if (pending.kind === "start") {
     recorded = await begin(deps, view, status, trigger === "manual" || stepsOf(plan).some(hasHooks));
     deps.log.info({ ...log, prune: opApp.prune }, "sync started");
@@ -138,11 +140,12 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const stop = (): boolean => {
     const now = deps.getApp(view.key);
     const op = now ? readApplication(now).status.operationState : undefined;
-    return op?.phase === "Terminating" && op.startedAt === state.startedAt;
+    return (op?.phase === "Terminating" && op.startedAt === state.startedAt) || Boolean(deps.fenced?.());
   };
   const round = await advanceSync(input.ctx, cmp, plan, progress, { startedAt: Date.parse(attemptStartedAt), timeoutMs, written: writes, stop, ...(deps.signal ? { signal: deps.signal } : {}) });
   status = withComparison(status, comparisonStatus(round.comparison, target, view.spec!.destination, input.ctx.health));
   const r = round.result;
+  if (deps.fenced?.()) return handedOver(deps, view.key, log);
   const next: TrackedOperation = { startedAt: state.startedAt, attemptStartedAt, progress: r.progress, writes, trigger, quietRounds: 0, complete };
   if (r.state === "done") return finish(deps, recorded, status, r.progress, { phase: r.phase, message: r.message }, { trigger, selective, deletions: r.deletions, complete });
 
@@ -173,6 +176,17 @@ export async function operate(deps: ReconcileDeps, input: OperateInput): Promise
   const from = syncFail ? Date.parse(r.progress.step!.appliedAt) : Date.parse(attemptStartedAt);
   const left = timeoutMs > 0 ? from + timeoutMs - Date.now() + 1000 : Infinity;
   return { requeueAfterMs: left > 0 ? Math.min(fallback, left) : fallback };
+}
+
+/**
+ * A fenced member stops the sync here and writes nothing: the app's new owner resumes it from its record.
+ * Looked at again soon: should this member keep the app once its Lease is renewed, it resumes the sync
+ * itself, from the record too (what it tracked is forgotten); should it not, the look is refused.
+ */
+function handedOver(deps: ReconcileDeps, key: string, log: Record<string, unknown>): ReconcileResult {
+  deps.operations.delete(key);
+  deps.log.warn(log, "sync handed over: this member is fenced (its Lease was not renewed in time); the app's owner resumes it");
+  return { requeueAfterMs: 1000 };
 }
 
 /**

@@ -142,6 +142,12 @@ export interface ReconcileDeps {
   statusBudgetBytes?: number;
   /** Aborted when the controller stops: a sync stops before its next step and stays Running, to be resumed. */
   signal?: AbortSignal;
+  /**
+   * Sharded: true once this member must write nothing more (its Lease was not renewed in time, ADR 0023 —
+   * a paused or partitioned process that wakes up). A sync then stops before its next step and records
+   * nothing: the app's new owner resumes it from its record.
+   */
+  fenced?: () => boolean;
 }
 
 export interface ReconcileResult {

@@ -77,6 +77,11 @@ export interface NotifierOptions {
   concurrency?: number;
   /** The template renderer (src/template's renderGoTemplates); tests may pass the same function. */
   render?: typeof renderGoTemplates;
+  /**
+   * Sharded (controller/shard): runs one pass over an app only when this member owns the app (resolves
+   * false, sending nothing, when it does not); `requeue` is called for the apps it gains.
+   */
+  gate?: (key: string, pass: () => Promise<void>) => Promise<boolean>;
 }
 
 export const EVENT_FAILED = "NotificationFailed";
@@ -166,6 +171,14 @@ export class Notifier {
     for (const app of this.opts.allApps()) this.enqueue(app);
   }
 
+  /** Looks at these apps again (keys this member has just gained). */
+  requeue(keys: Iterable<string>): void {
+    for (const k of keys) {
+      const app = this.opts.getApp(k);
+      if (app) this.enqueue(app);
+    }
+  }
+
   private enqueue(app: KubeObject): void {
     if (this.stopping.signal.aborted) return;
     const key = `${app.metadata.namespace ?? ""}/${app.metadata.name}`;
@@ -199,7 +212,8 @@ export class Notifier {
       this.dirty.delete(key);
       await this.slot();
       try {
-        await this.process(key);
+        const gate = this.opts.gate;
+        await (gate ? gate(key, () => this.process(key)) : this.process(key));
       } catch (err) {
         this.opts.log.error({ app: key, error: this.mask(err instanceof Error ? err.message : String(err)) }, "notifications pass failed");
       } finally {

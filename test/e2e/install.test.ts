@@ -104,7 +104,7 @@ describe("plumb in its cluster: install and in-cluster mode", { timeout: 300_000
 
     const port = new URL(cluster.server).port;
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port, PLUMB_SERVICEACCOUNT_DIR: sa };
-    const child = spawn(process.execPath, [MAIN, "controller", "--no-install-crds", "--poll-interval", "2", "--cache-dir", join(dir, "cache"), "--metrics-port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [MAIN, "controller", "--no-install-crds", "--shard", "--lease-namespace", "plumb", "--poll-interval", "2", "--cache-dir", join(dir, "cache"), "--metrics-port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));

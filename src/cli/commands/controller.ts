@@ -16,6 +16,7 @@ import { addKubeFlags, connect, type KubeFlags } from "../kube-flags.js";
 import type { WebhookSecrets } from "../../webhooks/index.js";
 import { untilStopped } from "../signals.js";
 import { loadPluginsDir } from "../../controller/plugins.js";
+import { DEFAULT_LEASE_DURATION_MS, defaultMemberId, memberId } from "../../controller/shard/membership.js";
 
 interface ControllerFlags extends KubeFlags {
   namespace?: string;
@@ -39,6 +40,10 @@ interface ControllerFlags extends KubeFlags {
   settingsNamespace: string;
   notifications: boolean;
   applicationsets: boolean;
+  shard?: boolean;
+  memberId?: string;
+  leaseNamespace: string;
+  leaseDuration: string;
 }
 
 export function seconds(value: string, flag: string): number {
@@ -104,7 +109,14 @@ export function register(program: Command): void {
     .option("--no-notifications", "do not send notifications (plumb-notifications-cm, and argocd-notifications-cm with --argo-compat, in the settings namespace)")
     .option("--no-applicationsets", "do not run the ApplicationSet controller (nor install its CRD)")
     .option("--plugins-dir <dir>", "config management plugins: every *.yaml file in this folder holds Argo CD ConfigManagementPlugin definitions")
+    .option("--shard", "share the Applications with the other controllers run with --shard: each holds a Lease in --lease-namespace and reconciles only the apps hashed to it (docs/ha.md)")
+    .option("--member-id <id>", "with --shard: this member's id, its Lease is plumb-controller-<id> (default: POD_NAME, else hostname-pid)")
+    .option("--lease-namespace <ns>", "with --shard: namespace of the members' Leases", "plumb")
+    .option("--lease-duration <seconds>", "with --shard: lease period; renewed every third of it, a dead member's apps move within about 1.3 of it", String(DEFAULT_LEASE_DURATION_MS / 1000))
     .action(async (f: ControllerFlags) => {
+      if (!f.shard && f.memberId) throw new UsageError("--member-id needs --shard");
+      const leaseDurationMs = seconds(f.leaseDuration, "--lease-duration");
+      if (leaseDurationMs < 1000) throw new UsageError(`--lease-duration must be at least 1 second, got "${f.leaseDuration}"`);
       // Log lines are written asynchronously: a synchronous write per line blocked the event loop whenever
       // the disk or pipe behind stdout was slow (under load, 1.3 s of a 1,000-app burst). At most the line
       // in flight is lost if the process is killed; a normal stop flushes.
@@ -132,6 +144,7 @@ export function register(program: Command): void {
         customizations: { namespace: f.settingsNamespace, ...(f.resourceCustomizations ? { dir: f.resourceCustomizations } : {}) },
         ...(f.notifications ? { notifications: { namespace: f.settingsNamespace } } : {}),
         ...(f.namespace ? { namespace: f.namespace } : {}),
+        ...(f.shard ? { shard: { memberId: f.memberId ? memberId(f.memberId) : defaultMemberId(), namespace: f.leaseNamespace, leaseDurationMs } } : {}),
         ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.metricsAddress } } : {}),
         ...(webhookPort !== undefined
           ? {
