@@ -11,7 +11,7 @@
  *
  * Pure.
  */
-import { parseSelector } from "../server/selector.js";
+import { parseSelector } from "../core/labels.js";
 import type { NotificationConfig } from "./config.js";
 import type { Destination } from "./state.js";
 
