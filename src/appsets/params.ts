@@ -17,6 +17,17 @@ export class GeneratorError extends Error {
   }
 }
 
+/**
+ * What a generator reads is not there yet — a repository not fetched, the cluster-Secret cache not synced —
+ * so an answer now would be wrong, not empty: the reconcile touches nothing and runs again when it arrives.
+ */
+export class PendingError extends Error {
+  constructor(readonly waitingFor: string) {
+    super(`waiting for ${waitingFor}`);
+    this.name = "PendingError";
+  }
+}
+
 /** Argo CD's name normalisation: lower case, every character other than a-z, 0-9, `-`, `.` becomes `-`. */
 export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
