@@ -10,16 +10,19 @@
  *   or recovering);
  * - a cluster Secret added, changed or removed (sets with a clusters generator);
  * - the resync timer (every set, each `resyncMs`).
+ *
+ * Workers start only once the sets' and the cluster Secrets' caches have synced; the cluster source itself
+ * (clusters.ts) refuses to answer before, so no set is ever generated from an unsynced Secret cache.
  */
 import type { InformerFactory, Informer } from "../cluster/informer.js";
 import type { Resources } from "../cluster/resources.js";
-import { parseClusterSecret, type ClusterSpec } from "../clusters/secret.js";
 import { WorkQueue } from "../controller/queue.js";
 import type { SourceRepos } from "../controller/sources.js";
 import type { KubeObject } from "../core/object.js";
 import { API_VERSION } from "../apps/spec.js";
 import { pushMatchesSource, sameRepository, type PushEvent } from "../webhooks/index.js";
 import type { renderGoTemplates } from "../template/index.js";
+import { CLUSTER_SECRET_SELECTORS, clusterSource } from "./clusters.js";
 import { gitRepos, usesClusters } from "./generators.js";
 import { appSetKey, reconcileAppSet, type AppSetDeps, type AppSetLogger } from "./reconcile.js";
 
@@ -54,8 +57,6 @@ export interface AppSetControllerOptions {
   gate?: (key: string, reconcile: () => Promise<void>) => Promise<boolean>;
 }
 
-const SECRET_LABELS = ["argocd.argoproj.io/secret-type=cluster", "plumb.dev/secret-type=cluster"];
-
 export class AppSetController {
   readonly queue = new WorkQueue();
   private setInformers: Informer[] = [];
@@ -79,7 +80,7 @@ export class AppSetController {
     for (const g of groups) await resources.discovery.waitForKind(`${g}/${API_VERSION}`, "ApplicationSet");
     this.setInformers = await Promise.all(groups.map((g) => this.sets.ensure(`${g}/${API_VERSION}`, "ApplicationSet", ns)));
     this.appInformers = await Promise.all(groups.map((g) => this.opts.apps.ensure(`${g}/${API_VERSION}`, "Application", ns)));
-    this.secretInformers = await Promise.all(SECRET_LABELS.map((labelSelector) => this.secretsFactory!.ensure("v1", "Secret", { ...ns, labelSelector })));
+    this.secretInformers = await Promise.all(CLUSTER_SECRET_SELECTORS.map((labelSelector) => this.secretsFactory!.ensure("v1", "Secret", { ...ns, labelSelector })));
     this.sets.on("add", (o) => this.queue.add(appSetKey(o)));
     this.sets.on("update", (old, o) => {
       if (old.metadata.generation !== o.metadata.generation || Boolean(old.metadata.deletionTimestamp) !== Boolean(o.metadata.deletionTimestamp)) this.queue.add(appSetKey(o));
@@ -122,7 +123,7 @@ export class AppSetController {
       getApp: (group, namespace, name) => this.appInformers[groups.indexOf(group)]?.get(`${group}/Application/${namespace}/${name}`),
       ownedApps: (uid) => this.appInformers.flatMap((i) => i.byIndex(BY_APPSET, uid)),
       getProject: this.opts.getProject,
-      clusters: () => this.clusters(),
+      clusters: clusterSource(() => this.secretInformers),
       event: this.opts.event,
       log: this.opts.log,
       resyncMs: this.opts.resyncMs ?? 180_000,
@@ -161,21 +162,6 @@ export class AppSetController {
 
   private allSets(): KubeObject[] {
     return this.setInformers.flatMap((i) => i.list());
-  }
-
-  /** The cluster Secrets, parsed; Secrets with problems that leave no cluster are skipped. */
-  private clusters(): ClusterSpec[] {
-    const seen = new Set<string>();
-    const out: ClusterSpec[] = [];
-    for (const inf of this.secretInformers)
-      for (const s of inf.list()) {
-        const key = `${s.metadata.namespace}/${s.metadata.name}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const parsed = parseClusterSecret(s);
-        if (parsed?.cluster) out.push(parsed.cluster);
-      }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private clustersChanged(): void {

@@ -26,7 +26,8 @@ import { parse as parseYaml } from "yaml";
 import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterSpec } from "../clusters/secret.js";
 import { compileGlob } from "../core/glob.js";
 import { parseLenient } from "../apps/parse.js";
-import { deepMerge, flatten, GeneratorError, normalizeName, paramAt, selectorIsEmpty, selectorMatches, selectorProblems, type Params } from "./params.js";
+import { isEmptyLabelSelector, labelSelectorMatcher, LabelSelectorError, type LabelMatcher } from "../core/labels.js";
+import { deepMerge, flatten, GeneratorError, normalizeName, paramAt, type Params } from "./params.js";
 import { renderValues, type Renderer } from "./render.js";
 import { Generator } from "./schema.js";
 
@@ -127,13 +128,18 @@ function listParams(g: NonNullable<Generator["list"]>, ctx: GeneratorContext, fi
 }
 
 async function clusterParams(g: NonNullable<Generator["clusters"]>, ctx: GeneratorContext, field: string): Promise<Params[]> {
-  const problems = selectorProblems(g.selector, `${field}.selector`);
-  if (problems.length) throw new GeneratorError(problems.join("; "));
+  let selects: LabelMatcher;
+  try {
+    selects = labelSelectorMatcher(g.selector, `${field}.selector`); // no selector: every cluster
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw new GeneratorError(err.problems.join("; "));
+    throw err;
+  }
   if (g.flatList) throw new GeneratorError(`${field}.flatList is not supported`);
-  const clusters = ctx.clusters().filter((c) => selectorMatches(g.selector, c.labels));
+  const clusters = ctx.clusters().filter((c) => selects(c.labels));
   const all: Array<{ name: string; server: string; project: string; labels: Record<string, string>; annotations: Record<string, string> }> = clusters.map((c) => ({ name: c.name, server: c.server, project: c.project ?? "", labels: c.labels, annotations: c.annotations }));
   // Argo CD: the in-cluster cluster is generated only when no selector is given (and no Secret declares it).
-  if (selectorIsEmpty(g.selector) && !ctx.clusters().some((c) => c.server === IN_CLUSTER_SERVER)) all.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, project: "", labels: {}, annotations: {} });
+  if (isEmptyLabelSelector(g.selector) && !ctx.clusters().some((c) => c.server === IN_CLUSTER_SERVER)) all.unshift({ name: IN_CLUSTER_NAME, server: IN_CLUSTER_SERVER, project: "", labels: {}, annotations: {} });
   const base: Params[] = all.map((c) => {
     const nested = { name: c.name, nameNormalized: normalizeName(c.name), server: c.server, project: c.project, metadata: { labels: { ...c.labels }, annotations: { ...c.annotations } } };
     return ctx.renderer.goTemplate ? nested : flatten(nested);

@@ -11,16 +11,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { SourceRepos, TreeLease } from "../controller/sources.js";
-import { GeneratorError } from "./params.js";
+import { GeneratorError, PendingError } from "./params.js";
 import { MAX_FILE_BYTES, type GitTree } from "./generators.js";
-
-/** The repository has not been fetched yet (or a fetch may bring the revision): try again when it ends. */
-export class PendingError extends Error {
-  constructor(readonly repoURL: string) {
-    super(`waiting for a fetch of ${repoURL}`);
-    this.name = "PendingError";
-  }
-}
 
 /** The most entries a tree listing may have. */
 export const MAX_TREE_ENTRIES = 200_000;
@@ -74,7 +66,7 @@ export class TreeReader {
       sha = await this.repos.resolve(repoURL, revision);
       lease = await this.repos.checkout(repoURL, sha);
     } catch (err) {
-      if (isPending(err)) throw new PendingError(repoURL);
+      if (isPending(err)) throw new PendingError(`a fetch of ${repoURL}`);
       throw new GeneratorError(`repository ${repoURL} at ${JSON.stringify(revision)}: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.leases.push(lease);

@@ -2,12 +2,10 @@
  * Parameter sets — what generators produce and templates consume — and the small rules Argo CD applies to
  * them: in fasttemplate mode a set is flat (`metadata.labels.env`, every value a string); with goTemplate
  * it keeps its nesting (`.metadata.labels.env`, numbers stay numbers). Names are normalised the way Argo
- * CD's `nameNormalized` is (lower case, only `a-z0-9-.`), and label selectors match as Kubernetes'.
+ * CD's `nameNormalized` is (lower case, only `a-z0-9-.`). Label selectors are core/labels.ts'.
  *
  * Pure: imports nothing that does I/O.
  */
-import type { LabelSelector } from "./schema.js";
-
 /** One parameter set: flat strings in fasttemplate mode, nested JSON values with goTemplate. */
 export type Params = Record<string, unknown>;
 
@@ -16,6 +14,17 @@ export class GeneratorError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "GeneratorError";
+  }
+}
+
+/**
+ * What a generator reads is not there yet — a repository not fetched, the cluster-Secret cache not synced —
+ * so an answer now would be wrong, not empty: the reconcile touches nothing and runs again when it arrives.
+ */
+export class PendingError extends Error {
+  constructor(readonly waitingFor: string) {
+    super(`waiting for ${waitingFor}`);
+    this.name = "PendingError";
   }
 }
 
@@ -74,45 +83,5 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function deepMerge(base: Params, over: Params): Params {
   const out: Params = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = isRecord(out[k]) && isRecord(v) ? deepMerge(out[k] as Params, v) : v;
-  return out;
-}
-
-/** Whether `labels` match the selector (matchLabels and every matchExpression); an empty selector matches all. */
-export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector?.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case "In":
-        if (!has || !values.includes(labels[e.key]!)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[e.key]!)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-/** Whether the selector selects anything in particular (Argo CD: an empty selector includes the in-cluster cluster). */
-export function selectorIsEmpty(selector: LabelSelector | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
-}
-
-/** Problems with a selector that Kubernetes would refuse (In/NotIn need values, Exists/DoesNotExist none). */
-export function selectorProblems(selector: LabelSelector | undefined, field: string): string[] {
-  const out: string[] = [];
-  (selector?.matchExpressions ?? []).forEach((e, i) => {
-    const n = e.values?.length ?? 0;
-    if ((e.operator === "In" || e.operator === "NotIn") && n === 0) out.push(`${field}.matchExpressions[${i}]: operator ${e.operator} needs values`);
-    if ((e.operator === "Exists" || e.operator === "DoesNotExist") && n > 0) out.push(`${field}.matchExpressions[${i}]: operator ${e.operator} takes no values`);
-  });
   return out;
 }

@@ -11,7 +11,10 @@
  *   with an Event when the error is new;
  * - a generated Application that is invalid: reported by name (condition and status.invalidApplications),
  *   an existing one of that name kept as it is, every other Application still created and updated;
- * - a repository not fetched yet: nothing written at all; the mirror's change notice re-runs the set.
+ * - a repository not fetched yet, or the cluster-Secret cache not synced (deps.clusters throws PendingError):
+ *   nothing written at all — an unsynced cache reads as "no clusters" and would delete every app of a
+ *   clusters generator (Argo CD #18480); the mirror's change notice, the Secrets' first events or the
+ *   requeue re-run the set.
  *
  * Applications are written by server-side apply with a field manager of their own (`plumb-applicationset`),
  * so the app controller's status and other managers' fields are never fought over; deleted with the
@@ -27,8 +30,8 @@ import { parseLenient } from "../apps/parse.js";
 import type { renderGoTemplates } from "../template/index.js";
 import { buildApplications } from "./applications.js";
 import { generateAll, type GeneratorContext } from "./generators.js";
-import { PendingError, TreeReader } from "./gittree.js";
-import { GeneratorError } from "./params.js";
+import { TreeReader } from "./gittree.js";
+import { GeneratorError, PendingError } from "./params.js";
 import { planApplications, type AppPlan } from "./plan.js";
 import { goOptions, makeRenderer } from "./render.js";
 import { ApplicationSetSpec, unsupportedFields, type AppSetResource, type ApplicationSetStatus, type InvalidApplication } from "./schema.js";
@@ -54,6 +57,7 @@ export interface AppSetDeps {
   ownedApps(uid: string): KubeObject[];
   /** An AppProject of the group in the namespace, as stored. */
   getProject(group: string, namespace: string, name: string): unknown;
+  /** The cluster Secrets, parsed; throws PendingError while their cache has not synced (clusters.ts). */
   clusters(): readonly ClusterSpec[];
   event(obj: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
   log: AppSetLogger;

@@ -58,6 +58,8 @@ const EmailService = z.strictObject({
   /** plumb: TLS from the first byte (port 465). */
   secure: z.boolean().optional(),
   insecure_skip_verify: z.boolean().optional(),
+  /** plumb: the whole send's time limit (default 30 s). */
+  timeoutSeconds: z.number().positive().max(300).optional(),
 });
 const CommitStatusService = z.strictObject({
   token: z.string().min(1),

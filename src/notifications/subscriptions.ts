@@ -11,7 +11,7 @@
  *
  * Pure.
  */
-import { parseSelector } from "../server/selector.js";
+import { parseSelector } from "../core/labels.js";
 import type { NotificationConfig } from "./config.js";
 import type { Destination } from "./state.js";
 
@@ -64,7 +64,8 @@ export function destinationsOf(
       try {
         matches = parseSelector(s.selector)(app.metadata.labels);
       } catch (err) {
-        problems.push(`subscriptions: selector "${s.selector}": ${err instanceof Error ? err.message : String(err)}`);
+        // a LabelSelectorError names the selector and the forms allowed already
+        problems.push(`subscriptions: ${err instanceof Error ? err.message : String(err)}`);
         continue;
       }
     }

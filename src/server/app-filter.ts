@@ -7,7 +7,7 @@
  *   an app's *facet*: the few fields filters read (group, namespace, name, project, labels, repositories).
  *   As in Argo CD, `name` means that name in `appNamespace` (default: the server's namespace);
  *   `appNamespace` alone keeps that namespace; `projects` any of them; `selector` a label selector
- *   (selector.ts); `repo` any source's repository, compared as webhooks/match.ts does (scheme, user,
+ *   (core/labels.ts); `repo` any source's repository, compared as webhooks/match.ts does (scheme, user,
  *   `.git`, case do not matter).
  * - RBAC names an app `<project>/<name>`, or `<project>/<namespace>/<name>` outside the server's
  *   namespace (Argo CD's `RBACName`).
@@ -22,7 +22,7 @@
 import { createHash } from "node:crypto";
 import { parseApiVersion, type KubeObject } from "../core/object.js";
 import { sameRepository } from "../webhooks/match.js";
-import { parseSelector } from "./selector.js";
+import { parseSelector } from "../core/labels.js";
 
 /** What filters and RBAC read of an Application. */
 export interface AppFacet {
@@ -78,7 +78,7 @@ export function appRBACObject(f: Pick<AppFacet, "project" | "namespace" | "name"
 }
 
 /**
- * The query as a predicate over facets. Throws InvalidRequestError (from parseSelector) for a malformed
+ * The query as a predicate over facets. Throws LabelSelectorError (a UsageError: 400) for a malformed
  * selector, so a request fails before anything is sent.
  */
 export function queryMatcher(q: AppQuery, serverNamespace: string): (f: AppFacet) => boolean {

@@ -174,7 +174,7 @@ export class AppStreams {
 
   /**
    * A client's stream. `resourceVersion`: where it resumes (see the module comment); the query's selector is
-   * parsed here, so a malformed one throws InvalidRequestError before anything is sent.
+   * parsed here, so a malformed one throws LabelSelectorError (400) before anything is sent.
    */
   open(principal: Principal, query: AppQuery, resourceVersion?: string): AppStreamClient {
     const matches = queryMatcher(query, this.access.namespace);

@@ -14,7 +14,7 @@ export async function deliver(service: ServiceConfig, n: Notification, recipient
     case "slack":
       return sendSlack(service.settings as SlackSettings, n, recipient, signal);
     case "email":
-      return sendEmail(service.settings as EmailSettings, n, recipient);
+      return sendEmail(service.settings as EmailSettings, n, recipient, signal);
     case "github":
     case "gitlab":
     case "gitea":

@@ -44,6 +44,8 @@ export async function sendSlack(s: SlackSettings, n: Notification, recipient: st
   if (!recipient) throw new DeliveryError("a slack subscription with a token needs a channel as recipient (subscribe.<trigger>.slack: my-channel)", false);
   const base = (s.apiURL ?? "https://slack.com/api/").replace(/\/*$/, "/");
   const res = await send({ method: "POST", url: `${base}chat.postMessage`, headers: { "Content-Type": "application/json; charset=utf-8", Authorization: `Bearer ${s.token}` }, body: JSON.stringify(payload), ...(signal ? { signal } : {}) });
+  // not retried: Slack answered 200, so the message may well have been posted
+  if (!res.complete) throw new DeliveryError("slack chat.postMessage: the answer did not arrive whole (cut at the size limit or the time limit); not retried, the message may have been posted", false);
   let answer: { ok?: boolean; error?: string } = {};
   try {
     answer = JSON.parse(res.body) as typeof answer;

@@ -7,6 +7,7 @@
  *
  * Pure: imports nothing that does I/O.
  */
+import { labelSelectorMatcher, LabelSelectorError } from "../../core/labels.js";
 import { parseApiVersion, type KubeObject } from "../../core/object.js";
 import type { Finding, Severity } from "../findings.js";
 import { policyCheck } from "./checks.js";
@@ -90,33 +91,18 @@ export function containersOf(t: PodTemplate): Container[] {
   return out;
 }
 
-/** A LabelSelector (matchLabels + matchExpressions) as Kubernetes evaluates it; an empty selector matches everything. */
+/**
+ * A LabelSelector (matchLabels + matchExpressions) as Kubernetes evaluates it (core/labels.ts); an empty
+ * selector matches everything, and one the API server would refuse (an unknown operator, In without values,
+ * a malformed key) selects nothing.
+ */
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
-  const s = obj(selector);
-  for (const [k, v] of Object.entries(labelsOf(s.matchLabels))) if (labels[k] !== v) return false;
-  for (const e of arr(s.matchExpressions)) {
-    const x = obj(e);
-    const key = str(x.key) ?? "";
-    const values = arr(x.values).filter((v): v is string => typeof v === "string");
-    const has = Object.hasOwn(labels, key);
-    switch (x.operator) {
-      case "In":
-        if (!has || !values.includes(labels[key]!)) return false;
-        break;
-      case "NotIn":
-        if (has && values.includes(labels[key]!)) return false;
-        break;
-      case "Exists":
-        if (!has) return false;
-        break;
-      case "DoesNotExist":
-        if (has) return false;
-        break;
-      default:
-        return false; // an unknown operator selects nothing, as the API server would reject it
-    }
+  try {
+    return labelSelectorMatcher(selector)(labels);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) return false;
+    throw err;
   }
-  return true;
 }
 
 /** A Service-style selector (a plain map): matches when every pair is in labels; an empty map selects nothing. */

@@ -16,13 +16,13 @@ import {
   nextStatus,
   normalizeName,
   planApplications,
-  selectorMatches,
   structuralViolationsOf,
   type GeneratorContext,
   type GitTree,
   type Params,
 } from "./fixtures.js";
 import type { ClusterSpec } from "../../../src/clusters/secret.js";
+import { labelSelectorMatcher } from "../../../src/core/labels.js";
 import type { KubeObject } from "../../../src/core/object.js";
 
 function tree(files: Record<string, string>, sha = "a".repeat(40)): GitTree {
@@ -108,7 +108,14 @@ describe("clusters generator", () => {
     const go = await generateAll([{ clusters: { selector: { matchLabels: { env: "prod" } } } }], ctx({ go: true, clusters }));
     assert.deepEqual((go[0]!.metadata as { labels: Record<string, string> }).labels, { env: "prod", region: "eu" });
   });
+  it("a selector Kubernetes would refuse fails the generator, naming the field", async () => {
+    await assert.rejects(
+      generateAll([{ clusters: { selector: { matchExpressions: [{ key: "env", operator: "In" }] } } }], ctx({ clusters })),
+      (err: unknown) => err instanceof GeneratorError && /generators\[0\]\.clusters\.selector\.matchExpressions\[0\]: operator In needs values/.test(err.message),
+    );
+  });
   it("selectors match as Kubernetes'", () => {
+    const selectorMatches = (sel: unknown, labels: Record<string, string>): boolean => labelSelectorMatcher(sel)(labels);
     assert.equal(selectorMatches({ matchExpressions: [{ key: "a", operator: "NotIn", values: ["x"] }] }, {}), true);
     assert.equal(selectorMatches({ matchExpressions: [{ key: "a", operator: "Exists" }] }, {}), false);
     assert.equal(selectorMatches({ matchExpressions: [{ key: "a", operator: "DoesNotExist" }] }, { a: "" }), false);

@@ -46,5 +46,6 @@ describe("subscriptions", () => {
     const { destinations, problems } = destinationsOf({ metadata: {} }, undefined, { ...cfg, subscriptions: [{ recipients: ["hook"], triggers: ["t"], selector: "a in b c" }] });
     assert.equal(destinations.size, 0);
     assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^subscriptions: selector "a in b c": expected "\(" after "a in"/);
   });
 });

@@ -9,7 +9,8 @@ import { describe, it } from "node:test";
 import type { Authorizer, Principal } from "../../../src/server/auth/types.js";
 import type { KubeObject } from "../../../src/core/object.js";
 import { appRBACObject, facetOf, fingerprint, queryMatcher, type AppQuery } from "../../../src/server/app-filter.js";
-import { InvalidRequestError } from "../../../src/server/errors.js";
+import { errorResponse, InvalidRequestError } from "../../../src/server/errors.js";
+import { LabelSelectorError } from "../../../src/core/labels.js";
 import type { AppEventType, AppListener } from "../../../src/server/state.js";
 import { AppStreams, formatSSE, parsePosition, type AppSource, type AppStreamClient, type AppStreamsOptions, type StreamMessage } from "../../../src/server/streams.js";
 
@@ -161,8 +162,8 @@ describe("app-filter: queries, RBAC names, fingerprints", () => {
     });
   }
 
-  it("a malformed selector is a 400 (InvalidRequestError)", () => {
-    assert.throws(() => queryMatcher({ selector: "a in (b" }, NS), InvalidRequestError);
+  it("a malformed selector is a 400 (LabelSelectorError, a UsageError)", () => {
+    assert.throws(() => queryMatcher({ selector: "a in (b" }, NS), (err: unknown) => err instanceof LabelSelectorError && errorResponse(err).status === 400);
   });
 
   it("RBAC names: <project>/<app>, with the namespace outside the server's", () => {
@@ -372,7 +373,7 @@ describe("AppStreams: the fan-out", () => {
     const src = new Source();
     const streams = hub(src);
     for (const bad of ["abc", "-1", "1e3", "12 3"]) assert.throws(() => streams.open(alice, {}, bad), InvalidRequestError);
-    assert.throws(() => streams.open(alice, { selector: "=" }), InvalidRequestError);
+    assert.throws(() => streams.open(alice, { selector: "=" }), LabelSelectorError);
     assert.equal(streams.clientCount, 0, "a refused open leaves no client");
     assert.equal(parsePosition(" 42 "), 42n);
     const a = streams.open(alice, {});
