@@ -54,7 +54,9 @@ build() {
   log "$name $version: building (once per machine; Argo CD takes tens of minutes on 2 cores) ..."
   local start=$SECONDS
   mkdir -p "$work/out/bin"
-  if ! (cd "$work" && "$fn" "$work/out" "$work") >"$work/build.log" 2>&1; then
+  # In the background and waited for, so that `set -e` holds inside the builder (it is off in an `if` condition).
+  (cd "$work"; "$fn" "$work/out" "$work") >"$work/build.log" 2>&1 &
+  if ! wait $!; then
     tail -n 40 "$work/build.log" >&2
     log "error: $name $version could not be built (log above). Check the Go module proxy is reachable (go env GOPROXY) and disk space (df -h), then run hack/peers.sh ${4:-$name} again"
     rm -rf "$work"; CURRENT_WORK=""
@@ -115,7 +117,9 @@ wrapper() {
   } >go.mod
   { printf '//go:build tools\n\npackage tools\n\nimport (\n'; printf '\t_ "%s"\n' "$@"; printf ')\n'; } >tools.go
   echo "--- wrapper go.mod"; cat go.mod
-  gocmd mod tidy
+  # -e: tidy also walks the tests of the peer's packages, and some of their test-only modules are not served by the
+  # proxy (fluxcd/pkg/helmtestserver); the build needs none of them.
+  gocmd mod tidy -e
   # tidy must keep the peer at its pin (a raised requirement would build another version).
   grep -qE "^\s*(require )?$module $version\b" go.mod || { echo "go mod tidy moved $module off $version"; cat go.mod; return 1; }
 }
