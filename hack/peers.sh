@@ -39,7 +39,7 @@ mkdir -p "$PEERS"
 FAILED=()
 
 # Bump a peer's recipe revision when its build function changes what it produces.
-declare -A RECIPE=([flux-source-controller]=1 [flux-kustomize-controller]=1 [argocd]=1)
+declare -A RECIPE=([flux-source-controller]=1 [flux-kustomize-controller]=1 [argocd]=2)
 
 gocmd() { nice -n 19 go "$@"; }
 
@@ -159,6 +159,10 @@ build_argocd() {
     -o "$out/bin/argocd" "$m/cmd"
   for role in argocd-application-controller argocd-repo-server argocd-server; do ln -s argocd "$out/bin/$role"; done
   local dir; dir="$(modfield "$m@$v" Dir)"
+  # The repo-server runs these helpers by name from PATH (its image copies them from hack/): v3.6 calls
+  # git-verify-wrapper.sh for every manifest generation, even with GPG off, and fails with "permission denied"
+  # when it is missing.
+  install -m 0755 "$dir/hack/git-verify-wrapper.sh" "$dir/hack/gpg-wrapper.sh" "$out/bin/"
   mkdir -p "$out/crds" "$out/manifests"
   cp "$dir"/manifests/crds/application-crd.yaml "$dir"/manifests/crds/appproject-crd.yaml "$dir"/manifests/crds/applicationset-crd.yaml "$out/crds/"
   for cm in argocd-cm argocd-secret argocd-rbac-cm argocd-cmd-params-cm; do cp "$dir/manifests/base/config/$cm.yaml" "$out/manifests/"; done

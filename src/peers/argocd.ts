@@ -3,7 +3,8 @@
  * local control plane, in namespace `argocd`: Debian's redis-server, argocd-repo-server (plaintext gRPC) and
  * argocd-application-controller, each on free ports. ARGOCD_FAKE_IN_CLUSTER makes the in-cluster destination
  * (https://kubernetes.default.svc) use KUBECONFIG, as Argo CD's own Procfile does for local runs. GPG is off
- * (no keyring), helm and kustomize are the pinned builds of hack/tools.sh and git the system's, on PATH.
+ * (no keyring), the repo-server's plaintext gRPC needs `--client-ca-path=` (its default names a mounted mTLS CA,
+ * which `--disable-tls` refuses), its askpass socket is in the run's folder, helm and kustomize are the pinned builds of hack/tools.sh and git the system's, on PATH.
  *
  * Before the processes start: the CRDs (Application, AppProject, ApplicationSet) and the default argocd-cm,
  * argocd-secret, argocd-rbac-cm and argocd-cmd-params-cm from the module cache are applied, and the `default`
@@ -83,14 +84,17 @@ export async function startArgoCd(cluster: LocalCluster, resources: Resources, o
       ARGOCD_SSH_DATA_PATH: join(run.dir, "ssh"),
       ARGOCD_GNUPGHOME: join(run.dir, "gpg"),
       TMPDIR: run.dir,
-      PATH: [dirname(helm), dirname(kustomize), dirname(gitBin), process.env.PATH ?? ""].join(":"),
+      // The repo-server's git credential helper socket; its default is a fixed path in /tmp, shared by all runs.
+      ARGOCD_ASK_PASS_SOCK: join(run.dir, "askpass.sock"),
+      // bin/ holds git-verify-wrapper.sh and gpg-wrapper.sh, which the repo-server runs by name.
+      PATH: [bin, dirname(helm), dirname(kustomize), dirname(gitBin), process.env.PATH ?? ""].join(":"),
     };
     const redisAddr = `127.0.0.1:${redisPort}`;
     const repoServerAddr = `127.0.0.1:${repoPort}`;
     const repo = run.group.start(
       "argocd-repo-server",
       join(bin, "argocd-repo-server"),
-      ["--address", "127.0.0.1", "--port", String(repoPort), "--metrics-address", "127.0.0.1", "--metrics-port", String(repoMetrics), "--redis", redisAddr, "--disable-tls", "--logformat", "json", ...(opts.repoServerArgs ?? [])],
+      ["--address", "127.0.0.1", "--port", String(repoPort), "--metrics-address", "127.0.0.1", "--metrics-port", String(repoMetrics), "--redis", redisAddr, "--disable-tls", "--client-ca-path=", "--logformat", "json", ...(opts.repoServerArgs ?? [])],
       env,
     );
     await waitHealthy(run, repo, `http://127.0.0.1:${repoMetrics}/healthz`);

@@ -7,7 +7,7 @@
  * documented defaults (`--concurrent` 4 for kustomize-controller, 2 for source-controller) unless
  * `concurrent` says otherwise. The CRDs come from the build's crds/ folder (taken from the module cache).
  */
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Resources } from "../cluster/resources.js";
 import type { LocalCluster } from "../localcluster/cluster.js";
@@ -48,6 +48,7 @@ export async function startFlux(cluster: LocalCluster, resources: Resources, opt
   const run = newPeerRun("flux");
   try {
     const [storage, srcMetrics, srcHealth, kusMetrics, kusHealth] = await freePorts(5);
+    mkdirSync(join(run.dir, "storage"));
     const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, RUNTIME_NAMESPACE: FLUX_NAMESPACE };
     const common = (metrics: number, health: number): string[] => [
       `--metrics-addr=127.0.0.1:${metrics}`,

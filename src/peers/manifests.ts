@@ -38,6 +38,21 @@ export async function applyFiles(resources: Resources, files: string[], opts: { 
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  if (crds.length > 0) await resources.discovery.refresh();
+  // Established is not yet served: wait until discovery lists each CRD's kind (refreshing as it goes).
+  for (const crd of objects.filter((o) => o.kind === "CustomResourceDefinition")) {
+    const spec = crd.spec as { group: string; names: { kind: string }; versions: Array<{ name: string; served: boolean }> };
+    const version = spec.versions.find((v) => v.served)?.name;
+    if (!version) continue;
+    for (;;) {
+      await resources.discovery.refresh();
+      const served = await resources.discovery.resourceFor(`${spec.group}/${version}`, spec.names.kind).then(
+        () => true,
+        () => false,
+      );
+      if (served) break;
+      if (Date.now() > deadline) throw new Error(`${spec.names.kind} (${spec.group}/${version}) is not served within ${opts.timeoutMs ?? 30_000} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   return objects;
 }

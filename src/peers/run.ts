@@ -13,6 +13,8 @@ export interface PeerRun {
   /** The peer's folder: logs (<process>.log), storage and data; removed by stop(). */
   dir: string;
   group: ProcessGroup;
+  /** The last `lines` lines of every process's log, for a failure message. */
+  logs(lines?: number): string;
   /** Stops every process (SIGTERM, then SIGKILL) and removes the folder. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -25,6 +27,7 @@ export function newPeerRun(name: string): PeerRun {
   return {
     dir,
     group,
+    logs: (lines = 30) => group.list().map((p) => `--- ${p.name}\n${group.tail(p, lines)}`).join("\n"),
     async stop() {
       if (stopped) return;
       stopped = true;

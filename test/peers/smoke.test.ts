@@ -66,7 +66,8 @@ type Condition = { type: string; status: string; reason?: string; message?: stri
 const conditions = (o: KubeObject | undefined): Condition[] => ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
 const ready = (o: KubeObject | undefined): boolean => conditions(o).some((c) => c.type === "Ready" && c.status === "True");
 
-async function assertStopped(peer: PeerRun & { processes(): Array<{ pid: number }> }): Promise<void> {
+async function assertStopped(peer: PeerRun & { processes(): Array<{ pid: number }> }, failed: boolean): Promise<void> {
+  if (failed) console.log(`the peer's logs:\n${peer.logs()}`);
   const pids = peer.processes().map((p) => p.pid);
   assert.ok(pids.length > 0);
   await peer.stop();
@@ -101,6 +102,7 @@ describe("peers smoke: each peer really syncs one app from Git", { timeout: 600_
 
   it("Flux: a Kustomization from a GitRepository is applied and Ready", { skip: fluxMissing ? `Flux: ${fluxMissing}` : false }, async () => {
     const flux = await startFlux(cluster, resources);
+    let failed = true;
     try {
       await resources.apply({
         apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -137,13 +139,15 @@ describe("peers smoke: each peer really syncs one app from Git", { timeout: 600_
       assert.equal((cm?.data as Record<string, string>).greeting, "hello-from-flux");
       const dep = await resources.get({ apiVersion: "apps/v1", kind: "Deployment", namespace: "smoke-flux", name: "smoke-web" });
       assert.equal((dep?.spec as { replicas: number }).replicas, 0);
+      failed = false;
     } finally {
-      await assertStopped(flux);
+      await assertStopped(flux, failed);
     }
   });
 
   it("Argo CD: an automated Application is Synced and Healthy", { skip: argoMissing ? `Argo CD: ${argoMissing}` : false }, async () => {
     const argo = await startArgoCd(cluster, resources);
+    let failed = true;
     try {
       await resources.apply({
         apiVersion: "argoproj.io/v1alpha1",
@@ -162,7 +166,8 @@ describe("peers smoke: each peer really syncs one app from Git", { timeout: 600_
         async () => {
           const a = await resources.get({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", namespace: argo.namespace, name: "smoke" });
           const s = a?.status as AppStatus | undefined;
-          return s?.sync?.status === "Synced" && s.health?.status === "Healthy" ? s : undefined;
+          if (s?.sync?.status === "Synced" && s.health?.status === "Healthy") return s;
+          throw new Error(`status: ${JSON.stringify(s ?? null).slice(0, 800)}`);
         },
         240_000,
         500,
@@ -179,8 +184,9 @@ describe("peers smoke: each peer really syncs one app from Git", { timeout: 600_
       }
       const cm = await resources.get({ apiVersion: "v1", kind: "ConfigMap", namespace: "smoke-argocd", name: "smoke-config" });
       assert.equal((cm?.data as Record<string, string>).greeting, "hello-from-argocd");
+      failed = false;
     } finally {
-      await assertStopped(argo);
+      await assertStopped(argo, failed);
     }
   });
 });
