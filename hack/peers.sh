@@ -73,8 +73,15 @@ build() {
 }
 
 # modfield MODULE@VERSION FIELD: one field (GoMod, Dir) of `go mod download -json`.
+# A module the proxy does not serve fails with the proxy's own error in the log.
 modfield() {
-  gocmd mod download -json "$1" | sed -n 's/.*"'"$2"'": "\(.*\)".*/\1/p'
+  local json
+  if ! json="$(gocmd mod download -json "$1")"; then
+    echo "go mod download $1 failed: $(sed -n 's/.*"Error": "\(.*\)".*/\1/p' <<<"$json")" >&2
+    echo "is the version right (hack/peers.env) and served by the Go module proxy (go env GOPROXY)?" >&2
+    return 1
+  fi
+  sed -n 's/.*"'"$2"'": "\(.*\)".*/\1/p' <<<"$json"
 }
 
 # restate_replaces GOMOD: prints the `replace` directives of the peer's go.mod, one a line, for the wrapper. A
