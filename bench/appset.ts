@@ -21,12 +21,10 @@ import { InformerFactory } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
 import { sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
-import { startGitServer } from "../src/gitserver/server.js";
-import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { Harness, cpuSeconds, machine, machineCpu, memoryMiB } from "./controller-common.js";
-import { fakeIngressController, startControllerProcess } from "./controller-process.js";
-import { fleetFiles } from "./fleet.js";
+import { fakeIngressController, fleetRepo, startControllerProcess } from "./controller-process.js";
+
 
 const { values: args } = parseArgs({
   options: {
@@ -70,14 +68,7 @@ async function main(h: Harness): Promise<void> {
   h.log(`apps ${APPS}, workers ${WORKERS}, namespaces ${NAMESPACES}, poll ${POLL_S} s`);
   const cluster = await startLocalCluster({ name: "bench-appset", nodes: 1 });
   h.defer("local cluster", () => cluster.stop());
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
-  const repoURL = await git.createRepo("fleet");
-  const wd = await WorkDir.clone(repoURL);
-  h.defer("work dir", () => wd.dispose());
-  wd.write({ "README.md": "1,000 apps\n", ...fleetFiles(APPS) });
-  const sha = await wd.commit(`${APPS} apps`);
-  await wd.push("main");
+  const { repoURL, sha } = await fleetRepo(h, APPS);
   h.log(`repository ready at ${sha.slice(0, 7)}`);
 
   const work = mkdtempSync(join(tmpdir(), "plumb-bench-appset-"));

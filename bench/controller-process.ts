@@ -1,17 +1,34 @@
 /**
  * What the benchmarks that run `plumb controller` as its own process share: starting one (its log in a
  * file, ready at "caches ready", stopped with the harness), and a stand-in ingress controller that gives
- * every tracked Ingress an address, so that the fleet's Ingresses become Healthy.
+ * every tracked Ingress an address, so that the fleet's Ingresses become Healthy; and the fleet's
+ * repository (bench/fleet.ts) on a loopback Git server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { InformerFactory } from "../src/cluster/informer.js";
+import { startGitServer, type GitServer } from "../src/gitserver/server.js";
+import { WorkDir } from "../src/gitserver/workdir.js";
 import type { Resources } from "../src/cluster/resources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
 import { repoRoot } from "../test/helpers/paths.js";
 import { withTimeout, type Harness } from "./controller-common.js";
+import { fleetFiles } from "./fleet.js";
+
+/** A Git server with the repository `fleet` holding apps 0 … apps-1 on main (stopped with the harness). */
+export async function fleetRepo(h: Harness, apps: number): Promise<{ git: GitServer; repoURL: string; sha: string }> {
+  const git = await startGitServer();
+  h.defer("git server", () => git.close());
+  const repoURL = await git.createRepo("fleet");
+  const wd = await WorkDir.clone(repoURL);
+  h.defer("work dir", () => wd.dispose());
+  wd.write({ "README.md": `${apps} apps\n`, ...fleetFiles(apps) });
+  const sha = await wd.commit(`${apps} apps`);
+  await wd.push("main");
+  return { git, repoURL, sha };
+}
 
 /** A controller process. */
 export interface ControllerProcess {

@@ -17,12 +17,11 @@ import { Resources } from "../src/cluster/resources.js";
 import { Controller, DEFAULT_WORKERS } from "../src/controller/controller.js";
 import { GitSources } from "../src/controller/git-sources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
-import { startGitServer } from "../src/gitserver/server.js";
-import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { fakeIngressController } from "../test/helpers/cluster.js";
+import { fleetRepo } from "./controller-process.js";
 import { Harness, machine } from "./controller-common.js";
-import { application, fleetFiles } from "./fleet.js";
+import { application } from "./fleet.js";
 import { ControllerMetrics } from "../src/controller/metrics.js";
 
 const APPS = Number(process.argv[2] ?? 100);
@@ -46,14 +45,7 @@ function requestKind(req: KubeRequest): string {
 async function main(h: Harness): Promise<void> {
   const cluster = await startLocalCluster({ name: "bench-requests", nodes: 1 });
   h.defer("local cluster", () => cluster.stop());
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
-  const repoURL = await git.createRepo("fleet");
-  const wd = await WorkDir.clone(repoURL);
-  h.defer("work dir", () => wd.dispose());
-  wd.write(fleetFiles(APPS));
-  const sha = await wd.commit("apps");
-  await wd.push("main");
+  const { repoURL, sha } = await fleetRepo(h, APPS);
 
   const client = await KubeClient.fromKubeConfig(cluster.kubeConfig);
   h.defer("controller client", () => client.close());

@@ -18,12 +18,10 @@ import { InformerFactory } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
 import { ownerOf } from "../src/controller/shard/rendezvous.js";
-import { startGitServer } from "../src/gitserver/server.js";
-import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { Harness, machine, machineCpu, summary, withTimeout } from "./controller-common.js";
-import { fakeIngressController, startControllerProcess, type ControllerProcess } from "./controller-process.js";
-import { appName, application, fleetFiles } from "./fleet.js";
+import { type ControllerProcess, fakeIngressController, fleetRepo, startControllerProcess } from "./controller-process.js";
+import { appName, application } from "./fleet.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,14 +40,7 @@ async function main(h: Harness): Promise<void> {
   h.log(`apps ${APPS}, samples ${SAMPLES}, lease ${LEASE_S} s`);
   const cluster = await startLocalCluster({ name: "bench-failover", nodes: 1 });
   h.defer("local cluster", () => cluster.stop());
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
-  const repoURL = await git.createRepo("fleet");
-  const wd = await WorkDir.clone(repoURL);
-  h.defer("work dir", () => wd.dispose());
-  wd.write({ "README.md": `${APPS} apps\n`, ...fleetFiles(APPS) });
-  await wd.commit(`${APPS} apps`);
-  await wd.push("main");
+  const { repoURL } = await fleetRepo(h, APPS);
   const work = mkdtempSync(join(tmpdir(), "plumb-bench-failover-"));
   h.defer("work folder", () => rmSync(work, { recursive: true, force: true }));
 

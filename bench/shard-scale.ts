@@ -22,12 +22,10 @@ import { InformerFactory } from "../src/cluster/informer.js";
 import { Resources } from "../src/cluster/resources.js";
 import { mapLimit, sleep } from "../src/core/concurrency.js";
 import type { KubeObject } from "../src/core/object.js";
-import { startGitServer } from "../src/gitserver/server.js";
-import { WorkDir } from "../src/gitserver/workdir.js";
 import { startLocalCluster } from "../src/localcluster/cluster.js";
 import { Harness, cpuSeconds, machine, machineCpu, memoryMiB } from "./controller-common.js";
-import { fakeIngressController, startControllerProcess, type ControllerProcess } from "./controller-process.js";
-import { application, fleetFiles } from "./fleet.js";
+import { type ControllerProcess, fakeIngressController, fleetRepo, startControllerProcess } from "./controller-process.js";
+import { application } from "./fleet.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -137,7 +135,7 @@ async function runWith(n: number, repoURL: string, sha: string): Promise<Row> {
       machine: { busy: m1.busy - cpu0.machine.busy, idle: m1.idle - cpu0.machine.idle, steal: m1.steal - cpu0.machine.steal },
       burstS,
     };
-    h.log(`×${n}: all Synced ${row.synced} s, Synced and Healthy ${row.both} s; peak RSS ${row.rss.map((r) => r.toFixed(0)).join(" / ")} MiB; syncs ${row.syncs.join(" / ")}`);
+    h.log(`×${n}: all Synced ${row.synced} s, Synced and Healthy ${row.both} s; peak RSS ${row.rss.map((r) => r.toFixed(0)).join(" / ")} MiB; CPU ${row.cpu.map((c) => c.toFixed(0)).join(" / ")} s; syncs ${row.syncs.join(" / ")}; failures ${row.failures}; machine busy / idle / stolen ${[row.machine.busy, row.machine.idle, row.machine.steal].map((x) => ((x / row.burstS) * 100).toFixed(0)).join(" / ")} % of one core`);
     return row;
   } finally {
     await h.cleanup();
@@ -146,14 +144,7 @@ async function runWith(n: number, repoURL: string, sha: string): Promise<Row> {
 
 async function main(h: Harness): Promise<void> {
   h.log(`apps ${APPS}, members ${MEMBERS.join(", ")}, workers ${WORKERS} each, lease ${LEASE_S} s`);
-  const git = await startGitServer();
-  h.defer("git server", () => git.close());
-  const repoURL = await git.createRepo("fleet");
-  const wd = await WorkDir.clone(repoURL);
-  h.defer("work dir", () => wd.dispose());
-  wd.write({ "README.md": `${APPS} apps\n`, ...fleetFiles(APPS) });
-  const sha = await wd.commit(`${APPS} apps`);
-  await wd.push("main");
+  const { repoURL, sha } = await fleetRepo(h, APPS);
   h.log(`repository ready at ${sha.slice(0, 7)}`);
   const rows: Row[] = [];
   for (const n of MEMBERS) rows.push(await runWith(n, repoURL, sha));
